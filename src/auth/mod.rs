@@ -1,0 +1,1 @@
+//! Accounts, password hashing, sessions, roles and CSRF tokens.

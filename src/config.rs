@@ -1,0 +1,1 @@
+//! Settings from the environment (TSUNAGARI_*, DATABASE_URL) with offline defaults.

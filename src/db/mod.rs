@@ -1,0 +1,1 @@
+//! Storage: diesel over SQLite (default) or PostgreSQL; schema, rows and every query.

@@ -1,0 +1,1 @@
+//! Application errors and the one place that maps them to HTTP responses.

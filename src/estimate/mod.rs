@@ -1,0 +1,1 @@
+//! Pure survey statistics: designs, calibration, estimators, variance, confidence intervals, tests.

@@ -1,0 +1,15 @@
+//! tsunagari: a municipality's loneliness and isolation survey, from register to estimates.
+//!
+//! The crate is a library (used by the binary and by the integration tests) plus a thin
+//! binary in `main.rs`. See ARCHITECTURE.md for the code map.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod estimate;
+pub mod questionnaire;
+pub mod sampling;
+pub mod views;
+pub mod web;

@@ -1,0 +1,2 @@
+//! The `tsunagari` binary: parse the command line and run one command.
+fn main() {}

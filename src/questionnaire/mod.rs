@@ -1,0 +1,1 @@
+//! Questionnaires: loading and validating `questionnaires/*.toml`, answers, and scale scoring.

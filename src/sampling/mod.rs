@@ -1,0 +1,1 @@
+//! Sampling: resident register import, frame, strata, allocation, seeded draw, access codes, letters.

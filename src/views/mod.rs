@@ -1,0 +1,1 @@
+//! maud views: functions from data to `Markup`, one module per audience.

@@ -1,0 +1,1 @@
+//! HTTP handlers by audience: resident, staff entry, planner, admin. Thin: parse, call db, render.
