@@ -1,13 +1,1834 @@
 //! Tests of loading, answering and scoring against small fixtures and the shipped files.
+//! Expected scores are computed by hand in the comments next to them.
 
 use super::*;
+use std::path::{Path, PathBuf};
 
-fn shipped_dir() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("questionnaires")
+fn shipped_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("questionnaires")
+}
+
+fn national() -> Questionnaire {
+    load_file(shipped_dir().join("tsunagari-national.toml"))
+        .unwrap_or_else(|errors| panic!("{errors}"))
+}
+
+const FIXTURE: &str = r#"
+id = "fixture"
+kind = "sampled"
+title = { ja = "テスト", en = "Test" }
+
+[[module]]
+id = "extra"
+title = { ja = "追加", en = "Extra" }
+
+[[page]]
+id = "p1"
+title = { ja = "一", en = "One" }
+
+[[page.item]]
+id = "q1"
+number = "問1"
+type = "single"
+text = { ja = "質問1", en = "Question 1" }
+options = [
+  { code = 1, ja = "はい", en = "Yes" },
+  { code = 2, ja = "いいえ", en = "No" },
+]
+
+[[page.item]]
+id = "hobbies"
+number = "問2"
+type = "multiple"
+text = { ja = "趣味", en = "Hobbies" }
+max_choices = 2
+options = [
+  { code = 1, ja = "読書", en = "Reading" },
+  { code = 2, ja = "運動", en = "Sport" },
+  { code = 3, ja = "音楽", en = "Music" },
+  { code = 9, ja = "特にない", en = "None", exclusive = true },
+]
+
+[[page.item]]
+id = "age"
+number = "問3"
+type = "number"
+text = { ja = "年齢", en = "Age" }
+min = 16
+max = 120
+unit = { ja = "歳", en = "years" }
+
+[[page.item]]
+id = "note"
+number = "問4"
+type = "text"
+required = false
+max_length = 10
+text = { ja = "自由記述", en = "Comments" }
+
+[[page]]
+id = "p2"
+title = { ja = "二", en = "Two" }
+
+[[page.item]]
+id = "followup"
+number = "問5"
+type = "single"
+text = { ja = "はいの方へ", en = "If yes" }
+show_if = { item = "q1", in = [1] }
+options = [
+  { code = 1, ja = "A", en = "A" },
+  { code = 2, ja = "B", en = "B" },
+]
+
+[[page.item]]
+id = "feel"
+number = "問6"
+type = "grid"
+text = { ja = "気持ち", en = "Feelings" }
+options = [
+  { code = 1, ja = "決してない", en = "Never" },
+  { code = 2, ja = "ほとんどない", en = "Hardly ever" },
+  { code = 3, ja = "時々ある", en = "Sometimes" },
+  { code = 4, ja = "常にある", en = "Always" },
+]
+row = [
+  { id = "f1", number = "(1)", ja = "一", en = "One" },
+  { id = "f2", number = "(2)", ja = "二", en = "Two" },
+  { id = "f3", number = "(3)", ja = "三", en = "Three" },
+]
+
+[[page]]
+id = "p3"
+title = { ja = "三", en = "Three" }
+module = "extra"
+
+[[page.item]]
+id = "extra_q"
+number = "問7"
+type = "single"
+text = { ja = "追加の質問", en = "Extra question" }
+options = [
+  { code = 1, ja = "少し", en = "A little" },
+  { code = 2, ja = "かなり", en = "Quite" },
+  { code = 3, ja = "とても", en = "Very" },
+]
+
+[[scale]]
+id = "feel"
+name = { ja = "気持ち", en = "Feelings" }
+items = ["f1", "f2", "f3"]
+points = { 1 = 1, 2 = 2, 3 = 3, 4 = 4 }
+range = [3, 12]
+missing = "prorate"
+max_missing = 1
+band = [
+  { min = 3, max = 6, ja = "低", en = "Low" },
+  { min = 7, max = 12, ja = "高", en = "High" },
+]
+
+[[scale]]
+id = "extra"
+name = { ja = "追加", en = "Extra" }
+items = ["extra_q"]
+points = { 1 = 0, 2 = 1, 3 = 2 }
+range = [0, 2]
+missing = "no_total"
+band = [
+  { min = 0, max = 0, ja = "なし", en = "None" },
+  { min = 1, max = 2, ja = "あり", en = "Some" },
+]
+
+[[distress]]
+item = "q1"
+codes = [2]
+
+[[distress]]
+scale = "extra"
+at_least = 2
+"#;
+
+fn fixture() -> Questionnaire {
+    from_toml_str("fixture.toml", FIXTURE).unwrap_or_else(|errors| panic!("{errors}"))
+}
+
+/// Loads the fixture with `from` replaced by `to` and returns the load errors.
+fn errors_after(from: &str, to: &str) -> Vec<LoadError> {
+    assert!(FIXTURE.contains(from), "fixture does not contain {from:?}");
+    match from_toml_str("fixture.toml", &FIXTURE.replacen(from, to, 1)) {
+        Ok(_) => panic!("expected load errors after replacing {from:?} with {to:?}"),
+        Err(errors) => errors.0,
+    }
+}
+
+/// Asserts that one error is at `location` and its message contains every part of `message`.
+fn assert_error(errors: &[LoadError], location: &str, message: &[&str]) {
+    let found = errors.iter().any(|error| {
+        error.file == "fixture.toml"
+            && error.location.contains(location)
+            && message.iter().all(|part| error.message.contains(part))
+    });
+    assert!(
+        found,
+        "no error at {location:?} mentioning {message:?}; got: {errors:#?}"
+    );
+}
+
+fn input(pairs: &[(&str, &str)]) -> RawInput {
+    RawInput::from_pairs(pairs.iter().copied())
+}
+
+fn answers(pairs: &[(&str, Answer)]) -> Answers {
+    let mut answers = Answers::new();
+    for (id, answer) in pairs {
+        answers.insert(*id, answer.clone());
+    }
+    answers
+}
+
+fn page_index(questionnaire: &Questionnaire, id: &str) -> usize {
+    questionnaire
+        .pages()
+        .iter()
+        .position(|page| page.id == id)
+        .unwrap_or_else(|| panic!("no page {id}"))
+}
+
+fn parse(
+    questionnaire: &Questionnaire,
+    page: usize,
+    fields: &[(&str, &str)],
+    so_far: &Answers,
+) -> Result<PageAnswers, PageErrors> {
+    questionnaire
+        .parse_page(page, &input(fields), so_far)
+        .expect("page exists")
+}
+
+fn problems(result: Result<PageAnswers, PageErrors>) -> Vec<(String, AnswerProblem)> {
+    match result {
+        Ok(page) => panic!("expected errors, got {page:?}"),
+        Err(errors) => errors
+            .errors
+            .into_iter()
+            .map(|error| (error.question_id, error.problem))
+            .collect(),
+    }
+}
+
+// ----- shipped files -----
+
+#[test]
+fn the_shipped_questionnaires_load_and_every_text_has_english() {
+    let all = load_dir(shipped_dir()).unwrap_or_else(|errors| panic!("{errors}"));
+    let ids: Vec<&str> = all.iter().map(|q| q.id()).collect();
+    assert_eq!(
+        ids,
+        ["gatekeeper-training-evaluation", "tsunagari-national"]
+    );
+    for questionnaire in &all {
+        assert_eq!(
+            questionnaire.texts_missing_english(),
+            Vec::<String>::new(),
+            "{}",
+            questionnaire.id()
+        );
+    }
+    assert_eq!(all[0].kind(), QuestionnaireKind::Open);
+    assert_eq!(all[1].kind(), QuestionnaireKind::Sampled);
 }
 
 #[test]
-fn smoke() {
-    let all = load_dir(shipped_dir()).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(all.len(), 2);
+fn the_national_direct_question_keeps_the_official_wording_and_option_order() {
+    let q = national();
+    let direct = q.question("direct").expect("direct question");
+    assert_eq!(
+        direct.text.ja,
+        "あなたはどの程度、孤独であると感じることがありますか。"
+    );
+    let labels: Vec<&str> = direct
+        .response
+        .options()
+        .iter()
+        .map(|c| c.label.ja.as_str())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            "決してない",
+            "ほとんどない",
+            "たまにある",
+            "時々ある",
+            "しばしばある・常にある"
+        ]
+    );
+    let codes: Vec<Code> = direct.response.options().iter().map(|c| c.code).collect();
+    assert_eq!(codes, [1, 2, 3, 4, 5]);
+}
+
+#[test]
+fn the_national_ucla_items_are_verbatim_and_asked_before_the_direct_question() {
+    let q = national();
+    let texts: Vec<&str> = ["ucla_1", "ucla_2", "ucla_3"]
+        .iter()
+        .map(|id| q.question(id).expect("ucla item").text.ja.as_str())
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            "あなたは、自分には人とのつきあいがないと感じることがありますか",
+            "あなたは、自分は取り残されていると感じることがありますか",
+            "あなたは、自分は他の人たちから孤立していると感じることがありますか",
+        ]
+    );
+    let position = |id: &str| {
+        q.questions()
+            .iter()
+            .position(|question| question.id == id)
+            .expect("question")
+    };
+    assert!(position("ucla_3") < position("direct"));
+    assert_eq!(q.question("ucla_2").expect("ucla_2").number, "問7(2)");
+    let scale = q.scale("ucla3").expect("ucla3 scale");
+    assert_eq!((scale.min_total, scale.max_total), (3, 12));
+}
+
+#[test]
+fn the_national_questionnaire_has_the_isolation_and_face_sheet_items() {
+    let q = national();
+    for id in [
+        "contact_in_person",
+        "contact_phone",
+        "contact_sns_mail",
+        "participation",
+        "support_received",
+        "rely_on",
+        "consult",
+        "consult_who",
+        "age_band",
+        "sex",
+        "marital_status",
+        "household_size",
+        "household_members",
+        "employment",
+        "economic_leeway",
+        "health",
+        "years_of_residence",
+        "district",
+    ] {
+        assert!(q.question(id).is_some(), "missing question {id}");
+    }
+    let contact: Vec<&str> = q
+        .question("contact_in_person")
+        .expect("contact")
+        .response
+        .options()
+        .iter()
+        .map(|c| c.label.ja.as_str())
+        .collect();
+    assert_eq!(
+        contact,
+        [
+            "週4～5回以上",
+            "週2～3回程度",
+            "週1回程度",
+            "2週間に1回程度",
+            "月1回程度",
+            "月1回未満",
+            "全くない"
+        ]
+    );
+    let consult = q.question("consult").expect("consult");
+    assert_eq!(
+        consult.text.ja,
+        "あなたに不安や悩みが生じた場合、相談相手はいますか。"
+    );
+    let who: Vec<&str> = q
+        .question("consult_who")
+        .expect("who")
+        .response
+        .options()
+        .iter()
+        .map(|c| c.label.ja.as_str())
+        .collect();
+    assert_eq!(
+        who,
+        [
+            "家族・親族",
+            "友人・知人",
+            "自治会・町内会・近所の人",
+            "仕事・学校関係者",
+            "行政機関",
+            "公的な相談機関",
+            "NPO等",
+            "医師",
+            "その他"
+        ]
+    );
+    let sex: Vec<&str> = q
+        .question("sex")
+        .expect("sex")
+        .response
+        .options()
+        .iter()
+        .map(|c| c.label.ja.as_str())
+        .collect();
+    assert_eq!(sex, ["男性", "女性", "その他", "答えたくない"]);
+    let districts = q
+        .question("district")
+        .expect("district")
+        .response
+        .options()
+        .len();
+    assert!(
+        (9..=13).contains(&districts),
+        "{districts} district options"
+    );
+}
+
+#[test]
+fn national_modules_are_on_by_default_and_can_be_switched_off() {
+    let q = national();
+    assert_eq!(
+        q.enabled_modules()
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        ["k6", "lsns6"]
+    );
+    assert!(q.question("k6_1").is_some() && q.scale("k6").is_some() && q.scale("lsns6").is_some());
+    assert_eq!(q.distress_rules().len(), 2);
+
+    let core = q.with_modules(Vec::<String>::new()).expect("no modules");
+    assert!(core.question("k6_1").is_none());
+    assert!(core.question("lsns_family_1").is_none());
+    assert!(core.pages().iter().all(|page| page.module.is_none()));
+    let scales: Vec<&str> = core.scales().iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(scales, ["ucla3"]);
+    assert_eq!(
+        core.distress_rules(),
+        [DistressRule::Chosen {
+            question: "direct".into(),
+            codes: vec![5]
+        }]
+    );
+    // Page indices of the reduced questionnaire are consistent with its questions.
+    let index = page_index(&core, "about_you");
+    assert_eq!(core.question("age_band").expect("age").page_index, index);
+
+    let only_k6 = q.with_modules(["k6"]).expect("k6 only");
+    assert!(only_k6.question("k6_6").is_some() && only_k6.question("lsns_friends_1").is_none());
+}
+
+#[test]
+fn an_unknown_module_is_refused_with_the_available_ones() {
+    let error = national()
+        .with_modules(["phq9"])
+        .expect_err("phq9 is not a module");
+    let message = error.to_string();
+    assert!(
+        message.contains("phq9") && message.contains("lsns6") && message.contains("k6"),
+        "{message}"
+    );
+}
+
+#[test]
+fn load_file_requires_the_id_to_match_the_file_name() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("other-name.toml");
+    std::fs::write(&path, FIXTURE).expect("write");
+    let errors = load_file(&path).expect_err("id differs from file name").0;
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].file.ends_with("other-name.toml"));
+    assert!(
+        errors[0].message.contains("`fixture`") && errors[0].message.contains("other-name.toml")
+    );
+}
+
+#[test]
+fn load_dir_reports_problems_in_every_file_and_duplicate_ids() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("fixture.toml"), FIXTURE).expect("write");
+    std::fs::write(
+        dir.path().join("broken.toml"),
+        "id = \"broken\"\nkind = \"sampled\"\ntitle = { ja = \"x\" }\ncolour = \"red\"\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("also-broken.toml"),
+        FIXTURE
+            .replace("number = \"問2\"", "number = \"問1\"")
+            .replace("id = \"fixture\"", "id = \"also-broken\""),
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("README.md"), "not a questionnaire").expect("write");
+    let errors = load_dir(dir.path()).expect_err("two broken files").0;
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.file.ends_with("broken.toml") && e.message.contains("colour")),
+        "{errors:#?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.file.ends_with("also-broken.toml") && e.message.contains("問1")),
+        "{errors:#?}"
+    );
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("fixture.toml"), FIXTURE).expect("write");
+    let sub = dir.path().join("copy");
+    std::fs::create_dir(&sub).expect("mkdir");
+    std::fs::write(sub.join("fixture.toml"), FIXTURE).expect("write");
+    assert_eq!(
+        load_dir(dir.path())
+            .expect("subdirectories are not read")
+            .len(),
+        1
+    );
+}
+
+#[test]
+fn a_missing_directory_is_reported_not_a_panic() {
+    let errors = load_dir("/nonexistent/questionnaires")
+        .expect_err("no such dir")
+        .0;
+    assert!(errors[0].message.contains("cannot read"), "{errors:?}");
+}
+
+// ----- load errors -----
+
+#[test]
+fn unknown_fields_are_rejected_everywhere_with_their_line() {
+    let top = errors_after("kind = \"sampled\"", "kind = \"sampled\"\ncolour = \"red\"");
+    assert_error(&top, "line 4", &["unknown field `colour`"]);
+    let in_item = errors_after("max_choices = 2", "max_choices = 2\nmaximum = 3");
+    assert_error(&in_item, "line", &["unknown field `maximum`"]);
+    let in_option = errors_after(
+        "{ code = 1, ja = \"はい\", en = \"Yes\" }",
+        "{ code = 1, ja = \"はい\", en = \"Yes\", colour = 1 }",
+    );
+    assert_error(&in_option, "line", &["unknown field `colour`"]);
+    let in_text = errors_after(
+        "title = { ja = \"一\", en = \"One\" }",
+        "title = { ja = \"一\", en = \"One\", fr = \"Un\" }",
+    );
+    assert_error(&in_text, "line", &["unknown field `fr`"]);
+    let in_condition = errors_after(
+        "show_if = { item = \"q1\", in = [1] }",
+        "show_if = { item = \"q1\", equals = 1 }",
+    );
+    assert_error(&in_condition, "line", &["unknown field `equals`"]);
+}
+
+#[test]
+fn an_unknown_item_type_is_named_in_the_error() {
+    let errors = errors_after("type = \"number\"", "type = \"slider\"");
+    assert_error(&errors, "line", &["slider"]);
+}
+
+#[test]
+fn a_syntax_error_gives_the_line() {
+    let errors = errors_after("max = 120", "max = ");
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].location.starts_with("line "), "{errors:?}");
+}
+
+#[test]
+fn duplicate_item_ids_are_reported_with_the_id() {
+    let errors = errors_after("id = \"hobbies\"", "id = \"q1\"");
+    assert_error(&errors, "item `q1`", &["duplicate id"]);
+    let row_clash = errors_after("{ id = \"f2\",", "{ id = \"age\",");
+    assert_error(&row_clash, "item `feel`", &["row id `age`"]);
+}
+
+#[test]
+fn duplicate_printed_numbers_are_reported() {
+    let errors = errors_after("number = \"問2\"", "number = \"問1\"");
+    assert_error(&errors, "item `hobbies`", &["問1", "already used by `q1`"]);
+}
+
+#[test]
+fn identifiers_must_be_plain_lowercase_ascii() {
+    let errors = errors_after("id = \"note\"", "id = \"Note field\"");
+    assert_error(&errors, "item `Note field`", &["not usable"]);
+}
+
+#[test]
+fn fields_that_do_not_fit_the_item_type_are_rejected() {
+    let errors = errors_after(
+        "unit = { ja = \"歳\", en = \"years\" }",
+        "unit = { ja = \"歳\", en = \"years\" }\nmax_choices = 2",
+    );
+    assert_error(
+        &errors,
+        "item `age`",
+        &["`max_choices` does not apply to a `number` item"],
+    );
+    let options_on_text = errors_after(
+        "max_length = 10",
+        "max_length = 10\noptions = [{ code = 1, ja = \"x\" }]",
+    );
+    assert_error(
+        &options_on_text,
+        "item `note`",
+        &["`options` does not apply to a `text` item"],
+    );
+}
+
+#[test]
+fn option_problems_are_reported_per_item() {
+    let duplicate = errors_after(
+        "{ code = 2, ja = \"いいえ\", en = \"No\" }",
+        "{ code = 1, ja = \"いいえ\", en = \"No\" }",
+    );
+    assert_error(&duplicate, "item `q1`", &["option code 1 is used twice"]);
+    let empty_label = errors_after(
+        "{ code = 2, ja = \"いいえ\", en = \"No\" }",
+        "{ code = 2, ja = \"\", en = \"No\" }",
+    );
+    assert_error(
+        &empty_label,
+        "item `q1`",
+        &["option 2 has an empty Japanese label"],
+    );
+    let no_options = errors_after(
+        "number = \"問5\"",
+        "number = \"問5\"\noption_set = \"missing_set\"",
+    );
+    assert_error(
+        &no_options,
+        "item `followup`",
+        &["give either `options` or `option_set`"],
+    );
+    let exclusive_single = errors_after(
+        "{ code = 2, ja = \"いいえ\", en = \"No\" }",
+        "{ code = 2, ja = \"いいえ\", en = \"No\", exclusive = true }",
+    );
+    assert_error(
+        &exclusive_single,
+        "item `q1`",
+        &["`exclusive` applies only to multiple-choice"],
+    );
+    let too_many = errors_after("max_choices = 2", "max_choices = 5");
+    assert_error(&too_many, "item `hobbies`", &["max_choices = 5", "(4)"]);
+}
+
+#[test]
+fn an_undefined_option_set_is_reported() {
+    let source = FIXTURE.replacen(
+        "options = [\n  { code = 1, ja = \"A\", en = \"A\" },\n  { code = 2, ja = \"B\", en = \"B\" },\n]",
+        "option_set = \"ab\"",
+        1,
+    );
+    assert_ne!(source, FIXTURE);
+    let errors = from_toml_str("fixture.toml", &source)
+        .expect_err("no such set")
+        .0;
+    assert_error(
+        &errors,
+        "item `followup`",
+        &["option set `ab` is not defined"],
+    );
+}
+
+#[test]
+fn number_items_need_a_sensible_range() {
+    let inverted = errors_after("min = 16", "min = 200");
+    assert_error(&inverted, "item `age`", &["min = 200", "max = 120"]);
+    let fractional = errors_after("min = 16", "min = 16.5");
+    assert_error(&fractional, "item `age`", &["whole-number"]);
+    let missing = errors_after("max = 120\n", "");
+    assert_error(&missing, "item `age`", &["needs both `min` and `max`"]);
+}
+
+#[test]
+fn conditions_must_refer_to_existing_questions_on_earlier_pages() {
+    let unknown = errors_after(
+        "show_if = { item = \"q1\", in = [1] }",
+        "show_if = { item = \"q9\", in = [1] }",
+    );
+    assert_error(
+        &unknown,
+        "item `followup`",
+        &["`q9`", "not a question on an earlier page"],
+    );
+    let same_page = errors_after(
+        "number = \"問4\"",
+        "number = \"問4\"\nshow_if = { item = \"q1\", in = [1] }",
+    );
+    assert_error(&same_page, "item `note`", &["same page"]);
+    let grid_id = errors_after(
+        "number = \"問7\"",
+        "number = \"問7\"\nshow_if = { item = \"feel\", in = [1] }",
+    );
+    assert_error(
+        &grid_id,
+        "item `extra_q`",
+        &["`feel`", "for a grid use a row id"],
+    );
+}
+
+#[test]
+fn a_condition_with_an_unknown_option_code_is_reported() {
+    let errors = errors_after(
+        "show_if = { item = \"q1\", in = [1] }",
+        "show_if = { item = \"q1\", in = [3] }",
+    );
+    assert_error(
+        &errors,
+        "item `followup`",
+        &["code 3", "`q1`", "問1", "codes: 1, 2"],
+    );
+}
+
+#[test]
+fn conditions_must_fit_the_referenced_question_type() {
+    let codes_on_number = errors_after(
+        "show_if = { item = \"q1\", in = [1] }",
+        "show_if = { item = \"age\", in = [1] }",
+    );
+    assert_error(
+        &codes_on_number,
+        "item `followup`",
+        &["`in` needs a choice question"],
+    );
+    let range_on_choice = errors_after(
+        "show_if = { item = \"q1\", in = [1] }",
+        "show_if = { item = \"q1\", at_least = 1 }",
+    );
+    assert_error(
+        &range_on_choice,
+        "item `followup`",
+        &["need a number question"],
+    );
+    let two_tests = errors_after(
+        "show_if = { item = \"q1\", in = [1] }",
+        "show_if = { item = \"q1\", in = [1], answered = true }",
+    );
+    assert_error(&two_tests, "item `followup`", &["exactly one test"]);
+    let empty = errors_after("show_if = { item = \"q1\", in = [1] }", "show_if = { }");
+    assert_error(&empty, "item `followup`", &["exactly one of"]);
+}
+
+#[test]
+fn the_core_questionnaire_cannot_depend_on_an_optional_module() {
+    // A core page after the module page refers to the module's question.
+    let source = format!(
+        "{FIXTURE}\n[[page]]\nid = \"p4\"\ntitle = {{ ja = \"四\" }}\n\n[[page.item]]\nid = \"after\"\nnumber = \"問8\"\ntype = \"single\"\ntext = {{ ja = \"後\" }}\nshow_if = {{ item = \"extra_q\", in = [1] }}\noptions = [{{ code = 1, ja = \"x\" }}]\n"
+    );
+    let errors = from_toml_str("fixture.toml", &source)
+        .expect_err("core depends on module")
+        .0;
+    assert_error(
+        &errors,
+        "item `after`",
+        &["module `extra`", "may leave out"],
+    );
+}
+
+#[test]
+fn scale_problems_are_reported_with_the_scale_and_item() {
+    let missing_item = errors_after(
+        "items = [\"f1\", \"f2\", \"f3\"]",
+        "items = [\"f1\", \"f2\", \"f4\"]",
+    );
+    assert_error(
+        &missing_item,
+        "scale `feel`",
+        &["item `f4` is not a question"],
+    );
+    let unscored = errors_after(
+        "points = { 1 = 1, 2 = 2, 3 = 3, 4 = 4 }",
+        "points = { 1 = 1, 2 = 2, 3 = 3 }",
+    );
+    assert_error(
+        &unscored,
+        "scale `feel`",
+        &["no points given for option(s) 4 of item `f1`"],
+    );
+    let extra_code = errors_after(
+        "points = { 1 = 0, 2 = 1, 3 = 2 }",
+        "points = { 1 = 0, 2 = 1, 3 = 2, 7 = 3 }",
+    );
+    assert_error(&extra_code, "scale `extra`", &["code(s) 7"]);
+    let wrong_range = errors_after("range = [3, 12]", "range = [0, 12]");
+    assert_error(
+        &wrong_range,
+        "scale `feel`",
+        &["range = [0, 12]", "from 3 to 12"],
+    );
+    let not_single = errors_after(
+        "items = [\"f1\", \"f2\", \"f3\"]",
+        "items = [\"f1\", \"f2\", \"hobbies\"]",
+    );
+    assert_error(
+        &not_single,
+        "scale `feel`",
+        &["`hobbies`", "not a single-choice question"],
+    );
+    let mixed = errors_after(
+        "items = [\"f1\", \"f2\", \"f3\"]",
+        "items = [\"f1\", \"f2\", \"extra_q\"]",
+    );
+    assert_error(&mixed, "scale `feel`", &["different modules"]);
+    let bad_key = errors_after(
+        "points = { 1 = 0, 2 = 1, 3 = 2 }",
+        "points = { one = 0, 2 = 1, 3 = 2 }",
+    );
+    assert_error(&bad_key, "scale `extra`", &["points key `one`"]);
+    let prorate_without_limit = errors_after("max_missing = 1\n", "");
+    assert_error(
+        &prorate_without_limit,
+        "scale `feel`",
+        &["needs `max_missing`"],
+    );
+    let limit_too_high = errors_after("max_missing = 1", "max_missing = 3");
+    assert_error(&limit_too_high, "scale `feel`", &["max_missing = 3"]);
+}
+
+#[test]
+fn bands_must_cover_the_range_without_overlap() {
+    let gap = errors_after(
+        "{ min = 7, max = 12, ja = \"高\", en = \"High\" }",
+        "{ min = 8, max = 12, ja = \"高\", en = \"High\" }",
+    );
+    assert_error(&gap, "scale `feel`", &["totals 7–7 uncovered"]);
+    let overlap = errors_after(
+        "{ min = 7, max = 12, ja = \"高\", en = \"High\" }",
+        "{ min = 6, max = 12, ja = \"高\", en = \"High\" }",
+    );
+    assert_error(&overlap, "scale `feel`", &["band 6–12 overlaps", "6–6"]);
+    let short = errors_after(
+        "{ min = 7, max = 12, ja = \"高\", en = \"High\" }",
+        "{ min = 7, max = 11, ja = \"高\", en = \"High\" }",
+    );
+    assert_error(&short, "scale `feel`", &["totals 12–12 uncovered"]);
+    let beyond = errors_after(
+        "{ min = 7, max = 12, ja = \"高\", en = \"High\" }",
+        "{ min = 7, max = 13, ja = \"高\", en = \"High\" }",
+    );
+    assert_error(
+        &beyond,
+        "scale `feel`",
+        &["above the highest possible total 12"],
+    );
+    let below = errors_after(
+        "{ min = 3, max = 6, ja = \"低\", en = \"Low\" }",
+        "{ min = 2, max = 6, ja = \"低\", en = \"Low\" }",
+    );
+    assert_error(
+        &below,
+        "scale `feel`",
+        &["below the lowest possible total 3"],
+    );
+}
+
+#[test]
+fn distress_rules_must_refer_to_real_items_codes_and_scales() {
+    let unknown_item = errors_after("item = \"q1\"\ncodes = [2]", "item = \"q9\"\ncodes = [2]");
+    assert_error(&unknown_item, "distress rule 1", &["`q9`"]);
+    let unknown_code = errors_after("item = \"q1\"\ncodes = [2]", "item = \"q1\"\ncodes = [5]");
+    assert_error(&unknown_code, "distress rule 1", &["no option 5"]);
+    let unknown_scale = errors_after("scale = \"extra\"", "scale = \"k10\"");
+    assert_error(&unknown_scale, "distress rule 2", &["scale `k10`"]);
+    let out_of_range = errors_after("at_least = 2", "at_least = 9");
+    assert_error(&out_of_range, "distress rule 2", &["at_least = 9"]);
+    let mixed = errors_after("item = \"q1\"\ncodes = [2]", "item = \"q1\"\nat_least = 2");
+    assert_error(&mixed, "distress rule 1", &["write either"]);
+}
+
+#[test]
+fn a_questionnaire_without_pages_is_rejected() {
+    let errors = from_toml_str(
+        "fixture.toml",
+        "id = \"empty\"\nkind = \"open\"\ntitle = { ja = \"空\" }\n",
+    )
+    .expect_err("no pages")
+    .0;
+    assert_error(&errors, "", &["no pages"]);
+}
+
+#[test]
+fn several_problems_are_reported_together() {
+    let source = FIXTURE
+        .replacen("number = \"問2\"", "number = \"問1\"", 1)
+        .replacen("range = [3, 12]", "range = [3, 13]", 1);
+    let errors = from_toml_str("fixture.toml", &source)
+        .expect_err("two problems")
+        .0;
+    assert!(errors.len() >= 2, "{errors:#?}");
+    let display = LoadErrors(errors).to_string();
+    assert!(
+        display.contains("fixture.toml: item `hobbies`")
+            && display.contains("fixture.toml: scale `feel`"),
+        "{display}"
+    );
+}
+
+// ----- parsing page input -----
+
+#[test]
+fn a_valid_first_page_parses_into_typed_answers() {
+    let q = fixture();
+    let page = parse(
+        &q,
+        0,
+        &[
+            ("q1", "1"),
+            ("hobbies", "3"),
+            ("hobbies", "1"),
+            ("age", "４２"),
+            ("note", "  hello "),
+        ],
+        &Answers::new(),
+    )
+    .expect("valid page");
+    assert_eq!(
+        page.answers,
+        [
+            ("q1".to_string(), Answer::Choice(1)),
+            ("hobbies".to_string(), Answer::Choices(vec![1, 3])),
+            ("age".to_string(), Answer::Number(42.0)),
+            ("note".to_string(), Answer::Text("hello".into())),
+        ]
+    );
+}
+
+#[test]
+fn a_missing_required_item_is_reported_with_its_id_and_an_optional_one_becomes_no_answer() {
+    let q = fixture();
+    let result = parse(&q, 0, &[("hobbies", "2"), ("age", "30")], &Answers::new());
+    let errors = result.clone().expect_err("q1 missing");
+    assert_eq!(errors.errors.len(), 1);
+    let error = &errors.errors[0];
+    assert_eq!(
+        (
+            error.question_id.as_str(),
+            error.number.as_str(),
+            &error.problem
+        ),
+        ("q1", "問1", &AnswerProblem::Required)
+    );
+    assert_eq!(error.message(Lang::Ja), "この質問にお答えください。");
+    assert_eq!(error.message(Lang::En), "Please answer this question.");
+    // What was typed is kept for showing the page again.
+    assert_eq!(errors.input.value("age"), Some("30"));
+    assert!(errors.for_question("q1").is_some() && errors.for_question("age").is_none());
+
+    let page = parse(
+        &q,
+        0,
+        &[
+            ("q1", "2"),
+            ("hobbies", "2"),
+            ("age", "30"),
+            ("note", "   "),
+        ],
+        &Answers::new(),
+    )
+    .expect("note is optional");
+    assert!(page
+        .answers
+        .contains(&("note".to_string(), Answer::Missing(MissingReason::NoAnswer))));
+}
+
+#[test]
+fn an_unknown_or_malformed_code_is_rejected_with_the_allowed_codes() {
+    let q = fixture();
+    let found = problems(parse(
+        &q,
+        0,
+        &[("q1", "7"), ("hobbies", "x"), ("age", "30")],
+        &Answers::new(),
+    ));
+    assert_eq!(
+        found,
+        [
+            (
+                "q1".to_string(),
+                AnswerProblem::UnknownCode {
+                    code: 7,
+                    allowed: vec![1, 2]
+                }
+            ),
+            (
+                "hobbies".to_string(),
+                AnswerProblem::NotACode { raw: "x".into() }
+            ),
+        ]
+    );
+    let error = AnswerError {
+        question_id: "q1".into(),
+        number: "問1".into(),
+        problem: found[0].1.clone(),
+    };
+    assert_eq!(
+        error.message(Lang::Ja),
+        "7 という選択肢はありません。1、2 から選んでください。"
+    );
+    assert_eq!(
+        error.message(Lang::En),
+        "There is no option 7. Please choose from 1, 2."
+    );
+}
+
+#[test]
+fn two_values_for_a_single_choice_are_rejected() {
+    let q = fixture();
+    let found = problems(parse(
+        &q,
+        0,
+        &[("q1", "1"), ("q1", "2"), ("hobbies", "1"), ("age", "30")],
+        &Answers::new(),
+    ));
+    assert_eq!(found, [("q1".to_string(), AnswerProblem::SeveralChoices)]);
+}
+
+#[test]
+fn too_many_choices_and_exclusive_combinations_are_rejected() {
+    let q = fixture();
+    let too_many = problems(parse(
+        &q,
+        0,
+        &[
+            ("q1", "1"),
+            ("hobbies", "1"),
+            ("hobbies", "2"),
+            ("hobbies", "3"),
+            ("age", "30"),
+        ],
+        &Answers::new(),
+    ));
+    assert_eq!(
+        too_many,
+        [(
+            "hobbies".to_string(),
+            AnswerProblem::TooManyChoices { max: 2, given: 3 }
+        )]
+    );
+    let exclusive = problems(parse(
+        &q,
+        0,
+        &[
+            ("q1", "1"),
+            ("hobbies", "9"),
+            ("hobbies", "2"),
+            ("age", "30"),
+        ],
+        &Answers::new(),
+    ));
+    assert_eq!(
+        exclusive,
+        [(
+            "hobbies".to_string(),
+            AnswerProblem::ExclusiveCombined { code: 9 }
+        )]
+    );
+    let alone = parse(
+        &q,
+        0,
+        &[
+            ("q1", "1"),
+            ("hobbies", "9"),
+            ("hobbies", "9"),
+            ("age", "30"),
+        ],
+        &Answers::new(),
+    )
+    .expect("exclusive alone");
+    assert!(alone
+        .answers
+        .contains(&("hobbies".to_string(), Answer::Choices(vec![9]))));
+}
+
+#[test]
+fn numbers_out_of_range_not_whole_or_not_numbers_are_rejected() {
+    let q = fixture();
+    let check = |typed: &str| {
+        problems(parse(
+            &q,
+            0,
+            &[("q1", "1"), ("hobbies", "1"), ("age", typed)],
+            &Answers::new(),
+        ))
+    };
+    assert_eq!(
+        check("15"),
+        [(
+            "age".to_string(),
+            AnswerProblem::OutOfRange {
+                value: 15.0,
+                min: 16.0,
+                max: 120.0
+            }
+        )]
+    );
+    assert_eq!(
+        check("121"),
+        [(
+            "age".to_string(),
+            AnswerProblem::OutOfRange {
+                value: 121.0,
+                min: 16.0,
+                max: 120.0
+            }
+        )]
+    );
+    assert_eq!(
+        check("30.5"),
+        [(
+            "age".to_string(),
+            AnswerProblem::NotAWholeNumber { value: 30.5 }
+        )]
+    );
+    assert_eq!(
+        check("三十"),
+        [(
+            "age".to_string(),
+            AnswerProblem::NotANumber {
+                raw: "三十".into()
+            }
+        )]
+    );
+    let message = AnswerError {
+        question_id: "age".into(),
+        number: "問3".into(),
+        problem: AnswerProblem::OutOfRange {
+            value: 15.0,
+            min: 16.0,
+            max: 120.0,
+        },
+    };
+    assert_eq!(
+        message.message(Lang::Ja),
+        "15 は範囲外です。16から120までの数を入力してください。"
+    );
+    assert_eq!(
+        message.message(Lang::En),
+        "15 is out of range. Please enter a number from 16 to 120."
+    );
+}
+
+#[test]
+fn text_longer_than_allowed_is_rejected_counting_characters() {
+    let q = fixture();
+    let ok = parse(
+        &q,
+        0,
+        &[
+            ("q1", "1"),
+            ("hobbies", "1"),
+            ("age", "30"),
+            ("note", "あいうえおかきくけこ"),
+        ],
+        &Answers::new(),
+    );
+    assert!(ok.is_ok(), "10 characters fit");
+    let found = problems(parse(
+        &q,
+        0,
+        &[
+            ("q1", "1"),
+            ("hobbies", "1"),
+            ("age", "30"),
+            ("note", "あいうえおかきくけこさ"),
+        ],
+        &Answers::new(),
+    ));
+    assert_eq!(
+        found,
+        [(
+            "note".to_string(),
+            AnswerProblem::TooLong {
+                max: 10,
+                length: 11
+            }
+        )]
+    );
+}
+
+#[test]
+fn each_grid_row_is_its_own_field_and_its_own_required_question() {
+    let q = fixture();
+    let so_far = answers(&[("q1", Answer::Choice(2))]);
+    let found = problems(parse(&q, 1, &[("f1", "4"), ("f3", "1")], &so_far));
+    assert_eq!(found, [("f2".to_string(), AnswerProblem::Required)]);
+    let page =
+        parse(&q, 1, &[("f1", "4"), ("f2", "2"), ("f3", "1")], &so_far).expect("grid complete");
+    assert_eq!(page.answers.len(), 3);
+    assert_eq!(q.question("f2").expect("row").number, "問6(2)");
+    assert_eq!(
+        q.question("f2")
+            .expect("row")
+            .stem
+            .as_ref()
+            .expect("stem")
+            .ja,
+        "気持ち"
+    );
+}
+
+#[test]
+fn a_page_index_outside_the_questionnaire_is_an_error() {
+    let q = fixture();
+    assert!(matches!(
+        q.parse_page(9, &RawInput::default(), &Answers::new()),
+        Err(QuestionnaireError::NoSuchPage {
+            index: 9,
+            count: 2,
+            ..
+        })
+    ));
+}
+
+// ----- conditions and flow -----
+
+#[test]
+fn a_follow_up_is_shown_only_for_the_answer_it_depends_on() {
+    let q = fixture();
+    let yes = answers(&[("q1", Answer::Choice(1))]);
+    let no = answers(&[("q1", Answer::Choice(2))]);
+    assert!(q.is_shown("followup", &yes));
+    assert!(!q.is_shown("followup", &no));
+    assert!(
+        !q.is_shown("followup", &Answers::new()),
+        "unanswered means not shown"
+    );
+    let shown: Vec<&str> = q
+        .visible_items(1, &no)
+        .expect("page")
+        .iter()
+        .map(|item| item.id.as_str())
+        .collect();
+    assert_eq!(shown, ["feel"]);
+
+    // A hidden follow-up is neither required nor kept even if posted.
+    let page = parse(
+        &q,
+        1,
+        &[("followup", "1"), ("f1", "1"), ("f2", "1"), ("f3", "1")],
+        &no,
+    )
+    .expect("followup hidden");
+    assert!(page.answers.iter().all(|(id, _)| id != "followup"));
+    assert_eq!(page.hidden, ["followup"]);
+    assert_eq!(
+        problems(parse(&q, 1, &[("f1", "1"), ("f2", "1"), ("f3", "1")], &yes)),
+        [("followup".to_string(), AnswerProblem::Required)]
+    );
+}
+
+#[test]
+fn changing_an_earlier_answer_drops_answers_that_are_no_longer_shown() {
+    let q = fixture();
+    let mut saved = Answers::new();
+    q.save_page(
+        0,
+        &input(&[("q1", "1"), ("hobbies", "1"), ("age", "30")]),
+        &mut saved,
+    )
+    .expect("page")
+    .expect("valid");
+    q.save_page(
+        1,
+        &input(&[("followup", "2"), ("f1", "1"), ("f2", "1"), ("f3", "1")]),
+        &mut saved,
+    )
+    .expect("page")
+    .expect("valid");
+    assert_eq!(saved.get("followup"), Some(&Answer::Choice(2)));
+    q.save_page(
+        0,
+        &input(&[("q1", "2"), ("hobbies", "1"), ("age", "30")]),
+        &mut saved,
+    )
+    .expect("page")
+    .expect("valid");
+    assert_eq!(saved.get("followup"), None);
+    assert_eq!(saved.get("f1"), Some(&Answer::Choice(1)));
+}
+
+#[test]
+fn a_page_with_errors_leaves_saved_answers_untouched() {
+    let q = fixture();
+    let mut saved = answers(&[("q1", Answer::Choice(1))]);
+    let errors = q
+        .save_page(0, &input(&[("q1", "2"), ("age", "500")]), &mut saved)
+        .expect("page")
+        .expect_err("invalid");
+    assert_eq!(errors.errors.len(), 2, "{errors:?}");
+    assert_eq!(saved, answers(&[("q1", Answer::Choice(1))]));
+}
+
+#[test]
+fn skipped_pages_are_left_out_of_navigation_and_progress() {
+    let q = national();
+    let consult_who = page_index(&q, "consult_who");
+    let reliance = page_index(&q, "reliance");
+    let ucla = page_index(&q, "ucla");
+    let none = answers(&[("consult", Answer::Choice(2))]);
+    let some = answers(&[("consult", Answer::Choice(1))]);
+    assert_eq!(q.next_page(reliance, &none), Some(ucla));
+    assert_eq!(q.next_page(reliance, &some), Some(consult_who));
+    assert_eq!(q.previous_page(ucla, &none), Some(reliance));
+    let total_pages = q.pages().len();
+    // consult_who and household_members are hidden without answers that show them.
+    assert_eq!(
+        q.progress(0, &none),
+        Progress {
+            current: 1,
+            total: total_pages - 2
+        }
+    );
+    assert_eq!(q.progress(ucla, &none).current, ucla);
+    assert_eq!(q.progress(ucla, &some).current, ucla + 1);
+    assert_eq!(q.next_page(q.pages().len() - 1, &some), None);
+}
+
+#[test]
+fn a_number_condition_shows_household_members_only_for_two_or_more() {
+    let q = national();
+    assert!(!q.is_shown(
+        "household_members",
+        &answers(&[("household_size", Answer::Number(1.0))])
+    ));
+    assert!(q.is_shown(
+        "household_members",
+        &answers(&[("household_size", Answer::Number(2.0))])
+    ));
+    assert!(!q.is_shown(
+        "household_members",
+        &answers(&[("household_size", Answer::Missing(MissingReason::Unreadable))])
+    ));
+}
+
+#[test]
+fn all_any_and_not_combine_conditions() {
+    let source = FIXTURE.replacen(
+        "show_if = { item = \"q1\", in = [1] }",
+        "show_if = { all = [ { any = [ { item = \"q1\", in = [1] }, { item = \"age\", at_least = 65 } ] }, { not = { item = \"hobbies\", in = [9] } } ] }",
+        1,
+    );
+    let q = from_toml_str("fixture.toml", &source).unwrap_or_else(|errors| panic!("{errors}"));
+    let case = |q1: Code, age: f64, hobbies: Vec<Code>| {
+        q.is_shown(
+            "followup",
+            &answers(&[
+                ("q1", Answer::Choice(q1)),
+                ("age", Answer::Number(age)),
+                ("hobbies", Answer::Choices(hobbies)),
+            ]),
+        )
+    };
+    assert!(case(1, 30.0, vec![1]));
+    assert!(case(2, 65.0, vec![1, 2]));
+    assert!(!case(2, 64.0, vec![1]));
+    assert!(!case(1, 30.0, vec![9]));
+    let skip = FIXTURE.replacen(
+        "show_if = { item = \"q1\", in = [1] }",
+        "skip_if = { item = \"q1\", in = [1] }",
+        1,
+    );
+    let q = from_toml_str("fixture.toml", &skip).unwrap_or_else(|errors| panic!("{errors}"));
+    assert!(!q.is_shown("followup", &answers(&[("q1", Answer::Choice(1))])));
+    assert!(q.is_shown("followup", &answers(&[("q1", Answer::Choice(2))])));
+}
+
+#[test]
+fn skips_chain_through_questions_that_are_themselves_skipped() {
+    let source = format!(
+        "{FIXTURE}\n[[page]]\nid = \"p4\"\ntitle = {{ ja = \"四\" }}\n\n[[page.item]]\nid = \"chained\"\nnumber = \"問8\"\ntype = \"single\"\ntext = {{ ja = \"連鎖\" }}\nshow_if = {{ item = \"followup\", answered = true }}\noptions = [{{ code = 1, ja = \"x\" }}]\n"
+    );
+    let q = from_toml_str("fixture.toml", &source).unwrap_or_else(|errors| panic!("{errors}"));
+    // Paper form: q1 = 2 means skip 問5, but 問5 was answered anyway.
+    let stale = answers(&[("q1", Answer::Choice(2)), ("followup", Answer::Choice(1))]);
+    assert!(!q.is_shown("chained", &stale));
+    let consistent = answers(&[("q1", Answer::Choice(1)), ("followup", Answer::Choice(1))]);
+    assert!(q.is_shown("chained", &consistent));
+}
+
+#[test]
+fn completeness_requires_every_shown_required_question() {
+    let q = fixture();
+    let mut full = answers(&[
+        ("q1", Answer::Choice(2)),
+        ("hobbies", Answer::Choices(vec![1])),
+        ("age", Answer::Number(30.0)),
+        ("note", Answer::Missing(MissingReason::NoAnswer)),
+        ("f1", Answer::Choice(1)),
+        ("f2", Answer::Choice(1)),
+        ("f3", Answer::Choice(1)),
+        ("extra_q", Answer::Choice(1)),
+    ]);
+    let modules_on = q.with_modules(["extra"]).expect("module");
+    assert!(modules_on.is_complete(&full));
+    assert!(modules_on.missing_required(&full).is_empty());
+    full.remove("f2");
+    assert_eq!(modules_on.first_unfinished_page(&full), Some(1));
+    assert_eq!(
+        modules_on
+            .missing_required(&full)
+            .iter()
+            .map(|q| q.id.as_str())
+            .collect::<Vec<_>>(),
+        ["f2"]
+    );
+    full.insert("f2", Answer::Choice(3));
+    full.remove("note");
+    assert_eq!(
+        modules_on.first_unfinished_page(&full),
+        Some(0),
+        "an optional question not yet seen"
+    );
+    assert!(modules_on.missing_required(&full).is_empty());
+    full.insert("q1", Answer::Choice(1));
+    full.insert("note", Answer::Missing(MissingReason::NoAnswer));
+    assert!(
+        !modules_on.is_complete(&full),
+        "the follow-up is now shown and unanswered"
+    );
+}
+
+#[test]
+fn the_review_lists_shown_questions_with_localized_answers() {
+    let q = fixture();
+    let given = answers(&[
+        ("q1", Answer::Choice(2)),
+        ("hobbies", Answer::Choices(vec![1, 3])),
+        ("age", Answer::Number(42.0)),
+        ("note", Answer::Missing(MissingReason::NoAnswer)),
+        ("f1", Answer::Choice(4)),
+    ]);
+    let review = q.review(&given, Lang::Ja);
+    let lines: Vec<(&str, &str, &str)> = review
+        .iter()
+        .map(|e| (e.number.as_str(), e.label.as_str(), e.answer.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("問1", "質問1", "いいえ"),
+            ("問2", "趣味", "読書、音楽"),
+            ("問3", "年齢", "42歳"),
+            ("問4", "自由記述", "無回答"),
+            ("問6(1)", "一", "常にある"),
+            ("問6(2)", "二", "未回答"),
+            ("問6(3)", "三", "未回答"),
+        ]
+    );
+    let english = q.review(&given, Lang::En);
+    assert_eq!(english[1].answer, "Reading, Music");
+    assert_eq!(english[2].answer, "42 years");
+    assert_eq!(english[3].answer, "No answer");
+    assert_eq!(english[5].answer, "Not answered");
+}
+
+#[test]
+fn form_values_prefill_a_page_from_stored_answers() {
+    let q = fixture();
+    let given = answers(&[
+        ("hobbies", Answer::Choices(vec![1, 3])),
+        ("age", Answer::Number(42.0)),
+        ("note", Answer::Missing(MissingReason::NoAnswer)),
+    ]);
+    let values = q.form_values(&given);
+    assert!(
+        values.has("hobbies", "1") && values.has("hobbies", "3") && !values.has("hobbies", "2")
+    );
+    assert_eq!(values.value("age"), Some("42"));
+    assert!(values.values("note").is_empty());
+    // Re-parsing the prefilled values gives the same answers back.
+    let reparsed = parse(
+        &q,
+        0,
+        &[
+            ("q1", "1"),
+            ("hobbies", "1"),
+            ("hobbies", "3"),
+            ("age", "42"),
+        ],
+        &Answers::new(),
+    )
+    .expect("valid");
+    assert!(reparsed
+        .answers
+        .contains(&("age".to_string(), Answer::Number(42.0))));
+}
+
+#[test]
+fn answers_from_the_page_flow_survive_a_json_round_trip() {
+    let q = national();
+    let mut saved = Answers::new();
+    q.save_page(
+        page_index(&q, "contact"),
+        &input(&[
+            ("contact_in_person", "3"),
+            ("contact_phone", "1"),
+            ("contact_sns_mail", "7"),
+        ]),
+        &mut saved,
+    )
+    .expect("page")
+    .expect("valid");
+    q.save_page(
+        page_index(&q, "participation"),
+        &input(&[("participation", "4"), ("participation", "1")]),
+        &mut saved,
+    )
+    .expect("page")
+    .expect("valid");
+    q.save_page(
+        page_index(&q, "household"),
+        &input(&[("household_size", "3")]),
+        &mut saved,
+    )
+    .expect("page")
+    .expect("valid");
+    q.save_page(
+        page_index(&q, "comments"),
+        &input(&[("comments", "とくになし\r\nありがとう")]),
+        &mut saved,
+    )
+    .expect("page")
+    .expect("valid");
+    let json = serde_json::to_string(&saved).expect("serialize");
+    let back: Answers = serde_json::from_str(&json).expect("deserialize");
+    assert_eq!(back, saved);
+    assert_eq!(
+        back.get("participation"),
+        Some(&Answer::Choices(vec![1, 4]))
+    );
+    assert_eq!(
+        back.get("comments"),
+        Some(&Answer::Text("とくになし\nありがとう".into()))
+    );
+    assert!(q.check_answers(&back).is_empty());
+}
+
+// ----- staff paper entry -----
+
+#[test]
+fn paper_entries_are_parsed_one_item_at_a_time() {
+    let q = fixture();
+    let q1 = q.question("q1").expect("q1");
+    assert_eq!(q1.parse_entry("2"), Ok(Answer::Choice(2)));
+    assert_eq!(
+        q1.parse_entry(""),
+        Ok(Answer::Missing(MissingReason::NoAnswer))
+    );
+    assert_eq!(
+        q1.parse_entry("3").map_err(|e| e.problem),
+        Err(AnswerProblem::UnknownCode {
+            code: 3,
+            allowed: vec![1, 2]
+        })
+    );
+    let hobbies = q.question("hobbies").expect("hobbies");
+    assert_eq!(hobbies.parse_entry("3 1"), Ok(Answer::Choices(vec![1, 3])));
+    assert_eq!(hobbies.parse_entry("1,2"), Ok(Answer::Choices(vec![1, 2])));
+}
+
+#[test]
+fn answers_given_against_the_skip_rules_are_flagged_but_kept() {
+    let q = fixture();
+    let keyed = answers(&[("q1", Answer::Choice(2)), ("followup", Answer::Choice(1))]);
+    let violations = q.skip_violations(&keyed);
+    assert_eq!(violations.len(), 1);
+    assert_eq!(
+        (violations[0].number.as_str(), &violations[0].problem),
+        ("問5", &AnswerProblem::AnsweredWhenSkipped)
+    );
+    assert!(violations[0].message(Lang::Ja).contains("飛ばす"));
+    assert_eq!(keyed.get("followup"), Some(&Answer::Choice(1)));
+    let marked_missing = answers(&[
+        ("q1", Answer::Choice(2)),
+        ("followup", Answer::Missing(MissingReason::NoAnswer)),
+    ]);
+    assert!(q.skip_violations(&marked_missing).is_empty());
+    let condition = q
+        .question("followup")
+        .expect("followup")
+        .show_if
+        .clone()
+        .expect("condition");
+    assert_eq!(q.describe_condition(&condition, Lang::Ja), "問1で 1 と回答");
+    assert_eq!(q.describe_condition(&condition, Lang::En), "問1 answered 1");
+}
+
+#[test]
+fn stored_answers_are_checked_against_the_questionnaire() {
+    let q = fixture();
+    let stored = answers(&[
+        ("q1", Answer::Choice(5)),
+        ("age", Answer::Text("forty".into())),
+        ("hobbies", Answer::Choices(vec![1, 2, 3])),
+        ("ghost", Answer::Choice(1)),
+        ("f1", Answer::Missing(MissingReason::Unreadable)),
+    ]);
+    let found: Vec<(String, AnswerProblem)> = q
+        .check_answers(&stored)
+        .into_iter()
+        .map(|e| (e.question_id, e.problem))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("age".to_string(), AnswerProblem::WrongType),
+            ("ghost".to_string(), AnswerProblem::UnknownQuestion),
+            (
+                "hobbies".to_string(),
+                AnswerProblem::TooManyChoices { max: 2, given: 3 }
+            ),
+            (
+                "q1".to_string(),
+                AnswerProblem::UnknownCode {
+                    code: 5,
+                    allowed: vec![1, 2]
+                }
+            ),
+        ]
+    );
+}
+
+// ----- scoring -----
+
+fn ucla(q: &Questionnaire, codes: [Code; 3]) -> ScaleScore {
+    let given = answers(&[
+        ("ucla_1", Answer::Choice(codes[0])),
+        ("ucla_2", Answer::Choice(codes[1])),
+        ("ucla_3", Answer::Choice(codes[2])),
+    ]);
+    q.scale("ucla3").expect("ucla3").score(&given)
+}
+
+#[test]
+fn ucla_totals_run_from_3_to_12_with_the_national_bands() {
+    let q = national();
+    let scale = q.scale("ucla3").expect("ucla3").clone();
+    // 1+1+1 = 3 → 決してない; 2+3+1 = 6 → ほとんどない; 3+3+1 = 7 → 時々ある;
+    // 4+3+3 = 10 → 常にある; 4+4+4 = 12 → 常にある.
+    let cases = [
+        ([1, 1, 1], 3, "決してない（3点）"),
+        ([2, 3, 1], 6, "ほとんどない（4～6点）"),
+        ([3, 3, 1], 7, "時々ある（7～9点）"),
+        ([3, 3, 3], 9, "時々ある（7～9点）"),
+        ([4, 3, 3], 10, "常にある（10～12点）"),
+        ([4, 4, 4], 12, "常にある（10～12点）"),
+    ];
+    for (codes, total, band) in cases {
+        let score = ucla(&q, codes);
+        assert_eq!(score.total, Some(total), "{codes:?}");
+        assert_eq!(score.band_label(&scale, Lang::Ja), Some(band), "{codes:?}");
+    }
+    assert_eq!(
+        ucla(&q, [1, 1, 1]).band_label(&scale, Lang::En),
+        Some("Never (3)")
+    );
+}
+
+#[test]
+fn a_missing_ucla_item_means_no_total() {
+    let q = national();
+    let scale = q.scale("ucla3").expect("ucla3");
+    let partial = answers(&[("ucla_1", Answer::Choice(4)), ("ucla_2", Answer::Choice(4))]);
+    let score = scale.score(&partial);
+    assert_eq!(
+        (score.total, score.band, score.answered, score.missing),
+        (None, None, 2, 1)
+    );
+    let unreadable = answers(&[
+        ("ucla_1", Answer::Choice(4)),
+        ("ucla_2", Answer::Choice(4)),
+        ("ucla_3", Answer::Missing(MissingReason::Unreadable)),
+    ]);
+    assert_eq!(scale.score(&unreadable).total, None);
+}
+
+#[test]
+fn lsns6_totals_run_from_0_to_30_and_under_12_is_isolated() {
+    let q = national();
+    let scale = q.scale("lsns6").expect("lsns6");
+    let score = |codes: [Code; 6]| {
+        let ids = [
+            "lsns_family_1",
+            "lsns_family_2",
+            "lsns_family_3",
+            "lsns_friends_1",
+            "lsns_friends_2",
+            "lsns_friends_3",
+        ];
+        let given = answers(
+            &ids.iter()
+                .zip(codes)
+                .map(|(id, code)| (*id, Answer::Choice(code)))
+                .collect::<Vec<_>>(),
+        );
+        let result = scale.score(&given);
+        (
+            result.total,
+            result.band_label(scale, Lang::Ja).map(str::to_string),
+        )
+    };
+    let isolated = Some("社会的孤立（12点未満）".to_string());
+    let connected = Some("孤立なし（12点以上）".to_string());
+    // Codes are 1 (none) … 6 (9 or more), points 0 … 5.
+    assert_eq!(score([1, 1, 1, 1, 1, 1]), (Some(0), isolated.clone()));
+    assert_eq!(
+        score([3, 2, 2, 2, 1, 1]),
+        (Some(2 + 1 + 1 + 1), isolated.clone())
+    );
+    assert_eq!(score([3, 3, 3, 3, 3, 2]), (Some(11), isolated));
+    assert_eq!(score([3, 3, 3, 3, 3, 3]), (Some(12), connected.clone()));
+    assert_eq!(score([6, 6, 6, 6, 6, 6]), (Some(30), connected));
+}
+
+fn k6_answers(codes: [Code; 6]) -> Answers {
+    let ids = ["k6_1", "k6_2", "k6_3", "k6_4", "k6_5", "k6_6"];
+    answers(
+        &ids.iter()
+            .zip(codes)
+            .map(|(id, code)| (*id, Answer::Choice(code)))
+            .collect::<Vec<_>>(),
+    )
+}
+
+#[test]
+fn k6_totals_run_from_0_to_24_with_the_national_bands() {
+    let q = national();
+    let scale = q.scale("k6").expect("k6");
+    let total = |codes| scale.score(&k6_answers(codes)).total;
+    // Codes 1 (まったくない) … 5 (いつも) score 0 … 4.
+    assert_eq!(total([1, 1, 1, 1, 1, 1]), Some(0));
+    assert_eq!(total([3, 3, 3, 3, 3, 4]), Some(2 * 5 + 3));
+    assert_eq!(total([5, 5, 5, 5, 5, 5]), Some(24));
+    let band = |codes| {
+        scale
+            .score(&k6_answers(codes))
+            .band_label(scale, Lang::Ja)
+            .map(str::to_string)
+    };
+    assert_eq!(band([2, 2, 2, 2, 1, 1]), Some("0～4点".to_string()));
+    assert_eq!(band([2, 2, 2, 2, 2, 1]), Some("5～9点".to_string()));
+    assert_eq!(band([3, 3, 3, 3, 3, 4]), Some("10～14点".to_string()));
+    assert_eq!(band([4, 4, 4, 4, 4, 1]), Some("15点以上".to_string()));
+}
+
+#[test]
+fn a_prorated_scale_fills_in_up_to_the_allowed_number_of_missing_items() {
+    let q = fixture();
+    let scale = q.scale("feel").expect("feel");
+    // Answered 2 and 3 (points 2, 3), one missing: mean 2.5 × 3 items = 7.5 → 8 (half away from zero).
+    let one_missing = scale.score(&answers(&[
+        ("f1", Answer::Choice(2)),
+        ("f2", Answer::Choice(3)),
+    ]));
+    assert_eq!(
+        (one_missing.total, one_missing.band_label(scale, Lang::En)),
+        (Some(8), Some("High"))
+    );
+    // Answered 1 and 2: mean 1.5 × 3 = 4.5 → 5.
+    assert_eq!(
+        scale
+            .score(&answers(&[
+                ("f1", Answer::Choice(1)),
+                ("f3", Answer::Choice(2))
+            ]))
+            .total,
+        Some(5)
+    );
+    // Two missing is more than max_missing = 1.
+    assert_eq!(
+        scale.score(&answers(&[("f1", Answer::Choice(4))])).total,
+        None
+    );
+}
+
+#[test]
+fn scores_cover_exactly_the_included_scales() {
+    let q = national();
+    let ids: Vec<String> = q
+        .scores(&Answers::new())
+        .into_iter()
+        .map(|s| s.scale_id)
+        .collect();
+    assert_eq!(ids, ["ucla3", "lsns6", "k6"]);
+    let core = q.with_modules(["lsns6"]).expect("lsns6 only");
+    let ids: Vec<String> = core
+        .scores(&Answers::new())
+        .into_iter()
+        .map(|s| s.scale_id)
+        .collect();
+    assert_eq!(ids, ["ucla3", "lsns6"]);
+}
+
+// ----- distress -----
+
+#[test]
+fn the_direct_question_answered_often_or_always_signals_distress() {
+    let q = national();
+    assert_eq!(
+        q.distress_reasons(&answers(&[("direct", Answer::Choice(5))])),
+        [DistressReason::Chosen {
+            question: "direct".into(),
+            code: 5
+        }]
+    );
+    assert!(!q.is_distressed(&answers(&[("direct", Answer::Choice(4))])));
+    assert!(!q.is_distressed(&Answers::new()));
+}
+
+#[test]
+fn a_k6_total_of_13_or_more_signals_distress_only_when_k6_is_included() {
+    let q = national();
+    // 2×5 + 3 = 13.
+    let thirteen = k6_answers([3, 3, 3, 3, 3, 4]);
+    assert_eq!(
+        q.distress_reasons(&thirteen),
+        [DistressReason::ScaleAtLeast {
+            scale: "k6".into(),
+            total: 13,
+            threshold: 13
+        }]
+    );
+    // 2×6 = 12.
+    assert!(!q.is_distressed(&k6_answers([3, 3, 3, 3, 3, 3])));
+    let without_k6 = q.with_modules(["lsns6"]).expect("lsns6 only");
+    assert!(!without_k6.is_distressed(&thirteen));
+    let mut both = thirteen.clone();
+    both.insert("direct", Answer::Choice(5));
+    assert_eq!(q.distress_reasons(&both).len(), 2);
+}
+
+#[test]
+fn the_gatekeeper_evaluation_has_no_distress_rule_and_optional_comments() {
+    let q = load_file(shipped_dir().join("gatekeeper-training-evaluation.toml"))
+        .unwrap_or_else(|errors| panic!("{errors}"));
+    assert!(q.distress_rules().is_empty());
+    let comments = q.question("comments").expect("comments");
+    assert!(!comments.required);
+    assert!(matches!(comments.response, Response::Text { .. }));
+    let page = q
+        .parse_page(
+            0,
+            &input(&[
+                ("satisfaction", "1"),
+                ("learned_response", "2"),
+                ("useful_for_work", "1"),
+                ("know_windows", "5"),
+            ]),
+            &Answers::new(),
+        )
+        .expect("page");
+    assert_eq!(
+        problems(page),
+        [(
+            "know_windows".to_string(),
+            AnswerProblem::UnknownCode {
+                code: 5,
+                allowed: vec![1, 2, 3, 4]
+            }
+        )]
+    );
 }
