@@ -11,5 +11,6 @@ pub mod error;
 pub mod estimate;
 pub mod questionnaire;
 pub mod sampling;
+pub mod survey;
 pub mod views;
 pub mod web;

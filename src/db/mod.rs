@@ -1,1 +1,137 @@
 //! Storage: diesel over SQLite (default) or PostgreSQL; schema, rows and every query.
+//!
+//! One connection type, [`DbConnection`], covers both backends; queries are written once
+//! against it. Nothing here knows about HTTP: handlers call these functions inside
+//! `web::block` and map [`DbError`] to responses in `error.rs`.
+
+pub mod codes;
+pub mod responses;
+pub mod schema;
+pub mod sessions;
+pub mod surveys;
+pub mod users;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ConnectionManager, CustomizeConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::config::DatabaseUrl;
+
+/// A connection to whichever backend the configuration names.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// A pool of connections; cheap to clone.
+pub type Pool = r2d2::Pool<ConnectionManager<DbConnection>>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// What can go wrong in storage, in words a handler can pass on.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("could not get a database connection: {0}")]
+    Pool(#[from] r2d2::PoolError),
+    #[error("{0}")]
+    Corrupt(String),
+}
+
+/// Shorthand for storage results.
+pub type DbResult<T> = Result<T, DbError>;
+
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<DbConnection, r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        if let DbConnection::Sqlite(sqlite) = conn {
+            // WAL lets residents read while staff write; busy_timeout waits out short locks
+            // instead of failing a resident's page save.
+            sqlite
+                .batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+/// Opens a pool for `url`, creating the SQLite file (and its folder) when needed.
+pub fn connect(url: &DatabaseUrl) -> anyhow::Result<Pool> {
+    use anyhow::Context;
+    let max_size = match url {
+        DatabaseUrl::Sqlite(path) => {
+            if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("creating the folder {}", parent.display()))?;
+            }
+            4
+        }
+        DatabaseUrl::Postgres(_) => 10,
+    };
+    let manager = ConnectionManager::<DbConnection>::new(url.connection_string());
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .connection_customizer(Box::new(SqlitePragmas))
+        .build(manager)
+        .with_context(|| format!("connecting to {}", url.describe()))
+}
+
+/// Applies every migration not yet applied; returns how many ran.
+pub fn migrate(pool: &Pool) -> anyhow::Result<usize> {
+    let mut conn = pool.get()?;
+    let applied = match &mut *conn {
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+        DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+    }
+    .map_err(|e| anyhow::anyhow!("running migrations: {e}"))?;
+    Ok(applied.len())
+}
+
+/// The current time as stored (UTC, no zone).
+pub fn now() -> chrono::NaiveDateTime {
+    chrono::Utc::now().naive_utc()
+}
+
+/// Runs `f` in a transaction.
+pub fn transaction<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> DbResult<T>,
+) -> DbResult<T> {
+    conn.transaction(f)
+}
+
+/// Whether an error is a unique-constraint violation (the same on both backends).
+pub(crate) fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// Runs a statement on the concrete connection inside a [`DbConnection`], for the few
+/// statements the multi-backend connection cannot run itself (multi-row inserts).
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Sqlite($c) => $body,
+            $crate::db::DbConnection::Postgresql($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
+/// A connection borrowed from the pool.
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager<DbConnection>>;

@@ -20,6 +20,7 @@
 //! This module is pure: no HTTP, no database, no HTML.
 
 mod answers;
+mod catalogue;
 mod flow;
 mod load;
 mod model;
@@ -29,6 +30,7 @@ mod text;
 pub use answers::{
     Answer, AnswerError, AnswerProblem, Answers, MissingReason, PageErrors, RawInput,
 };
+pub use catalogue::Catalogue;
 pub use flow::{PageAnswers, Progress, ReviewEntry};
 pub use load::{from_toml_str, load_dir, load_file, LoadError, LoadErrors};
 pub use model::{

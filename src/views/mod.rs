@@ -1,1 +1,7 @@
 //! maud views: functions from data to `Markup`, one module per audience.
+
+pub mod error;
+pub mod layout;
+pub mod resident;
+pub mod staff;
+pub mod style;

@@ -1,1 +1,96 @@
 //! HTTP handlers by audience: resident, staff entry, planner, admin. Thin: parse, call db, render.
+//!
+//! A handler extracts what it needs, parses it into domain types, runs storage calls through
+//! [`AppState::db`] (which moves them off the async threads) and renders a view.
+
+pub mod common;
+pub mod extract;
+pub mod resident;
+pub mod staff;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{DefaultHeaders, Logger};
+use actix_web::{web, App};
+
+use crate::auth::rate_limit::FailureLimiter;
+use crate::config::Config;
+use crate::db::{DbConnection, DbError, DbResult, Pool};
+use crate::error::AppError;
+use crate::questionnaire::Catalogue;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: Pool,
+    pub config: Config,
+    /// The questionnaires on offer, loaded and validated at start-up.
+    pub catalogue: Catalogue,
+    /// Failed access-code entries per client (10 per minute, then 429).
+    pub code_failures: FailureLimiter,
+    /// Failed logins per client.
+    pub login_failures: FailureLimiter,
+}
+
+impl AppState {
+    /// State for a running site; fails with a readable message when the questionnaires
+    /// cannot be loaded.
+    pub fn new(pool: Pool, config: Config) -> Result<Arc<Self>, String> {
+        let catalogue = Catalogue::load(&config.questionnaires_dir).map_err(|e| e.to_string())?;
+        Ok(Arc::new(AppState {
+            pool,
+            config,
+            catalogue,
+            code_failures: FailureLimiter::new(10, Duration::from_secs(60)),
+            login_failures: FailureLimiter::new(10, Duration::from_secs(60)),
+        }))
+    }
+
+    /// Runs storage work on the blocking pool with a pooled connection.
+    pub async fn db<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> DbResult<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get().map_err(DbError::from)?;
+            work(&mut conn)
+        })
+        .await?
+        .map_err(AppError::from)
+    }
+}
+
+/// The whole site as an actix `App`, used by `serve` and by the tests alike.
+pub fn build_app(
+    state: Arc<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(web::Data::from(state))
+        .wrap(
+            DefaultHeaders::new()
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("X-Frame-Options", "DENY"))
+                .add(("Referrer-Policy", "same-origin"))
+                .add((
+                    "Content-Security-Policy",
+                    "default-src 'self'; img-src 'self' data:; style-src 'self'; form-action 'self'; frame-ancestors 'none'",
+                )),
+        )
+        .wrap(Logger::new("%a \"%r\" %s %Dms"))
+        .configure(common::routes)
+        .configure(resident::routes)
+        .configure(staff::routes)
+        .default_service(web::to(common::not_found))
+}

@@ -1,0 +1,91 @@
+//! `tsunagari survey create|list|open|close`: surveys from survey files.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+use super::codes::find_survey;
+use super::{connection, with_database, CliError, CliResult};
+use crate::db;
+use crate::survey::{SurveySettings, SurveyStatus};
+
+/// Survey commands.
+#[derive(Debug, Subcommand)]
+pub enum SurveyCommand {
+    /// Create a survey from a survey file (see surveys/README.md).
+    Create {
+        /// The survey file, e.g. surveys/demo.toml.
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// List surveys.
+    List,
+    /// Open fieldwork: access codes start to work.
+    Open {
+        #[arg(long)]
+        survey: String,
+    },
+    /// Close fieldwork: access codes stop working.
+    Close {
+        #[arg(long)]
+        survey: String,
+    },
+}
+
+/// Runs a survey command.
+pub fn run(cmd: SurveyCommand) -> CliResult {
+    let (pool, config, _) = with_database()?;
+    let mut conn = connection(&pool)?;
+    match cmd {
+        SurveyCommand::Create { file } => {
+            let settings =
+                SurveySettings::load(&file).map_err(|e| CliError::Usage(e.to_string()))?;
+            let row = create(&mut conn, &config, &settings)?;
+            println!("created survey {} ({})", row.slug, row.status);
+            Ok(())
+        }
+        SurveyCommand::List => {
+            for row in db::surveys::list(&mut conn)? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    row.slug, row.status, row.questionnaire, row.title_ja
+                );
+            }
+            Ok(())
+        }
+        SurveyCommand::Open { survey } => set_status(&mut conn, &survey, SurveyStatus::Open),
+        SurveyCommand::Close { survey } => set_status(&mut conn, &survey, SurveyStatus::Closed),
+    }
+}
+
+/// Stores a new survey after checking that its questionnaire and modules exist.
+pub fn create(
+    conn: &mut db::DbConnection,
+    config: &crate::config::Config,
+    settings: &SurveySettings,
+) -> Result<db::surveys::SurveyRow, CliError> {
+    crate::questionnaire::Catalogue::load(&config.questionnaires_dir)
+        .map_err(|e| CliError::Usage(e.to_string()))?
+        .check_survey(&settings.questionnaire, &settings.modules)
+        .map_err(CliError::Usage)?;
+    let row = db::surveys::create(
+        conn,
+        &db::surveys::NewSurvey {
+            slug: &settings.slug,
+            title_ja: &settings.title.ja,
+            title_en: settings.title.en.as_deref().unwrap_or_default(),
+            questionnaire: &settings.questionnaire,
+            modules: &settings.modules_list(),
+            status: settings.status.as_str(),
+            help_json: &settings.help_json(),
+        },
+    )?;
+    Ok(row)
+}
+
+fn set_status(conn: &mut db::DbConnection, slug: &str, status: SurveyStatus) -> CliResult {
+    let row = find_survey(conn, slug)?;
+    db::surveys::set_status(conn, row.id, status.as_str())?;
+    println!("survey {slug} is now {}", status.as_str());
+    Ok(())
+}

@@ -1,0 +1,181 @@
+//! Responses: the answers of one resident (online) or one paper form, saved page by page.
+//!
+//! Every write names the version it read; a write over a newer version is refused, so two
+//! tabs or devices never silently overwrite each other.
+
+use diesel::prelude::*;
+
+use super::schema::responses;
+use super::{is_unique_violation, now, DbConnection, DbError, DbResult};
+
+/// A response as stored; `answers_json` is parsed by the questionnaire module.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = responses)]
+pub struct ResponseRow {
+    pub id: i64,
+    pub survey_id: i64,
+    pub access_code_id: Option<i64>,
+    pub channel: String,
+    pub status: String,
+    pub answers_json: String,
+    pub page_index: i32,
+    pub version: i32,
+    pub distress: bool,
+    pub created_at: chrono::NaiveDateTime,
+    pub updated_at: chrono::NaiveDateTime,
+    pub submitted_at: Option<chrono::NaiveDateTime>,
+}
+
+impl ResponseRow {
+    /// Whether the resident has already submitted.
+    pub fn is_submitted(&self) -> bool {
+        self.status == STATUS_SUBMITTED
+    }
+}
+
+pub const STATUS_IN_PROGRESS: &str = "in_progress";
+pub const STATUS_SUBMITTED: &str = "submitted";
+pub const CHANNEL_ONLINE: &str = "online";
+
+/// The online response of an access code, created empty when the code is first used.
+pub fn start_or_resume_online(
+    conn: &mut DbConnection,
+    survey_id: i64,
+    access_code_id: i64,
+) -> DbResult<ResponseRow> {
+    if let Some(existing) = find_online(conn, access_code_id)? {
+        return Ok(existing);
+    }
+    let t = now();
+    let inserted = diesel::insert_into(responses::table)
+        .values((
+            responses::survey_id.eq(survey_id),
+            responses::access_code_id.eq(Some(access_code_id)),
+            responses::channel.eq(CHANNEL_ONLINE),
+            responses::status.eq(STATUS_IN_PROGRESS),
+            responses::answers_json.eq("{}"),
+            responses::page_index.eq(0),
+            responses::version.eq(0),
+            responses::distress.eq(false),
+            responses::created_at.eq(t),
+            responses::updated_at.eq(t),
+        ))
+        .execute(conn);
+    match inserted {
+        Ok(_) => {}
+        // Two devices starting at once: the other one won; its row is the one to use.
+        Err(e) if is_unique_violation(&e) => {}
+        Err(e) => return Err(e.into()),
+    }
+    find_online(conn, access_code_id)?.ok_or(DbError::NotFound)
+}
+
+fn find_online(conn: &mut DbConnection, access_code_id: i64) -> DbResult<Option<ResponseRow>> {
+    Ok(responses::table
+        .filter(responses::access_code_id.eq(access_code_id))
+        .filter(responses::channel.eq(CHANNEL_ONLINE))
+        .select(ResponseRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The response with this id.
+pub fn find(conn: &mut DbConnection, id: i64) -> DbResult<ResponseRow> {
+    responses::table
+        .find(id)
+        .select(ResponseRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(DbError::NotFound)
+}
+
+/// Saves answers (and where the resident is) if the response is still at `expected_version`
+/// and not submitted; returns the new row.
+pub fn save_progress(
+    conn: &mut DbConnection,
+    id: i64,
+    expected_version: i32,
+    answers_json: &str,
+    page_index: i32,
+) -> DbResult<ResponseRow> {
+    let n = diesel::update(
+        responses::table
+            .find(id)
+            .filter(responses::version.eq(expected_version))
+            .filter(responses::status.eq(STATUS_IN_PROGRESS)),
+    )
+    .set((
+        responses::answers_json.eq(answers_json),
+        responses::page_index.eq(page_index),
+        responses::version.eq(expected_version + 1),
+        responses::updated_at.eq(now()),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Err(stale(conn, id)?);
+    }
+    find(conn, id)
+}
+
+/// Marks the response submitted with its final answers and distress signal.
+pub fn submit(
+    conn: &mut DbConnection,
+    id: i64,
+    expected_version: i32,
+    answers_json: &str,
+    distress: bool,
+) -> DbResult<ResponseRow> {
+    let t = now();
+    let n = diesel::update(
+        responses::table
+            .find(id)
+            .filter(responses::version.eq(expected_version))
+            .filter(responses::status.eq(STATUS_IN_PROGRESS)),
+    )
+    .set((
+        responses::answers_json.eq(answers_json),
+        responses::status.eq(STATUS_SUBMITTED),
+        responses::distress.eq(distress),
+        responses::version.eq(expected_version + 1),
+        responses::updated_at.eq(t),
+        responses::submitted_at.eq(Some(t)),
+    ))
+    .execute(conn)?;
+    if n == 0 {
+        return Err(stale(conn, id)?);
+    }
+    find(conn, id)
+}
+
+/// Why a guarded update touched no row.
+fn stale(conn: &mut DbConnection, id: i64) -> DbResult<DbError> {
+    let current = find(conn, id)?;
+    Ok(if current.is_submitted() {
+        DbError::Conflict("these answers were already submitted".into())
+    } else {
+        DbError::Conflict(
+            "these answers were changed elsewhere (another tab or device) after this page was opened".into(),
+        )
+    })
+}
+
+/// Counts of a survey's responses: (in progress, submitted).
+pub fn counts(conn: &mut DbConnection, survey_id: i64) -> DbResult<(i64, i64)> {
+    let rows: Vec<(String, i64)> = responses::table
+        .filter(responses::survey_id.eq(survey_id))
+        .group_by(responses::status)
+        .select((responses::status, diesel::dsl::count_star()))
+        .load(conn)?;
+    let get = |s: &str| rows.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
+    Ok((get(STATUS_IN_PROGRESS), get(STATUS_SUBMITTED)))
+}
+
+/// The answers of every submitted response of a survey, in submission order.
+pub fn submitted_answers(conn: &mut DbConnection, survey_id: i64) -> DbResult<Vec<String>> {
+    Ok(responses::table
+        .filter(responses::survey_id.eq(survey_id))
+        .filter(responses::status.eq(STATUS_SUBMITTED))
+        .order(responses::submitted_at.asc())
+        .select(responses::answers_json)
+        .load(conn)?)
+}

@@ -1,0 +1,95 @@
+//! Surveys: which questionnaire, which modules, open or closed, and the help lines shown.
+
+use diesel::prelude::*;
+
+use super::schema::surveys;
+use super::{is_unique_violation, now, DbConnection, DbError, DbResult};
+
+/// A survey as stored; `help_json` and `modules` are parsed by `crate::survey`.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = surveys)]
+pub struct SurveyRow {
+    pub id: i64,
+    pub slug: String,
+    pub title_ja: String,
+    pub title_en: String,
+    pub questionnaire: String,
+    pub modules: String,
+    pub status: String,
+    pub help_json: String,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+/// What is needed to create a survey.
+#[derive(Debug, Clone)]
+pub struct NewSurvey<'a> {
+    pub slug: &'a str,
+    pub title_ja: &'a str,
+    pub title_en: &'a str,
+    pub questionnaire: &'a str,
+    pub modules: &'a str,
+    pub status: &'a str,
+    pub help_json: &'a str,
+}
+
+/// Creates a survey; a taken slug is a [`DbError::Conflict`].
+pub fn create(conn: &mut DbConnection, new: &NewSurvey<'_>) -> DbResult<SurveyRow> {
+    let inserted = diesel::insert_into(surveys::table)
+        .values((
+            surveys::slug.eq(new.slug),
+            surveys::title_ja.eq(new.title_ja),
+            surveys::title_en.eq(new.title_en),
+            surveys::questionnaire.eq(new.questionnaire),
+            surveys::modules.eq(new.modules),
+            surveys::status.eq(new.status),
+            surveys::help_json.eq(new.help_json),
+            surveys::created_at.eq(now()),
+        ))
+        .execute(conn);
+    match inserted {
+        Ok(_) => find_by_slug(conn, new.slug)?.ok_or(DbError::NotFound),
+        Err(e) if is_unique_violation(&e) => Err(DbError::Conflict(format!(
+            "a survey with the slug `{}` already exists",
+            new.slug
+        ))),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The survey with this slug, if any.
+pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> DbResult<Option<SurveyRow>> {
+    Ok(surveys::table
+        .filter(surveys::slug.eq(slug))
+        .select(SurveyRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The survey with this id.
+pub fn find(conn: &mut DbConnection, id: i64) -> DbResult<SurveyRow> {
+    surveys::table
+        .find(id)
+        .select(SurveyRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(DbError::NotFound)
+}
+
+/// Every survey, newest first.
+pub fn list(conn: &mut DbConnection) -> DbResult<Vec<SurveyRow>> {
+    Ok(surveys::table
+        .order(surveys::id.desc())
+        .select(SurveyRow::as_select())
+        .load(conn)?)
+}
+
+/// Opens or closes a survey.
+pub fn set_status(conn: &mut DbConnection, id: i64, status: &str) -> DbResult<()> {
+    let n = diesel::update(surveys::table.find(id))
+        .set(surveys::status.eq(status))
+        .execute(conn)?;
+    if n == 0 {
+        return Err(DbError::NotFound);
+    }
+    Ok(())
+}

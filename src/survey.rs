@@ -1,0 +1,217 @@
+//! What a survey is: its questionnaire and modules, whether it is open, and the help lines
+//! shown to respondents — read from a survey file (`surveys/*.toml`) or from storage.
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+use crate::db::surveys::SurveyRow;
+use crate::questionnaire::Text;
+
+/// Whether residents can answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SurveyStatus {
+    /// Being prepared: codes do not work yet.
+    Draft,
+    /// Fieldwork: codes work.
+    Open,
+    /// Fieldwork is over: codes no longer work.
+    Closed,
+}
+
+impl SurveyStatus {
+    /// Reads `draft`, `open` or `closed`.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        match raw.trim() {
+            "draft" => Ok(SurveyStatus::Draft),
+            "open" => Ok(SurveyStatus::Open),
+            "closed" => Ok(SurveyStatus::Closed),
+            other => Err(format!(
+                "`{other}` is not a survey status: use draft, open or closed"
+            )),
+        }
+    }
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SurveyStatus::Draft => "draft",
+            SurveyStatus::Open => "open",
+            SurveyStatus::Closed => "closed",
+        }
+    }
+}
+
+/// One place to get help: a consultation window or a help line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HelpLine {
+    /// Name of the service (相談窓口の名称).
+    pub name: Text,
+    /// Phone number as people dial it, if any.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// A web address (LINE/SNS consultation, information page), if any.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// When it is open.
+    #[serde(default)]
+    pub hours: Option<Text>,
+    /// What it is for, in a sentence.
+    #[serde(default)]
+    pub description: Option<Text>,
+}
+
+/// A survey file: everything needed to create a survey.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurveySettings {
+    /// Short name used in URLs and commands (`suzaka-2026`): lower-case letters, digits, `-`.
+    pub slug: String,
+    /// Title shown to residents.
+    pub title: Text,
+    /// The questionnaire's id (its file name without `.toml`).
+    pub questionnaire: String,
+    /// Optional modules of the questionnaire this survey includes (e.g. `k6`, `lsns6`).
+    #[serde(default)]
+    pub modules: Vec<String>,
+    /// Initial status.
+    #[serde(default = "default_status")]
+    pub status: SurveyStatus,
+    /// Where to get help, in the order shown.
+    #[serde(default)]
+    pub help: Vec<HelpLine>,
+}
+
+fn default_status() -> SurveyStatus {
+    SurveyStatus::Draft
+}
+
+/// Why a survey file or stored survey cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SurveyError {
+    #[error("{file}: {message}")]
+    File { file: String, message: String },
+    #[error("stored survey {slug} is damaged: {message}")]
+    Stored { slug: String, message: String },
+}
+
+impl SurveySettings {
+    /// Reads and checks a survey file.
+    pub fn load(path: &Path) -> Result<Self, SurveyError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| SurveyError::File {
+            file: file.clone(),
+            message: format!("cannot read the file: {e}"),
+        })?;
+        Self::from_toml_str(&file, &text)
+    }
+
+    /// Parses and checks survey settings; `source` names the file in messages.
+    pub fn from_toml_str(source: &str, text: &str) -> Result<Self, SurveyError> {
+        let settings: SurveySettings = toml::from_str(text).map_err(|e| SurveyError::File {
+            file: source.to_string(),
+            message: e.to_string(),
+        })?;
+        check_slug(&settings.slug).map_err(|message| SurveyError::File {
+            file: source.to_string(),
+            message,
+        })?;
+        Ok(settings)
+    }
+}
+
+/// Checks that a slug is usable in a URL: 1–40 of `a-z`, `0-9`, `-`.
+pub fn check_slug(slug: &str) -> Result<(), String> {
+    let ok = !slug.is_empty()
+        && slug.len() <= 40
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "the slug `{slug}` must be 1–40 characters of lower-case letters, digits and `-`"
+        ))
+    }
+}
+
+/// A stored survey with its settings parsed.
+#[derive(Debug, Clone)]
+pub struct Survey {
+    pub id: i64,
+    pub slug: String,
+    pub title: Text,
+    pub questionnaire: String,
+    pub modules: Vec<String>,
+    pub status: SurveyStatus,
+    pub help: Vec<HelpLine>,
+}
+
+impl TryFrom<SurveyRow> for Survey {
+    type Error = SurveyError;
+    fn try_from(row: SurveyRow) -> Result<Self, SurveyError> {
+        let stored = |message: String| SurveyError::Stored {
+            slug: row.slug.clone(),
+            message,
+        };
+        let status = SurveyStatus::parse(&row.status).map_err(stored)?;
+        let help: Vec<HelpLine> =
+            serde_json::from_str(&row.help_json).map_err(|e| stored(format!("help lines: {e}")))?;
+        let modules = row
+            .modules
+            .split(',')
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .map(String::from)
+            .collect();
+        Ok(Survey {
+            id: row.id,
+            title: Text {
+                ja: row.title_ja,
+                en: Some(row.title_en).filter(|t| !t.is_empty()),
+            },
+            slug: row.slug,
+            questionnaire: row.questionnaire,
+            modules,
+            status,
+            help,
+        })
+    }
+}
+
+impl SurveySettings {
+    /// The storage form of these settings.
+    pub fn help_json(&self) -> String {
+        serde_json::to_string(&self.help).unwrap_or_else(|_| "[]".into())
+    }
+
+    /// The modules as stored (comma-separated).
+    pub fn modules_list(&self) -> String {
+        self.modules.join(",")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_survey_file_with_an_unknown_field_is_refused_with_its_name() {
+        let err = SurveySettings::from_toml_str(
+            "x.toml",
+            "slug = \"a\"\nquestionnaire = \"q\"\ntitle = { ja = \"t\" }\ncolour = \"red\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("x.toml") && err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn a_slug_with_capitals_or_spaces_is_refused() {
+        assert!(check_slug("suzaka-2026").is_ok());
+        assert!(check_slug("Suzaka 2026").is_err());
+        assert!(check_slug("").is_err());
+    }
+}

@@ -1,0 +1,186 @@
+//! Pages for signed-in people (staff, planners, admins) and the login page.
+
+use maud::{html, Markup};
+
+use super::layout::{csrf_field, page, t, Audience};
+use crate::auth::Role;
+use crate::db::users::User;
+use crate::questionnaire::Lang;
+use crate::survey::Survey;
+
+/// The signed-in person a page is drawn for.
+pub struct Viewer<'a> {
+    pub user: &'a User,
+    pub csrf: &'a str,
+    pub lang: Lang,
+}
+
+impl<'a> Viewer<'a> {
+    fn audience(&self) -> Audience<'a> {
+        let lang = self.lang;
+        let mut links = Vec::new();
+        if self.user.role.allows(Role::Staff) {
+            links.push(("/staff", t(lang, "実査", "Fieldwork")));
+        }
+        if self.user.role.allows(Role::Planner) {
+            links.push(("/planner", t(lang, "集計", "Results")));
+        }
+        if self.user.role == Role::Admin {
+            links.push(("/admin/users", t(lang, "アカウント", "Accounts")));
+        }
+        Audience::Staff {
+            display_name: &self.user.display_name,
+            csrf: self.csrf,
+            links,
+        }
+    }
+}
+
+/// The login form; `error` is shown above it after a failed attempt.
+pub fn login(lang: Lang, csrf: &str, next: &str, username: &str, error: Option<&str>) -> Markup {
+    page(
+        lang,
+        t(lang, "職員ログイン", "Staff sign-in"),
+        Audience::Public,
+        "/login",
+        html! {
+            h1 { (t(lang, "職員ログイン", "Staff sign-in")) }
+            p.muted { (t(lang, "調査にお答えの方はログイン不要です。お手紙のアドレスからお進みください。",
+                "Residents answering the survey do not need to sign in: use the address in your letter.")) }
+            @if let Some(error) = error {
+                div.notice.bad role="alert" { (error) }
+            }
+            form method="post" action="/login" {
+                (csrf_field(csrf))
+                input type="hidden" name="next" value=(next);
+                p {
+                    label for="username" .label { (t(lang, "ユーザー名", "Username")) }
+                    input #username type="text" name="username" value=(username) autocomplete="username" required autofocus;
+                }
+                p {
+                    label for="password" .label { (t(lang, "パスワード", "Password")) }
+                    input #password type="password" name="password" autocomplete="current-password" required;
+                }
+                button type="submit" { (t(lang, "ログイン", "Sign in")) }
+            }
+        },
+    )
+}
+
+/// One survey's fieldwork figures.
+pub struct FieldworkRow {
+    pub survey: Survey,
+    pub codes: i64,
+    pub in_progress: i64,
+    pub submitted: i64,
+}
+
+/// The fieldwork overview: every survey with codes issued, answers under way and submitted.
+pub fn fieldwork(viewer: &Viewer<'_>, rows: &[FieldworkRow]) -> Markup {
+    let lang = viewer.lang;
+    page(
+        lang,
+        t(lang, "実査の状況", "Fieldwork"),
+        viewer.audience(),
+        "/staff",
+        html! {
+            h1 { (t(lang, "実査の状況", "Fieldwork")) }
+            @if rows.is_empty() {
+                p { (t(lang, "調査はまだありません。`tsunagari survey create` で作成します。",
+                    "There are no surveys yet. Create one with `tsunagari survey create`.")) }
+            } @else {
+                table {
+                    thead { tr {
+                        th { (t(lang, "調査", "Survey")) }
+                        th { (t(lang, "状態", "Status")) }
+                        th.num { (t(lang, "発行コード数", "Codes issued")) }
+                        th.num { (t(lang, "回答中", "In progress")) }
+                        th.num { (t(lang, "回答済み", "Submitted")) }
+                        th.num { (t(lang, "回収率", "Response rate")) }
+                    } }
+                    tbody {
+                        @for row in rows {
+                            tr {
+                                td { (row.survey.title.get(lang)) br; span.muted { (row.survey.slug) } }
+                                td { (status_label(lang, row.survey.status)) }
+                                td.num { (row.codes) }
+                                td.num { (row.in_progress) }
+                                td.num { (row.submitted) }
+                                td.num {
+                                    @if row.codes > 0 {
+                                        (format!("{:.1}%", 100.0 * row.submitted as f64 / row.codes as f64))
+                                    } @else { "–" }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+fn status_label(lang: Lang, status: crate::survey::SurveyStatus) -> &'static str {
+    use crate::survey::SurveyStatus::*;
+    match status {
+        Draft => t(lang, "準備中", "Draft"),
+        Open => t(lang, "実施中", "Open"),
+        Closed => t(lang, "終了", "Closed"),
+    }
+}
+
+/// The account list with a form to add one.
+pub fn users(viewer: &Viewer<'_>, users: &[User], message: Option<Result<&str, &str>>) -> Markup {
+    let lang = viewer.lang;
+    page(
+        lang,
+        t(lang, "アカウント", "Accounts"),
+        viewer.audience(),
+        "/admin/users",
+        html! {
+            h1 { (t(lang, "アカウント", "Accounts")) }
+            @match message {
+                Some(Ok(m)) => div.notice.ok role="status" { (m) },
+                Some(Err(m)) => div.notice.bad role="alert" { (m) },
+                None => {},
+            }
+            table {
+                thead { tr {
+                    th { (t(lang, "ユーザー名", "Username")) }
+                    th { (t(lang, "氏名", "Name")) }
+                    th { (t(lang, "役割", "Role")) }
+                } }
+                tbody {
+                    @for u in users {
+                        tr { td { (u.username) } td { (u.display_name) } td { (role_label(lang, u.role)) } }
+                    }
+                }
+            }
+            h2 { (t(lang, "アカウントを追加", "Add an account")) }
+            form method="post" action="/admin/users" {
+                (csrf_field(viewer.csrf))
+                p { label.label for="new-username" { (t(lang, "ユーザー名", "Username")) }
+                    input #new-username type="text" name="username" required autocomplete="off"; }
+                p { label.label for="new-name" { (t(lang, "氏名", "Name")) }
+                    input #new-name type="text" name="display_name" required; }
+                p { label.label for="new-role" { (t(lang, "役割", "Role")) }
+                    select #new-role name="role" {
+                        @for r in [Role::Staff, Role::Planner, Role::Admin] {
+                            option value=(r.as_str()) { (role_label(lang, r)) }
+                        }
+                    } }
+                p { label.label for="new-password" { (t(lang, "初期パスワード（10文字以上）", "Initial password (10+ characters)")) }
+                    input #new-password type="password" name="password" required autocomplete="new-password"; }
+                button type="submit" { (t(lang, "追加", "Add")) }
+            }
+        },
+    )
+}
+
+fn role_label(lang: Lang, role: Role) -> &'static str {
+    match role {
+        Role::Admin => t(lang, "管理者", "Admin"),
+        Role::Staff => t(lang, "職員（実査・入力）", "Staff (fieldwork, entry)"),
+        Role::Planner => t(lang, "企画（集計閲覧）", "Planner (results)"),
+    }
+}

@@ -1,0 +1,60 @@
+//! The one stylesheet: mobile-first, large tap targets, readable without any script.
+
+/// Served at `/static/site.css`.
+pub const SITE_CSS: &str = r#"
+:root { --ink:#1b1b1b; --muted:#555; --line:#c8c8c8; --accent:#0b5cad; --accent-ink:#fff;
+  --bad:#b00020; --bad-bg:#fdecee; --ok-bg:#eef6ee; --help-bg:#fff6e0; --help-line:#e0a100; }
+* { box-sizing: border-box; }
+html { font-size: 112.5%; -webkit-text-size-adjust: 100%; }
+body { margin: 0; color: var(--ink); background: #fafafa; line-height: 1.7;
+  font-family: "Hiragino Sans", "Noto Sans JP", "Yu Gothic", Meiryo, system-ui, sans-serif; }
+header.site { background: #fff; border-bottom: 1px solid var(--line); padding: .5rem 1rem;
+  display: flex; justify-content: space-between; align-items: center; gap: .5rem; flex-wrap: wrap; }
+header.site .brand { font-weight: bold; color: var(--ink); text-decoration: none; }
+header.site nav a, header.site nav button { margin-left: .75rem; }
+main { max-width: 42rem; margin: 0 auto; padding: 1rem; }
+main.wide { max-width: 80rem; }
+h1 { font-size: 1.4rem; line-height: 1.4; }
+h2 { font-size: 1.15rem; }
+a { color: var(--accent); }
+.lang-switch { font-size: .9rem; }
+fieldset { border: 0; margin: 0 0 1.5rem; padding: 0; }
+legend, .label { font-weight: bold; margin-bottom: .5rem; display: block; padding: 0; }
+.item { background: #fff; border: 1px solid var(--line); border-radius: .5rem; padding: 1rem; margin-bottom: 1rem; }
+.item.has-error { border-color: var(--bad); background: var(--bad-bg); }
+.item .number { color: var(--muted); margin-right: .25rem; }
+.error-text { color: var(--bad); font-weight: bold; margin: .25rem 0 .5rem; }
+.choice { display: flex; align-items: center; gap: .75rem; min-height: 3rem; padding: .25rem .5rem;
+  border: 1px solid var(--line); border-radius: .4rem; margin: .4rem 0; background: #fff; cursor: pointer; }
+.choice input { width: 1.5rem; height: 1.5rem; flex: none; margin: 0; }
+.choice:focus-within { outline: 3px solid var(--accent); outline-offset: 1px; }
+input[type=text], input[type=number], input[type=password], textarea, select {
+  font-size: 1.1rem; padding: .6rem; width: 100%; border: 1px solid #888; border-radius: .4rem; background: #fff; }
+input[type=number] { max-width: 10rem; }
+textarea { min-height: 7rem; }
+input:focus, textarea:focus, select:focus, button:focus, a:focus { outline: 3px solid var(--accent); outline-offset: 1px; }
+button, .button { display: inline-block; font-size: 1.1rem; min-height: 3rem; padding: .6rem 1.4rem;
+  border-radius: .4rem; border: 1px solid var(--accent); background: var(--accent); color: var(--accent-ink);
+  cursor: pointer; text-decoration: none; }
+button.secondary, .button.secondary { background: #fff; color: var(--accent); }
+button.link { background: none; border: 0; color: var(--accent); text-decoration: underline; padding: 0; min-height: 0; font-size: 1rem; }
+.actions { display: flex; flex-wrap: wrap; gap: .75rem; justify-content: space-between; margin: 1.5rem 0; }
+.progress { margin: .5rem 0 1rem; }
+.progress progress { width: 100%; height: 1rem; }
+.notice { background: #fff; border-left: .4rem solid var(--accent); padding: .75rem 1rem; margin: 1rem 0; }
+.notice.bad { border-color: var(--bad); background: var(--bad-bg); }
+.notice.ok { border-color: #2e7d32; background: var(--ok-bg); }
+.help { background: var(--help-bg); border: 2px solid var(--help-line); border-radius: .5rem; padding: 1rem; margin: 1rem 0; }
+.help.urgent { border-width: 4px; }
+.help ul { padding-left: 1.2rem; }
+.help .phone { font-size: 1.3rem; font-weight: bold; }
+table { border-collapse: collapse; width: 100%; background: #fff; }
+th, td { border: 1px solid var(--line); padding: .35rem .5rem; text-align: left; vertical-align: top; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+dl.review dt { font-weight: bold; margin-top: .75rem; }
+dl.review dd { margin: 0 0 0 1rem; }
+.muted { color: var(--muted); }
+.code-input { letter-spacing: .1em; text-transform: uppercase; font-family: ui-monospace, monospace; }
+.grid-row { margin: .75rem 0; padding-top: .5rem; border-top: 1px dashed var(--line); }
+@media print { header.site, .actions, .lang-switch { display: none; } body { background: #fff; } }
+"#;

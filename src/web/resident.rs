@@ -1,0 +1,507 @@
+//! The resident's path: code → pages → review → submit → thanks with help lines.
+//!
+//! A resident never has an account: the access code opens (or reopens) their response and a
+//! session cookie remembers it while they answer. Every page save names the version it was
+//! drawn from, so two devices cannot silently overwrite each other.
+
+use std::time::Instant;
+
+use actix_web::cookie::time::Duration as CookieDuration;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::extract::{client_ip, cookie, lang_of, FormFields, RESIDENT_COOKIE};
+use super::staff::{check_form_csrf, form_csrf, html_with_form_csrf};
+use super::AppState;
+use crate::auth;
+use crate::db::responses::ResponseRow;
+use crate::db::{self, DbError};
+use crate::error::AppError;
+use crate::questionnaire::{AnswerProblem, Answers, Lang, Questionnaire, RawInput};
+use crate::sampling::access_code::AccessCode;
+use crate::survey::{Survey, SurveyStatus};
+use crate::views::resident::{self as view, CodeProblem, QuestionPage};
+
+/// How long an answering session lasts without the code being typed again.
+const RESIDENT_SESSION_HOURS: i64 = 24;
+
+/// Registers the resident routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(start_page))
+        .route("/c/{code}", web::get().to(code_link))
+        .route("/start", web::post().to(start))
+        .route("/answer", web::get().to(resume))
+        .route("/answer/page/{index}", web::get().to(show_page))
+        .route("/answer/page/{index}", web::post().to(save_page))
+        .route("/answer/review", web::get().to(review))
+        .route("/answer/submit", web::post().to(submit))
+        .route("/answer/saved", web::get().to(saved))
+        .route("/answer/done", web::get().to(done));
+}
+
+async fn start_page(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    code_entry(&req, &state, StatusCode::OK, "", None)
+}
+
+fn code_entry(
+    req: &HttpRequest,
+    state: &AppState,
+    status: StatusCode,
+    typed: &str,
+    problem: Option<CodeProblem>,
+) -> HttpResponse {
+    let (token, is_new) = form_csrf(req);
+    let here = req.uri().path().to_string();
+    let body = view::code_entry(lang_of(req), &token, typed, problem.as_ref(), &here);
+    html_with_form_csrf(state, status, &token, is_new, body)
+}
+
+/// The link a QR code carries: the code is filled in, one tap starts. A tampered code is
+/// reported on the same page.
+async fn code_link(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> HttpResponse {
+    let typed = path.into_inner();
+    match AccessCode::parse(&typed) {
+        Ok(code) => code_entry(&req, &state, StatusCode::OK, &code.grouped(), None),
+        Err(e) => code_entry(
+            &req,
+            &state,
+            StatusCode::BAD_REQUEST,
+            &typed,
+            Some(CodeProblem::Malformed(describe_code_error(
+                lang_of(&req),
+                &e,
+            ))),
+        ),
+    }
+}
+
+fn describe_code_error(lang: Lang, e: &crate::sampling::access_code::AccessCodeError) -> String {
+    use crate::sampling::access_code::AccessCodeError::*;
+    match (lang, e) {
+        (Lang::Ja, Empty) => "何も入力されていません".into(),
+        (Lang::Ja, WrongLength(n)) => format!("{n}文字あります。16文字のはずです"),
+        (Lang::Ja, BadCharacter(c)) => format!("「{c}」はコードに使われない文字です"),
+        (Lang::Ja, CheckFailed) => "どこかに打ち間違いがあります".into(),
+        (Lang::En, e) => e.to_string(),
+    }
+}
+
+enum StartOutcome {
+    Started(i64),
+    Refused(CodeProblem),
+}
+
+async fn start(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: FormFields,
+) -> Result<HttpResponse, AppError> {
+    check_form_csrf(&req, &form)?;
+    let lang = lang_of(&req);
+    let client = client_ip(&req, state.config.trust_proxy);
+    if let Err(wait) = state.code_failures.check(client, Instant::now()) {
+        return Err(AppError::TooManyAttempts {
+            retry_after_secs: wait.as_secs(),
+        });
+    }
+    let typed = form.text("code").trim().to_string();
+    let code = match AccessCode::parse(&typed) {
+        Ok(code) => code,
+        Err(e) => {
+            state.code_failures.record_failure(client, Instant::now());
+            let problem = CodeProblem::Malformed(describe_code_error(lang, &e));
+            return Ok(code_entry(
+                &req,
+                &state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &typed,
+                Some(problem),
+            ));
+        }
+    };
+    let outcome = state
+        .db(move |conn| {
+            let Some((code_id, survey_id)) = db::codes::find(conn, &code)? else {
+                return Ok(StartOutcome::Refused(CodeProblem::Unknown));
+            };
+            let survey = parse_survey(db::surveys::find(conn, survey_id)?)?;
+            match survey.status {
+                SurveyStatus::Draft => return Ok(StartOutcome::Refused(CodeProblem::NotYetOpen)),
+                SurveyStatus::Closed => return Ok(StartOutcome::Refused(CodeProblem::Closed)),
+                SurveyStatus::Open => {}
+            }
+            let response = db::responses::start_or_resume_online(conn, survey_id, code_id)?;
+            if response.is_submitted() {
+                return Ok(StartOutcome::Refused(CodeProblem::AlreadySubmitted));
+            }
+            Ok(StartOutcome::Started(response.id))
+        })
+        .await?;
+    let response_id = match outcome {
+        StartOutcome::Started(id) => id,
+        StartOutcome::Refused(problem) => {
+            if matches!(problem, CodeProblem::Unknown) {
+                state.code_failures.record_failure(client, Instant::now());
+            }
+            let status = if matches!(problem, CodeProblem::Unknown) {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                StatusCode::CONFLICT
+            };
+            return Ok(code_entry(&req, &state, status, &typed, Some(problem)));
+        }
+    };
+    let token = auth::random_token();
+    let hash = auth::token_hash(&token);
+    let csrf = auth::random_token();
+    let expires = db::now() + chrono::Duration::hours(RESIDENT_SESSION_HOURS);
+    state
+        .db(move |conn| db::sessions::create_resident(conn, &hash, response_id, &csrf, expires))
+        .await?;
+    Ok(HttpResponse::SeeOther()
+        .cookie(cookie(
+            RESIDENT_COOKIE,
+            token,
+            state.config.cookie_secure,
+            CookieDuration::hours(RESIDENT_SESSION_HOURS),
+        ))
+        .insert_header((header::LOCATION, "/answer"))
+        .finish())
+}
+
+fn parse_survey(row: db::surveys::SurveyRow) -> Result<Survey, DbError> {
+    Survey::try_from(row).map_err(|e| DbError::Corrupt(e.to_string()))
+}
+
+/// A resident's answering context, loaded from the session cookie.
+struct Answering {
+    lang: Lang,
+    csrf: String,
+    response: ResponseRow,
+    survey: Survey,
+    questionnaire: Questionnaire,
+    answers: Answers,
+}
+
+/// The resident's context, or `None` when there is no live session (back to the start).
+async fn answering(req: &HttpRequest, state: &AppState) -> Result<Option<Answering>, AppError> {
+    let Some(token) = req.cookie(RESIDENT_COOKIE).map(|c| c.value().to_string()) else {
+        return Ok(None);
+    };
+    let hash = auth::token_hash(&token);
+    let found = state
+        .db(move |conn| {
+            let Some(session) = db::sessions::find_resident(conn, &hash)? else {
+                return Ok(None);
+            };
+            let response = db::responses::find(conn, session.response_id)?;
+            let survey = parse_survey(db::surveys::find(conn, response.survey_id)?)?;
+            Ok(Some((session.csrf_token, response, survey)))
+        })
+        .await?;
+    let Some((csrf, response, survey)) = found else {
+        return Ok(None);
+    };
+    if survey.status != SurveyStatus::Open && !response.is_submitted() {
+        return Err(AppError::NotNow {
+            ja: "この調査の回答受付は終了しました。ご協力ありがとうございました。".into(),
+            en: "This survey is closed. Thank you for your interest.".into(),
+        });
+    }
+    let questionnaire = state
+        .catalogue
+        .for_survey(&survey.questionnaire, &survey.modules)
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("survey {}: {e}", survey.slug)))?;
+    let answers: Answers = serde_json::from_str(&response.answers_json).map_err(|e| {
+        AppError::Unexpected(anyhow::anyhow!(
+            "response {} has unreadable answers: {e}",
+            response.id
+        ))
+    })?;
+    Ok(Some(Answering {
+        lang: lang_of(req),
+        csrf,
+        response,
+        survey,
+        questionnaire,
+        answers,
+    }))
+}
+
+fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_string()))
+        .finish()
+}
+
+/// Where a returning resident continues: the first unfinished page, else the review.
+async fn resume(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let Some(a) = answering(&req, &state).await? else {
+        return Ok(see_other("/"));
+    };
+    if a.response.is_submitted() {
+        return Ok(see_other("/answer/done"));
+    }
+    Ok(match a.questionnaire.first_unfinished_page(&a.answers) {
+        Some(index) => see_other(&format!("/answer/page/{index}")),
+        None => see_other("/answer/review"),
+    })
+}
+
+fn render_page(
+    a: &Answering,
+    index: usize,
+    values: &RawInput,
+    errors: Option<&crate::questionnaire::PageErrors>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let items = a
+        .questionnaire
+        .visible_items(index, &a.answers)
+        .map_err(|_| AppError::NotFound)?;
+    let page = QuestionPage {
+        lang: a.lang,
+        survey: &a.survey,
+        questionnaire: &a.questionnaire,
+        page_index: index,
+        items,
+        progress: a.questionnaire.progress(index, &a.answers),
+        values,
+        errors,
+        csrf: &a.csrf,
+        version: a.response.version,
+        has_previous: a.questionnaire.previous_page(index, &a.answers).is_some(),
+    };
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(view::question_page(&page).into_string()))
+}
+
+async fn show_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<usize>,
+) -> Result<HttpResponse, AppError> {
+    let index = path.into_inner();
+    let Some(a) = answering(&req, &state).await? else {
+        return Ok(see_other("/"));
+    };
+    if a.response.is_submitted() {
+        return Ok(see_other("/answer/done"));
+    }
+    a.questionnaire
+        .page(index)
+        .map_err(|_| AppError::NotFound)?;
+    if !a.questionnaire.visible_pages(&a.answers).contains(&index) {
+        // Skipped by an earlier answer: go on to the next page that applies.
+        return Ok(match a.questionnaire.next_page(index, &a.answers) {
+            Some(next) => see_other(&format!("/answer/page/{next}")),
+            None => see_other("/answer/review"),
+        });
+    }
+    let values = a.questionnaire.form_values(&a.answers);
+    render_page(&a, index, &values, None, StatusCode::OK)
+}
+
+/// What the resident pressed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PageAction {
+    Next,
+    Back,
+    Later,
+}
+
+async fn save_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<usize>,
+    form: FormFields,
+) -> Result<HttpResponse, AppError> {
+    let index = path.into_inner();
+    let Some(a) = answering(&req, &state).await? else {
+        return Ok(see_other("/"));
+    };
+    if !auth::csrf_matches(&a.csrf, form.text("csrf")) {
+        return Err(AppError::CsrfRejected);
+    }
+    if a.response.is_submitted() {
+        return Ok(see_other("/answer/done"));
+    }
+    a.questionnaire
+        .page(index)
+        .map_err(|_| AppError::NotFound)?;
+    let version: i32 = form.text("version").parse().map_err(|_| {
+        AppError::BadRequest("the form has no valid version field; reload the page".into())
+    })?;
+    let action = match form.get("action").unwrap_or("next") {
+        "next" => PageAction::Next,
+        "back" => PageAction::Back,
+        "later" => PageAction::Later,
+        other => return Err(AppError::BadRequest(format!("unknown action `{other}`"))),
+    };
+    let input = RawInput::from_pairs(
+        form.0
+            .iter()
+            .filter(|(k, _)| k != "csrf" && k != "version" && k != "action")
+            .cloned(),
+    );
+    let mut answers = a.answers.clone();
+    let parsed = a
+        .questionnaire
+        .parse_page(index, &input, &answers)
+        .map_err(|e| AppError::Unexpected(e.into()))?;
+    match parsed {
+        Ok(page) => {
+            for id in &page.hidden {
+                answers.remove(id);
+            }
+            for (id, answer) in page.answers {
+                answers.insert(id, answer);
+            }
+            a.questionnaire.drop_hidden_answers(&mut answers);
+        }
+        Err(errors) => {
+            // Going back or stopping may leave required questions blank, but never stores a
+            // value that is wrong; a wrong value is shown again with its message.
+            let only_blank = errors
+                .errors
+                .iter()
+                .all(|e| matches!(e.problem, AnswerProblem::Required));
+            if action == PageAction::Next || !only_blank {
+                return render_page(
+                    &a,
+                    index,
+                    &input,
+                    Some(&errors),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                );
+            }
+            for question in a.questionnaire.page_questions(index) {
+                if let Ok(Some(answer)) = question.parse_values(input.values(&question.id)) {
+                    answers.insert(question.id.clone(), answer);
+                }
+            }
+        }
+    }
+    let destination = match action {
+        PageAction::Next => a.questionnaire.next_page(index, &answers),
+        PageAction::Back => a
+            .questionnaire
+            .previous_page(index, &answers)
+            .or(Some(index)),
+        PageAction::Later => Some(index),
+    };
+    let json = serde_json::to_string(&answers).map_err(|e| AppError::Unexpected(e.into()))?;
+    let response_id = a.response.id;
+    let stored_index = destination.unwrap_or(index) as i32;
+    state
+        .db(move |conn| {
+            db::responses::save_progress(conn, response_id, version, &json, stored_index)
+        })
+        .await?;
+    Ok(match (action, destination) {
+        (PageAction::Later, _) => see_other("/answer/saved"),
+        (_, Some(next)) => see_other(&format!("/answer/page/{next}")),
+        (_, None) => see_other("/answer/review"),
+    })
+}
+
+async fn review(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let Some(a) = answering(&req, &state).await? else {
+        return Ok(see_other("/"));
+    };
+    if a.response.is_submitted() {
+        return Ok(see_other("/answer/done"));
+    }
+    let entries = a.questionnaire.review(&a.answers, a.lang);
+    let missing = unanswered(&a.questionnaire, &a.answers);
+    let body = view::review(
+        a.lang,
+        &a.survey,
+        &entries,
+        &missing,
+        &a.csrf,
+        a.response.version,
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body.into_string()))
+}
+
+/// Shown questions that still need an entry: (page, printed number).
+fn unanswered(questionnaire: &Questionnaire, answers: &Answers) -> Vec<(usize, String)> {
+    let mut missing: Vec<(usize, String)> = questionnaire
+        .missing_required(answers)
+        .into_iter()
+        .map(|q| (q.page_index, q.number.clone()))
+        .collect();
+    // Optional questions on pages never reached also need their page visited once.
+    if let Some(page) = questionnaire.first_unfinished_page(answers) {
+        if missing.iter().all(|(p, _)| *p != page) {
+            let number = questionnaire
+                .page_questions(page)
+                .find(|q| answers.get(&q.id).is_none())
+                .map(|q| q.number.clone())
+                .unwrap_or_default();
+            missing.push((page, number));
+        }
+    }
+    missing.sort();
+    missing
+}
+
+async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: FormFields,
+) -> Result<HttpResponse, AppError> {
+    let Some(a) = answering(&req, &state).await? else {
+        return Ok(see_other("/"));
+    };
+    if !auth::csrf_matches(&a.csrf, form.text("csrf")) {
+        return Err(AppError::CsrfRejected);
+    }
+    if a.response.is_submitted() {
+        return Ok(see_other("/answer/done"));
+    }
+    let version: i32 = form.text("version").parse().map_err(|_| {
+        AppError::BadRequest("the form has no valid version field; reload the page".into())
+    })?;
+    if !a.questionnaire.is_complete(&a.answers) {
+        return Ok(see_other("/answer/review"));
+    }
+    let distress = a.questionnaire.is_distressed(&a.answers);
+    let json = serde_json::to_string(&a.answers).map_err(|e| AppError::Unexpected(e.into()))?;
+    let response_id = a.response.id;
+    state
+        .db(move |conn| db::responses::submit(conn, response_id, version, &json, distress))
+        .await?;
+    Ok(see_other("/answer/done"))
+}
+
+async fn saved(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let Some(a) = answering(&req, &state).await? else {
+        return Ok(see_other("/"));
+    };
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(view::saved(a.lang, &a.survey).into_string()))
+}
+
+async fn done(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let Some(a) = answering(&req, &state).await? else {
+        return Ok(see_other("/"));
+    };
+    if !a.response.is_submitted() {
+        return Ok(see_other("/answer"));
+    }
+    let closing = a.questionnaire.closing().map(|c| c.get(a.lang));
+    let body = view::done(a.lang, &a.survey, closing, a.response.distress);
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body.into_string()))
+}

@@ -1,0 +1,352 @@
+//! Sign-in, sign-out, the fieldwork overview and account administration.
+
+use std::time::Instant;
+
+use actix_web::cookie::time::Duration as CookieDuration;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use maud::Markup;
+
+use super::extract::{
+    client_ip, cookie, lang_of, removal, safe_local_path, FormFields, FORM_CSRF_COOKIE,
+    STAFF_COOKIE,
+};
+use super::AppState;
+use crate::auth::{self, Role};
+use crate::db::sessions::StaffSession;
+use crate::db::{self, DbError};
+use crate::error::AppError;
+use crate::questionnaire::Lang;
+use crate::survey::Survey;
+use crate::views::layout::t;
+use crate::views::staff::{self as view, FieldworkRow, Viewer};
+
+/// How long a staff sign-in lasts.
+const STAFF_SESSION_HOURS: i64 = 10;
+
+/// Registers sign-in, fieldwork and account routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/login", web::get().to(login_form))
+        .route("/login", web::post().to(login))
+        .route("/logout", web::post().to(logout))
+        .route("/staff", web::get().to(fieldwork))
+        .route("/admin/users", web::get().to(users))
+        .route("/admin/users", web::post().to(add_user));
+}
+
+/// The signed-in person, if their role allows `needed`; otherwise a redirect to sign in or 403.
+pub async fn require(
+    req: &HttpRequest,
+    state: &AppState,
+    needed: Role,
+) -> Result<StaffSession, AppError> {
+    let next = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    let Some(token) = req.cookie(STAFF_COOKIE).map(|c| c.value().to_string()) else {
+        return Err(AppError::LoginRequired { next });
+    };
+    let hash = auth::token_hash(&token);
+    let session = state
+        .db(move |conn| db::sessions::find_staff(conn, &hash))
+        .await?
+        .ok_or(AppError::LoginRequired { next })?;
+    if !session.user.role.allows(needed) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(session)
+}
+
+/// Checks the CSRF field of a signed-in person's form.
+pub fn check_csrf(session: &StaffSession, form: &FormFields) -> Result<(), AppError> {
+    if auth::csrf_matches(&session.csrf_token, form.text("csrf")) {
+        Ok(())
+    } else {
+        Err(AppError::CsrfRejected)
+    }
+}
+
+/// The CSRF token of a pre-session form: the cookie's, or a new one to set.
+pub fn form_csrf(req: &HttpRequest) -> (String, bool) {
+    match req.cookie(FORM_CSRF_COOKIE) {
+        Some(c) if c.value().len() == 64 => (c.value().to_string(), false),
+        _ => (auth::random_token(), true),
+    }
+}
+
+/// Checks a pre-session form's CSRF field against its cookie (double submit).
+pub fn check_form_csrf(req: &HttpRequest, form: &FormFields) -> Result<(), AppError> {
+    let expected = req
+        .cookie(FORM_CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
+    if auth::csrf_matches(&expected, form.text("csrf")) {
+        Ok(())
+    } else {
+        Err(AppError::CsrfRejected)
+    }
+}
+
+/// An HTML response that also sets the pre-session CSRF cookie when it is new.
+pub fn html_with_form_csrf(
+    state: &AppState,
+    status: actix_web::http::StatusCode,
+    token: &str,
+    is_new: bool,
+    body: Markup,
+) -> HttpResponse {
+    let mut response = HttpResponse::build(status);
+    response.content_type("text/html; charset=utf-8");
+    if is_new {
+        response.cookie(cookie(
+            FORM_CSRF_COOKIE,
+            token.to_string(),
+            state.config.cookie_secure,
+            CookieDuration::hours(12),
+        ));
+    }
+    response.body(body.into_string())
+}
+
+#[derive(serde::Deserialize)]
+struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+async fn login_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<NextQuery>,
+) -> HttpResponse {
+    let lang = lang_of(&req);
+    let (token, is_new) = form_csrf(&req);
+    let next = safe_local_path(if query.next.is_empty() {
+        "/staff"
+    } else {
+        &query.next
+    });
+    html_with_form_csrf(
+        &state,
+        actix_web::http::StatusCode::OK,
+        &token,
+        is_new,
+        view::login(lang, &token, &next, "", None),
+    )
+}
+
+async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: FormFields,
+) -> Result<HttpResponse, AppError> {
+    check_form_csrf(&req, &form)?;
+    let lang = lang_of(&req);
+    let client = client_ip(&req, state.config.trust_proxy);
+    if let Err(wait) = state.login_failures.check(client, Instant::now()) {
+        return Err(AppError::TooManyAttempts {
+            retry_after_secs: wait.as_secs(),
+        });
+    }
+    let username = form.text("username").trim().to_string();
+    let password = form.text("password").to_string();
+    let next = safe_local_path(form.text("next"));
+    let lookup = username.clone();
+    let user = state
+        .db(move |conn| db::users::find_by_username(conn, &lookup))
+        .await?;
+    // Verify against a real hash even for unknown users, so timing does not reveal names.
+    let verified = match &user {
+        Some(u) => auth::verify_password(&password, &u.password_hash),
+        None => {
+            auth::verify_password(&password, DUMMY_HASH);
+            false
+        }
+    };
+    let Some(user) = user.filter(|_| verified) else {
+        state.login_failures.record_failure(client, Instant::now());
+        let (token, _) = form_csrf(&req);
+        let message = t(
+            lang,
+            "ユーザー名またはパスワードが違います。",
+            "The username or password is wrong.",
+        );
+        return Ok(html_with_form_csrf(
+            &state,
+            actix_web::http::StatusCode::UNAUTHORIZED,
+            &token,
+            false,
+            view::login(lang, &token, &next, &username, Some(message)),
+        ));
+    };
+    let token = auth::random_token();
+    let hash = auth::token_hash(&token);
+    let csrf = auth::random_token();
+    let expires = db::now() + chrono::Duration::hours(STAFF_SESSION_HOURS);
+    let user_id = user.id;
+    state
+        .db(move |conn| db::sessions::create_staff(conn, &hash, user_id, &csrf, expires))
+        .await?;
+    let target = if next == "/" {
+        "/staff".to_string()
+    } else {
+        next
+    };
+    Ok(HttpResponse::SeeOther()
+        .cookie(cookie(
+            STAFF_COOKIE,
+            token,
+            state.config.cookie_secure,
+            CookieDuration::hours(STAFF_SESSION_HOURS),
+        ))
+        .insert_header((header::LOCATION, target))
+        .finish())
+}
+
+/// A valid argon2id hash of a random password, for constant-time failures.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0bIrFSO0TzQbA6cXdE6Nu3ZuQHqNVp4f4xsxgbDL0Ss";
+
+async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: FormFields,
+) -> Result<HttpResponse, AppError> {
+    if let Some(token) = req.cookie(STAFF_COOKIE).map(|c| c.value().to_string()) {
+        let hash = auth::token_hash(&token);
+        let session = {
+            let hash = hash.clone();
+            state
+                .db(move |conn| db::sessions::find_staff(conn, &hash))
+                .await?
+        };
+        if let Some(session) = session {
+            check_csrf(&session, &form)?;
+            state
+                .db(move |conn| db::sessions::delete_staff(conn, &hash))
+                .await?;
+        }
+    }
+    Ok(HttpResponse::SeeOther()
+        .cookie(removal(STAFF_COOKIE))
+        .insert_header((header::LOCATION, "/login"))
+        .finish())
+}
+
+async fn fieldwork(req: HttpRequest, state: web::Data<AppState>) -> Result<Markup, AppError> {
+    let session = require(&req, &state, Role::Staff).await?;
+    let rows = state
+        .db(|conn| {
+            let mut rows = Vec::new();
+            for row in db::surveys::list(conn)? {
+                let survey = Survey::try_from(row).map_err(|e| DbError::Corrupt(e.to_string()))?;
+                let codes = db::codes::count(conn, survey.id)?;
+                let (in_progress, submitted) = db::responses::counts(conn, survey.id)?;
+                rows.push(FieldworkRow {
+                    survey,
+                    codes,
+                    in_progress,
+                    submitted,
+                });
+            }
+            Ok(rows)
+        })
+        .await?;
+    let viewer = Viewer {
+        user: &session.user,
+        csrf: &session.csrf_token,
+        lang: lang_of(&req),
+    };
+    Ok(view::fieldwork(&viewer, &rows))
+}
+
+async fn users(req: HttpRequest, state: web::Data<AppState>) -> Result<Markup, AppError> {
+    let session = require(&req, &state, Role::Admin).await?;
+    let all = state.db(db::users::list).await?;
+    let viewer = Viewer {
+        user: &session.user,
+        csrf: &session.csrf_token,
+        lang: lang_of(&req),
+    };
+    Ok(view::users(&viewer, &all, None))
+}
+
+async fn add_user(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: FormFields,
+) -> Result<HttpResponse, AppError> {
+    let session = require(&req, &state, Role::Admin).await?;
+    check_csrf(&session, &form)?;
+    let lang = lang_of(&req);
+    let outcome = create_user_from_form(&state, lang, &form).await?;
+    let all = state.db(db::users::list).await?;
+    let viewer = Viewer {
+        user: &session.user,
+        csrf: &session.csrf_token,
+        lang,
+    };
+    let (status, page) = match &outcome {
+        Ok(added) => (
+            actix_web::http::StatusCode::OK,
+            view::users(
+                &viewer,
+                &all,
+                Some(Ok(&format!(
+                    "{} {added}",
+                    t(lang, "追加しました:", "Added:")
+                ))),
+            ),
+        ),
+        Err(problem) => (
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            view::users(&viewer, &all, Some(Err(problem))),
+        ),
+    };
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(page.into_string()))
+}
+
+/// `Ok(Err(message))` when the form is wrong (shown next to it), `Err` when storage fails.
+async fn create_user_from_form(
+    state: &AppState,
+    lang: Lang,
+    form: &FormFields,
+) -> Result<Result<String, String>, AppError> {
+    let username = form.text("username").trim().to_string();
+    let display_name = form.text("display_name").trim().to_string();
+    let role = match Role::parse(form.text("role")) {
+        Ok(role) => role,
+        Err(message) => return Ok(Err(message)),
+    };
+    if username.is_empty() || username.len() > 64 || username.chars().any(char::is_whitespace) {
+        return Ok(Err(t(
+            lang,
+            "ユーザー名は空白を含まない64文字以内で入力してください。",
+            "The username must be 1–64 characters without spaces.",
+        )
+        .into()));
+    }
+    if display_name.is_empty() {
+        return Ok(Err(t(
+            lang,
+            "氏名を入力してください。",
+            "Please enter a name.",
+        )
+        .into()));
+    }
+    let hash = match auth::hash_password(form.text("password")) {
+        Ok(hash) => hash,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    match state
+        .db(move |conn| db::users::create(conn, &username, &display_name, &hash, role))
+        .await
+    {
+        Ok(user) => Ok(Ok(format!("{} ({})", user.username, user.role.as_str()))),
+        Err(AppError::Conflict(message)) => Ok(Err(message)),
+        Err(other) => Err(other),
+    }
+}

@@ -1,0 +1,354 @@
+//! Shared test harness: a fresh database per test (SQLite file, and PostgreSQL when
+//! TSUNAGARI_TEST_POSTGRES_URL is set), the app in-process, and a client with a cookie jar.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::{header, StatusCode};
+use actix_web::test::{self, TestRequest};
+use diesel::connection::SimpleConnection;
+use diesel::Connection;
+
+use tsunagari::config::{Config, DatabaseUrl};
+use tsunagari::db::{self, Pool};
+use tsunagari::web::{build_app, AppState};
+
+/// One test database; dropped (PostgreSQL) or deleted with its folder (SQLite) at the end.
+pub struct TestDb {
+    pub url: DatabaseUrl,
+    pub pool: Pool,
+    _dir: Option<tempfile::TempDir>,
+    postgres_admin: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// A short name for messages: "sqlite" or "postgres".
+    pub fn backend(&self) -> &'static str {
+        match self.url {
+            DatabaseUrl::Sqlite(_) => "sqlite",
+            DatabaseUrl::Postgres(_) => "postgres",
+        }
+    }
+
+    fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = DatabaseUrl::Sqlite(dir.path().join("test.sqlite3"));
+        let pool = db::connect(&url).expect("sqlite pool");
+        db::migrate(&pool).expect("migrations");
+        TestDb {
+            url,
+            pool,
+            _dir: Some(dir),
+            postgres_admin: None,
+        }
+    }
+
+    fn postgres(admin_url: &str) -> TestDb {
+        let name = format!("tsunagari_test_{}", &tsunagari::auth::random_token()[..16]);
+        let mut admin = diesel::PgConnection::establish(admin_url).unwrap_or_else(|e| {
+            panic!("TSUNAGARI_TEST_POSTGRES_URL={admin_url} does not connect: {e}")
+        });
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create test database");
+        let base = admin_url
+            .rsplit_once('/')
+            .map(|(b, _)| b)
+            .unwrap_or(admin_url);
+        let url = DatabaseUrl::Postgres(format!("{base}/{name}"));
+        let pool = db::connect(&url).expect("postgres pool");
+        db::migrate(&pool).expect("migrations");
+        TestDb {
+            url,
+            pool,
+            _dir: None,
+            postgres_admin: Some((admin_url.to_string(), name)),
+        }
+    }
+
+    /// The configuration a site on this database would run with.
+    pub fn config(&self) -> Config {
+        Config {
+            database: self.url.clone(),
+            bind: "127.0.0.1:0".into(),
+            base_url: "http://127.0.0.1:8080".into(),
+            questionnaires_dir: repo_path("questionnaires"),
+            cookie_secure: false,
+            trust_proxy: false,
+        }
+    }
+
+    /// The app state for this database.
+    pub fn state(&self) -> Arc<AppState> {
+        AppState::new(self.pool.clone(), self.config()).expect("app state")
+    }
+
+    /// A pooled connection for arranging and checking data directly.
+    pub fn conn(&self) -> db::PooledConnection {
+        self.pool.get().expect("connection")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.postgres_admin.take() {
+            if let Ok(mut admin) = diesel::PgConnection::establish(&admin_url) {
+                let _ =
+                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
+}
+
+/// A path inside the repository.
+pub fn repo_path(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+/// Every backend this run tests: SQLite always, PostgreSQL when configured.
+pub fn databases() -> Vec<TestDb> {
+    let mut all = vec![TestDb::sqlite()];
+    if let Ok(url) = std::env::var("TSUNAGARI_TEST_POSTGRES_URL") {
+        if !url.trim().is_empty() {
+            all.push(TestDb::postgres(url.trim()));
+        }
+    }
+    all
+}
+
+/// A response, read completely.
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: String,
+    pub headers: actix_web::http::header::HeaderMap,
+}
+
+impl Page {
+    /// The value of a hidden input `name` in the body (e.g. the CSRF token).
+    pub fn hidden(&self, name: &str) -> String {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self
+            .body
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no hidden field {name} in:\n{}", self.body))
+            + marker.len();
+        let end = self.body[start..].find('"').expect("closing quote") + start;
+        self.body[start..end].to_string()
+    }
+}
+
+/// A browser-like client of the in-process app: keeps cookies, does not follow redirects.
+pub struct Client<S> {
+    app: S,
+    pub cookies: BTreeMap<String, String>,
+    pub peer: std::net::SocketAddr,
+}
+
+/// Starts the app for `state`.
+pub async fn client(
+    state: Arc<AppState>,
+) -> Client<
+    impl Service<
+        actix_http::Request,
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+    >,
+> {
+    Client {
+        app: test::init_service(build_app(state)).await,
+        cookies: BTreeMap::new(),
+        peer: "203.0.113.7:5000".parse().unwrap(),
+    }
+}
+
+impl<S, B> Client<S>
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    fn with_cookies(&self, mut req: TestRequest) -> TestRequest {
+        if !self.cookies.is_empty() {
+            let jar = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            req = req.insert_header((header::COOKIE, jar));
+        }
+        req.peer_addr(self.peer)
+    }
+
+    async fn send(&mut self, req: TestRequest) -> Page {
+        let response = test::call_service(&self.app, self.with_cookies(req).to_request()).await;
+        for c in response.response().cookies() {
+            if c.max_age().is_some_and(|a| a.is_zero()) || c.value().is_empty() {
+                self.cookies.remove(c.name());
+            } else {
+                self.cookies
+                    .insert(c.name().to_string(), c.value().to_string());
+            }
+        }
+        let status = response.status();
+        let headers = response.headers().clone();
+        let location = headers
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_string());
+        let body = test::read_body(response).await;
+        Page {
+            status,
+            location,
+            body: String::from_utf8_lossy(&body).into_owned(),
+            headers,
+        }
+    }
+
+    /// GET a path.
+    pub async fn get(&mut self, path: &str) -> Page {
+        self.send(TestRequest::get().uri(path)).await
+    }
+
+    /// POST url-encoded fields (repeated names allowed).
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        self.post_raw(path, "application/x-www-form-urlencoded", body.into_bytes())
+            .await
+    }
+
+    /// POST any body with any content type.
+    pub async fn post_raw(&mut self, path: &str, content_type: &str, body: Vec<u8>) -> Page {
+        self.send(
+            TestRequest::post()
+                .uri(path)
+                .insert_header((header::CONTENT_TYPE, content_type.to_string()))
+                .set_payload(body),
+        )
+        .await
+    }
+}
+
+/// Creates an account directly in the database.
+pub fn add_user(db: &TestDb, username: &str, password: &str, role: tsunagari::auth::Role) {
+    let hash = tsunagari::auth::hash_password(password).unwrap();
+    tsunagari::db::users::create(&mut db.conn(), username, username, &hash, role).unwrap();
+}
+
+/// Signs in through the login form; panics unless it succeeds.
+pub async fn sign_in<S, B>(client: &mut Client<S>, username: &str, password: &str)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let form = client.get("/login").await;
+    let csrf = form.hidden("csrf");
+    let done = client
+        .post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("username", username),
+                ("password", password),
+                ("next", "/staff"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        done.status,
+        StatusCode::SEE_OTHER,
+        "sign-in failed: {}",
+        done.body
+    );
+}
+
+/// Creates the demo survey (surveys/demo.toml) with `codes` access codes.
+pub fn demo_survey(
+    db: &TestDb,
+    codes: usize,
+) -> (
+    tsunagari::db::surveys::SurveyRow,
+    Vec<tsunagari::sampling::access_code::AccessCode>,
+) {
+    let settings = tsunagari::survey::SurveySettings::load(&repo_path("surveys/demo.toml"))
+        .expect("demo survey file");
+    let mut conn = db.conn();
+    let row = tsunagari::cli::surveys::create(&mut conn, &db.config(), &settings)
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    let issued =
+        tsunagari::cli::codes::issue(&mut conn, row.id, codes).unwrap_or_else(|e| panic!("{e:?}"));
+    (row, issued)
+}
+
+/// The questionnaire the demo survey uses, as the site sees it.
+pub fn demo_questionnaire(db: &TestDb) -> tsunagari::questionnaire::Questionnaire {
+    let settings =
+        tsunagari::survey::SurveySettings::load(&repo_path("surveys/demo.toml")).unwrap();
+    db.state()
+        .catalogue
+        .for_survey(&settings.questionnaire, &settings.modules)
+        .unwrap()
+}
+
+/// Valid form fields for every shown question of a page: the first option (or `choose`'s
+/// pick), the smallest number, a short text.
+pub fn valid_fields(
+    q: &tsunagari::questionnaire::Questionnaire,
+    page: usize,
+    answers: &tsunagari::questionnaire::Answers,
+    choose: &dyn Fn(&str) -> Option<u32>,
+) -> Vec<(String, String)> {
+    use tsunagari::questionnaire::Response;
+    let mut fields = Vec::new();
+    let shown: Vec<String> = q
+        .visible_items(page, answers)
+        .unwrap()
+        .iter()
+        .flat_map(|item| match &item.kind {
+            tsunagari::questionnaire::ItemKind::Grid { rows, .. } => {
+                rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>()
+            }
+            _ => vec![item.id.clone()],
+        })
+        .collect();
+    for question in q.page_questions(page).filter(|q| shown.contains(&q.id)) {
+        let value = match &question.response {
+            Response::Single { options } => {
+                choose(&question.id).unwrap_or(options[0].code).to_string()
+            }
+            Response::Multiple { options, .. } => choose(&question.id)
+                .unwrap_or(
+                    options
+                        .iter()
+                        .find(|o| !o.exclusive)
+                        .unwrap_or(&options[0])
+                        .code,
+                )
+                .to_string(),
+            Response::Number { min, .. } => format!("{}", *min as i64),
+            Response::Text { .. } => "テストです".to_string(),
+        };
+        fields.push((question.id.clone(), value));
+    }
+    fields
+}
+
+/// The stored response of an access code (online).
+pub fn stored_response(
+    db: &TestDb,
+    code: &tsunagari::sampling::access_code::AccessCode,
+) -> Option<tsunagari::db::responses::ResponseRow> {
+    let mut conn = db.conn();
+    let (code_id, _) = tsunagari::db::codes::find(&mut conn, code).unwrap()?;
+    use diesel::prelude::*;
+    use tsunagari::db::schema::responses::dsl as r;
+    r::responses
+        .filter(r::access_code_id.eq(code_id))
+        .select(tsunagari::db::responses::ResponseRow::as_select())
+        .first(&mut conn)
+        .optional()
+        .unwrap()
+}
