@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod layout;
+pub mod planner;
 pub mod resident;
 pub mod staff;
 pub mod style;

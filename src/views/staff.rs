@@ -16,7 +16,8 @@ pub struct Viewer<'a> {
 }
 
 impl<'a> Viewer<'a> {
-    fn audience(&self) -> Audience<'a> {
+    /// The header for this person: their name, sign-out and the sections their role opens.
+    pub fn audience(&self) -> Audience<'a> {
         let lang = self.lang;
         let mut links = Vec::new();
         if self.user.role.allows(Role::Staff) {

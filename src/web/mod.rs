@@ -5,6 +5,7 @@
 
 pub mod common;
 pub mod extract;
+pub mod planner;
 pub mod resident;
 pub mod staff;
 
@@ -92,5 +93,6 @@ pub fn build_app(
         .configure(common::routes)
         .configure(resident::routes)
         .configure(staff::routes)
+        .configure(planner::routes)
         .default_service(web::to(common::not_found))
 }
