@@ -65,6 +65,18 @@ impl AppState {
     }
 }
 
+/// Refuses the request with 429 while `client` has used up its failures on `limiter`.
+pub fn refuse_if_limited(
+    limiter: &FailureLimiter,
+    client: std::net::IpAddr,
+) -> Result<(), AppError> {
+    limiter
+        .check(client, std::time::Instant::now())
+        .map_err(|wait| AppError::TooManyAttempts {
+            retry_after_secs: wait.as_secs(),
+        })
+}
+
 /// The whole site as an actix `App`, used by `serve` and by the tests alike.
 pub fn build_app(
     state: Arc<AppState>,

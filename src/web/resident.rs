@@ -12,7 +12,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::extract::{client_ip, cookie, lang_of, FormFields, RESIDENT_COOKIE};
 use super::staff::{check_form_csrf, form_csrf, html_with_form_csrf};
-use super::AppState;
+use super::{refuse_if_limited, AppState};
 use crate::auth;
 use crate::db::responses::ResponseRow;
 use crate::db::{self, DbError};
@@ -103,11 +103,7 @@ async fn start(
     check_form_csrf(&req, &form)?;
     let lang = lang_of(&req);
     let client = client_ip(&req, state.config.trust_proxy);
-    if let Err(wait) = state.code_failures.check(client, Instant::now()) {
-        return Err(AppError::TooManyAttempts {
-            retry_after_secs: wait.as_secs(),
-        });
-    }
+    refuse_if_limited(&state.code_failures, client)?;
     let typed = form.text("code").trim().to_string();
     let code = match AccessCode::parse(&typed) {
         Ok(code) => code,
@@ -155,12 +151,19 @@ async fn start(
             return Ok(code_entry(&req, &state, status, &typed, Some(problem)));
         }
     };
-    let token = auth::random_token();
-    let hash = auth::token_hash(&token);
-    let csrf = auth::random_token();
+    let session = auth::NewSession::generate();
+    let token = session.cookie_value.clone();
     let expires = db::now() + chrono::Duration::hours(RESIDENT_SESSION_HOURS);
     state
-        .db(move |conn| db::sessions::create_resident(conn, &hash, response_id, &csrf, expires))
+        .db(move |conn| {
+            db::sessions::create_resident(
+                conn,
+                &session.stored_hash,
+                response_id,
+                &session.csrf_token,
+                expires,
+            )
+        })
         .await?;
     Ok(HttpResponse::SeeOther()
         .cookie(cookie(
