@@ -25,18 +25,46 @@ use tsunagari::sampling::register::{
 use tsunagari::sampling::strata::StratumVariable;
 
 const DISTRICTS: [&str; 12] = [
-    "須坂", "日滝", "豊洲", "日野", "井上", "高甫", "仁礼", "仙仁", "豊丘", "旭ケ丘", "墨坂", "小山",
+    "須坂",
+    "日滝",
+    "豊洲",
+    "日野",
+    "井上",
+    "高甫",
+    "仁礼",
+    "仙仁",
+    "豊丘",
+    "旭ケ丘",
+    "墨坂",
+    "小山",
 ];
-const FAMILY_NAMES: [&str; 8] = ["髙橋", "山﨑", "德永", "佐藤", "鈴木", "田中", "渡辺", "伊藤"];
+const FAMILY_NAMES: [&str; 8] = [
+    "髙橋", "山﨑", "德永", "佐藤", "鈴木", "田中", "渡辺", "伊藤",
+];
 const GIVEN_NAMES: [&str; 8] = ["太郎", "花子", "一郎", "美咲", "翔太", "陽菜", "健", "由美"];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let rows: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(1_500_000);
-    let sample_size: u64 = args.next().map(|a| a.parse()).transpose()?.unwrap_or(20_000);
-    let seed: Seed = args.next().map(|a| a.parse()).transpose()?.unwrap_or(Seed(20221201));
+    let rows: usize = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(1_500_000);
+    let sample_size: u64 = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(20_000);
+    let seed: Seed = args
+        .next()
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(Seed(20221201));
 
-    let path = std::env::temp_dir().join(format!("tsunagari-bench-register-{}.csv", std::process::id()));
+    let path = std::env::temp_dir().join(format!(
+        "tsunagari-bench-register-{}.csv",
+        std::process::id()
+    ));
     let started = Instant::now();
     let bytes = write_register(&path, rows)?;
     eprintln!(
@@ -61,7 +89,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ..ImportOptions::new(columns)
     };
 
-    let started = Instant::now();
+    let watch = Stopwatch::start();
     let mut last_report = 0u64;
     let register = read_register(
         BufReader::with_capacity(1 << 20, File::open(&path)?),
@@ -78,19 +106,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         },
     )?;
-    let import_time = started.elapsed();
+    let import_time = watch.stop();
     std::fs::remove_file(&path)?;
 
-    let started = Instant::now();
+    let watch = Stopwatch::start();
     let design = FrameDesign::new(
         Eligibility::new(chrono::NaiveDate::from_ymd_opt(2022, 12, 1).ok_or("date")?),
         Some("16-29,30-39,...,80-".parse::<AgeBands>()?),
         vec![StratumVariable::District, StratumVariable::AgeBand],
     )?;
     let frame = Frame::build(register.records.iter().map(FrameCandidate::from), design)?;
-    let frame_time = started.elapsed();
+    let frame_time = watch.stop();
 
-    let started = Instant::now();
+    let watch = Stopwatch::start();
     let populations: Vec<StratumPopulation> = frame
         .strata
         .iter()
@@ -106,23 +134,74 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             minimum: 30,
         },
     )?;
-    let allocation_time = started.elapsed();
+    let allocation_time = watch.stop();
 
-    let started = Instant::now();
+    let watch = Stopwatch::start();
     let sample = draw_sample(&frame, &allocation, seed)?;
-    let draw_time = started.elapsed();
+    let draw_time = watch.stop();
 
-    println!("| step | rows | time |");
-    println!("|---|---|---|");
-    println!("| import (CP932, decode + parse + era dates + duplicate check) | {} | {} |", register.records.len(), ms(import_time));
-    println!("| frame (eligibility on 2022-12-01, district × age band, {} strata) | {} eligible | {} |", frame.strata.len(), frame.units.len(), ms(frame_time));
-    println!("| allocation (proportional, minimum 30) | {} strata | {} |", allocation.strata.len(), ms(allocation_time));
-    println!("| draw {} (seed {}) | {} drawn | {} |", sample_size, sample.seed, sample.units.len(), ms(draw_time));
+    println!("| step | rows | wall time | CPU time |");
+    println!("|---|---|---|---|");
+    println!(
+        "| import (CP932, decode + parse + era dates + duplicate check) | {} | {} |",
+        register.records.len(),
+        import_time
+    );
+    println!(
+        "| frame (eligibility on 2022-12-01, district × age band, {} strata) | {} eligible | {} |",
+        frame.strata.len(),
+        frame.units.len(),
+        frame_time
+    );
+    println!(
+        "| allocation (proportional, minimum 30) | {} strata | {} |",
+        allocation.strata.len(),
+        allocation_time
+    );
+    println!(
+        "| draw {} (seed {}) | {} drawn | {} |",
+        sample_size,
+        sample.seed,
+        sample.units.len(),
+        draw_time
+    );
     Ok(())
 }
 
 fn ms(duration: Duration) -> String {
     format!("{:.0} ms", duration.as_secs_f64() * 1000.0)
+}
+
+/// Wall time and the CPU time of this (single) thread, shown side by side because the
+/// benchmark machine may be shared with other work.
+struct Stopwatch {
+    wall: Instant,
+    cpu: Option<Duration>,
+}
+
+impl Stopwatch {
+    fn start() -> Self {
+        Stopwatch {
+            wall: Instant::now(),
+            cpu: thread_cpu_time(),
+        }
+    }
+
+    /// `wall | cpu` for a Markdown table.
+    fn stop(&self) -> String {
+        let wall = ms(self.wall.elapsed());
+        match (self.cpu, thread_cpu_time()) {
+            (Some(before), Some(after)) => format!("{wall} | {}", ms(after.saturating_sub(before))),
+            _ => format!("{wall} | n/a"),
+        }
+    }
+}
+
+/// CPU time of the calling thread from Linux's /proc; `None` elsewhere.
+fn thread_cpu_time() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanoseconds = text.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(nanoseconds))
 }
 
 /// Writes the synthetic register and returns its size in bytes.
@@ -150,7 +229,11 @@ fn write_register(path: &std::path::Path, rows: usize) -> Result<u64, Box<dyn st
             2 => birth.format("%Y-%m-%d").to_string(),
             _ => short_era(birth),
         };
-        let building = if next() % 5 == 0 { "コーポ須坂101号" } else { "" };
+        let building = if next() % 5 == 0 {
+            "コーポ須坂101号"
+        } else {
+            ""
+        };
         text.push_str(&format!(
             "{:08},{},{},長野県須坂市大字{}{}番地{},{},382-{:04},{},{},{},{}\r\n",
             i + 1,
@@ -191,6 +274,9 @@ fn short_era(date: chrono::NaiveDate) -> String {
         "平成" => "H",
         _ => "R",
     };
-    let rest = rest.replace('元', "1").replace(['年', '月'], ".").replace('日', "");
+    let rest = rest
+        .replace('元', "1")
+        .replace(['年', '月'], ".")
+        .replace('日', "");
     format!("{letter}{rest}")
 }

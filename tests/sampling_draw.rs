@@ -8,7 +8,9 @@ use chrono::NaiveDate;
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 use tsunagari::sampling::age::{AgeBands, Eligibility};
 use tsunagari::sampling::allocation::{allocate, AllocationMethod, StratumPopulation};
-use tsunagari::sampling::draw::{draw_sample, partial_shuffle, stratum_rng, uniform_below, Sample, Seed};
+use tsunagari::sampling::draw::{
+    draw_sample, partial_shuffle, stratum_rng, uniform_below, Sample, Seed,
+};
 use tsunagari::sampling::frame::{Frame, FrameCandidate, FrameDesign, FrameError};
 use tsunagari::sampling::register::{
     read_register_bytes, ColumnMapping, ImportOptions, RegisterRecord, Sex,
@@ -31,7 +33,11 @@ fn synthetic_register(count: usize) -> Vec<RegisterRecord> {
     let mut text = String::from("id,name,address,birth,sex,district\n");
     for i in 0..count {
         let age = 10 + (i * 7919) % 90;
-        let birth = date(REFERENCE_DATE.0 - age as i32, 1 + (i % 12) as u32, 1 + (i % 28) as u32);
+        let birth = date(
+            REFERENCE_DATE.0 - age as i32,
+            1 + (i % 12) as u32,
+            1 + (i % 28) as u32,
+        );
         let district = ["北部", "中部", "南部"][(i * 31) % 3];
         let sex = 1 + (i * 13) % 2;
         text.push_str(&format!(
@@ -56,7 +62,11 @@ fn synthetic_register(count: usize) -> Vec<RegisterRecord> {
 fn district_by_age_design() -> FrameDesign {
     FrameDesign::new(
         Eligibility::new(reference()),
-        Some("16-29,30-49,50-69,70-".parse::<AgeBands>().expect("valid bands")),
+        Some(
+            "16-29,30-49,50-69,70-"
+                .parse::<AgeBands>()
+                .expect("valid bands"),
+        ),
         vec![StratumVariable::District, StratumVariable::AgeBand],
     )
     .expect("valid design")
@@ -119,15 +129,27 @@ fn a_leap_day_birth_is_sixteen_on_28_february() {
 #[test]
 fn strata_are_in_display_order_with_their_populations() {
     let register = synthetic_register(3000);
-    let frame = Frame::build(register.iter().map(FrameCandidate::from), district_by_age_design())
-        .expect("frame");
+    let frame = Frame::build(
+        register.iter().map(FrameCandidate::from),
+        district_by_age_design(),
+    )
+    .expect("frame");
     let labels: Vec<&str> = frame.strata.iter().map(|s| s.label.as_str()).collect();
     assert_eq!(
         labels,
         [
-            "中部 × 16-29", "中部 × 30-49", "中部 × 50-69", "中部 × 70+",
-            "北部 × 16-29", "北部 × 30-49", "北部 × 50-69", "北部 × 70+",
-            "南部 × 16-29", "南部 × 30-49", "南部 × 50-69", "南部 × 70+",
+            "中部 × 16-29",
+            "中部 × 30-49",
+            "中部 × 50-69",
+            "中部 × 70+",
+            "北部 × 16-29",
+            "北部 × 30-49",
+            "北部 × 50-69",
+            "北部 × 70+",
+            "南部 × 16-29",
+            "南部 × 30-49",
+            "南部 × 50-69",
+            "南部 × 70+",
         ]
     );
     let mut expected: HashMap<String, u64> = HashMap::new();
@@ -146,7 +168,11 @@ fn strata_are_in_display_order_with_their_populations() {
         *expected.entry(format!("{district} × {band}")).or_default() += 1;
     }
     for stratum in &frame.strata {
-        assert_eq!(stratum.population, expected[&stratum.label], "{}", stratum.label);
+        assert_eq!(
+            stratum.population, expected[&stratum.label],
+            "{}",
+            stratum.label
+        );
     }
     assert_eq!(frame.population(), expected.values().sum::<u64>());
 }
@@ -165,10 +191,18 @@ fn a_stratum_variable_without_data_is_refused() {
     .expect("valid");
     assert!(matches!(
         Frame::build(residents, design),
-        Err(FrameError::MissingValue { variable: StratumVariable::District, count: 1, .. })
+        Err(FrameError::MissingValue {
+            variable: StratumVariable::District,
+            count: 1,
+            ..
+        })
     ));
     assert!(matches!(
-        FrameDesign::new(Eligibility::new(reference()), None, vec![StratumVariable::AgeBand]),
+        FrameDesign::new(
+            Eligibility::new(reference()),
+            None,
+            vec![StratumVariable::AgeBand]
+        ),
         Err(FrameError::AgeBandsMissing)
     ));
 }
@@ -185,11 +219,17 @@ fn draw(frame: &Frame, total: u64, seed: u64) -> Sample {
 #[test]
 fn the_sample_has_exactly_the_allocated_number_in_each_stratum_and_carries_the_design() {
     let register = synthetic_register(5000);
-    let frame = Frame::build(register.iter().map(FrameCandidate::from), district_by_age_design())
-        .expect("frame");
+    let frame = Frame::build(
+        register.iter().map(FrameCandidate::from),
+        district_by_age_design(),
+    )
+    .expect("frame");
     let allocation = allocate(
         &population(&frame),
-        &AllocationMethod::Proportional { total: 400, minimum: 5 },
+        &AllocationMethod::Proportional {
+            total: 400,
+            minimum: 5,
+        },
     )
     .expect("feasible");
     let sample = draw_sample(&frame, &allocation, Seed(20221201)).expect("draw");
@@ -200,7 +240,10 @@ fn the_sample_has_exactly_the_allocated_number_in_each_stratum_and_carries_the_d
         let stratum = &frame.strata[unit.stratum];
         assert_eq!(unit.population, stratum.population);
         assert_eq!(unit.size, allocation.strata[unit.stratum].size);
-        assert_eq!(unit.base_weight(), stratum.population as f64 / unit.size as f64);
+        assert_eq!(
+            unit.base_weight(),
+            stratum.population as f64 / unit.size as f64
+        );
         // The unit is really a member of the stratum it is recorded in.
         let member = frame
             .units
@@ -208,11 +251,18 @@ fn the_sample_has_exactly_the_allocated_number_in_each_stratum_and_carries_the_d
             .find(|u| u.resident_id == unit.resident_id)
             .expect("sampled unit is in the frame");
         assert_eq!(member.stratum, unit.stratum);
-        assert_eq!(register[unit.source_index].resident_id.as_str(), unit.resident_id);
+        assert_eq!(
+            register[unit.source_index].resident_id.as_str(),
+            unit.resident_id
+        );
     }
     let allocated: Vec<u64> = allocation.strata.iter().map(|s| s.size).collect();
     assert_eq!(counts, allocated);
-    let mut ids: Vec<&str> = sample.units.iter().map(|u| u.resident_id.as_str()).collect();
+    let mut ids: Vec<&str> = sample
+        .units
+        .iter()
+        .map(|u| u.resident_id.as_str())
+        .collect();
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), 400, "no resident is drawn twice");
@@ -234,10 +284,16 @@ fn the_sample_has_exactly_the_allocated_number_in_each_stratum_and_carries_the_d
 #[test]
 fn the_same_frame_design_and_seed_give_the_same_sample_whatever_the_input_order() {
     let register = synthetic_register(4000);
-    let frame = Frame::build(register.iter().map(FrameCandidate::from), district_by_age_design())
-        .expect("frame");
-    let reversed = Frame::build(register.iter().rev().map(FrameCandidate::from), district_by_age_design())
-        .expect("frame");
+    let frame = Frame::build(
+        register.iter().map(FrameCandidate::from),
+        district_by_age_design(),
+    )
+    .expect("frame");
+    let reversed = Frame::build(
+        register.iter().rev().map(FrameCandidate::from),
+        district_by_age_design(),
+    )
+    .expect("frame");
     let ids = |sample: &Sample| -> Vec<String> {
         sample.units.iter().map(|u| u.resident_id.clone()).collect()
     };
@@ -251,15 +307,22 @@ fn the_same_frame_design_and_seed_give_the_same_sample_whatever_the_input_order(
 #[test]
 fn a_stratum_sample_does_not_depend_on_the_other_strata() {
     let register = synthetic_register(4000);
-    let frame = Frame::build(register.iter().map(FrameCandidate::from), district_by_age_design())
-        .expect("frame");
+    let frame = Frame::build(
+        register.iter().map(FrameCandidate::from),
+        district_by_age_design(),
+    )
+    .expect("frame");
     let north_only: Vec<&RegisterRecord> = register
         .iter()
         .filter(|r| r.district.as_deref() == Some("北部"))
         .collect();
-    let north_frame = Frame::build(north_only.iter().map(|r| FrameCandidate::from(*r)), district_by_age_design())
-        .expect("frame");
-    let sizes = |frame: &Frame| -> Vec<u64> { frame.strata.iter().map(|s| s.population.min(20)).collect() };
+    let north_frame = Frame::build(
+        north_only.iter().map(|r| FrameCandidate::from(*r)),
+        district_by_age_design(),
+    )
+    .expect("frame");
+    let sizes =
+        |frame: &Frame| -> Vec<u64> { frame.strata.iter().map(|s| s.population.min(20)).collect() };
     let explicit = |frame: &Frame| {
         AllocationMethod::Explicit(
             frame
@@ -300,8 +363,11 @@ fn a_stratum_sample_does_not_depend_on_the_other_strata() {
 #[test]
 fn an_allocation_for_another_frame_is_refused() {
     let register = synthetic_register(2000);
-    let frame = Frame::build(register.iter().map(FrameCandidate::from), district_by_age_design())
-        .expect("frame");
+    let frame = Frame::build(
+        register.iter().map(FrameCandidate::from),
+        district_by_age_design(),
+    )
+    .expect("frame");
     let mut strata = population(&frame);
     strata[0].population += 1;
     let allocation = allocate(&strata, &AllocationMethod::Equal { total: 24 }).expect("feasible");
@@ -438,14 +504,18 @@ fn subset_statistic(mut draw_two_of_six: impl FnMut(u64) -> (u32, u32)) -> f64 {
 fn six_unit_frame() -> Frame {
     let ids = ["A", "B", "C", "D", "E", "F"];
     let residents = ids.map(|id| candidate(id, date(1970, 1, 1), false));
-    Frame::build(residents, FrameDesign::new(Eligibility::new(reference()), None, vec![]).expect("valid"))
-        .expect("frame")
+    Frame::build(
+        residents,
+        FrameDesign::new(Eligibility::new(reference()), None, vec![]).expect("valid"),
+    )
+    .expect("frame")
 }
 
 #[test]
 fn every_subset_of_the_stratum_is_equally_likely_to_be_the_sample() {
     let frame = six_unit_frame();
-    let allocation = allocate(&population(&frame), &AllocationMethod::Equal { total: 2 }).expect("feasible");
+    let allocation =
+        allocate(&population(&frame), &AllocationMethod::Equal { total: 2 }).expect("feasible");
     let position: HashMap<&str, u32> = frame
         .units
         .iter()
@@ -459,7 +529,10 @@ fn every_subset_of_the_stratum_is_equally_likely_to_be_the_sample() {
             position[sample.units[1].resident_id.as_str()],
         )
     });
-    assert!(chi_square_accepts(statistic, 14.0), "chi-square {statistic:.2} on 14 df");
+    assert!(
+        chi_square_accepts(statistic, 14.0),
+        "chi-square {statistic:.2} on 14 df"
+    );
 }
 
 #[test]
@@ -477,7 +550,10 @@ fn the_uniformity_tests_reject_classic_sampling_mistakes() {
             counts[unit] += 1;
         }
     }
-    assert!(!chi_square_accepts(inclusion_statistic(&counts, 4, REPLICATIONS), 11.0));
+    assert!(!chi_square_accepts(
+        inclusion_statistic(&counts, 4, REPLICATIONS),
+        11.0
+    ));
 
     // Systematic sampling with a random start: every unit has inclusion probability 1/3,
     // but only 3 of the 15 pairs can ever be drawn.
@@ -493,5 +569,8 @@ fn the_uniformity_tests_reject_classic_sampling_mistakes() {
         let chosen = partial_shuffle(&mut units, 2, &mut stratum_rng(Seed(seed), "test"));
         (chosen[0], chosen[1])
     });
-    assert!(chi_square_accepts(correct, 14.0), "chi-square {correct:.2} on 14 df");
+    assert!(
+        chi_square_accepts(correct, 14.0),
+        "chi-square {correct:.2} on 14 df"
+    );
 }

@@ -70,7 +70,10 @@ fn a_cp932_extract_with_nec_and_ibm_extension_kanji_is_read_when_cp932_is_named(
     assert_eq!(first.birth_date, date(1970, 3, 12));
     assert_eq!(first.sex, Some(Sex::Female));
     assert_eq!(first.district.as_deref(), Some("北部"));
-    assert_eq!(first.postal_code.map(|p| p.to_string()).as_deref(), Some("382-0000"));
+    assert_eq!(
+        first.postal_code.map(|p| p.to_string()).as_deref(),
+        Some("382-0000")
+    );
     assert_eq!(first.line, 2);
     assert_eq!(register.records[1].name, "德永　一郎");
     assert_eq!(register.records[1].address, "須坂市大字日滝2番地");
@@ -86,7 +89,8 @@ fn utf8_with_and_without_a_bom_is_detected() {
         .expect("valid UTF-8");
     let mut with_bom = b"\xEF\xBB\xBF".to_vec();
     with_bom.extend_from_slice(text.as_bytes());
-    let bom = read_register_bytes(&with_bom, &options(EncodingChoice::Detect)).expect("UTF-8 with BOM");
+    let bom =
+        read_register_bytes(&with_bom, &options(EncodingChoice::Detect)).expect("UTF-8 with BOM");
     assert_eq!(plain.encoding, TextEncoding::Utf8);
     assert_eq!(plain.records, bom.records);
     assert_eq!(bom.records[0].name, "髙橋　﨑子");
@@ -97,7 +101,10 @@ fn a_cp932_extract_without_a_named_encoding_is_refused_at_the_first_non_utf8_lin
     let bytes = shift_jis(&csv(&ROWS));
     // The header is already kanji, so line 1 is where UTF-8 decoding fails.
     let error = read_register_bytes(&bytes, &options(EncodingChoice::Detect)).unwrap_err();
-    assert!(matches!(error, RegisterError::NotUtf8 { line: 1 }), "{error}");
+    assert!(
+        matches!(error, RegisterError::NotUtf8 { line: 1 }),
+        "{error}"
+    );
     assert!(error.to_string().contains("cp932"));
 }
 
@@ -109,7 +116,10 @@ fn a_utf8_file_named_as_cp932_is_refused_instead_of_imported_as_mojibake() {
         &options(EncodingChoice::Named(TextEncoding::ShiftJis)),
     )
     .unwrap_err();
-    assert!(matches!(error, RegisterError::Utf8NamedAsShiftJis { .. }), "{error}");
+    assert!(
+        matches!(error, RegisterError::Utf8NamedAsShiftJis { .. }),
+        "{error}"
+    );
     let mut with_bom = b"\xEF\xBB\xBF".to_vec();
     with_bom.extend_from_slice(text.as_bytes());
     let error = read_register_bytes(
@@ -117,7 +127,10 @@ fn a_utf8_file_named_as_cp932_is_refused_instead_of_imported_as_mojibake() {
         &options(EncodingChoice::Named(TextEncoding::ShiftJis)),
     )
     .unwrap_err();
-    assert!(matches!(error, RegisterError::Utf8NamedAsShiftJis { .. }), "{error}");
+    assert!(
+        matches!(error, RegisterError::Utf8NamedAsShiftJis { .. }),
+        "{error}"
+    );
 }
 
 #[test]
@@ -132,12 +145,21 @@ fn garbled_bytes_in_a_named_encoding_are_reported_with_their_line() {
     let error = read_register_bytes(&bytes, &options(EncodingChoice::Named(TextEncoding::Utf8)))
         .unwrap_err();
     assert!(
-        matches!(error, RegisterError::Undecodable { line: 3, encoding: TextEncoding::Utf8 }),
+        matches!(
+            error,
+            RegisterError::Undecodable {
+                line: 3,
+                encoding: TextEncoding::Utf8
+            }
+        ),
         "{error}"
     );
     // Invalid CP932: a lead byte followed by a byte that cannot trail it, on line 2.
     let mut bytes = shift_jis(&csv(&ROWS[..1]));
-    let at = bytes.windows(6).position(|w| w == b"000101").expect("row present");
+    let at = bytes
+        .windows(6)
+        .position(|w| w == b"000101")
+        .expect("row present");
     bytes.splice(at..at, [0x81, 0x20]);
     let error = read_register_bytes(
         &bytes,
@@ -145,7 +167,13 @@ fn garbled_bytes_in_a_named_encoding_are_reported_with_their_line() {
     )
     .unwrap_err();
     assert!(
-        matches!(error, RegisterError::Undecodable { line: 2, encoding: TextEncoding::ShiftJis }),
+        matches!(
+            error,
+            RegisterError::Undecodable {
+                line: 2,
+                encoding: TextEncoding::ShiftJis
+            }
+        ),
         "{error}"
     );
 }
@@ -174,12 +202,20 @@ fn bad_rows_are_all_reported_by_line_and_nothing_is_imported() {
     assert_eq!(problems.total, 5);
     let lines: Vec<u64> = problems.shown.iter().map(|p| p.line).collect();
     assert_eq!(lines, [3, 4, 5, 6, 7]);
-    assert!(problems.shown[0].message.contains("平成元年1月8日"), "{}", problems.shown[0].message);
-    assert!(problems.shown[1].message.contains("not a real calendar day"));
+    assert!(
+        problems.shown[0].message.contains("平成元年1月8日"),
+        "{}",
+        problems.shown[0].message
+    );
+    assert!(problems.shown[1]
+        .message
+        .contains("not a real calendar day"));
     assert!(problems.shown[1].message.contains("sex `3`"));
     assert!(problems.shown[2].message.contains("also appears on line 2"));
     assert!(problems.shown[3].message.contains("name is empty"));
-    assert!(problems.shown[4].message.contains("has 9 fields but the header has 10"));
+    assert!(problems.shown[4]
+        .message
+        .contains("has 9 fields but the header has 10"));
     let shown = error.to_string();
     assert!(shown.contains("line 4:"), "{shown}");
 }
@@ -218,7 +254,8 @@ fn a_quoted_address_spanning_two_lines_keeps_later_line_numbers_right() {
 fn a_mapped_column_missing_from_the_header_is_named_with_the_header_found() {
     let mut columns = mapping();
     columns.district = Some("行政区".into());
-    let error = read_register_bytes(csv(&ROWS).as_bytes(), &ImportOptions::new(columns)).unwrap_err();
+    let error =
+        read_register_bytes(csv(&ROWS).as_bytes(), &ImportOptions::new(columns)).unwrap_err();
     let RegisterError::MissingColumns { missing, found } = &error else {
         panic!("expected missing columns, got {error}");
     };
@@ -240,15 +277,22 @@ fn optional_columns_may_be_left_unmapped() {
     assert_eq!(register.records.len(), 3);
     assert_eq!(register.records[0].sex, None);
     assert_eq!(register.records[0].district, None);
-    assert!(!register.records[2].excluded, "no exclusion column, nobody excluded");
+    assert!(
+        !register.records[2].excluded,
+        "no exclusion column, nobody excluded"
+    );
 }
 
 #[test]
 fn progress_is_reported_with_the_rows_and_bytes_read() {
     let text = csv(&ROWS);
     let mut reports = Vec::new();
-    read_register(text.as_bytes(), &options(EncodingChoice::Detect), &mut |p| reports.push(p))
-        .expect("valid extract");
+    read_register(
+        text.as_bytes(),
+        &options(EncodingChoice::Detect),
+        &mut |p| reports.push(p),
+    )
+    .expect("valid extract");
     let last = reports.last().expect("a final report");
     assert_eq!(last.rows_read, 3);
     assert_eq!(last.bytes_read, text.len() as u64);
@@ -273,7 +317,8 @@ fn line_numbers_are_right_for_lf_crlf_and_cr_line_ends() {
             text.push_str(line_end);
             text.push_str(row);
         }
-        let error = read_register_bytes(text.as_bytes(), &options(EncodingChoice::Detect)).unwrap_err();
+        let error =
+            read_register_bytes(text.as_bytes(), &options(EncodingChoice::Detect)).unwrap_err();
         let RegisterError::BadRows(problems) = &error else {
             panic!("expected bad rows, got {error}");
         };

@@ -22,9 +22,7 @@ pub fn age_on(birth: NaiveDate, reference: NaiveDate) -> Option<u32> {
         return None;
     }
     // The legal age on D is the everyday age on D + 1 (see the module documentation).
-    let Some(next_day) = reference.succ_opt() else {
-        return None;
-    };
+    let next_day = reference.succ_opt()?;
     let mut years = next_day.year() - birth.year();
     if (next_day.month(), next_day.day()) < (birth.month(), birth.day()) {
         years -= 1;
@@ -125,7 +123,9 @@ pub enum AgeBandError {
     #[error("age band `{0}` ends before it starts")]
     Reversed(String),
     /// A band does not start the year after the previous one ended.
-    #[error("age band `{band}` should start at {expected} so the bands neither overlap nor leave a gap")]
+    #[error(
+        "age band `{band}` should start at {expected} so the bands neither overlap nor leave a gap"
+    )]
     NotContiguous {
         /// The band as written.
         band: String,
@@ -144,7 +144,9 @@ pub enum AgeBandError {
         after: String,
     },
     /// The bands do not cover every eligible age.
-    #[error("the age bands must cover every age from the minimum age {minimum_age} upwards: {problem}")]
+    #[error(
+        "the age bands must cover every age from the minimum age {minimum_age} upwards: {problem}"
+    )]
     DoesNotCover {
         /// The frame's minimum age.
         minimum_age: u32,
@@ -326,8 +328,7 @@ mod tests {
     }
 
     #[test]
-    fn a_person_whose_birthday_is_the_day_after_the_reference_date_has_already_attained_the_age(
-    ) {
+    fn a_person_whose_birthday_is_the_day_after_the_reference_date_has_already_attained_the_age() {
         let reference = date(2022, 12, 1);
         assert_eq!(age_on(date(2006, 12, 2), reference), Some(16));
         assert_eq!(age_on(date(2006, 12, 1), reference), Some(16));

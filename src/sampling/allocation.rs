@@ -50,7 +50,10 @@ impl fmt::Display for AllocationMethod {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AllocationMethod::Proportional { total, minimum } => {
-                write!(f, "proportional, n = {total}, at least {minimum} per stratum")
+                write!(
+                    f,
+                    "proportional, n = {total}, at least {minimum} per stratum"
+                )
             }
             AllocationMethod::Equal { total } => write!(f, "equal, n = {total}"),
             AllocationMethod::Explicit(sizes) => {
@@ -168,7 +171,9 @@ pub enum AllocationError {
     #[error("no size given for stratum(s): {0}; every stratum needs a size of at least 1")]
     MissingStrata(String),
     /// A size that is not a whole number ≥ 1.
-    #[error("line {line}: size `{value}` for stratum `{label}` is not a whole number of at least 1")]
+    #[error(
+        "line {line}: size `{value}` for stratum `{label}` is not a whole number of at least 1"
+    )]
     BadSize {
         /// Line in the file.
         line: u64,
@@ -333,7 +338,12 @@ fn equal(strata: &[StratumPopulation], total: u64) -> Result<Vec<u64>, Allocatio
     }
     let mut sizes = vec![total / count; strata.len()];
     let mut largest_first: Vec<usize> = (0..strata.len()).collect();
-    largest_first.sort_by(|&a, &b| strata[b].population.cmp(&strata[a].population).then(a.cmp(&b)));
+    largest_first.sort_by(|&a, &b| {
+        strata[b]
+            .population
+            .cmp(&strata[a].population)
+            .then(a.cmp(&b))
+    });
     for &i in largest_first.iter().take((total % count) as usize) {
         sizes[i] += 1;
     }
@@ -518,7 +528,10 @@ mod tests {
                 minimum: 5,
             },
         );
-        assert!(matches!(allocation, Err(AllocationError::StratumTooSmall { population: 1, .. })));
+        assert!(matches!(
+            allocation,
+            Err(AllocationError::StratumTooSmall { population: 1, .. })
+        ));
         // n = 40, minimum 5 over 5/125/870 (N = 1000): the first share 0.2 → 5; the second
         // share is exactly 5 at first, but of the 35 left over 995 it is 4.40 → 5 as well,
         // leaving 30 for the large stratum.
@@ -590,7 +603,11 @@ mod tests {
                     minimum: 5
                 }
             ),
-            Err(AllocationError::StratumTooSmall { population: 3, size: 5, .. })
+            Err(AllocationError::StratumTooSmall {
+                population: 3,
+                size: 5,
+                ..
+            })
         ));
         assert_eq!(
             allocate(
@@ -606,15 +623,28 @@ mod tests {
 
     #[test]
     fn equal_allocation_gives_left_over_units_to_the_largest_strata() {
-        let allocation = allocate(&strata(&[50, 300, 200]), &AllocationMethod::Equal { total: 8 })
-            .expect("feasible");
+        let allocation = allocate(
+            &strata(&[50, 300, 200]),
+            &AllocationMethod::Equal { total: 8 },
+        )
+        .expect("feasible");
         assert_eq!(sizes(&allocation), [2, 3, 3]);
         assert!(matches!(
-            allocate(&strata(&[2, 300, 200]), &AllocationMethod::Equal { total: 9 }),
-            Err(AllocationError::StratumTooSmall { population: 2, size: 3, .. })
+            allocate(
+                &strata(&[2, 300, 200]),
+                &AllocationMethod::Equal { total: 9 }
+            ),
+            Err(AllocationError::StratumTooSmall {
+                population: 2,
+                size: 3,
+                ..
+            })
         ));
         assert!(matches!(
-            allocate(&strata(&[20, 30, 40]), &AllocationMethod::Equal { total: 2 }),
+            allocate(
+                &strata(&[20, 30, 40]),
+                &AllocationMethod::Equal { total: 2 }
+            ),
             Err(AllocationError::FewerThanStrata { .. })
         ));
     }
@@ -623,8 +653,8 @@ mod tests {
     fn explicit_sizes_are_read_from_a_csv_and_checked_against_the_strata() {
         let file = "stratum,n,N_h\nS2,7,200\nS1,3,100\n\n";
         let given = parse_explicit_sizes(file.as_bytes()).expect("readable");
-        let allocation = allocate(&strata(&[100, 200]), &AllocationMethod::Explicit(given))
-            .expect("feasible");
+        let allocation =
+            allocate(&strata(&[100, 200]), &AllocationMethod::Explicit(given)).expect("feasible");
         assert_eq!(sizes(&allocation), [3, 7]);
 
         let unknown = parse_explicit_sizes("stratum,n\nS1,3\nS9,4\n".as_bytes()).expect("readable");
@@ -637,15 +667,21 @@ mod tests {
             allocate(&strata(&[100, 200]), &AllocationMethod::Explicit(missing)),
             Err(AllocationError::MissingStrata(_))
         ));
-        let twice = parse_explicit_sizes("stratum,n\nS1,3\nS2,1\nS1,2\n".as_bytes()).expect("readable");
+        let twice =
+            parse_explicit_sizes("stratum,n\nS1,3\nS2,1\nS1,2\n".as_bytes()).expect("readable");
         assert!(matches!(
             allocate(&strata(&[100, 200]), &AllocationMethod::Explicit(twice)),
             Err(AllocationError::DuplicateStratum { line: 4, .. })
         ));
-        let too_big = parse_explicit_sizes("stratum,n\nS1,101\nS2,1\n".as_bytes()).expect("readable");
+        let too_big =
+            parse_explicit_sizes("stratum,n\nS1,101\nS2,1\n".as_bytes()).expect("readable");
         assert!(matches!(
             allocate(&strata(&[100, 200]), &AllocationMethod::Explicit(too_big)),
-            Err(AllocationError::StratumTooSmall { population: 100, size: 101, .. })
+            Err(AllocationError::StratumTooSmall {
+                population: 100,
+                size: 101,
+                ..
+            })
         ));
         assert!(matches!(
             parse_explicit_sizes("stratum,n\nS1,three\n".as_bytes()),

@@ -183,7 +183,11 @@ pub enum DrawError {
 }
 
 /// Draws the sample: SRSWOR of n_h in each stratum (see the module documentation).
-pub fn draw_sample(frame: &Frame, allocation: &Allocation, seed: Seed) -> Result<Sample, DrawError> {
+pub fn draw_sample(
+    frame: &Frame,
+    allocation: &Allocation,
+    seed: Seed,
+) -> Result<Sample, DrawError> {
     if frame.strata.len() != allocation.strata.len() {
         return Err(DrawError::StrataCountMismatch {
             frame: frame.strata.len(),
@@ -266,7 +270,11 @@ pub fn stratum_rng(seed: Seed, label: &str) -> ChaCha20Rng {
 
 /// Moves a uniformly random `count`-subset of `items` to the front and returns it
 /// (partial Fisher–Yates). `count` must not exceed `items.len()`.
-pub fn partial_shuffle<'a, T>(items: &'a mut [T], count: usize, rng: &mut impl RngCore) -> &'a mut [T] {
+pub fn partial_shuffle<'a, T>(
+    items: &'a mut [T],
+    count: usize,
+    rng: &mut impl RngCore,
+) -> &'a mut [T] {
     let count = count.min(items.len());
     let length = items.len() as u64;
     for i in 0..count {

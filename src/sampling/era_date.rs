@@ -6,6 +6,8 @@
 //! that belongs to 平成) is an error, not silently moved to 1989-01-08. Dates in 明治 1–5
 //! used the lunisolar calendar and are refused rather than converted wrongly.
 
+use std::borrow::Cow;
+
 use chrono::{Datelike, NaiveDate};
 use thiserror::Error;
 
@@ -88,7 +90,10 @@ impl Era {
 
     /// The era a Gregorian date belongs to, `None` before 明治.
     pub fn of(date: NaiveDate) -> Option<Era> {
-        Era::ALL.into_iter().rev().find(|era| date >= era.first_day())
+        Era::ALL
+            .into_iter()
+            .rev()
+            .find(|era| date >= era.first_day())
     }
 
     fn from_prefix(text: &str) -> Option<(Era, &str)> {
@@ -156,8 +161,12 @@ pub enum EraDateError {
 
 /// Parses a birth date in any accepted form (see the module documentation).
 pub fn parse_birth_date(text: &str) -> Result<NaiveDate, EraDateError> {
-    let folded = fold_width(text);
-    let compact: String = folded.chars().filter(|c| !c.is_whitespace()).collect();
+    let folded = fold_width(text.trim());
+    let compact: Cow<'_, str> = if folded.contains(char::is_whitespace) {
+        Cow::Owned(folded.chars().filter(|c| !c.is_whitespace()).collect())
+    } else {
+        folded
+    };
     if compact.is_empty() {
         return Err(EraDateError::Empty);
     }
@@ -273,7 +282,10 @@ fn parse_month_day(year: u32, after_year: &str) -> Option<DateParts> {
         let rest = rest.strip_prefix('日').unwrap_or(rest);
         return rest.is_empty().then_some(DateParts { year, month, day });
     }
-    let separator = after_year.chars().next().filter(|c| matches!(c, '.' | '/' | '-'))?;
+    let separator = after_year
+        .chars()
+        .next()
+        .filter(|c| matches!(c, '.' | '/' | '-'))?;
     let (month, rest) = take_number(&after_year[1..], 2)?;
     let rest = rest.strip_prefix(separator)?;
     let (day, rest) = take_number(rest, 2)?;
@@ -300,7 +312,13 @@ mod tests {
 
     #[test]
     fn western_forms_are_read() {
-        for text in ["1970-03-12", "1970/3/12", "1970.3.12", "19700312", "1970年3月12日"] {
+        for text in [
+            "1970-03-12",
+            "1970/3/12",
+            "1970.3.12",
+            "19700312",
+            "1970年3月12日",
+        ] {
             assert_eq!(parse_birth_date(text), Ok(date(1970, 3, 12)), "{text}");
         }
     }
@@ -320,9 +338,15 @@ mod tests {
 
     #[test]
     fn full_width_digits_and_spaces_are_accepted() {
-        assert_eq!(parse_birth_date("昭和４５年　３月１２日"), Ok(date(1970, 3, 12)));
+        assert_eq!(
+            parse_birth_date("昭和４５年　３月１２日"),
+            Ok(date(1970, 3, 12))
+        );
         assert_eq!(parse_birth_date("Ｈ７．１．５"), Ok(date(1995, 1, 5)));
-        assert_eq!(parse_birth_date(" １９７０－０３－１２ "), Ok(date(1970, 3, 12)));
+        assert_eq!(
+            parse_birth_date(" １９７０－０３－１２ "),
+            Ok(date(1970, 3, 12))
+        );
     }
 
     #[test]
@@ -369,7 +393,13 @@ mod tests {
 
     #[test]
     fn impossible_days_are_rejected() {
-        for text in ["1970-02-30", "S45.13.01", "平成3年2月29日", "19700132", "R2-4-31"] {
+        for text in [
+            "1970-02-30",
+            "S45.13.01",
+            "平成3年2月29日",
+            "19700132",
+            "R2-4-31",
+        ] {
             assert!(
                 matches!(parse_birth_date(text), Err(EraDateError::Impossible(_))),
                 "{text}"
@@ -380,10 +410,19 @@ mod tests {
 
     #[test]
     fn malformed_text_is_rejected_with_the_accepted_forms() {
-        for text in ["1970", "45.3.12", "S45年3.12", "X45.3.12", "1970-3/12", "S123.1.1"]
-        {
+        for text in [
+            "1970",
+            "45.3.12",
+            "S45年3.12",
+            "X45.3.12",
+            "1970-3/12",
+            "S123.1.1",
+        ] {
             let error = parse_birth_date(text);
-            assert!(matches!(error, Err(EraDateError::Unrecognised(_))), "{text}: {error:?}");
+            assert!(
+                matches!(error, Err(EraDateError::Unrecognised(_))),
+                "{text}: {error:?}"
+            );
         }
         assert_eq!(parse_birth_date("  "), Err(EraDateError::Empty));
     }

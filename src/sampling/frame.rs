@@ -11,6 +11,9 @@ use super::age::{AgeBandError, AgeBands, Eligibility, EligibilityStatus};
 use super::register::{RegisterRecord, Sex};
 use super::strata::{Stratum, StratumValues, StratumVariable};
 
+/// District, sex and age band index of a stratum while the frame is being built.
+type StratumCoordinates<'a> = (Option<&'a str>, Option<Sex>, Option<usize>);
+
 /// How the frame is defined: who is eligible and which variables make the strata.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FrameDesign {
@@ -170,8 +173,7 @@ impl Frame {
         );
         let mut counts = FrameCounts::default();
         let mut missing: Option<(StratumVariable, String, u64)> = None;
-        let mut stratum_of: HashMap<(Option<&'a str>, Option<Sex>, Option<usize>), usize> =
-            HashMap::new();
+        let mut stratum_of: HashMap<StratumCoordinates<'a>, usize> = HashMap::new();
         let mut values: Vec<StratumValues> = Vec::new();
         let mut units = Vec::new();
 

@@ -129,11 +129,8 @@ fn encode_into(text: &str, encoding: TextEncoding, output: &mut Vec<u8>) -> Resu
                 .unwrap_or(text.len() * 2);
             let start = output.len();
             output.resize(start + capacity, 0);
-            let (result, _, written) = encoder.encode_from_utf8_without_replacement(
-                text,
-                &mut output[start..],
-                true,
-            );
+            let (result, _, written) =
+                encoder.encode_from_utf8_without_replacement(text, &mut output[start..], true);
             output.truncate(start + written);
             match result {
                 EncoderResult::InputEmpty => Ok(()),
@@ -177,7 +174,11 @@ mod tests {
     #[test]
     fn a_utf8_list_starts_with_a_bom_and_quotes_fields_with_commas() {
         let bytes = mailing_list_csv(
-            [entry("AB12-CD34", "髙橋　﨑子", "須坂市大字須坂1番地, 101号")],
+            [entry(
+                "AB12-CD34",
+                "髙橋　﨑子",
+                "須坂市大字須坂1番地, 101号",
+            )],
             TextEncoding::Utf8,
         )
         .expect("writable");

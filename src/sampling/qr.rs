@@ -38,7 +38,11 @@ pub fn qr_matrix(payload: &str) -> Result<QrMatrix, QrError> {
         .map_err(|_| QrError::TooLong(payload.len()))?;
     Ok(QrMatrix {
         width: code.width(),
-        dark: code.to_colors().into_iter().map(|c| c == Color::Dark).collect(),
+        dark: code
+            .to_colors()
+            .into_iter()
+            .map(|c| c == Color::Dark)
+            .collect(),
     })
 }
 
@@ -133,8 +137,8 @@ mod tests {
             for x in 0..side {
                 let inside = (QUIET_ZONE..QUIET_ZONE + matrix.width).contains(&x)
                     && (QUIET_ZONE..QUIET_ZONE + matrix.width).contains(&y);
-                let expected = inside
-                    && matrix.dark[(y - QUIET_ZONE) * matrix.width + (x - QUIET_ZONE)];
+                let expected =
+                    inside && matrix.dark[(y - QUIET_ZONE) * matrix.width + (x - QUIET_ZONE)];
                 assert_eq!(drawn[y * side + x], expected, "module ({x}, {y})");
             }
         }
@@ -150,11 +154,19 @@ mod tests {
                 for dx in 0..7 {
                     let ring = dx == 0 || dy == 0 || dx == 6 || dy == 6;
                     let centre = (2..=4).contains(&dx) && (2..=4).contains(&dy);
-                    assert_eq!(dark(left + dx, top + dy), ring || centre, "finder at ({left}, {top})");
+                    assert_eq!(
+                        dark(left + dx, top + dy),
+                        ring || centre,
+                        "finder at ({left}, {top})"
+                    );
                 }
             }
         }
-        assert_eq!((w - 17) % 4, 0, "a QR symbol is 17 + 4·version modules wide");
+        assert_eq!(
+            (w - 17) % 4,
+            0,
+            "a QR symbol is 17 + 4·version modules wide"
+        );
     }
 
     #[test]

@@ -167,7 +167,9 @@ impl ResidentId {
             return Err("resident id is empty".to_string());
         }
         if folded.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(format!("resident id `{folded}` contains spaces or control characters"));
+            return Err(format!(
+                "resident id `{folded}` contains spaces or control characters"
+            ));
         }
         Ok(ResidentId(folded.into_owned()))
     }
@@ -192,18 +194,28 @@ impl PostalCode {
     /// Parses `380-0000`, `3800000`, `〒380-0000` or the full-width forms.
     pub fn parse(text: &str) -> Result<Self, String> {
         let folded = fold_width(text.trim());
-        let digits: Vec<u8> = folded
+        let mut code = [0u8; 7];
+        let mut count = 0;
+        for byte in folded
             .trim_start_matches('〒')
             .trim()
             .bytes()
             .filter(|b| *b != b'-')
-            .collect();
-        match <[u8; 7]>::try_from(digits.as_slice()) {
-            Ok(code) if code.iter().all(u8::is_ascii_digit) => Ok(PostalCode(code)),
-            _ => Err(format!(
+        {
+            if count == 7 || !byte.is_ascii_digit() {
+                count = usize::MAX;
+                break;
+            }
+            code[count] = byte;
+            count += 1;
+        }
+        if count == 7 {
+            Ok(PostalCode(code))
+        } else {
+            Err(format!(
                 "postal code `{}` is not seven digits like 380-0000",
                 text.trim()
-            )),
+            ))
         }
     }
 
@@ -236,15 +248,19 @@ pub enum Sex {
 impl Sex {
     /// Parses the common register codes (see the module documentation).
     pub fn parse(text: &str) -> Result<Self, String> {
-        let folded = fold_width(text.trim()).to_lowercase();
-        match folded.as_str() {
-            "1" | "男" | "男性" | "m" | "male" => Ok(Sex::Male),
-            "2" | "女" | "女性" | "f" | "female" => Ok(Sex::Female),
-            "0" | "9" | "不明" | "x" | "unknown" => Ok(Sex::Unknown),
-            _ => Err(format!(
+        let folded = fold_width(text.trim());
+        let is = |options: &[&str]| options.iter().any(|o| o.eq_ignore_ascii_case(&folded));
+        if is(&["1", "男", "男性", "m", "male"]) {
+            Ok(Sex::Male)
+        } else if is(&["2", "女", "女性", "f", "female"]) {
+            Ok(Sex::Female)
+        } else if is(&["0", "9", "不明", "x", "unknown"]) {
+            Ok(Sex::Unknown)
+        } else {
+            Err(format!(
                 "sex `{}` is not understood; use 1/2, 男/女, M/F, or 0/9 for unknown",
                 text.trim()
-            )),
+            ))
         }
     }
 
@@ -268,16 +284,29 @@ impl Sex {
 }
 
 fn parse_exclude_flag(text: &str) -> Result<bool, String> {
-    let folded = fold_width(text.trim()).to_lowercase();
-    match folded.as_str() {
-        "" | "0" | "false" | "no" | "n" | "いいえ" => Ok(false),
-        "1" | "true" | "yes" | "y" | "x" | "*" | "○" | "◯" | "はい" | "除外" | "対象外" => {
-            Ok(true)
-        }
-        _ => Err(format!(
+    let folded = fold_width(text.trim());
+    let is = |options: &[&str]| options.iter().any(|o| o.eq_ignore_ascii_case(&folded));
+    if is(&["", "0", "false", "no", "n", "いいえ"]) {
+        Ok(false)
+    } else if is(&[
+        "1",
+        "true",
+        "yes",
+        "y",
+        "x",
+        "*",
+        "○",
+        "◯",
+        "はい",
+        "除外",
+        "対象外",
+    ]) {
+        Ok(true)
+    } else {
+        Err(format!(
             "exclusion flag `{}` is not understood; leave it empty or write 0 to keep the resident, 1 to exclude",
             text.trim()
-        )),
+        ))
     }
 }
 
@@ -459,7 +488,7 @@ pub fn read_register<R: Read>(
             Ok(record) => records.push(record),
             Err(message) => problems.push(RowProblem { line, message }),
         }
-        if rows_read % PROGRESS_EVERY_ROWS == 0 {
+        if rows_read.is_multiple_of(PROGRESS_EVERY_ROWS) {
             progress(ImportProgress {
                 bytes_read: csv.get_ref().bytes_consumed,
                 rows_read,
@@ -641,10 +670,7 @@ impl ColumnIndexes {
             ));
         }
         let resident_id = check(ResidentId::parse(field(self.resident_id)), &mut errors);
-        let name = check(
-            joined_text(row, &self.name, "name"),
-            &mut errors,
-        );
+        let name = check(joined_text(row, &self.name, "name"), &mut errors);
         let address = check(joined_text(row, &self.address, "address"), &mut errors);
         let postal_code = self
             .postal_code
@@ -653,17 +679,21 @@ impl ColumnIndexes {
             parse_birth_date(field(self.birth_date)).map_err(|e| format!("birth date: {e}")),
             &mut errors,
         );
-        let sex = self.sex.map(|index| check(Sex::parse(field(index)), &mut errors));
+        let sex = self
+            .sex
+            .map(|index| check(Sex::parse(field(index)), &mut errors));
         let district = self.district.map(|index| {
             let text = field(index).trim();
             if text.is_empty() {
                 errors.push("district is empty".to_string());
                 return None;
             }
-            let shared = districts
-                .entry(text.to_string())
-                .or_insert_with(|| Arc::from(text));
-            Some(Arc::clone(shared))
+            if let Some(shared) = districts.get(text) {
+                return Some(Arc::clone(shared));
+            }
+            let shared: Arc<str> = Arc::from(text);
+            districts.insert(text.to_string(), Arc::clone(&shared));
+            Some(shared)
         });
         let excluded = match self.exclude {
             Some(index) => check(parse_exclude_flag(field(index)), &mut errors),
@@ -780,7 +810,11 @@ impl<R: Read> DecodingReader<R> {
     /// output. Records must be asked for in order. (The CSV reader's own line count is one
     /// short after CRLF line ends and does not count lone CRs.)
     fn line_at(&mut self, record_start: u64) -> u64 {
-        while self.line_ends.front().is_some_and(|&end| end < record_start) {
+        while self
+            .line_ends
+            .front()
+            .is_some_and(|&end| end < record_start)
+        {
             self.line_ends.pop_front();
             self.lines_passed += 1;
         }
@@ -877,7 +911,11 @@ impl<R: Read> Read for DecodingReader<R> {
                 }
                 DecoderResult::InputEmpty if last => {
                     self.decoder_finished = true;
-                    if self.utf8_probe.as_ref().is_some_and(Utf8Probe::is_utf8_text) {
+                    if self
+                        .utf8_probe
+                        .as_ref()
+                        .is_some_and(Utf8Probe::is_utf8_text)
+                    {
                         return Err(io::Error::new(
                             io::ErrorKind::InvalidData,
                             DecodeFailure::ValidUtf8,

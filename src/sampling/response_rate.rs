@@ -88,12 +88,18 @@ impl OutcomeCounts {
 
     /// AAPOR RR1: completes over all possibly eligible cases.
     pub fn rr1(&self) -> Option<f64> {
-        ratio(self.complete as f64, (self.eligible_known() + self.unknown()) as f64)
+        ratio(
+            self.complete as f64,
+            (self.eligible_known() + self.unknown()) as f64,
+        )
     }
 
     /// AAPOR RR2: completes and partials over all possibly eligible cases.
     pub fn rr2(&self) -> Option<f64> {
-        ratio(self.responses() as f64, (self.eligible_known() + self.unknown()) as f64)
+        ratio(
+            self.responses() as f64,
+            (self.eligible_known() + self.unknown()) as f64,
+        )
     }
 
     /// AAPOR RR3, with `e` the estimated eligible share of unknown-eligibility cases.
@@ -231,7 +237,10 @@ mod tests {
         ]);
         assert_eq!(summary.by_stratum["北部"].rr1(), Some(0.5));
         assert_eq!(summary.by_stratum["南部"].rr1(), Some(0.5));
-        assert_eq!(summary.by_stratum["南部"].valid_response_rate(), Some(1.0 / 3.0));
+        assert_eq!(
+            summary.by_stratum["南部"].valid_response_rate(),
+            Some(1.0 / 3.0)
+        );
         assert_eq!(summary.overall.rr1(), Some(0.5));
         assert_eq!(summary.overall.valid_response_rate(), Some(0.4));
     }

@@ -61,7 +61,9 @@ impl FromStr for StratumVariable {
         match name.trim().to_ascii_lowercase().as_str() {
             "district" | "地区" => Ok(StratumVariable::District),
             "sex" | "性別" => Ok(StratumVariable::Sex),
-            "age_band" | "age-band" | "age" | "年齢" | "年齢階級" => Ok(StratumVariable::AgeBand),
+            "age_band" | "age-band" | "age" | "年齢" | "年齢階級" => {
+                Ok(StratumVariable::AgeBand)
+            }
             _ => Err(UnknownStratumVariable(name.trim().to_string())),
         }
     }
@@ -98,9 +100,10 @@ impl StratumValues {
             .map(|variable| match variable {
                 StratumVariable::District => self.district.clone().unwrap_or_default(),
                 StratumVariable::Sex => self.sex.map(Sex::label).unwrap_or_default().to_string(),
-                StratumVariable::AgeBand => {
-                    self.age_band.map(|(_, band)| band.to_string()).unwrap_or_default()
-                }
+                StratumVariable::AgeBand => self
+                    .age_band
+                    .map(|(_, band)| band.to_string())
+                    .unwrap_or_default(),
             })
             .collect::<Vec<_>>()
             .join(LABEL_SEPARATOR)
@@ -157,9 +160,19 @@ mod tests {
         let values = StratumValues {
             district: Some("北部".into()),
             sex: Some(Sex::Female),
-            age_band: Some((1, AgeBand { from: 30, to: Some(39) })),
+            age_band: Some((
+                1,
+                AgeBand {
+                    from: 30,
+                    to: Some(39),
+                },
+            )),
         };
-        let order = [StratumVariable::District, StratumVariable::Sex, StratumVariable::AgeBand];
+        let order = [
+            StratumVariable::District,
+            StratumVariable::Sex,
+            StratumVariable::AgeBand,
+        ];
         assert_eq!(values.label(&order), "北部 × 女 × 30-39");
         assert_eq!(
             values.label(&[StratumVariable::AgeBand, StratumVariable::District]),
