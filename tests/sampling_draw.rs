@@ -574,3 +574,39 @@ fn the_uniformity_tests_reject_classic_sampling_mistakes() {
         "chi-square {correct:.2} on 14 df"
     );
 }
+
+#[test]
+fn an_edited_stratum_summary_reads_back_as_an_explicit_allocation() {
+    let register = synthetic_register(3000);
+    let frame = Frame::build(
+        register.iter().map(FrameCandidate::from),
+        district_by_age_design(),
+    )
+    .expect("frame");
+    let sample = draw(&frame, 200, 5);
+    let edited = sample.summary_csv().replacen(
+        &format!(
+            "{},{},{},",
+            sample.strata[0].label, sample.strata[0].population, sample.strata[0].size
+        ),
+        &format!(
+            "{},{},{},",
+            sample.strata[0].label,
+            sample.strata[0].population,
+            sample.strata[0].size + 3
+        ),
+        1,
+    );
+    let sizes =
+        tsunagari::sampling::allocation::parse_explicit_sizes(edited.as_bytes()).expect("readable");
+    let allocation =
+        allocate(&population(&frame), &AllocationMethod::Explicit(sizes)).expect("feasible");
+    let expected: Vec<u64> = sample
+        .strata
+        .iter()
+        .enumerate()
+        .map(|(h, s)| if h == 0 { s.size + 3 } else { s.size })
+        .collect();
+    let got: Vec<u64> = allocation.strata.iter().map(|s| s.size).collect();
+    assert_eq!(got, expected);
+}

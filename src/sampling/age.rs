@@ -292,7 +292,14 @@ fn parse_item(item: &str) -> Result<SpecItem, AgeBandError> {
         return Ok(SpecItem::Ellipsis);
     }
     let malformed = || AgeBandError::Malformed(item.to_string());
-    let number = |text: &str| text.trim().parse::<u32>().map_err(|_| malformed());
+    // No one is older than 150; larger numbers are typing mistakes.
+    let number = |text: &str| {
+        text.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|&age| age <= 150)
+            .ok_or_else(malformed)
+    };
     let band = if let Some(from) = item.strip_suffix('+') {
         AgeBand {
             from: number(from)?,

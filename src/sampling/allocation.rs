@@ -409,10 +409,18 @@ fn explicit(
     Ok(sizes)
 }
 
-/// Reads an explicit allocation file: a header row, then `stratum,n` rows (further columns,
-/// such as the N_h of a downloaded summary, are ignored). UTF-8 (BOM allowed) or, if the
-/// bytes are not UTF-8, Shift_JIS as Excel saves it. A label that is not in the frame is
-/// reported by [`allocate`], so a wrongly decoded file cannot slip through.
+/// Header names of the size column in an explicit allocation file.
+const SIZE_HEADERS: [&str; 7] = ["n", "n_h", "size", "Size", "標本数", "サンプル数", "配分数"];
+/// Header names of the stratum column.
+const STRATUM_HEADERS: [&str; 4] = ["stratum", "Stratum", "層", "層名"];
+
+/// Reads an explicit allocation file: a header row, then one row per stratum. The stratum
+/// is the column headed `stratum` (or `層`), else the first; the size is the column headed
+/// `n`, `n_h`, `size` or `標本数`, else the second. Other columns are ignored, so the
+/// downloaded stratum summary (`stratum,N_h,n_h,…`) can be edited and read back. UTF-8
+/// (BOM allowed) or, if the bytes are not UTF-8, Shift_JIS as Excel saves it. A label that
+/// is not in the frame is reported by [`allocate`], so a wrongly decoded file cannot slip
+/// through.
 pub fn parse_explicit_sizes(bytes: &[u8]) -> Result<Vec<ExplicitSize>, AllocationError> {
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(bytes);
     let text = match std::str::from_utf8(bytes) {
@@ -425,10 +433,20 @@ pub fn parse_explicit_sizes(bytes: &[u8]) -> Result<Vec<ExplicitSize>, Allocatio
                 message: "the file is neither UTF-8 nor Shift_JIS; save it as CSV (UTF-8)".into(),
             })?,
     };
+    // One line-end convention, so the CSV reader's line numbers are right.
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
         .from_reader(text.as_bytes());
+    let header = reader.headers().map_err(|error| AllocationError::File {
+        line: 1,
+        message: error.to_string(),
+    })?;
+    // Exact match: `N_h` (the population) must not be taken for `n_h` (the size).
+    let find = |names: &[&str]| header.iter().position(|h| names.contains(&h.trim()));
+    let stratum_column = find(&STRATUM_HEADERS).unwrap_or(0);
+    let size_column = find(&SIZE_HEADERS).unwrap_or(1);
     let mut sizes = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|error| AllocationError::File {
@@ -436,8 +454,8 @@ pub fn parse_explicit_sizes(bytes: &[u8]) -> Result<Vec<ExplicitSize>, Allocatio
             message: error.to_string(),
         })?;
         let line = record.position().map_or(0, |p| p.line());
-        let label = record.get(0).unwrap_or_default().trim();
-        let value = record.get(1).unwrap_or_default().trim();
+        let label = record.get(stratum_column).unwrap_or_default().trim();
+        let value = record.get(size_column).unwrap_or_default().trim();
         if label.is_empty() && value.is_empty() {
             continue;
         }
@@ -651,13 +669,14 @@ mod tests {
 
     #[test]
     fn explicit_sizes_are_read_from_a_csv_and_checked_against_the_strata() {
-        let file = "stratum,n,N_h\nS2,7,200\nS1,3,100\n\n";
+        let file = "stratum,N_h,n_h\r\nS2,200,7\r\nS1,100,3\r\n\r\n";
         let given = parse_explicit_sizes(file.as_bytes()).expect("readable");
         let allocation =
             allocate(&strata(&[100, 200]), &AllocationMethod::Explicit(given)).expect("feasible");
         assert_eq!(sizes(&allocation), [3, 7]);
 
-        let unknown = parse_explicit_sizes("stratum,n\nS1,3\nS9,4\n".as_bytes()).expect("readable");
+        let unknown =
+            parse_explicit_sizes("stratum,n\r\nS1,3\r\nS9,4\r\n".as_bytes()).expect("readable");
         assert!(matches!(
             allocate(&strata(&[100, 200]), &AllocationMethod::Explicit(unknown)),
             Err(AllocationError::UnknownStratum { line: 3, .. })

@@ -122,8 +122,8 @@ pub struct Sample {
 
 impl Sample {
     /// The per-stratum summary as CSV (UTF-8 with BOM so Excel shows the labels):
-    /// `stratum,N_h,n_h,pi_h,base_weight`. The first two columns can be edited and read
-    /// back as an explicit allocation.
+    /// `stratum,N_h,n_h,pi_h,base_weight`. Staff can edit the `n_h` column and read the file
+    /// back with [`super::allocation::parse_explicit_sizes`] as an explicit allocation.
     pub fn summary_csv(&self) -> String {
         let mut text = String::from("\u{FEFF}stratum,N_h,n_h,pi_h,base_weight\r\n");
         for stratum in &self.strata {
