@@ -144,11 +144,13 @@ pub fn question_page(p: &QuestionPage<'_>) -> Markup {
                 @for item in &p.items {
                     (item_block(lang, item, p.values, p.errors))
                 }
-                div.actions {
+                // 次へ comes first so that Enter in a text field (which presses the form's
+                // first button) goes forward; the stylesheet still shows 前へ on the left.
+                div.actions.pager {
+                    button type="submit" name="action" value="next" { (t(lang, "次へ", "Next")) }
                     @if p.has_previous {
                         button.secondary type="submit" name="action" value="back" { (t(lang, "前へ", "Back")) }
                     }
-                    button type="submit" name="action" value="next" { (t(lang, "次へ", "Next")) }
                 }
                 p { button.link type="submit" name="action" value="later" { (t(lang, "保存して中断する（あとで続きから回答）", "Save and continue later")) } }
             }
