@@ -2,6 +2,8 @@
 //! TSUNAGARI_TEST_POSTGRES_URL is set), the app in-process, and a client with a cookie jar.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
