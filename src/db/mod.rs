@@ -5,7 +5,9 @@
 //! `web::block` and map [`DbError`] to responses in `error.rs`.
 
 pub mod codes;
+pub mod frame;
 pub mod responses;
+pub mod sample;
 pub mod schema;
 pub mod sessions;
 pub mod surveys;
