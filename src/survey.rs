@@ -264,7 +264,10 @@ mod tests {
     #[test]
     fn the_demo_letter_reads_as_paragraphs_and_round_trips_through_storage() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("surveys/demo.toml");
-        let letter = SurveySettings::load(&path).unwrap().letter.expect("demo letter");
+        let letter = SurveySettings::load(&path)
+            .unwrap()
+            .letter
+            .expect("demo letter");
         let paragraphs = letter.paragraphs();
         assert!(paragraphs.len() >= 4, "{paragraphs:?}");
         assert!(paragraphs.iter().all(|p| !p.contains('\n')));

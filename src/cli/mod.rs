@@ -3,6 +3,8 @@
 pub mod accounts;
 pub mod codes;
 pub mod demo;
+pub mod frame;
+pub mod sample;
 pub mod serve;
 pub mod surveys;
 
@@ -39,6 +41,12 @@ pub enum Command {
     /// Create, list, open and close surveys.
     #[command(subcommand)]
     Survey(surveys::SurveyCommand),
+    /// The sampling frame: import the resident register, purge it after fieldwork.
+    #[command(subcommand)]
+    Frame(frame::FrameCommand),
+    /// The sample: draw, summary, response rates, mailing and reminder lists, dispositions.
+    #[command(subcommand)]
+    Sample(sample::SampleCommand),
 }
 
 /// Runs the parsed command; errors are printed to stderr with exit status 2 for bad input
@@ -53,6 +61,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::User(cmd) => accounts::run(cmd),
         Command::Codes(cmd) => codes::run(cmd),
         Command::Survey(cmd) => surveys::run(cmd),
+        Command::Frame(cmd) => frame::run(cmd),
+        Command::Sample(cmd) => sample::run(cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -175,17 +175,18 @@ pub fn purge(conn: &mut DbConnection, survey_id: i64) -> DbResult<(u64, u64)> {
                 .filter(frame_persons::id.ne_all(sampled)),
         )
         .execute(conn)?;
-        let blanked = diesel::update(frame_persons::table.filter(frame_persons::survey_id.eq(survey_id)))
-            .set((
-                frame_persons::resident_id.eq(diesel::dsl::sql::<diesel::sql_types::Text>(
-                    "'purged-' || CAST(id AS TEXT)",
-                )),
-                frame_persons::name.eq(None::<String>),
-                frame_persons::address.eq(None::<String>),
-                frame_persons::postal_code.eq(None::<String>),
-                frame_persons::birth_date.eq(None::<NaiveDate>),
-            ))
-            .execute(conn)?;
+        let blanked =
+            diesel::update(frame_persons::table.filter(frame_persons::survey_id.eq(survey_id)))
+                .set((
+                    frame_persons::resident_id.eq(diesel::dsl::sql::<diesel::sql_types::Text>(
+                        "'purged-' || CAST(id AS TEXT)",
+                    )),
+                    frame_persons::name.eq(None::<String>),
+                    frame_persons::address.eq(None::<String>),
+                    frame_persons::postal_code.eq(None::<String>),
+                    frame_persons::birth_date.eq(None::<NaiveDate>),
+                ))
+                .execute(conn)?;
         diesel::update(frame_imports::table.find(survey_id))
             .set(frame_imports::purged_at.eq(Some(now())))
             .execute(conn)?;
@@ -205,4 +206,23 @@ pub fn personal_rows(conn: &mut DbConnection, survey_id: i64) -> DbResult<i64> {
         )
         .count()
         .get_result(conn)?)
+}
+
+/// The addressees of a sample's mailing (`reminders_only`: only those whose disposition
+/// still calls for a reminder), in unit order.
+pub fn mailing(
+    conn: &mut DbConnection,
+    sample_id: i64,
+    reminders_only: bool,
+) -> DbResult<Vec<Addressee>> {
+    let mut people = addressees(conn, sample_id)?;
+    if reminders_only {
+        let remind: std::collections::HashSet<i64> = super::sample::outcomes(conn, sample_id)?
+            .into_iter()
+            .filter(|o| o.disposition.needs_reminder())
+            .map(|o| o.unit_id)
+            .collect();
+        people.retain(|p| remind.contains(&p.unit_id));
+    }
+    Ok(people)
 }

@@ -258,9 +258,11 @@ fn delete(conn: &mut DbConnection, sample: &SampleRow) -> DbResult<()> {
         .select(sampled_units::access_code_id)
         .load(conn)?;
     let used: i64 = responses::table
-        .inner_join(sampled_units::table.on(sampled_units::access_code_id
-            .nullable()
-            .eq(responses::access_code_id)))
+        .inner_join(
+            sampled_units::table.on(sampled_units::access_code_id
+                .nullable()
+                .eq(responses::access_code_id)),
+        )
         .filter(sampled_units::sample_id.eq(sample.id))
         .count()
         .get_result(conn)?;
@@ -341,6 +343,21 @@ pub fn recordable(disposition: Disposition) -> bool {
     )
 }
 
+/// Reads a disposition staff may record; `no_response` means "clear".
+pub fn parse_recordable(text: &str) -> Result<Option<Disposition>, String> {
+    let disposition: Disposition = text.trim().parse().map_err(|e| format!("{e}"))?;
+    if disposition == Disposition::NoResponse {
+        return Ok(None);
+    }
+    if !recordable(disposition) {
+        return Err(format!(
+            "{} follows from the online answers and cannot be recorded by hand",
+            disposition.code()
+        ));
+    }
+    Ok(Some(disposition))
+}
+
 /// Every sampled person of a sample with their disposition, in unit order.
 pub fn outcomes(conn: &mut DbConnection, sample_id: i64) -> DbResult<Vec<UnitOutcome>> {
     type Row = (
@@ -373,7 +390,11 @@ pub fn outcomes(conn: &mut DbConnection, sample_id: i64) -> DbResult<Vec<UnitOut
                 .eq(responses::access_code_id)),
         )
         .filter(sampled_units::sample_id.eq(sample_id))
-        .select((responses::access_code_id, responses::channel, responses::status))
+        .select((
+            responses::access_code_id,
+            responses::channel,
+            responses::status,
+        ))
         .load(conn)?;
     let mut online: HashMap<i64, String> = HashMap::new();
     let mut paper: HashMap<i64, String> = HashMap::new();
@@ -391,29 +412,30 @@ pub fn outcomes(conn: &mut DbConnection, sample_id: i64) -> DbResult<Vec<UnitOut
         }
     }
     rows.into_iter()
-        .map(|(unit_id, stratum, code, code_id, recorded, recorded_at, note)| {
-            let recorded = recorded
-                .map(|r| {
-                    r.parse::<Disposition>().map_err(|e| {
-                        DbError::Corrupt(format!("sampled unit {unit_id}: {e}"))
+        .map(
+            |(unit_id, stratum, code, code_id, recorded, recorded_at, note)| {
+                let recorded = recorded
+                    .map(|r| {
+                        r.parse::<Disposition>()
+                            .map_err(|e| DbError::Corrupt(format!("sampled unit {unit_id}: {e}")))
                     })
+                    .transpose()?;
+                let disposition = effective_disposition(
+                    recorded,
+                    online.get(&code_id).map(String::as_str),
+                    paper.get(&code_id).map(String::as_str),
+                );
+                Ok(UnitOutcome {
+                    unit_id,
+                    stratum,
+                    code,
+                    recorded,
+                    recorded_at,
+                    note,
+                    disposition,
                 })
-                .transpose()?;
-            let disposition = effective_disposition(
-                recorded,
-                online.get(&code_id).map(String::as_str),
-                paper.get(&code_id).map(String::as_str),
-            );
-            Ok(UnitOutcome {
-                unit_id,
-                stratum,
-                code,
-                recorded,
-                recorded_at,
-                note,
-                disposition,
-            })
-        })
+            },
+        )
         .collect()
 }
 

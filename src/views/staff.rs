@@ -98,6 +98,7 @@ pub fn fieldwork(viewer: &Viewer<'_>, rows: &[FieldworkRow]) -> Markup {
                         th.num { (t(lang, "回答中", "In progress")) }
                         th.num { (t(lang, "回答済み", "Submitted")) }
                         th.num { (t(lang, "回収率", "Response rate")) }
+                        th { (t(lang, "標本・依頼状", "Sample, letters")) }
                     } }
                     tbody {
                         @for row in rows {
@@ -111,6 +112,11 @@ pub fn fieldwork(viewer: &Viewer<'_>, rows: &[FieldworkRow]) -> Markup {
                                     @if row.codes > 0 {
                                         (format!("{:.1}%", 100.0 * row.submitted as f64 / row.codes as f64))
                                     } @else { "–" }
+                                }
+                                td {
+                                    a href={ "/staff/surveys/" (row.survey.slug) "/sample" } { (t(lang, "標本", "Sample")) }
+                                    " · "
+                                    a href={ "/staff/surveys/" (row.survey.slug) "/dispositions" } { (t(lang, "回収状況", "Dispositions")) }
                                 }
                             }
                         }

@@ -7,6 +7,7 @@ pub mod common;
 pub mod extract;
 pub mod planner;
 pub mod resident;
+pub mod sampling;
 pub mod staff;
 
 use std::sync::Arc;
@@ -106,5 +107,6 @@ pub fn build_app(
         .configure(resident::routes)
         .configure(staff::routes)
         .configure(planner::routes)
+        .configure(sampling::routes)
         .default_service(web::to(common::not_found))
 }
