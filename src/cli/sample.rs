@@ -2,7 +2,7 @@
 //! random sample of a survey's frame, its access codes, the lists for the print shop and
 //! what became of each letter.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -398,7 +398,7 @@ pub fn draw(
         let sex = row
             .sex
             .as_deref()
-            .map(Sex::parse)
+            .map(stored_sex)
             .transpose()
             .map_err(|e| {
                 CliError::Failed(anyhow::anyhow!("stored sex of frame row {}: {e}", row.id))
@@ -430,25 +430,41 @@ pub fn draw(
     let allocation = allocate(&populations, &plan.method).map_err(|e| usage(e.to_string()))?;
     let drawn = draw_sample(&frame, &allocation, plan.seed).map_err(|e| usage(e.to_string()))?;
 
-    let band_label = |age: u32| {
-        plan.age_bands
-            .band_index(age)
-            .map(|i| plan.age_bands.bands()[i].to_string())
-            .unwrap_or_default()
-    };
-    let mut age_of_source = vec![0u32; rows.len()];
-    let mut margins: BTreeMap<(Option<&str>, String, Option<&str>), i64> = BTreeMap::new();
+    let band_labels: Vec<String> = plan
+        .age_bands
+        .bands()
+        .iter()
+        .map(|band| band.to_string())
+        .collect();
+    let band_of = |age: u32| plan.age_bands.band_index(age).unwrap_or(0);
+    let mut band_of_source = vec![0usize; rows.len()];
+    // Counted by indexes, labelled afterwards: one string per cell, not per resident.
+    let mut cells: HashMap<(Option<Sex>, usize, Option<&str>), i64> = HashMap::new();
     for unit in &frame.units {
-        age_of_source[unit.source_index] = unit.age;
-        let row = &rows[unit.source_index];
-        *margins
+        let band = band_of(unit.age);
+        band_of_source[unit.source_index] = band;
+        *cells
             .entry((
-                sexes[unit.source_index].map(Sex::code),
-                band_label(unit.age),
-                row.district.as_deref(),
+                sexes[unit.source_index],
+                band,
+                rows[unit.source_index].district.as_deref(),
             ))
             .or_default() += 1;
     }
+    let mut margins: Vec<db::sample::NewMargin> = cells
+        .into_iter()
+        .map(
+            |((sex, band, district), population)| db::sample::NewMargin {
+                sex: sex.map(|s| s.code().to_string()),
+                age_band: band_labels[band].clone(),
+                district: district.map(str::to_string),
+                population,
+            },
+        )
+        .collect();
+    margins.sort_by(|a, b| {
+        (&a.district, &a.sex, &a.age_band).cmp(&(&b.district, &b.sex, &b.age_band))
+    });
     let codes = unique_codes(drawn.units.len());
     let units = drawn
         .units
@@ -462,7 +478,7 @@ pub fn draw(
                 population: unit.population as i64,
                 size: unit.size as i64,
                 sex: sexes[unit.source_index].map(|s| s.code().to_string()),
-                age_band: band_label(age_of_source[unit.source_index]),
+                age_band: band_labels[band_of_source[unit.source_index]].clone(),
                 district: row.district.clone(),
                 code,
             }
@@ -491,17 +507,7 @@ pub fn draw(
             })
             .collect(),
         units,
-        margins: margins
-            .into_iter()
-            .map(
-                |((sex, age_band, district), population)| db::sample::NewMargin {
-                    sex: sex.map(str::to_string),
-                    age_band,
-                    district: district.map(str::to_string),
-                    population,
-                },
-            )
-            .collect(),
+        margins,
     };
     let sample = db::sample::store(conn, survey_id, &new, plan.replace)?;
     let strata = db::sample::strata(conn, sample.id)?;
@@ -510,6 +516,16 @@ pub fn draw(
         strata,
         counts: frame.counts,
     })
+}
+
+/// A sex as stored (its code), read without the register's lenient parsing.
+fn stored_sex(code: &str) -> Result<Sex, String> {
+    match code {
+        "male" => Ok(Sex::Male),
+        "female" => Ok(Sex::Female),
+        "unknown" => Ok(Sex::Unknown),
+        other => Sex::parse(other),
+    }
 }
 
 /// `count` distinct fresh access codes.
