@@ -146,6 +146,15 @@ fn codes_of_survey(db: &TestDb, survey_id: i64) -> i64 {
         .unwrap()
 }
 
+/// Resident id, name, address, birth date, excluded.
+type StoredPerson = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<chrono::NaiveDate>,
+    bool,
+);
+
 #[test]
 fn a_shift_jis_register_imports_with_extension_kanji_and_era_dates_intact() {
     for db in databases() {
@@ -178,13 +187,7 @@ fn a_shift_jis_register_imports_with_extension_kanji_and_era_dates_intact() {
         assert_eq!(report.excluded, 1);
         assert_eq!(report.encoding, TextEncoding::ShiftJis);
         assert!(String::from_utf8_lossy(&progress).contains("100%"));
-        let stored: Vec<(
-            String,
-            Option<String>,
-            Option<String>,
-            Option<chrono::NaiveDate>,
-            bool,
-        )> = frame_persons::table
+        let stored: Vec<StoredPerson> = frame_persons::table
             .filter(frame_persons::survey_id.eq(survey.id))
             .order(frame_persons::resident_id.asc())
             .select((

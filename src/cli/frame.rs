@@ -19,7 +19,7 @@ use crate::sampling::register::{
 pub enum FrameCommand {
     /// Import a resident register extract (CSV, UTF-8 or Shift_JIS/CP932) as the survey's
     /// frame: every row or none; bad rows are listed with their line numbers.
-    Import(ImportArgs),
+    Import(Box<ImportArgs>),
     /// After fieldwork: delete names, addresses, birth dates and resident ids, keeping what
     /// weighting needs (stratum, sex, age band, district, design numbers, register totals).
     Purge {
