@@ -5,7 +5,8 @@
 //!
 //! Needs `chromium` and `chromedriver` (see tests/browser.rs). Run with
 //! `cargo test --test browser_letters -- --ignored`. The screenshot is written to
-//! `target/browser-screenshots/letters-page.png` and the PDF to `letters.pdf` beside it.
+//! `target/browser-screenshots/letters-page.png` and the PDF to `letters.pdf` beside it,
+//! with screenshots of the sample and dispositions pages.
 
 mod common;
 
@@ -154,6 +155,19 @@ async fn letters_on_every_database(browser: Client, driver_url: String) {
             .expect("sign in");
         wait_for_path(&browser, "/staff").await;
 
+        let dir = repo_path("target/browser-screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot folder");
+        for (page, file) in [
+            ("sample", "sample-page.png"),
+            ("dispositions", "dispositions-page.png"),
+        ] {
+            let path = format!("/staff/surveys/{slug}/{page}");
+            browser.goto(&site.url(&path)).await.expect("staff page");
+            wait_for_path(&browser, &path).await;
+            let png = browser.screenshot().await.expect("screenshot");
+            std::fs::write(dir.join(file), png).expect("write screenshot");
+        }
+
         let path = format!("/staff/surveys/{slug}/letters");
         browser.goto(&site.url(&path)).await.expect("letters page");
         wait_for_path(&browser, &path).await;
@@ -258,8 +272,6 @@ async fn letters_on_every_database(browser: Client, driver_url: String) {
             .await
             .expect("scroll");
         let png = browser.screenshot().await.expect("screenshot");
-        let dir = repo_path("target/browser-screenshots");
-        std::fs::create_dir_all(&dir).expect("screenshot folder");
         std::fs::write(dir.join("letters-page.png"), png).expect("write screenshot");
 
         let pdf = print_pdf(&driver_url, &browser).await;

@@ -175,6 +175,17 @@ fn a_shift_jis_register_imports_with_extension_kanji_and_era_dates_intact() {
         let message = usage(auto);
         assert!(message.contains("cp932"), "{}: {message}", db.backend());
         assert_eq!(frame_rows(&db, survey.id), 0);
+        let unknown = import(
+            &mut db.conn(),
+            &import_args(&survey.slug, file.clone(), "latin-1"),
+            &mut Vec::new(),
+        );
+        let message = usage(unknown);
+        assert!(
+            message.contains("latin-1") && message.contains("--encoding"),
+            "{message}"
+        );
+        assert_eq!(frame_rows(&db, survey.id), 0);
 
         let mut progress = Vec::new();
         let report = import(

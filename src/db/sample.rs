@@ -187,13 +187,16 @@ pub fn store(
 
         let codes: Vec<AccessCode> = new.units.iter().map(|u| u.code.clone()).collect();
         super::codes::insert(conn, survey_id, &codes)?;
-        let code_ids: HashMap<String, i64> = access_codes::table
-            .filter(access_codes::survey_id.eq(survey_id))
-            .filter(access_codes::created_at.eq(created_at_of_codes(conn, &codes)?))
-            .select((access_codes::code, access_codes::id))
-            .load::<(String, i64)>(conn)?
-            .into_iter()
-            .collect();
+        let mut code_ids: HashMap<String, i64> = HashMap::with_capacity(codes.len());
+        for chunk in codes.chunks(5_000) {
+            let texts: Vec<&str> = chunk.iter().map(AccessCode::as_str).collect();
+            code_ids.extend(
+                access_codes::table
+                    .filter(access_codes::code.eq_any(texts))
+                    .select((access_codes::code, access_codes::id))
+                    .load::<(String, i64)>(conn)?,
+            );
+        }
         for chunk in new.units.chunks(UNIT_CHUNK_ROWS) {
             let mut rows = Vec::with_capacity(chunk.len());
             for unit in chunk {
@@ -238,17 +241,6 @@ pub fn store(
         }
         Ok(sample)
     })
-}
-
-/// The creation time the just-inserted codes share (one insert stamps them all alike).
-fn created_at_of_codes(conn: &mut DbConnection, codes: &[AccessCode]) -> DbResult<NaiveDateTime> {
-    let first = codes
-        .first()
-        .ok_or_else(|| DbError::Conflict("a sample needs at least one person".into()))?;
-    Ok(access_codes::table
-        .filter(access_codes::code.eq(first.as_str()))
-        .select(access_codes::created_at)
-        .first(conn)?)
 }
 
 /// Removes a sample that no letter went out for, with its units, codes and margins.

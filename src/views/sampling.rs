@@ -338,14 +338,12 @@ pub fn dispositions_page(
                 }
                 p {
                     label.label for="disposition" { (t(lang, "状況", "Disposition")) }
-                    select #disposition name="disposition" {
-                        @for d in Disposition::ALL.iter().filter(|d| crate::db::sample::recordable(**d)) {
-                            @if *d == Disposition::NoResponse {
-                                option value=(d.code()) { (t(lang, "（記録を取り消す）", "(clear the record)")) }
-                            } @else {
-                                option value=(d.code()) { (d.label_ja()) " (" (d.code()) ")" }
-                            }
+                    select #disposition name="disposition" required {
+                        option value="" disabled selected { (t(lang, "選んでください", "Choose one")) }
+                        @for d in Disposition::ALL.iter().filter(|d| crate::db::sample::recordable(**d) && **d != Disposition::NoResponse) {
+                            option value=(d.code()) { (d.label_ja()) " (" (d.code()) ")" }
                         }
+                        option value=(Disposition::NoResponse.code()) { (t(lang, "（記録を取り消す）", "(clear the record)")) }
                     }
                 }
                 p {

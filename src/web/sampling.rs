@@ -57,11 +57,12 @@ fn survey_by_slug(conn: &mut DbConnection, slug: &str) -> DbResult<Survey> {
     Survey::try_from(row).map_err(|e| DbError::Corrupt(e.to_string()))
 }
 
-fn sample_or_not_now(sample: Option<SampleRow>) -> Result<SampleRow, AppError> {
-    sample.ok_or_else(|| AppError::NotNow {
+/// The page that needs a sample when the survey has none.
+fn no_sample() -> AppError {
+    AppError::NotNow {
         ja: "この調査の標本はまだ抽出されていません。".into(),
         en: "No sample has been drawn for this survey yet.".into(),
-    })
+    }
 }
 
 type SurveySample = (Survey, Option<(SampleRow, Vec<StratumRow>)>);
@@ -119,7 +120,7 @@ async fn summary_csv(
 ) -> Result<HttpResponse, AppError> {
     require(&req, &state, Role::Staff).await?;
     let (survey, sample) = load(&state, path.into_inner()).await?;
-    let (_, strata) = sample.ok_or_else(|| sample_or_not_now(None).unwrap_err())?;
+    let (_, strata) = sample.ok_or_else(no_sample)?;
     Ok(csv_download(
         &survey.slug,
         "strata",
@@ -152,7 +153,7 @@ async fn letters(
             Ok((survey, sample, letter, people))
         })
         .await?;
-    sample_or_not_now(sample)?;
+    sample.ok_or_else(no_sample)?;
     let Some(letter) = letter else {
         let viewer = Viewer {
             user: &session.user,
@@ -225,7 +226,7 @@ async fn list_download(
             Ok((survey, sample, people))
         })
         .await?;
-    let sample = sample_or_not_now(sample)?;
+    let sample = sample.ok_or_else(no_sample)?;
     let body = view::mailing_csv(&people, encoding).map_err(|e| AppError::NotNow {
         ja: format!("{e}（UTF-8 でダウンロードしてください）"),
         en: format!("{e} (download it as UTF-8 instead)"),
@@ -282,7 +283,7 @@ async fn fieldwork(state: &AppState, slug: String) -> Result<Fieldwork, AppError
             Ok((survey, sample))
         })
         .await?;
-    let (strata, outcomes) = sample.ok_or_else(|| sample_or_not_now(None).unwrap_err())?;
+    let (strata, outcomes) = sample.ok_or_else(no_sample)?;
     Ok((survey, strata, outcomes))
 }
 
