@@ -583,3 +583,33 @@ fn write_list(conn: &mut db::DbConnection, args: &ListArgs, list: List) -> Resul
         .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", args.out.display())))?;
     Ok(count)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_age_bands_parse_and_cover_every_minimum_age() {
+        assert_eq!(default_age_bands(16), "16-29,30-39,...,80-");
+        for min_age in 0..=110 {
+            let bands: AgeBands = default_age_bands(min_age)
+                .parse()
+                .unwrap_or_else(|e| panic!("{min_age}: {e}"));
+            bands
+                .check_covers(min_age)
+                .unwrap_or_else(|e| panic!("{min_age}: {e}"));
+            assert_eq!(bands.bands()[0].from, min_age);
+        }
+    }
+
+    #[test]
+    fn only_dispositions_that_do_not_follow_from_answers_can_be_recorded() {
+        assert_eq!(
+            db::sample::parse_recordable("refused"),
+            Ok(Some(crate::sampling::disposition::Disposition::Refused))
+        );
+        assert_eq!(db::sample::parse_recordable("no_response"), Ok(None));
+        assert!(db::sample::parse_recordable("completed_online").is_err());
+        assert!(db::sample::parse_recordable("lost").is_err());
+    }
+}

@@ -564,3 +564,36 @@ pub fn letter(conn: &mut DbConnection, survey_id: i64) -> DbResult<Option<String
         .first(conn)
         .optional()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::responses::{STATUS_IN_PROGRESS, STATUS_SUBMITTED};
+
+    #[test]
+    fn answers_outrank_what_staff_recorded_and_records_outrank_unfinished_answers() {
+        use Disposition::*;
+        let refused = Some(Refused);
+        assert_eq!(effective_disposition(None, None, None), NoResponse);
+        assert_eq!(
+            effective_disposition(refused, Some(STATUS_SUBMITTED), None),
+            CompletedOnline
+        );
+        assert_eq!(
+            effective_disposition(refused, None, Some(STATUS_IN_PROGRESS)),
+            PaperReceived
+        );
+        assert_eq!(
+            effective_disposition(refused, Some(STATUS_IN_PROGRESS), None),
+            Refused
+        );
+        assert_eq!(
+            effective_disposition(None, Some(STATUS_IN_PROGRESS), None),
+            PartialOnline
+        );
+        assert_eq!(
+            effective_disposition(None, Some(STATUS_IN_PROGRESS), Some(STATUS_SUBMITTED)),
+            PaperReceived
+        );
+    }
+}
