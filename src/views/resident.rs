@@ -364,9 +364,9 @@ pub fn done(lang: Lang, survey: &Survey, closing: Option<&str>, distress: bool) 
         "/answer/done",
         html! {
             @if distress { (help) }
-            h1 { (t(lang, "ご協力ありがとうございました", "Thank you for your answers")) }
-            p { (t(lang, "回答を受け付けました。お手紙の調査票（紙）は返送しないでください。",
-                "Your answers have been received. Please do not send back the paper form.")) }
+            h1 { (t(lang, "回答を受け付けました", "Your answers have been received")) }
+            p { (t(lang, "お手紙の調査票（紙）は返送しないでください。",
+                "Please do not send back the paper form.")) }
             @if let Some(closing) = closing { p { (closing) } }
             @if !distress { (help) }
         },

@@ -19,6 +19,7 @@ h2 { font-size: 1.15rem; }
 a { color: var(--accent); }
 .lang-switch { font-size: .9rem; }
 fieldset { border: 0; margin: 0 0 1.5rem; padding: 0; }
+.item > fieldset:last-child, .grid-row:last-child > fieldset { margin-bottom: 0; }
 legend, .label { font-weight: bold; margin-bottom: .5rem; display: block; padding: 0; }
 .item { background: #fff; border: 1px solid var(--line); border-radius: .5rem; padding: 1rem; margin-bottom: 1rem; }
 .item.has-error { border-color: var(--bad); background: var(--bad-bg); }
