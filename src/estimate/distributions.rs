@@ -124,6 +124,11 @@ pub fn t_quantile(p: f64, df: f64) -> f64 {
     -(df * (1.0 - x) / x).sqrt()
 }
 
+/// The p-quantile of the standard normal distribution.
+pub fn standard_normal_quantile(p: f64) -> f64 {
+    -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * p)
+}
+
 /// P(F > f) for F with `df1` and `df2` degrees of freedom (R's `pf(f, df1, df2, lower.tail = FALSE)`).
 pub fn f_upper_tail(f: f64, df1: f64, df2: f64) -> f64 {
     if f <= 0.0 {
@@ -161,6 +166,11 @@ mod tests {
     fn beta_cdf_agrees_with_r() {
         close(beta_cdf(0.3, 2.5, 7.0), 0.64122246297172114, 1e-12);
         close(beta_cdf(0.999, 30000.0, 20.0), 0.021655282214315705, 1e-9);
+    }
+
+    #[test]
+    fn the_normal_quantile_agrees_with_r() {
+        close(standard_normal_quantile(0.975), 1.959963984540054, 1e-14);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use super::columns::{Categorical, Outcome};
 use super::design::Design;
-use super::distributions::{beta_quantile, t_quantile};
+use super::distributions::{beta_quantile, standard_normal_quantile, t_quantile};
 use super::presentation::Presentation;
 use super::variance::{Grouping, Moments};
 use super::{EstimateError, Result};
@@ -121,8 +121,10 @@ impl Design {
     /// `svyciprop` on `subset(design, domain & !is.na(y))`).
     pub fn proportion(&self, outcome: &Outcome, domain: Domain, options: &EstimateOptions) -> Result<ProportionEstimate> {
         self.check_proportion_inputs(outcome, options)?;
-        let (m, level) = self.domain_moments(outcome, domain)?;
-        self.finish_proportion(&m, level, options).ok_or(EstimateError::EmptyDomain)
+        let (grouping, level) = self.grouping(domain)?;
+        let m = self.moments(outcome.values(), &grouping);
+        self.finish_proportion(outcome.values(), &grouping, &m, level, options)
+            .ok_or(EstimateError::EmptyDomain)
     }
 
     /// A proportion for every level of `by`, from one pass over the data (R: `svyby`).
@@ -146,7 +148,7 @@ impl Design {
             .map(|(l, label)| LevelEstimate {
                 level: label.clone(),
                 n: m.n[l],
-                estimate: self.finish_proportion(&m, l, options),
+                estimate: self.finish_proportion(outcome.values(), &grouping, &m, l, options),
             })
             .collect())
     }
@@ -154,8 +156,10 @@ impl Design {
     /// A weighted mean and total of a numeric outcome in a domain (R: `svymean`, `svytotal`).
     pub fn mean(&self, outcome: &Outcome, domain: Domain) -> Result<MeanEstimate> {
         self.check_rows("outcome", outcome.len())?;
-        let (m, level) = self.domain_moments(outcome, domain)?;
-        self.finish_mean(&m, level).ok_or(EstimateError::EmptyDomain)
+        let (grouping, level) = self.grouping(domain)?;
+        let m = self.moments(outcome.values(), &grouping);
+        self.finish_mean(outcome.values(), &grouping, &m, level)
+            .ok_or(EstimateError::EmptyDomain)
     }
 
     /// A mean and total for every level of `by`.
@@ -174,7 +178,7 @@ impl Design {
             .map(|(l, label)| LevelEstimate {
                 level: label.clone(),
                 n: m.n[l],
-                estimate: self.finish_mean(&m, l),
+                estimate: self.finish_mean(outcome.values(), &grouping, &m, l),
             })
             .collect())
     }
@@ -188,12 +192,12 @@ impl Design {
         Ok(())
     }
 
-    fn domain_moments(&self, outcome: &Outcome, domain: Domain) -> Result<(Moments, usize)> {
+    fn grouping<'a>(&self, domain: Domain<'a>) -> Result<(Grouping<'a>, usize)> {
         Ok(match domain {
-            Domain::All => (self.moments(outcome.values(), &Grouping::All), 0),
+            Domain::All => (Grouping::All, 0),
             Domain::Mask(mask) => {
                 self.check_rows("domain", mask.len())?;
-                (self.moments(outcome.values(), &Grouping::Mask(mask)), 0)
+                (Grouping::Mask(mask), 0)
             }
             Domain::Level(column, label) => {
                 self.check_rows("domain", column.len())?;
@@ -202,12 +206,12 @@ impl Design {
                     codes: column.codes(),
                     levels: column.levels().len(),
                 };
-                (self.moments(outcome.values(), &grouping), level as usize)
+                (grouping, level as usize)
             }
         })
     }
 
-    fn finish_mean(&self, m: &Moments, l: usize) -> Option<MeanEstimate> {
+    fn finish_mean(&self, y: &[f64], grouping: &Grouping, m: &Moments, l: usize) -> Option<MeanEstimate> {
         let n = m.n[l];
         if n == 0 {
             return None;
@@ -217,21 +221,28 @@ impl Design {
         Some(MeanEstimate {
             n,
             estimate: mean,
-            se: self.linearized_variance(m, l, 1.0 / w, -mean / w).sqrt(),
+            se: self.variance(y, grouping, m, l, 1.0 / w, -mean / w).sqrt(),
             total: t,
-            total_se: self.linearized_variance(m, l, 1.0, 0.0).sqrt(),
+            total_se: self.variance(y, grouping, m, l, 1.0, 0.0).sqrt(),
             df: self.domain_df(m, l),
         })
     }
 
-    fn finish_proportion(&self, m: &Moments, l: usize, options: &EstimateOptions) -> Option<ProportionEstimate> {
+    fn finish_proportion(
+        &self,
+        y: &[f64],
+        grouping: &Grouping,
+        m: &Moments,
+        l: usize,
+        options: &EstimateOptions,
+    ) -> Option<ProportionEstimate> {
         let n = m.n[l];
         if n == 0 {
             return None;
         }
         let (w, t) = (m.sum_w[l], m.sum_wy[l]);
         let p = t / w;
-        let variance = self.linearized_variance(m, l, 1.0 / w, -p / w);
+        let variance = self.variance(y, grouping, m, l, 1.0 / w, -p / w);
         let se = variance.sqrt();
         let df = self.domain_df(m, l);
         // R's svyciprop(method = "beta") uses nrow(design): for a calibrated design the
@@ -261,7 +272,7 @@ impl Design {
             se,
             ci,
             total: t,
-            total_se: self.linearized_variance(m, l, 1.0, 0.0).sqrt(),
+            total_se: self.variance(y, grouping, m, l, 1.0, 0.0).sqrt(),
             deff,
             n_eff,
             df,
@@ -306,6 +317,13 @@ fn korn_graubard(p: f64, variance: f64, n: usize, design_rows: usize, df: usize,
     let raw = if interior { p * (1.0 - p) / variance } else { n as f64 };
     let ratio = t_quantile(alpha / 2.0, design_rows as f64 - 1.0) / t_quantile(alpha / 2.0, df as f64);
     let n_eff = raw * ratio * ratio;
+    if interior && n_eff > 1e10 {
+        // The beta quantiles are then within 1e-10 of the normal ones, and the continued
+        // fraction behind them is no longer practical.
+        let z = standard_normal_quantile(1.0 - alpha / 2.0);
+        let half = z * (p * (1.0 - p) / n_eff).sqrt();
+        return Some(((p - half).max(0.0), (p + half).min(1.0)));
+    }
     let low = if p == 0.0 {
         0.0
     } else {

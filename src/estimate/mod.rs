@@ -24,7 +24,9 @@ mod estimators;
 mod presentation;
 mod variance;
 
-pub use calibrate::{CalibrationReport, MarginTotals, RakeOptions, WeightDiagnostics};
+pub use calibrate::{
+    CalibrationKind, CalibrationReport, MarginTotals, RakeOptions, WeightDiagnostics,
+};
 pub use chisq::RaoScottTest;
 pub use columns::{Categorical, Outcome};
 pub use data::{

@@ -170,8 +170,11 @@ impl Design {
         m
     }
 
-    /// Variance of the linearised statistic with score α·δy + β·δ in domain `level`.
-    pub(crate) fn linearized_variance(&self, m: &Moments, level: usize, alpha: f64, beta: f64) -> f64 {
+    /// Variance of the linearised statistic with score α·δy + β·δ in domain `level`, from
+    /// the moments; `None` when the expansion cancels so much that fewer than about seven
+    /// significant digits would remain (a score almost fully explained by the calibration,
+    /// or a constant outcome), in which case [`Design::direct_variance`] is exact.
+    pub(crate) fn linearized_variance(&self, m: &Moments, level: usize, alpha: f64, beta: f64) -> Option<f64> {
         let (n_strata, n_cols) = (m.n_strata, m.n_cols);
         let calibration = self.calibration.as_ref();
         let adjustment = calibration.map(|cal| {
@@ -181,6 +184,7 @@ impl Design {
             cal.adjustment(&sums)
         });
         let mut total = 0.0;
+        let mut magnitude = 0.0;
         let (mut strata_present, mut strata_used) = (0usize, 0usize);
         for h in 0..n_strata {
             let sm = m.strata[level * n_strata + h];
@@ -196,6 +200,7 @@ impl Design {
                 continue;
             }
             let mut sum_sq = alpha * alpha * sm.m11 + 2.0 * alpha * beta * sm.m10 + beta * beta * sm.m00;
+            let mut size = alpha * alpha * sm.m11 + (2.0 * alpha * beta * sm.m10).abs() + beta * beta * sm.m00;
             let mut sum = alpha * sm.t1 + beta * sm.t0;
             if let (Some(cal), Some(a)) = (calibration, &adjustment) {
                 let r_base = (level * n_strata + h) * n_cols;
@@ -212,16 +217,19 @@ impl Design {
                     sum -= a[i] * cal.psu_sums[h * n_cols + i];
                 }
                 sum_sq += quadratic - 2.0 * cross;
+                size += quadratic.abs() + 2.0 * cross.abs();
             }
             let psus = self.stratum_psus[h];
             if psus > 1 {
                 let k = psus as f64;
                 total += f * k / (k - 1.0) * (sum_sq - sum * sum / k);
+                magnitude += f * k / (k - 1.0) * (size + sum * sum / k);
                 strata_used += 1;
             } else {
                 match self.lonely {
                     LonelyPsu::Adjust => {
                         total += f * sum_sq;
+                        magnitude += f * size;
                         strata_used += 1;
                     }
                     LonelyPsu::Certainty | LonelyPsu::Fail => strata_used += 1,
@@ -230,9 +238,57 @@ impl Design {
             }
         }
         if strata_used == 0 {
-            return if strata_present == 0 { 0.0 } else { f64::NAN };
+            return Some(if strata_present == 0 { 0.0 } else { f64::NAN });
         }
-        (total * strata_present as f64 / strata_used as f64).max(0.0)
+        if magnitude > 0.0 && total.abs() < 1e-9 * magnitude {
+            return None;
+        }
+        Some((total * strata_present as f64 / strata_used as f64).max(0.0))
+    }
+
+    /// The same variance as [`Design::linearized_variance`], computed row by row (R's way):
+    /// slower, but without cancellation.
+    pub(crate) fn direct_variance(
+        &self,
+        y: &[f64],
+        grouping: &Grouping,
+        m: &Moments,
+        level: usize,
+        alpha: f64,
+        beta: f64,
+    ) -> f64 {
+        let in_domain = |i: usize| match grouping {
+            Grouping::All => true,
+            Grouping::Mask(mask) => mask[i],
+            Grouping::Levels { codes, .. } => codes[i] as usize == level,
+        };
+        let scores: Vec<f64> = (0..self.n_rows())
+            .map(|i| {
+                if !y[i].is_nan() && in_domain(i) {
+                    self.weights[i] * (alpha * y[i] + beta)
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let present: Vec<bool> = (0..m.n_strata)
+            .map(|h| self.calibration.is_some() || m.strata[level * m.n_strata + h].present > 0)
+            .collect();
+        self.influence_covariance(&[scores], &present)[0].max(0.0)
+    }
+
+    /// The variance, from the moments when they are precise enough, else row by row.
+    pub(crate) fn variance(
+        &self,
+        y: &[f64],
+        grouping: &Grouping,
+        m: &Moments,
+        level: usize,
+        alpha: f64,
+        beta: f64,
+    ) -> f64 {
+        self.linearized_variance(m, level, alpha, beta)
+            .unwrap_or_else(|| self.direct_variance(y, grouping, m, level, alpha, beta))
     }
 
     /// Degrees of freedom of a domain: its PSUs minus its strata (R's `degf` of the subset).
