@@ -26,7 +26,9 @@ fn any_outcome(line: &str) -> &'static str {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/estimate").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/estimate")
+        .join(name)
 }
 
 /// Parses `tsunagari estimate` arguments; file names are taken from the fixture folder.
@@ -44,7 +46,9 @@ fn args(line: &str) -> EstimateArgs {
         after_file_flag = word == "--data";
         words.push(word);
     }
-    Wrapper::try_parse_from(words).expect("test arguments parse").args
+    Wrapper::try_parse_from(words)
+        .expect("test arguments parse")
+        .args
 }
 
 type Record = HashMap<String, String>;
@@ -56,7 +60,11 @@ fn read_expected(name: &str) -> Vec<Record> {
         .records()
         .map(|r| {
             let r = r.unwrap();
-            headers.iter().map(String::from).zip(r.iter().map(String::from)).collect()
+            headers
+                .iter()
+                .map(String::from)
+                .zip(r.iter().map(String::from))
+                .collect()
         })
         .collect()
 }
@@ -78,23 +86,47 @@ fn assert_close(what: &str, ours: f64, r: f64) {
 fn check_case(case: &str, command_line: &str) {
     let expected = read_expected(&format!("expected_{case}.csv"));
     assert!(!expected.is_empty());
-    for (method, low, high) in [("logit", "logit_low", "logit_high"), ("beta", "beta_low", "beta_high"), ("wald", "wald_low", "wald_high")] {
-        let report = compute(&args(&format!("{command_line} --ci {method}"))).unwrap_or_else(|e| panic!("{case}: {e}"));
+    for (method, low, high) in [
+        ("logit", "logit_low", "logit_high"),
+        ("beta", "beta_low", "beta_high"),
+        ("wald", "wald_low", "wald_high"),
+    ] {
+        let report = compute(&args(&format!("{command_line} --ci {method}")))
+            .unwrap_or_else(|e| panic!("{case}: {e}"));
         let ours: HashMap<(String, String, String), _> = report
             .rows
             .iter()
-            .map(|row| ((row.by.clone(), row.level.clone(), row.outcome.clone()), row))
+            .map(|row| {
+                (
+                    (row.by.clone(), row.level.clone(), row.outcome.clone()),
+                    row,
+                )
+            })
             .collect();
         let with_answers = report.rows.iter().filter(|r| r.n > 0).count();
-        assert_eq!(with_answers, expected.len(), "{case}: number of non-empty rows");
+        assert_eq!(
+            with_answers,
+            expected.len(),
+            "{case}: number of non-empty rows"
+        );
         for r in &expected {
             let key = (r["by"].clone(), r["level"].clone(), r["outcome"].clone());
-            let row = ours.get(&key).unwrap_or_else(|| panic!("{case}: no row for {key:?}"));
+            let row = ours
+                .get(&key)
+                .unwrap_or_else(|| panic!("{case}: no row for {key:?}"));
             let what = |field: &str| format!("{case} {key:?} {method} {field}");
-            let e = row.estimate.as_ref().unwrap_or_else(|| panic!("{}", what("estimate missing")));
+            let e = row
+                .estimate
+                .as_ref()
+                .unwrap_or_else(|| panic!("{}", what("estimate missing")));
             assert_eq!(e.n.to_string(), r["n"], "{}", what("n"));
             assert_eq!(e.df.to_string(), r["df"], "{}", what("df"));
-            for (field, ours) in [("estimate", e.estimate), ("se", e.se), ("total", e.total), ("total_se", e.total_se)] {
+            for (field, ours) in [
+                ("estimate", e.estimate),
+                ("se", e.se),
+                ("total", e.total),
+                ("total_se", e.total_se),
+            ] {
                 let r_value = value(r, field).unwrap_or_else(|| panic!("{}", what(field)));
                 assert_close(&what(field), ours, r_value);
             }
@@ -120,8 +152,14 @@ fn check_case(case: &str, command_line: &str) {
                 // svyglm fails to converge in some tiny calibrated domains and R then reports
                 // an interval that excludes its own estimate (e.g. 0–0 around 0.103); the
                 // delta-method logit interval we give is checked against R everywhere else.
-                (Some(r_low), Some(r_high)) if method == "logit" && !(r_low <= e.estimate && e.estimate <= r_high) => {
-                    assert!(value(r, "n").unwrap() < 10.0, "{}: R's interval fails on a large domain", what("ci"));
+                (Some(r_low), Some(r_high))
+                    if method == "logit" && !(r_low <= e.estimate && e.estimate <= r_high) =>
+                {
+                    assert!(
+                        value(r, "n").unwrap() < 10.0,
+                        "{}: R's interval fails on a large domain",
+                        what("ci")
+                    );
                 }
                 (Some(r_low), Some(r_high)) => {
                     let (l, h) = e.ci.unwrap_or_else(|| panic!("{}", what("ci missing")));
@@ -274,7 +312,11 @@ fn calibrated_weights_agree_with_r() {
         let expected = read_expected(&format!("weights_{case}.csv"));
         assert_eq!(expected.len(), design.n_rows(), "{case}");
         for (i, r) in expected.iter().enumerate() {
-            assert_close(&format!("{case} weight {i}"), design.weights()[i], value(r, "weight").unwrap());
+            assert_close(
+                &format!("{case} weight {i}"),
+                design.weights()[i],
+                value(r, "weight").unwrap(),
+            );
         }
     }
 }
@@ -292,20 +334,39 @@ fn means_and_totals_of_a_numeric_outcome_agree_with_r() {
         let file = line.split_whitespace().nth(1).unwrap();
         let values = tsunagari::estimate::read_csv_columns(
             &fixture(file),
-            &[tsunagari::estimate::ColumnRequest::numeric("api00"), tsunagari::estimate::ColumnRequest::categorical("stype")],
+            &[
+                tsunagari::estimate::ColumnRequest::numeric("api00"),
+                tsunagari::estimate::ColumnRequest::categorical("stype"),
+            ],
         )
         .unwrap();
         let api00 = Outcome::from_values(values.numeric("api00").unwrap().to_vec());
         let stype: &Categorical = values.categorical("stype").unwrap();
         let (_, design) = prepare(&args(&format!("{line} --outcome api00"))).unwrap();
         for r in expected.iter().filter(|r| r["case"] == case) {
-            let domain = if r["level"] == "all" { Domain::All } else { Domain::Level(stype, &r["level"]) };
+            let domain = if r["level"] == "all" {
+                Domain::All
+            } else {
+                Domain::Level(stype, &r["level"])
+            };
             let m = design.mean(&api00, domain).unwrap();
             let what = format!("{case} {}", r["level"]);
-            assert_close(&format!("{what} mean"), m.estimate, value(r, "estimate").unwrap());
+            assert_close(
+                &format!("{what} mean"),
+                m.estimate,
+                value(r, "estimate").unwrap(),
+            );
             assert_close(&format!("{what} se"), m.se, value(r, "se").unwrap());
-            assert_close(&format!("{what} total"), m.total, value(r, "total").unwrap());
-            assert_close(&format!("{what} total_se"), m.total_se, value(r, "total_se").unwrap());
+            assert_close(
+                &format!("{what} total"),
+                m.total,
+                value(r, "total").unwrap(),
+            );
+            assert_close(
+                &format!("{what} total_se"),
+                m.total_se,
+                value(r, "total_se").unwrap(),
+            );
             compared += 1;
         }
     }
@@ -315,11 +376,17 @@ fn means_and_totals_of_a_numeric_outcome_agree_with_r() {
 #[test]
 fn the_worked_check_from_the_statistics_reference_holds() {
     // svymean(~api00) = 662.29 (SE 9.4089); sch.wide == "Yes": 0.828, logit CI 0.775–0.870.
-    let report = compute(&args("--data apistrat.csv --weights pw --strata stype --fpc fpc --outcome sch_wide=Yes")).unwrap();
+    let report = compute(&args(
+        "--data apistrat.csv --weights pw --strata stype --fpc fpc --outcome sch_wide=Yes",
+    ))
+    .unwrap();
     let e = report.rows[0].estimate.as_ref().unwrap();
     assert_eq!(format!("{:.3}", e.estimate), "0.828");
     let (low, high) = e.ci.unwrap();
-    assert_eq!((format!("{low:.3}"), format!("{high:.3}")), ("0.775".to_string(), "0.871".to_string()));
+    assert_eq!(
+        (format!("{low:.3}"), format!("{high:.3}")),
+        ("0.775".to_string(), "0.871".to_string())
+    );
 }
 
 #[test]
@@ -350,7 +417,10 @@ fn rao_scott_tests_agree_with_r() {
         .unwrap();
         let (_, design) = prepare(&args(&format!("{line} {}", any_outcome(line)))).unwrap();
         let test = design
-            .chisq(columns.categorical(&r["rows"]).unwrap(), columns.categorical(&r["cols"]).unwrap())
+            .chisq(
+                columns.categorical(&r["rows"]).unwrap(),
+                columns.categorical(&r["cols"]).unwrap(),
+            )
             .unwrap();
         let what = |f: &str| format!("{} {f}", r["case"]);
         assert_close(&what("F"), test.f, value(r, "f").unwrap());

@@ -191,7 +191,11 @@ fn parse_outcome(text: &str) -> Result<OutcomeSpec<'_>, EstimateCommandError> {
             "--outcome '{text}': give COL (a 0/1 column) or COL=VALUE"
         )));
     }
-    Ok(OutcomeSpec { text, column, value })
+    Ok(OutcomeSpec {
+        text,
+        column,
+        value,
+    })
 }
 
 fn parse_margin(flag: &str, text: &str) -> Result<(String, PathBuf), EstimateCommandError> {
@@ -234,7 +238,12 @@ pub fn prepare(args: &EstimateArgs) -> Result<(CsvColumns, Design), EstimateComm
     requests.extend(args.strata.iter().map(|c| ColumnRequest::categorical(c)));
     requests.extend(args.cluster.iter().map(|c| ColumnRequest::categorical(c)));
     requests.extend(args.fpc.iter().map(|c| ColumnRequest::numeric(c)));
-    requests.extend(margins.iter().chain(&post_stratum).map(|(v, _)| ColumnRequest::categorical(v)));
+    requests.extend(
+        margins
+            .iter()
+            .chain(&post_stratum)
+            .map(|(v, _)| ColumnRequest::categorical(v)),
+    );
     requests.extend(outcomes.iter().map(|o| match o.value {
         Some(_) => ColumnRequest::categorical(o.column),
         None => ColumnRequest::numeric(o.column),
@@ -244,15 +253,22 @@ pub fn prepare(args: &EstimateArgs) -> Result<(CsvColumns, Design), EstimateComm
     if data.rows == 0 {
         return Err(EstimateError::NoRows.into());
     }
-    let numeric = |name: &str| data.numeric(name).ok_or_else(|| missing_column(&args.data, name));
-    let categorical = |name: &str| data.categorical(name).ok_or_else(|| missing_column(&args.data, name));
+    let numeric = |name: &str| {
+        data.numeric(name)
+            .ok_or_else(|| missing_column(&args.data, name))
+    };
+    let categorical = |name: &str| {
+        data.categorical(name)
+            .ok_or_else(|| missing_column(&args.data, name))
+    };
 
-    let mut builder = Design::builder(numeric(&args.weights)?.to_vec()).lonely_psu(match args.lonely_psu {
-        LonelyPsuArg::Adjust => LonelyPsu::Adjust,
-        LonelyPsuArg::Fail => LonelyPsu::Fail,
-        LonelyPsuArg::Certainty => LonelyPsu::Certainty,
-        LonelyPsuArg::Average => LonelyPsu::Average,
-    });
+    let mut builder =
+        Design::builder(numeric(&args.weights)?.to_vec()).lonely_psu(match args.lonely_psu {
+            LonelyPsuArg::Adjust => LonelyPsu::Adjust,
+            LonelyPsuArg::Fail => LonelyPsu::Fail,
+            LonelyPsuArg::Certainty => LonelyPsu::Certainty,
+            LonelyPsuArg::Average => LonelyPsu::Average,
+        });
     if let Some(strata) = &args.strata {
         builder = builder.strata(strata.as_str(), categorical(strata)?.clone());
     }
@@ -293,7 +309,10 @@ pub fn compute(args: &EstimateArgs) -> Result<EstimateReport, EstimateCommandErr
         .map(|o| parse_outcome(o))
         .collect::<Result<Vec<_>, _>>()?;
     let (data, design) = prepare(args)?;
-    let categorical = |name: &str| data.categorical(name).ok_or_else(|| missing_column(&args.data, name));
+    let categorical = |name: &str| {
+        data.categorical(name)
+            .ok_or_else(|| missing_column(&args.data, name))
+    };
 
     let options = EstimateOptions {
         ci: match args.ci {
@@ -351,7 +370,10 @@ pub fn compute(args: &EstimateArgs) -> Result<EstimateReport, EstimateCommandErr
     })
 }
 
-fn margin_totals(data: &CsvColumns, (variable, path): &(String, PathBuf)) -> Result<MarginTotals, EstimateCommandError> {
+fn margin_totals(
+    data: &CsvColumns,
+    (variable, path): &(String, PathBuf),
+) -> Result<MarginTotals, EstimateCommandError> {
     let column = data
         .categorical(variable)
         .ok_or_else(|| EstimateCommandError::Usage(format!("column '{variable}' was not read")))?;
@@ -372,15 +394,26 @@ fn margin_totals(data: &CsvColumns, (variable, path): &(String, PathBuf)) -> Res
     Ok(MarginTotals::new(variable, column, &totals)?)
 }
 
-fn outcome_column(data: &CsvColumns, spec: &OutcomeSpec, file: &Path) -> Result<Outcome, EstimateCommandError> {
+fn outcome_column(
+    data: &CsvColumns,
+    spec: &OutcomeSpec,
+    file: &Path,
+) -> Result<Outcome, EstimateCommandError> {
     match spec.value {
         Some(value) => {
-            let column: &Categorical = data.categorical(spec.column).ok_or_else(|| missing_column(file, spec.column))?;
+            let column: &Categorical = data
+                .categorical(spec.column)
+                .ok_or_else(|| missing_column(file, spec.column))?;
             Ok(column.indicator(value))
         }
         None => {
-            let values = data.numeric(spec.column).ok_or_else(|| missing_column(file, spec.column))?;
-            if let Some(row) = values.iter().position(|&v| !v.is_nan() && v != 0.0 && v != 1.0) {
+            let values = data
+                .numeric(spec.column)
+                .ok_or_else(|| missing_column(file, spec.column))?;
+            if let Some(row) = values
+                .iter()
+                .position(|&v| !v.is_nan() && v != 0.0 && v != 1.0)
+            {
                 return Err(EstimateError::Input {
                     file: file.display().to_string(),
                     message: format!(

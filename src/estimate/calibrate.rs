@@ -370,7 +370,12 @@ impl Design {
         for (row, &c) in margin.codes.iter().enumerate() {
             current[c as usize] += self.weights[row];
         }
-        let factors: Vec<f64> = margin.totals.iter().zip(&current).map(|(t, s)| t / s).collect();
+        let factors: Vec<f64> = margin
+            .totals
+            .iter()
+            .zip(&current)
+            .map(|(t, s)| t / s)
+            .collect();
         let weights: Vec<f64> = margin
             .codes
             .iter()
@@ -411,10 +416,15 @@ impl Design {
     /// inside the bounds, like R's `trimWeights` (`strict` repeats until no weight is
     /// outside). The calibration record is kept, as R keeps it, so variances still account
     /// for the calibration.
-    pub fn trim_weights(&self, lower: Option<f64>, upper: Option<f64>, strict: bool) -> Result<Design> {
+    pub fn trim_weights(
+        &self,
+        lower: Option<f64>,
+        upper: Option<f64>,
+        strict: bool,
+    ) -> Result<Design> {
         let lower = lower.unwrap_or(f64::NEG_INFINITY);
         let upper = upper.unwrap_or(f64::INFINITY);
-        if !(lower <= upper) || upper <= 0.0 {
+        if lower.partial_cmp(&upper).is_none_or(|o| o.is_gt()) || upper <= 0.0 {
             return Err(EstimateError::Trim(format!(
                 "the bounds [{lower}, {upper}] are not an interval of positive weights"
             )));
@@ -447,7 +457,7 @@ impl Design {
                 break;
             }
         }
-        if let Some(row) = weights.iter().position(|&w| !(w > 0.0)) {
+        if let Some(row) = weights.iter().position(|&w| w.is_nan() || w <= 0.0) {
             return Err(EstimateError::Trim(format!(
                 "trimming leaves data row {} with weight {}",
                 row + 1,
@@ -513,12 +523,12 @@ impl CellTable {
                     base[cell] += w;
                 }
                 let mut cell_codes = vec![vec![0u32; n_cells]; margins.len()];
-                for cell in 0..n_cells {
-                    let mut rest = cell;
-                    for k in (0..margins.len()).rev() {
-                        cell_codes[k][cell] = (rest % sizes[k]) as u32;
-                        rest /= sizes[k];
+                let mut stride = 1;
+                for (codes, &size) in cell_codes.iter_mut().zip(sizes).rev() {
+                    for (cell, code) in codes.iter_mut().enumerate() {
+                        *code = ((cell / stride) % size) as u32;
                     }
+                    stride *= size;
                 }
                 CellTable { cell_codes, base }
             }
@@ -578,14 +588,22 @@ mod tests {
     fn a_total_without_respondents_is_an_error() {
         let sex = Categorical::from_labels(&["F", "F"]);
         let err = MarginTotals::new("sex", &sex, &totals(&[("F", 80.0), ("M", 50.0)])).unwrap_err();
-        assert!(err.to_string().contains("'M' has a total but no respondents"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("'M' has a total but no respondents"),
+            "{err}"
+        );
     }
 
     #[test]
     fn a_data_category_without_a_total_is_an_error() {
         let sex = Categorical::from_labels(&["F", "X"]);
         let err = MarginTotals::new("sex", &sex, &totals(&[("F", 80.0)])).unwrap_err();
-        assert!(err.to_string().contains("'X' (data row 2) has no population total"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("'X' (data row 2) has no population total"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -609,9 +627,18 @@ mod tests {
         let design = Design::builder(vec![1.0; 2]).build().unwrap();
         let ma = MarginTotals::new("a", &a, &totals(&[("1", 50.0), ("2", 50.0)])).unwrap();
         let mb = MarginTotals::new("b", &b, &totals(&[("x", 100.0), ("y", 100.0)])).unwrap();
-        let options = RakeOptions { tolerance: 1e-10, max_iterations: 50 };
+        let options = RakeOptions {
+            tolerance: 1e-10,
+            max_iterations: 50,
+        };
         let err = design.rake(&[ma, mb], &options).unwrap_err();
-        assert!(matches!(err, EstimateError::RakingNotConverged { iterations: 50, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                EstimateError::RakingNotConverged { iterations: 50, .. }
+            ),
+            "{err}"
+        );
     }
 
     #[test]

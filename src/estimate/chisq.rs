@@ -30,7 +30,9 @@ impl Design {
         self.check_rows("cols", cols.len())?;
         let n_rows = self.n_rows();
         let complete: Vec<bool> = (0..n_rows)
-            .map(|i| rows.codes()[i] != Categorical::MISSING && cols.codes()[i] != Categorical::MISSING)
+            .map(|i| {
+                rows.codes()[i] != Categorical::MISSING && cols.codes()[i] != Categorical::MISSING
+            })
             .collect();
         // Levels that occur among complete rows, renumbered densely.
         let dense = |column: &Categorical| {
@@ -57,7 +59,8 @@ impl Design {
         }
         let cells = nr * nc;
         let cell_of = |i: usize| {
-            row_map[rows.codes()[i] as usize] as usize + nr * col_map[cols.codes()[i] as usize] as usize
+            row_map[rows.codes()[i] as usize] as usize
+                + nr * col_map[cols.codes()[i] as usize] as usize
         };
         let mut cell_weight = vec![0.0; cells];
         let mut total_weight = 0.0;
@@ -94,8 +97,12 @@ impl Design {
         let v = self.influence_covariance(&scores, &present);
 
         let n_f = n as f64;
-        let row_p: Vec<f64> = (0..nr).map(|r| (0..nc).map(|c| p[r + nr * c]).sum()).collect();
-        let col_p: Vec<f64> = (0..nc).map(|c| (0..nr).map(|r| p[r + nr * c]).sum()).collect();
+        let row_p: Vec<f64> = (0..nr)
+            .map(|r| (0..nc).map(|c| p[r + nr * c]).sum())
+            .collect();
+        let col_p: Vec<f64> = (0..nc)
+            .map(|c| (0..nr).map(|r| p[r + nr * c]).sum())
+            .collect();
         let mut pearson = 0.0;
         for r in 0..nr {
             for c in 0..nc {
@@ -118,7 +125,10 @@ impl Design {
             })
             .collect();
         let d = contrasts.len();
-        let inverse_p: Vec<f64> = p.iter().map(|&x| if x == 0.0 { 0.0 } else { 1.0 / x }).collect();
+        let inverse_p: Vec<f64> = p
+            .iter()
+            .map(|&x| if x == 0.0 { 0.0 } else { 1.0 / x })
+            .collect();
         let mut denominator = vec![0.0; d * d];
         let mut numerator = vec![0.0; d * d];
         for a in 0..d {

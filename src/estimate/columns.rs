@@ -1,6 +1,7 @@
 //! Column types the estimators work on: categorical variables and outcomes with missing values.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::{EstimateError, Result};
 
@@ -64,7 +65,10 @@ impl Categorical {
 
     /// The code of a level label, if the label occurs.
     pub fn code_of(&self, label: &str) -> Option<u32> {
-        self.levels.iter().position(|l| l == label).map(|c| c as u32)
+        self.levels
+            .iter()
+            .position(|l| l == label)
+            .map(|c| c as u32)
     }
 
     /// The indicator outcome `column == label` (missing where the column is missing).
@@ -87,12 +91,36 @@ impl Categorical {
     }
 }
 
+/// FNV-1a: labels are short and few, so a simple hash beats SipHash by a wide margin.
+#[derive(Debug, Default)]
+struct LabelHasher(u64);
+
+impl Hasher for LabelHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut hash = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = hash;
+    }
+}
+
 /// Builds a [`Categorical`] from byte labels, one row at a time (used by the CSV reader).
 #[derive(Debug, Default)]
 pub(crate) struct CategoricalBuilder {
-    index: HashMap<Vec<u8>, u32>,
+    index: HashMap<Vec<u8>, u32, BuildHasherDefault<LabelHasher>>,
     labels: Vec<String>,
     codes: Vec<u32>,
+    /// The previous row's label and code: survey files are often sorted by stratum.
+    last: Option<(Vec<u8>, u32)>,
 }
 
 impl CategoricalBuilder {
@@ -103,16 +131,31 @@ impl CategoricalBuilder {
             self.codes.push(Categorical::MISSING);
             return;
         }
+        if let Some((last_label, last_code)) = &self.last {
+            if last_label.as_slice() == label {
+                self.codes.push(*last_code);
+                return;
+            }
+        }
         let code = match self.index.get(label) {
             Some(&code) => code,
             None => {
                 let code = self.labels.len() as u32;
                 self.index.insert(label.to_vec(), code);
-                self.labels.push(String::from_utf8_lossy(label).into_owned());
+                self.labels
+                    .push(String::from_utf8_lossy(label).into_owned());
                 code
             }
         };
         self.codes.push(code);
+        match &mut self.last {
+            Some((last_label, last_code)) => {
+                last_label.clear();
+                last_label.extend_from_slice(label);
+                *last_code = code;
+            }
+            None => self.last = Some((label.to_vec(), code)),
+        }
     }
 
     /// Sorts the levels and renumbers the codes accordingly.

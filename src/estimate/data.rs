@@ -114,10 +114,18 @@ pub fn read_csv_columns(path: &Path, requests: &[ColumnRequest]) -> Result<CsvCo
         .buffer_capacity(1 << 20)
         .from_path(path)
         .map_err(|e| csv_error(path, e))?;
-    let headers = reader.byte_headers().map_err(|e| csv_error(path, e))?.clone();
+    let headers = reader
+        .byte_headers()
+        .map_err(|e| csv_error(path, e))?
+        .clone();
     let names: Vec<String> = headers
         .iter()
-        .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_string())
+        .map(|h| {
+            String::from_utf8_lossy(h)
+                .trim()
+                .trim_start_matches('\u{feff}')
+                .to_string()
+        })
         .collect();
     let mut targets = Vec::with_capacity(requests.len());
     let mut seen = Vec::new();
@@ -126,16 +134,19 @@ pub fn read_csv_columns(path: &Path, requests: &[ColumnRequest]) -> Result<CsvCo
             continue;
         }
         seen.push(request.clone());
-        let index = names.iter().position(|n| *n == request.name).ok_or_else(|| {
-            input_error(
-                path,
-                format!(
-                    "no column '{}' in the header (columns: {})",
-                    request.name,
-                    names.join(", ")
-                ),
-            )
-        })?;
+        let index = names
+            .iter()
+            .position(|n| *n == request.name)
+            .ok_or_else(|| {
+                input_error(
+                    path,
+                    format!(
+                        "no column '{}' in the header (columns: {})",
+                        request.name,
+                        names.join(", ")
+                    ),
+                )
+            })?;
         targets.push((request.clone(), index));
     }
     enum Sink {
@@ -151,7 +162,10 @@ pub fn read_csv_columns(path: &Path, requests: &[ColumnRequest]) -> Result<CsvCo
         .collect();
     let mut record = csv::ByteRecord::new();
     let mut rows = 0;
-    while reader.read_byte_record(&mut record).map_err(|e| csv_error(path, e))? {
+    while reader
+        .read_byte_record(&mut record)
+        .map_err(|e| csv_error(path, e))?
+    {
         for ((request, index), sink) in targets.iter().zip(sinks.iter_mut()) {
             let field = &record[*index];
             match sink {
@@ -211,7 +225,10 @@ pub fn read_totals_csv(path: &Path, variable: &str) -> Result<Vec<TotalsEntry>> 
         .from_path(path)
         .map_err(|e| csv_error(path, e))?;
     let headers = reader.headers().map_err(|e| csv_error(path, e))?.clone();
-    let names: Vec<&str> = headers.iter().map(|h| h.trim().trim_start_matches('\u{feff}')).collect();
+    let names: Vec<&str> = headers
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}'))
+        .collect();
     if names != [variable, "total"] {
         return Err(input_error(
             path,
@@ -227,12 +244,18 @@ pub fn read_totals_csv(path: &Path, variable: &str) -> Result<Vec<TotalsEntry>> 
         let line = record.position().map_or(0, |p| p.line());
         let category = record[0].trim().to_string();
         if category.is_empty() {
-            return Err(input_error(path, format!("line {line}: the category is empty")));
+            return Err(input_error(
+                path,
+                format!("line {line}: the category is empty"),
+            ));
         }
         if let Some(first) = entries.iter().find(|e| e.category == category) {
             return Err(input_error(
                 path,
-                format!("line {line}: category '{category}' already has a total on line {}", first.line),
+                format!(
+                    "line {line}: category '{category}' already has a total on line {}",
+                    first.line
+                ),
             ));
         }
         let total = record[1]
@@ -256,7 +279,10 @@ pub fn read_totals_csv(path: &Path, variable: &str) -> Result<Vec<TotalsEntry>> 
         });
     }
     if entries.is_empty() {
-        return Err(input_error(path, "no categories below the header".to_string()));
+        return Err(input_error(
+            path,
+            "no categories below the header".to_string(),
+        ));
     }
     Ok(entries)
 }

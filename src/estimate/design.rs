@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::calibrate::{CalibrationReport, Calibration};
+use super::calibrate::{Calibration, CalibrationReport};
 use super::columns::Categorical;
 use super::{EstimateError, Result};
 
@@ -77,7 +77,11 @@ impl DesignBuilder {
         if n == 0 {
             return Err(EstimateError::NoRows);
         }
-        if let Some(row) = self.weights.iter().position(|w| !(w.is_finite() && *w > 0.0)) {
+        if let Some(row) = self
+            .weights
+            .iter()
+            .position(|w| !(w.is_finite() && *w > 0.0))
+        {
             let value = self.weights[row];
             return Err(EstimateError::InvalidWeight {
                 row: row + 1,
@@ -121,7 +125,9 @@ impl DesignBuilder {
         };
         let mut stratum_psus = vec![0usize; n_strata];
         match &psu {
-            Some(_) => psu_stratum.iter().for_each(|&h| stratum_psus[h as usize] += 1),
+            Some(_) => psu_stratum
+                .iter()
+                .for_each(|&h| stratum_psus[h as usize] += 1),
             None => strata.iter().for_each(|&h| stratum_psus[h as usize] += 1),
         }
         let n_psu = if psu.is_some() { psu_stratum.len() } else { n };
@@ -206,7 +212,11 @@ fn check_length(name: &str, found: usize, expected: usize) -> Result<()> {
 }
 
 fn check_complete(name: &str, column: &Categorical) -> Result<()> {
-    match column.codes().iter().position(|&c| c == Categorical::MISSING) {
+    match column
+        .codes()
+        .iter()
+        .position(|&c| c == Categorical::MISSING)
+    {
         Some(row) => Err(EstimateError::MissingDesignValue {
             column: name.to_string(),
             row: row + 1,
@@ -303,7 +313,10 @@ mod tests {
     #[test]
     fn a_non_positive_weight_is_reported_with_its_row() {
         let err = Design::builder(vec![1.0, 0.0]).build().unwrap_err();
-        assert!(matches!(err, EstimateError::InvalidWeight { row: 2, .. }), "{err}");
+        assert!(
+            matches!(err, EstimateError::InvalidWeight { row: 2, .. }),
+            "{err}"
+        );
     }
 
     #[test]

@@ -119,7 +119,12 @@ pub struct LevelEstimate<T> {
 impl Design {
     /// A weighted proportion of a 0/1 outcome in a domain (R: `svymean`, `svytotal` and
     /// `svyciprop` on `subset(design, domain & !is.na(y))`).
-    pub fn proportion(&self, outcome: &Outcome, domain: Domain, options: &EstimateOptions) -> Result<ProportionEstimate> {
+    pub fn proportion(
+        &self,
+        outcome: &Outcome,
+        domain: Domain,
+        options: &EstimateOptions,
+    ) -> Result<ProportionEstimate> {
         self.check_proportion_inputs(outcome, options)?;
         let (grouping, level) = self.grouping(domain)?;
         let m = self.moments(outcome.values(), &grouping);
@@ -163,7 +168,11 @@ impl Design {
     }
 
     /// A mean and total for every level of `by`.
-    pub fn mean_by(&self, outcome: &Outcome, by: &Categorical) -> Result<Vec<LevelEstimate<MeanEstimate>>> {
+    pub fn mean_by(
+        &self,
+        outcome: &Outcome,
+        by: &Categorical,
+    ) -> Result<Vec<LevelEstimate<MeanEstimate>>> {
         self.check_rows("outcome", outcome.len())?;
         self.check_rows("by", by.len())?;
         let grouping = Grouping::Levels {
@@ -211,7 +220,13 @@ impl Design {
         })
     }
 
-    fn finish_mean(&self, y: &[f64], grouping: &Grouping, m: &Moments, l: usize) -> Option<MeanEstimate> {
+    fn finish_mean(
+        &self,
+        y: &[f64],
+        grouping: &Grouping,
+        m: &Moments,
+        l: usize,
+    ) -> Option<MeanEstimate> {
         let n = m.n[l];
         if n == 0 {
             return None;
@@ -247,7 +262,11 @@ impl Design {
         let df = self.domain_df(m, l);
         // R's svyciprop(method = "beta") uses nrow(design): for a calibrated design the
         // subset keeps every row (with weight zero), otherwise only the domain's rows.
-        let design_rows = if self.is_calibrated() { self.n_rows() } else { n };
+        let design_rows = if self.is_calibrated() {
+            self.n_rows()
+        } else {
+            n
+        };
         let interior = p > 0.0 && p < 1.0;
         let ci = match options.ci {
             CiMethod::Logit => logit_interval(p, variance, df, options.level),
@@ -305,7 +324,14 @@ fn wald_interval(p: f64, variance: f64, df: usize, level: f64) -> Option<(f64, f
 /// Korn–Graubard interval as R's `svyciprop(method = "beta")`: a Clopper–Pearson interval
 /// on the effective sample size, scaled by (t_{rows−1} / t_df)². At p = 0 or 1, where R
 /// gives NaN, the effective sample size is taken as `n` (the NCHS convention).
-fn korn_graubard(p: f64, variance: f64, n: usize, design_rows: usize, df: usize, level: f64) -> Option<(f64, f64)> {
+fn korn_graubard(
+    p: f64,
+    variance: f64,
+    n: usize,
+    design_rows: usize,
+    df: usize,
+    level: f64,
+) -> Option<(f64, f64)> {
     if df == 0 || design_rows < 2 || !variance.is_finite() {
         return None;
     }
@@ -314,8 +340,13 @@ fn korn_graubard(p: f64, variance: f64, n: usize, design_rows: usize, df: usize,
         return Some((p, p));
     }
     let alpha = 1.0 - level;
-    let raw = if interior { p * (1.0 - p) / variance } else { n as f64 };
-    let ratio = t_quantile(alpha / 2.0, design_rows as f64 - 1.0) / t_quantile(alpha / 2.0, df as f64);
+    let raw = if interior {
+        p * (1.0 - p) / variance
+    } else {
+        n as f64
+    };
+    let ratio =
+        t_quantile(alpha / 2.0, design_rows as f64 - 1.0) / t_quantile(alpha / 2.0, df as f64);
     let n_eff = raw * ratio * ratio;
     if interior && n_eff > 1e10 {
         // The beta quantiles are then within 1e-10 of the normal ones, and the continued

@@ -30,7 +30,8 @@ pub use calibrate::{
 pub use chisq::RaoScottTest;
 pub use columns::{Categorical, Outcome};
 pub use data::{
-    read_csv_columns, read_totals_csv, ColumnKind, ColumnRequest, CsvColumn, CsvColumns, TotalsEntry,
+    read_csv_columns, read_totals_csv, ColumnKind, ColumnRequest, CsvColumn, CsvColumns,
+    TotalsEntry,
 };
 pub use design::{Design, DesignBuilder, LonelyPsu};
 pub use estimators::{
@@ -43,7 +44,11 @@ pub use presentation::{Presentation, Review, SuppressReason};
 pub enum EstimateError {
     /// Columns handed to one design or estimator have different lengths.
     #[error("column '{name}' has {found} values but the design has {expected} rows")]
-    LengthMismatch { name: String, expected: usize, found: usize },
+    LengthMismatch {
+        name: String,
+        expected: usize,
+        found: usize,
+    },
     /// A design needs at least one row.
     #[error("the data has no rows: nothing to estimate")]
     NoRows,
@@ -55,10 +60,18 @@ pub enum EstimateError {
     MissingDesignValue { column: String, row: usize },
     /// The fpc column is not one population size per stratum.
     #[error("fpc is not constant within stratum '{stratum}' (found {first} and {other}): give the stratum's population size on every row")]
-    FpcNotConstant { stratum: String, first: f64, other: f64 },
+    FpcNotConstant {
+        stratum: String,
+        first: f64,
+        other: f64,
+    },
     /// The population size is smaller than the number of sampled units.
     #[error("fpc for stratum '{stratum}' is {fpc}, below the {sampled} sampled units in that stratum: fpc must be the stratum's population size")]
-    FpcBelowSampleSize { stratum: String, fpc: f64, sampled: usize },
+    FpcBelowSampleSize {
+        stratum: String,
+        fpc: f64,
+        sampled: usize,
+    },
     /// The fpc value is not a finite positive number.
     #[error("fpc on data row {row} is {value}: it must be the stratum's population size (a positive number)")]
     InvalidFpc { row: usize, value: String },
@@ -73,7 +86,11 @@ pub enum EstimateError {
     Margin { margin: String, message: String },
     /// Raking stopped before the margins matched their totals.
     #[error("raking did not converge in {iterations} iterations: margins still differ from their totals by up to {discrepancy:.3e} (relative; tolerance {tolerance:.1e}); raise the iteration limit or check that the totals are consistent")]
-    RakingNotConverged { iterations: usize, discrepancy: f64, tolerance: f64 },
+    RakingNotConverged {
+        iterations: usize,
+        discrepancy: f64,
+        tolerance: f64,
+    },
     /// Calibrating a design that is already calibrated.
     #[error("the design is already calibrated: rake or post-stratify once, from the base weights")]
     AlreadyCalibrated,
@@ -82,7 +99,11 @@ pub enum EstimateError {
     Trim(String),
     /// A proportion asked of an outcome that is not 0/1.
     #[error("outcome '{name}' has the value {value} on data row {row}: a proportion needs 0/1 values (or empty for missing)")]
-    NotBinary { name: String, row: usize, value: f64 },
+    NotBinary {
+        name: String,
+        row: usize,
+        value: f64,
+    },
     /// A confidence level outside (0, 1).
     #[error("confidence level {0} must be between 0 and 1 (for example 0.95)")]
     InvalidLevel(f64),

@@ -52,7 +52,13 @@ pub struct Presentation {
 impl Presentation {
     /// Applies the rules to a proportion `p` from `n` respondents with NCHS effective sample
     /// size `n_eff`, 95% Korn–Graubard interval `korn_graubard` and `df` degrees of freedom.
-    pub fn assess(n: usize, p: f64, n_eff: f64, korn_graubard: Option<(f64, f64)>, df: usize) -> Self {
+    pub fn assess(
+        n: usize,
+        p: f64,
+        n_eff: f64,
+        korn_graubard: Option<(f64, f64)>,
+        df: usize,
+    ) -> Self {
         let mut review = Vec::new();
         if df < 8 {
             review.push(Review::FewDegreesOfFreedom);
@@ -91,7 +97,10 @@ impl Presentation {
     /// A compact code for tables and CSV output, e.g. `show`, `suppress:n<10`,
     /// `show;footnote:complement;review:df<8`.
     pub fn code(&self) -> String {
-        let mut parts = vec![self.suppress.map_or("show", SuppressReason::code).to_string()];
+        let mut parts = vec![self
+            .suppress
+            .map_or("show", SuppressReason::code)
+            .to_string()];
         if self.footnote_complement {
             parts.push("footnote:complement".to_string());
         }

@@ -174,7 +174,13 @@ impl Design {
     /// the moments; `None` when the expansion cancels so much that fewer than about seven
     /// significant digits would remain (a score almost fully explained by the calibration,
     /// or a constant outcome), in which case [`Design::direct_variance`] is exact.
-    pub(crate) fn linearized_variance(&self, m: &Moments, level: usize, alpha: f64, beta: f64) -> Option<f64> {
+    pub(crate) fn linearized_variance(
+        &self,
+        m: &Moments,
+        level: usize,
+        alpha: f64,
+        beta: f64,
+    ) -> Option<f64> {
         let (n_strata, n_cols) = (m.n_strata, m.n_cols);
         let calibration = self.calibration.as_ref();
         let adjustment = calibration.map(|cal| {
@@ -199,8 +205,10 @@ impl Design {
                 strata_used += 1;
                 continue;
             }
-            let mut sum_sq = alpha * alpha * sm.m11 + 2.0 * alpha * beta * sm.m10 + beta * beta * sm.m00;
-            let mut size = alpha * alpha * sm.m11 + (2.0 * alpha * beta * sm.m10).abs() + beta * beta * sm.m00;
+            let mut sum_sq =
+                alpha * alpha * sm.m11 + 2.0 * alpha * beta * sm.m10 + beta * beta * sm.m00;
+            let mut size =
+                alpha * alpha * sm.m11 + (2.0 * alpha * beta * sm.m10).abs() + beta * beta * sm.m00;
             let mut sum = alpha * sm.t1 + beta * sm.t0;
             if let (Some(cal), Some(a)) = (calibration, &adjustment) {
                 let r_base = (level * n_strata + h) * n_cols;
@@ -312,7 +320,8 @@ impl Design {
                 let mut v: Vec<f64> = column.iter().zip(q).map(|(x, q)| x / q).collect();
                 for _ in 0..cal.sweeps {
                     for (k, margin) in cal.margins.iter().enumerate() {
-                        let size = cal.offsets.get(k + 1).copied().unwrap_or(cal.n_cols) - cal.offsets[k];
+                        let size =
+                            cal.offsets.get(k + 1).copied().unwrap_or(cal.n_cols) - cal.offsets[k];
                         let mut sums = vec![0.0; size];
                         let mut weights = vec![0.0; size];
                         for i in 0..n {
