@@ -184,6 +184,8 @@ pub(crate) struct Calibration {
     pub(crate) psu_sums: Vec<f64>,
     /// For clustered designs, the non-zero P_j[a] of every PSU.
     pub(crate) psu_entries: Vec<Vec<(u32, f64)>>,
+    /// Calibration column of every row in every margin, row-major (n × margins).
+    pub(crate) row_cols: Vec<u32>,
     pub(crate) report: CalibrationReport,
 }
 
@@ -260,7 +262,16 @@ impl Calibration {
                 }
             }
         }
+        let row_cols = (0..design.n_rows())
+            .flat_map(|row| {
+                margins
+                    .iter()
+                    .zip(&offsets)
+                    .map(move |(margin, offset)| (offset + margin[row] as usize) as u32)
+            })
+            .collect();
         Calibration {
+            row_cols,
             margins,
             offsets,
             n_cols,

@@ -126,18 +126,31 @@ impl Design {
             }
             if let Some(cal) = calibration {
                 let q = self.cal_weights[i];
-                let omega = cal.omega.as_ref().map_or(1.0, |o| o[i]);
-                let scaled = omega * w / q;
-                let e_base = l * n_cols;
-                let r_base = (l * n_strata + h) * n_cols;
-                let unclustered = self.psu.is_none();
-                for (margin, &offset) in cal.margins.iter().zip(&cal.offsets) {
-                    let col = offset + margin[i] as usize;
-                    m.e1[e_base + col] += scaled * yi;
-                    m.e0[e_base + col] += scaled;
-                    if unclustered {
-                        m.r1[r_base + col] += s1 * q;
-                        m.r0[r_base + col] += w * q;
+                let scaled = match &cal.omega {
+                    Some(omega) => omega[i] * w / q,
+                    None => w / q,
+                };
+                let (e1, e0) = (scaled * yi, scaled);
+                let (r1, r0) = (s1 * q, w * q);
+                let k = cal.margins.len();
+                let cols = &cal.row_cols[i * k..(i + 1) * k];
+                let e1_level = &mut m.e1[l * n_cols..(l + 1) * n_cols];
+                for &col in cols {
+                    e1_level[col as usize] += e1;
+                }
+                let e0_level = &mut m.e0[l * n_cols..(l + 1) * n_cols];
+                for &col in cols {
+                    e0_level[col as usize] += e0;
+                }
+                if self.psu.is_none() {
+                    let r_base = (l * n_strata + h) * n_cols;
+                    let r1_cell = &mut m.r1[r_base..r_base + n_cols];
+                    for &col in cols {
+                        r1_cell[col as usize] += r1;
+                    }
+                    let r0_cell = &mut m.r0[r_base..r_base + n_cols];
+                    for &col in cols {
+                        r0_cell[col as usize] += r0;
                     }
                 }
             }
