@@ -256,7 +256,10 @@ impl Resident<'_> {
         let heading: String = self
             .run_js("return document.querySelector('h1').innerText;")
             .await;
-        assert_eq!(heading, "回答を受け付けました", "the end page confirms receipt");
+        assert_eq!(
+            heading, "回答を受け付けました",
+            "the end page confirms receipt"
+        );
         let body: String = self
             .run_js("return document.querySelector('main').innerText;")
             .await;
