@@ -179,12 +179,15 @@ fn the_first_admin_is_created_from_the_command_line_and_names_are_unique() {
 fn the_demo_prints_working_codes_links_and_a_login_and_can_be_run_twice() {
     let cli = Cli::new();
     let demo = repo_path("surveys/demo.toml");
+    let open = repo_path("surveys/gatekeeper-demo.toml");
     for _ in 0..2 {
         let out = cli.run(&[
             "demo",
             "--no-serve",
             "--survey-file",
             demo.to_str().unwrap(),
+            "--open-survey-file",
+            open.to_str().unwrap(),
         ]);
         assert!(out.status.success(), "{}", stderr(&out));
         let text = stdout(&out);
@@ -198,6 +201,8 @@ fn the_demo_prints_working_codes_links_and_a_login_and_can_be_run_twice() {
             assert!(AccessCode::parse(code).is_ok(), "{code}");
         }
         assert!(text.contains("user demo-admin"));
+        assert!(text.contains("https://survey.example.jp/o/gatekeeper-2026"));
+        assert!(text.contains("https://survey.example.jp/o/gatekeeper-2026"));
     }
 }
 
