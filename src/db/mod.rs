@@ -46,6 +46,13 @@ pub enum DbError {
     Corrupt(String),
 }
 
+/// A stored survey whose settings no longer parse is damaged data.
+impl From<crate::survey::SurveyError> for DbError {
+    fn from(e: crate::survey::SurveyError) -> Self {
+        DbError::Corrupt(e.to_string())
+    }
+}
+
 /// Shorthand for storage results.
 pub type DbResult<T> = Result<T, DbError>;
 

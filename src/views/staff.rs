@@ -16,6 +16,15 @@ pub struct Viewer<'a> {
 }
 
 impl<'a> Viewer<'a> {
+    /// The viewer of a signed-in session.
+    pub fn of(session: &'a crate::db::sessions::StaffSession, lang: Lang) -> Self {
+        Viewer {
+            user: &session.user,
+            csrf: &session.csrf_token,
+            lang,
+        }
+    }
+
     /// The header for this person: their name, sign-out and the sections their role opens.
     pub fn audience(&self) -> Audience<'a> {
         let lang = self.lang;

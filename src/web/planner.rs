@@ -32,18 +32,14 @@ async fn surveys(req: HttpRequest, state: web::Data<AppState>) -> Result<Markup,
         .db(|conn| {
             let mut rows = Vec::new();
             for row in db::surveys::list(conn)? {
-                let survey = Survey::try_from(row).map_err(|e| DbError::Corrupt(e.to_string()))?;
+                let survey = Survey::try_from(row)?;
                 let (_, submitted) = db::responses::counts(conn, survey.id)?;
                 rows.push((survey, submitted));
             }
             Ok(rows)
         })
         .await?;
-    let viewer = Viewer {
-        user: &session.user,
-        csrf: &session.csrf_token,
-        lang: lang_of(&req),
-    };
+    let viewer = Viewer::of(&session, lang_of(&req));
     Ok(view::surveys(&viewer, &rows))
 }
 
@@ -56,7 +52,7 @@ async fn load_tables(
     let (survey, stored) = state
         .db(move |conn| {
             let row = db::surveys::find_by_slug(conn, &slug)?.ok_or(DbError::NotFound)?;
-            let survey = Survey::try_from(row).map_err(|e| DbError::Corrupt(e.to_string()))?;
+            let survey = Survey::try_from(row)?;
             let stored = db::responses::submitted_answers(conn, survey.id)?;
             Ok((survey, stored))
         })
@@ -88,11 +84,7 @@ async fn tabulation(
     let session = require(&req, &state, Role::Planner).await?;
     let lang = lang_of(&req);
     let (survey, n, tables) = load_tables(&state, path.into_inner(), lang).await?;
-    let viewer = Viewer {
-        user: &session.user,
-        csrf: &session.csrf_token,
-        lang,
-    };
+    let viewer = Viewer::of(&session, lang);
     Ok(view::tabulation(&viewer, &survey, n, tables.as_deref()))
 }
 

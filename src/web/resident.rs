@@ -128,7 +128,7 @@ async fn start(
             let Some((code_id, survey_id)) = db::codes::find(conn, &code)? else {
                 return Ok(StartOutcome::Refused(CodeProblem::Unknown));
             };
-            let survey = parse_survey(db::surveys::find(conn, survey_id)?)?;
+            let survey = Survey::try_from(db::surveys::find(conn, survey_id)?)?;
             match survey.status {
                 SurveyStatus::Draft => return Ok(StartOutcome::Refused(CodeProblem::NotYetOpen)),
                 SurveyStatus::Closed => return Ok(StartOutcome::Refused(CodeProblem::Closed)),
@@ -223,7 +223,7 @@ async fn open_survey(state: &AppState, slug: String) -> Result<(Survey, Question
     let survey = state
         .db(move |conn| {
             let row = db::surveys::find_by_slug(conn, &slug)?.ok_or(DbError::NotFound)?;
-            parse_survey(row)
+            Ok(Survey::try_from(row)?)
         })
         .await?;
     let questionnaire = state
@@ -240,10 +240,6 @@ async fn open_survey(state: &AppState, slug: String) -> Result<(Survey, Question
         });
     }
     Ok((survey, questionnaire))
-}
-
-fn parse_survey(row: db::surveys::SurveyRow) -> Result<Survey, DbError> {
-    Survey::try_from(row).map_err(|e| DbError::Corrupt(e.to_string()))
 }
 
 /// A resident's answering context, loaded from the session cookie.
@@ -268,7 +264,7 @@ async fn answering(req: &HttpRequest, state: &AppState) -> Result<Option<Answeri
                 return Ok(None);
             };
             let response = db::responses::find(conn, session.response_id)?;
-            let survey = parse_survey(db::surveys::find(conn, response.survey_id)?)?;
+            let survey = Survey::try_from(db::surveys::find(conn, response.survey_id)?)?;
             Ok(Some((session.csrf_token, response, survey)))
         })
         .await?;
