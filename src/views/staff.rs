@@ -16,7 +16,8 @@ pub struct Viewer<'a> {
 }
 
 impl<'a> Viewer<'a> {
-    fn audience(&self) -> Audience<'a> {
+    /// The page frame's header for this person (links by role).
+    pub(crate) fn audience(&self) -> Audience<'a> {
         let lang = self.lang;
         let mut links = Vec::new();
         if self.user.role.allows(Role::Staff) {
@@ -97,6 +98,7 @@ pub fn fieldwork(viewer: &Viewer<'_>, rows: &[FieldworkRow]) -> Markup {
                         th.num { (t(lang, "回答中", "In progress")) }
                         th.num { (t(lang, "回答済み", "Submitted")) }
                         th.num { (t(lang, "回収率", "Response rate")) }
+                        th { (t(lang, "紙の調査票", "Paper forms")) }
                     } }
                     tbody {
                         @for row in rows {
@@ -111,6 +113,7 @@ pub fn fieldwork(viewer: &Viewer<'_>, rows: &[FieldworkRow]) -> Markup {
                                         (format!("{:.1}%", 100.0 * row.submitted as f64 / row.codes as f64))
                                     } @else { "–" }
                                 }
+                                td { a href={ "/staff/entry/" (row.survey.slug) } { (t(lang, "入力・照合", "Key and reconcile")) } }
                             }
                         }
                     }

@@ -4,6 +4,7 @@
 //! [`AppState::db`] (which moves them off the async threads) and renders a view.
 
 pub mod common;
+pub mod entry;
 pub mod extract;
 pub mod resident;
 pub mod staff;
@@ -92,5 +93,6 @@ pub fn build_app(
         .configure(common::routes)
         .configure(resident::routes)
         .configure(staff::routes)
+        .configure(entry::routes)
         .default_service(web::to(common::not_found))
 }
