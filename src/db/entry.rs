@@ -225,9 +225,11 @@ pub fn claim_pass(
             .execute(conn);
         match inserted {
             Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => return Err(DbError::Conflict(format!(
+            Err(e) if is_unique_violation(&e) => {
+                return Err(DbError::Conflict(format!(
                 "entry {pass} of this form was just started by someone else; open the form again"
-            ))),
+            )))
+            }
             Err(e) => return Err(e.into()),
         }
         paper_entries::table
