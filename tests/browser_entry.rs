@@ -237,6 +237,11 @@ async fn a_keyer_keys_a_whole_form_with_the_keyboard_only_and_it_is_stored_as_ty
             .await
             .unwrap_or_else(|e| panic!("keying {}: {e}", question.number));
     }
+    // TSUNAGARI_SCREENSHOT_DIR=… keeps a picture of the filled-in screen for a person to look at.
+    if let Ok(dir) = std::env::var("TSUNAGARI_SCREENSHOT_DIR") {
+        let png = browser.screenshot().await.unwrap();
+        std::fs::write(std::path::Path::new(&dir).join("entry-keyed.png"), png).unwrap();
+    }
     // After the last item the focus is on 入力完了; Enter completes the entry.
     let focused = browser.active_element().await.unwrap();
     assert_eq!(

@@ -326,7 +326,7 @@ pub fn keying(viewer: &Viewer<'_>, s: &KeyingScreen<'_>) -> Markup {
                             @let show_if = q.show_if.as_ref().and_then(|c| serde_json::to_string(c).ok());
                             tr.key-row.has-error[error.is_some()].flagged[flag.is_some()] id={ "row-" (q.id) } {
                                 th.qnum { label for={ "k-" (q.id) } { (q.number) } }
-                                td.qtext { (q.text.get(lang)) }
+                                td.qtext title=(q.text.get(lang)) { (q.text.get(lang)) }
                                 td.qinput {
                                     input.key #{ "k-" (q.id) } type="text" name=(q.id) value=(s.values.value(&q.id).unwrap_or_default())
                                         autocomplete="off" spellcheck="false"

@@ -57,12 +57,16 @@ dl.review dd { margin: 0 0 0 1rem; }
 .code-input { letter-spacing: .1em; text-transform: uppercase; font-family: ui-monospace, monospace; }
 .grid-row { margin: .75rem 0; padding-top: .5rem; border-top: 1px dashed var(--line); }
 /* Paper entry: dense, keyboard-first, mirrors the printed numbering. */
-table.keying { margin-bottom: .5rem; }
+table.keying { margin-bottom: .25rem; table-layout: fixed; }
+table.keying th, table.keying td { padding: .15rem .4rem; vertical-align: middle; }
+table.keying td.qtext { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 table.keying th.qnum, table.answers th.qnum { white-space: nowrap; width: 6rem; font-variant-numeric: tabular-nums; }
 table.keying td.qtext, table.answers td.qtext { font-size: .85rem; color: var(--muted); }
-table.keying td.qinput { width: 12rem; }
+table.keying td.qinput { width: 11rem; }
+table.keying td.hint { width: 11rem; }
+table.keying td.msg { width: 16rem; }
 table.keying input.key { font-size: 1rem; padding: .2rem .4rem; font-family: ui-monospace, monospace; }
-table.keying td.hint { font-size: .8rem; color: var(--muted); white-space: nowrap; }
+table.keying td.hint { font-size: .8rem; color: var(--muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 table.keying td.msg { font-size: .85rem; color: var(--bad); font-weight: bold; }
 tr.key-row.skipped { opacity: .45; }
 tr.key-row.skipped input.key { background: #eee; }
