@@ -670,11 +670,21 @@ async fn a_reviewer_corrects_an_accepted_form_with_a_reason_and_the_audit_log_ex
 async fn with_double_entry_off_one_completed_entry_is_accepted_and_batches_are_counted() {
     for db in databases() {
         users(&db);
-        let (_, codes) = demo_survey(&db, 1);
+        let (_, codes) = demo_survey(&db, 2);
         let q = demo_questionnaire(&db);
         let mut admin = signed_in!(db, "admin");
         let mut keyer = signed_in!(db, "keyer1");
         let overview_path = format!("/staff/entry/{SLUG}");
+        // Keyed once while double entry was on: it waits for a second entry…
+        let answers = paper_answers(&q, &|_| None);
+        key(
+            &mut keyer,
+            &codes[1],
+            &keyed_fields(&q, &answers),
+            "complete",
+        )
+        .await;
+        assert!(paper_response(&db, &codes[1]).is_none());
         let csrf = keyer.get(&overview_path).await.hidden("csrf");
         let forbidden = keyer
             .post(
@@ -691,6 +701,8 @@ async fn with_double_entry_off_one_completed_entry_is_accepted_and_batches_are_c
             )
             .await;
         assert_eq!(off.status, StatusCode::SEE_OTHER);
+        // … and is accepted when the survey switches to single entry.
+        assert!(paper_response(&db, &codes[1]).is_some());
 
         let bad_batch = keyer
             .post(
@@ -737,7 +749,59 @@ async fn with_double_entry_off_one_completed_entry_is_accepted_and_batches_are_c
             "{}",
             overview.body
         );
-        assert!(overview.body.contains(r#"id="count-keyed">1<"#));
-        assert!(overview.body.contains(r#"id="count-accepted">1<"#));
+        assert!(overview.body.contains(r#"id="count-keyed">2<"#));
+        assert!(overview.body.contains(r#"id="count-accepted">2<"#));
+    }
+}
+
+#[actix_web::test]
+async fn an_online_answer_completed_after_the_paper_form_is_the_duplicate_and_passes_cannot_be_taken_twice(
+) {
+    for db in databases() {
+        users(&db);
+        let (survey, codes) = demo_survey(&db, 1);
+        let q = demo_questionnaire(&db);
+        let id = code_id(&db, &codes[0]);
+        let user = |name: &str| {
+            tsunagari::db::users::find_by_username(&mut db.conn(), name)
+                .unwrap()
+                .unwrap()
+                .id
+        };
+        let (keyer1, keyer2) = (user("keyer1"), user("keyer2"));
+        let mut conn = db.conn();
+
+        // Two people asking for the same pass at once: the second is told, nothing is lost.
+        store::claim_pass(&mut conn, survey.id, id, 1, keyer1).unwrap();
+        let taken = store::claim_pass(&mut conn, survey.id, id, 1, keyer2).unwrap_err();
+        assert!(
+            taken.to_string().contains("just started by someone else"),
+            "{taken}"
+        );
+        let same = store::claim_pass(&mut conn, survey.id, id, 2, keyer1).unwrap_err();
+        assert!(same.to_string().contains("someone else"), "{same}");
+
+        // The paper form is accepted first; the resident then finishes online.
+        let answers = serde_json::to_string(&paper_answers(&q, &|_| None)).unwrap();
+        let paper = store::accept(&mut conn, survey.id, id, &answers, false, keyer2, &[]).unwrap();
+        let again = store::accept(&mut conn, survey.id, id, &answers, false, keyer2, &[]);
+        assert!(again.is_err(), "a form is accepted once");
+        let online =
+            tsunagari::db::responses::start_or_resume_online(&mut conn, survey.id, id).unwrap();
+        tsunagari::db::responses::submit(&mut conn, online.id, online.version, &answers, false)
+            .unwrap();
+        let changed = store::settle_duplicates(&mut conn, id).unwrap();
+        assert_eq!(changed, [(online.id, false)]);
+        let all = store::code_responses(&mut conn, id).unwrap();
+        let online_now = all.iter().find(|r| r.id == online.id).unwrap();
+        assert!(!online_now.counted);
+        assert_eq!(online_now.duplicate_of, Some(paper.id));
+        assert!(all.iter().find(|r| r.id == paper.id).unwrap().counted);
+        assert_eq!(
+            store::paper_counts(&mut conn, survey.id)
+                .unwrap()
+                .duplicates,
+            1
+        );
     }
 }

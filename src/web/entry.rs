@@ -410,10 +410,38 @@ async fn settings(
         }
     };
     let survey_id = ctx.survey.id;
-    state
-        .db(move |conn| store::set_double_entry(conn, survey_id, on))
+    let location = base(&ctx.survey);
+    let (passes, accepted) = state
+        .db(move |conn| {
+            store::set_double_entry(conn, survey_id, on)?;
+            Ok((
+                store::survey_passes(conn, survey_id)?,
+                store::accepted_codes(conn, survey_id)?,
+            ))
+        })
         .await?;
-    Ok(see_other(base(&ctx.survey)))
+    if !on {
+        // Forms waiting for a second entry are complete under single entry: accept them now
+        // rather than leave them waiting for an entry that will never come.
+        let ctx = SurveyContext {
+            double_entry: false,
+            ..ctx
+        };
+        let waiting: std::collections::BTreeSet<i64> = passes
+            .iter()
+            .filter(|(row, _)| row.is_complete())
+            .map(|(row, _)| row.access_code_id)
+            .filter(|code_id| {
+                accepted
+                    .iter()
+                    .all(|(accepted_id, _)| accepted_id != code_id)
+            })
+            .collect();
+        for code_id in waiting {
+            accept_if_ready(&state, &ctx, code_id, session.user.id).await?;
+        }
+    }
+    Ok(see_other(location))
 }
 
 // ----- keying -----
