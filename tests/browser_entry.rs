@@ -223,6 +223,47 @@ async fn a_keyer_keys_a_whole_form_with_the_keyboard_only_and_it_is_stored_as_ty
         .await
         .unwrap();
 
+    // A code the form does not print is flagged at once and the cursor stays.
+    let first = &questionnaire.questions()[0];
+    let outside = first
+        .response
+        .options()
+        .iter()
+        .map(|c| c.code)
+        .max()
+        .unwrap()
+        + 1;
+    assert!(
+        outside < 10,
+        "a one-digit code outside {}'s options",
+        first.number
+    );
+    let outside = char::from_digit(outside, 10).unwrap();
+    browser
+        .perform_actions(key_actions("invalid", &[outside]))
+        .await
+        .unwrap();
+    let row = browser
+        .find(Locator::Id(&format!("row-{}", first.id)))
+        .await
+        .unwrap();
+    assert!(row
+        .attr("class")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+        .contains("has-error"));
+    browser
+        .perform_actions(key_actions("fix", &[Key::Backspace.into()]))
+        .await
+        .unwrap();
+    assert!(!row
+        .attr("class")
+        .await
+        .unwrap()
+        .unwrap_or_default()
+        .contains("has-error"));
+
     // Key every question the form asks, in printed order; skipped ones are never typed in.
     let expected = paper_form(&questionnaire);
     let mut typed = 0;

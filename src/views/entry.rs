@@ -741,6 +741,8 @@ pub const ENTRY_JS: &str = r#"(function () {
   }
   inputs.forEach(function (input) {
     input.addEventListener("input", function () {
+      // Once edited, the row's message follows what is typed (a server message goes away).
+      input.closest("tr").setAttribute("data-live", "1");
       refresh();
       if (input.getAttribute("data-kind") !== "single") { return; }
       var value = normal(input.value);
