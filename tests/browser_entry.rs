@@ -308,6 +308,10 @@ async fn a_keyer_keys_a_whole_form_with_the_keyboard_only_and_it_is_stored_as_ty
         .await
         .unwrap();
     assert!(notice.contains(&code.grouped()), "{notice}");
+    if let Ok(dir) = std::env::var("TSUNAGARI_SCREENSHOT_DIR") {
+        let png = browser.screenshot().await.unwrap();
+        std::fs::write(std::path::Path::new(&dir).join("entry-overview.png"), png).unwrap();
+    }
 
     // What was stored is exactly what the paper says, 問6-1 skipped.
     let mut conn = pool.get().unwrap();

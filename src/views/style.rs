@@ -79,6 +79,7 @@ kbd { font-family: ui-monospace, monospace; border: 1px solid #999; border-radiu
 .open-form input.code-input { max-width: 20rem; }
 .inline-form { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
 .inline-form input, .inline-form select { width: auto; }
+input[type=date] { font-size: 1.1rem; padding: .5rem; border: 1px solid #888; border-radius: .4rem; }
 tr.difference.has-error { background: var(--bad-bg); }
 @media print { header.site, .actions, .lang-switch { display: none; } body { background: #fff; } }
 "#;
