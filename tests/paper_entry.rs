@@ -419,6 +419,41 @@ async fn a_stale_keying_screen_is_refused_and_the_newer_version_shown_with_nothi
         let passes = store::passes(&mut db.conn(), code_id(&db, &codes[0])).unwrap();
         let stored: Answers = serde_json::from_str(&passes[0].answers_json).unwrap();
         assert_eq!(stored, newer);
+
+        // The unfinished entry is listed with its keyer; discarding frees it for others.
+        let overview = keyer.get(&format!("/staff/entry/{SLUG}")).await;
+        assert!(
+            overview.body.contains("id=\"drafts\"") && overview.body.contains(&codes[0].grouped())
+        );
+        let discard = format!("{}/discard", form_path(&codes[0]));
+        let stale_discard = keyer
+            .post(
+                &discard,
+                &[("csrf", &old_tab.hidden("csrf")), ("version", "0")],
+            )
+            .await;
+        assert_eq!(stale_discard.status, StatusCode::CONFLICT);
+        let discarded = keyer
+            .post(
+                &discard,
+                &[("csrf", &old_tab.hidden("csrf")), ("version", "1")],
+            )
+            .await;
+        assert_eq!(
+            discarded.status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            discarded.body
+        );
+        assert!(store::passes(&mut db.conn(), code_id(&db, &codes[0]))
+            .unwrap()
+            .is_empty());
+        let mut other = signed_in!(db, "keyer2");
+        let screen = other.get(&form_path(&codes[0])).await;
+        assert!(
+            screen.body.contains("1回目入力"),
+            "the first entry is free again"
+        );
     }
 }
 

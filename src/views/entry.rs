@@ -87,8 +87,18 @@ pub struct KeyerRow {
     pub agreement: Agreement,
 }
 
+/// An unfinished keying pass, so the team sees who holds which form.
+pub struct DraftRow {
+    /// The code as printed (grouped).
+    pub code: String,
+    pub pass: i32,
+    pub keyer: String,
+    pub updated_at: chrono::NaiveDateTime,
+}
+
 /// The entry overview of one survey.
 pub struct Overview<'a> {
+    pub drafts: &'a [DraftRow],
     pub survey: &'a Survey,
     pub double_entry: bool,
     pub counts: OverviewCounts,
@@ -160,6 +170,25 @@ pub fn overview(viewer: &Viewer<'_>, o: &Overview<'_>) -> Markup {
                 ul.queue {
                     @for code in o.awaiting_reconciliation {
                         li { a href={ (base) "/reconcile/" (code.replace('-', "")) } { (code) } }
+                    }
+                }
+            }
+            @if !o.drafts.is_empty() {
+                h2 { (t(lang, "入力途中の調査票", "Unfinished entries")) }
+                table #drafts {
+                    thead { tr {
+                        th { (t(lang, "コード", "Code")) } th.num { (t(lang, "回目", "Entry")) }
+                        th { (t(lang, "入力者", "Keyer")) } th { (t(lang, "最終保存 (UTC)", "Last saved (UTC)")) }
+                    } }
+                    tbody {
+                        @for d in o.drafts {
+                            tr {
+                                td.code-input { a href={ (base) "/form/" (d.code.replace('-', "")) } { (d.code) } }
+                                td.num { (d.pass) }
+                                td { (d.keyer) }
+                                td { (d.updated_at.format("%Y-%m-%d %H:%M")) }
+                            }
+                        }
                     }
                 }
             }
@@ -360,6 +389,11 @@ pub fn keying(viewer: &Viewer<'_>, s: &KeyingScreen<'_>) -> Markup {
                     button.secondary type="submit" name="action" value="save" { (t(lang, "途中保存", "Save draft")) }
                     button #complete type="submit" name="action" value="complete" { (t(lang, "入力完了", "Complete entry")) }
                 }
+            }
+            form.discard method="post" action={ (action) "/discard" } {
+                (csrf_field(viewer.csrf))
+                input type="hidden" name="version" value=(s.version);
+                button.link type="submit" { (t(lang, "この入力を破棄して、ほかの職員が入力できるようにする", "Discard this unfinished entry so that someone else can key it")) }
             }
             script src="/static/entry.js" defer {}
         },

@@ -25,7 +25,7 @@ use crate::questionnaire::{Answer, AnswerError, Answers, Lang, Questionnaire, Ra
 use crate::sampling::access_code::AccessCode;
 use crate::survey::Survey;
 use crate::views::entry::{
-    self as view, CodeProblem, KeyerRow, KeyingScreen, Notice, Overview, OverviewCounts,
+    self as view, CodeProblem, DraftRow, KeyerRow, KeyingScreen, Notice, Overview, OverviewCounts,
     ReconcileScreen, ResponseScreen,
 };
 use crate::views::layout::t;
@@ -43,6 +43,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::get().to(keying_screen),
         )
         .route("/staff/entry/{slug}/form/{code}", web::post().to(save_form))
+        .route(
+            "/staff/entry/{slug}/form/{code}/discard",
+            web::post().to(discard_form),
+        )
         .route(
             "/staff/entry/{slug}/reconcile/{code}",
             web::get().to(reconcile_screen),
@@ -321,18 +325,34 @@ async fn render_overview(
         }
     }
     counts.awaiting_reconciliation = awaiting.len() as i64;
+    let name = |id: i64| {
+        users
+            .iter()
+            .find(|u| u.id == id)
+            .map(|u| u.display_name.clone())
+            .unwrap_or_else(|| format!("#{id}"))
+    };
+    let drafts: Vec<DraftRow> = passes
+        .iter()
+        .filter(|(row, _)| !row.is_complete())
+        .map(|(row, code)| DraftRow {
+            code: AccessCode::parse(code)
+                .map(|c| c.grouped())
+                .unwrap_or_else(|_| code.clone()),
+            pass: row.pass,
+            keyer: name(row.keyer_id),
+            updated_at: row.updated_at,
+        })
+        .collect();
     let keyers: Vec<KeyerRow> = agreement
         .into_iter()
         .map(|(id, agreement)| KeyerRow {
-            name: users
-                .iter()
-                .find(|u| u.id == id)
-                .map(|u| u.display_name.clone())
-                .unwrap_or_else(|| format!("#{id}")),
+            name: name(id),
             agreement,
         })
         .collect();
     let page = Overview {
+        drafts: &drafts,
         survey: &ctx.survey,
         double_entry: ctx.double_entry,
         counts,
@@ -791,13 +811,6 @@ async fn save_form(
                     "This entry was saved elsewhere first. The newer version is shown; the values typed on this screen are listed below."
                 )
             );
-            if current.is_complete() {
-                return Ok(see_other(format!(
-                    "{}?done={}",
-                    base(&ctx.survey),
-                    form.code.as_str()
-                )));
-            }
             return Ok(render(
                 &values,
                 &[],
@@ -823,6 +836,39 @@ async fn save_form(
         base(&ctx.survey),
         form.code.as_str()
     )))
+}
+
+async fn discard_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    posted: FormFields,
+) -> Result<HttpResponse, AppError> {
+    let session = require(&req, &state, Role::Staff).await?;
+    check_csrf(&session, &posted)?;
+    let (slug, typed) = path.into_inner();
+    let ctx = survey_context(&state, slug).await?;
+    let form = match form_state(&req, &state, &session, &ctx, &typed).await? {
+        Ok(form) => form,
+        Err(page) => return Ok(page),
+    };
+    let version = version_field(&posted, "version")?;
+    let user_id = session.user.id;
+    let Some(row) = form
+        .passes
+        .iter()
+        .find(|p| p.keyer_id == user_id && !p.is_complete())
+    else {
+        return Err(AppError::NotNow {
+            ja: "破棄できる入力途中のデータはありません。".into(),
+            en: "You have no unfinished entry of this form to discard.".into(),
+        });
+    };
+    let entry_id = row.id;
+    state
+        .db(move |conn| store::discard_draft(conn, entry_id, version))
+        .await?;
+    Ok(see_other(base(&ctx.survey)))
 }
 
 /// Accepts a form whose entries are all in: the single entry, or two identical entries.
