@@ -13,5 +13,6 @@ pub mod estimate;
 pub mod questionnaire;
 pub mod sampling;
 pub mod survey;
+pub mod tabulation;
 pub mod views;
 pub mod web;

@@ -49,25 +49,10 @@ async fn a_resident_answers_resumes_on_another_device_submits_and_cannot_answer_
         assert_eq!(first.location.as_deref(), Some("/answer/page/0"));
         let mut answers = Answers::new();
         let mut index = 0;
+        let first_page = phone.get("/answer/page/0").await;
+        assert!(first_page.body.contains("<progress"), "progress is shown");
         for _ in 0..2 {
-            let page = phone.get(&format!("/answer/page/{index}")).await;
-            assert_eq!(page.status, StatusCode::OK);
-            assert!(page.body.contains("<progress"), "progress is shown");
-            let mut fields = valid_fields(&q, index, &answers, &|_| None);
-            q.save_page(
-                index,
-                &tsunagari::questionnaire::RawInput::from_pairs(fields.clone()),
-                &mut answers,
-            )
-            .unwrap()
-            .unwrap();
-            fields.push(("csrf".into(), page.hidden("csrf")));
-            fields.push(("version".into(), page.hidden("version")));
-            fields.push(("action".into(), "next".into()));
-            let saved = phone
-                .post(&format!("/answer/page/{index}"), &as_refs(&fields))
-                .await;
-            assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+            let saved = answer_page(&mut phone, &q, index, &mut answers, &|_| None).await;
             index = page_index(saved.location.as_deref().unwrap()).unwrap();
         }
         let stored = stored_response(&db, code).unwrap();
@@ -94,22 +79,10 @@ async fn a_resident_answers_resumes_on_another_device_submits_and_cannot_answer_
 
         // Answer the rest: direct question "しばしばある・常にある" signals distress.
         loop {
-            let page = laptop.get(&format!("/answer/page/{index}")).await;
-            assert_eq!(page.status, StatusCode::OK, "page {index}: {}", page.body);
-            let mut fields = valid_fields(&q, index, &answers, &|id| (id == "direct").then_some(5));
-            q.save_page(
-                index,
-                &tsunagari::questionnaire::RawInput::from_pairs(fields.clone()),
-                &mut answers,
-            )
-            .unwrap()
-            .unwrap();
-            fields.push(("csrf".into(), page.hidden("csrf")));
-            fields.push(("version".into(), page.hidden("version")));
-            fields.push(("action".into(), "next".into()));
-            let saved = laptop
-                .post(&format!("/answer/page/{index}"), &as_refs(&fields))
-                .await;
+            let saved = answer_page(&mut laptop, &q, index, &mut answers, &|id| {
+                (id == "direct").then_some(5)
+            })
+            .await;
             assert_eq!(
                 saved.status,
                 StatusCode::SEE_OTHER,
@@ -193,22 +166,7 @@ async fn without_distress_the_thanks_come_first_and_help_follows() {
         let mut answers = Answers::new();
         let mut index = 0;
         loop {
-            let page = c.get(&format!("/answer/page/{index}")).await;
-            let mut fields = valid_fields(&q, index, &answers, &|_| None);
-            q.save_page(
-                index,
-                &tsunagari::questionnaire::RawInput::from_pairs(fields.clone()),
-                &mut answers,
-            )
-            .unwrap()
-            .unwrap();
-            fields.extend([
-                ("csrf".into(), page.hidden("csrf")),
-                ("version".into(), page.hidden("version")),
-            ]);
-            let saved = c
-                .post(&format!("/answer/page/{index}"), &as_refs(&fields))
-                .await;
+            let saved = answer_page(&mut c, &q, index, &mut answers, &|_| None).await;
             match page_index(saved.location.as_deref().unwrap()) {
                 Some(next) => index = next,
                 None => break,
@@ -503,5 +461,72 @@ async fn the_language_switch_shows_the_questions_in_english_and_comes_back() {
             .get("/lang?to=ja&back=https%3A%2F%2Fevil.example%2F")
             .await;
         assert_eq!(off_site.location.as_deref(), Some("/"));
+    }
+}
+
+#[actix_web::test]
+async fn an_open_questionnaire_is_answered_anonymously_through_its_link_and_each_visit_is_a_new_response(
+) {
+    for db in databases() {
+        let settings =
+            tsunagari::survey::SurveySettings::load(&repo_path("surveys/gatekeeper-demo.toml"))
+                .unwrap();
+        let survey =
+            tsunagari::cli::surveys::create(&mut db.conn(), &db.config(), &settings).unwrap();
+        let q = db
+            .state()
+            .catalogue
+            .for_survey(&settings.questionnaire, &settings.modules)
+            .unwrap();
+        for round in 1..=2 {
+            let mut c = client(db.state()).await;
+            let intro = c.get("/o/gatekeeper-2026").await;
+            assert_eq!(intro.status, StatusCode::OK);
+            let started = c
+                .post("/o/gatekeeper-2026", &[("csrf", &intro.hidden("csrf"))])
+                .await;
+            assert_eq!(
+                started.location.as_deref(),
+                Some("/answer"),
+                "{}",
+                started.body
+            );
+            let mut answers = Answers::new();
+            let mut index = 0;
+            loop {
+                let saved = answer_page(&mut c, &q, index, &mut answers, &|_| None).await;
+                match page_index(saved.location.as_deref().unwrap()) {
+                    Some(next) => index = next,
+                    None => break,
+                }
+            }
+            let review = c.get("/answer/review").await;
+            c.post(
+                "/answer/submit",
+                &[
+                    ("csrf", &review.hidden("csrf")),
+                    ("version", &review.hidden("version")),
+                ],
+            )
+            .await;
+            let done = c.get("/answer/done").await;
+            assert_eq!(done.status, StatusCode::OK);
+            assert!(
+                !done.body.contains("返送しないでください"),
+                "no letter, no paper form"
+            );
+            let (_, submitted) =
+                tsunagari::db::responses::counts(&mut db.conn(), survey.id).unwrap();
+            assert_eq!(submitted, round);
+        }
+        // A sampled survey has no public link.
+        demo_survey(&db, 1);
+        let mut c = client(db.state()).await;
+        assert_eq!(c.get("/o/demo-2026").await.status, StatusCode::NOT_FOUND);
+        let csrf = c.get("/").await.hidden("csrf");
+        assert_eq!(
+            c.post("/o/demo-2026", &[("csrf", &csrf)]).await.status,
+            StatusCode::NOT_FOUND
+        );
     }
 }

@@ -94,6 +94,27 @@ pub fn random_token() -> String {
     hex(&bytes)
 }
 
+/// The secrets of a new session: the cookie value (given to the browser only), its hash
+/// (stored), and the CSRF token its forms carry.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub cookie_value: String,
+    pub stored_hash: String,
+    pub csrf_token: String,
+}
+
+impl NewSession {
+    /// Fresh random secrets.
+    pub fn generate() -> Self {
+        let cookie_value = random_token();
+        NewSession {
+            stored_hash: token_hash(&cookie_value),
+            cookie_value,
+            csrf_token: random_token(),
+        }
+    }
+}
+
 /// The SHA-256 of a token, as stored in the database.
 pub fn token_hash(token: &str) -> String {
     hex(&Sha256::digest(token.as_bytes()))

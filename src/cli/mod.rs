@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod codes;
 pub mod demo;
+pub mod estimate;
 pub mod serve;
 pub mod surveys;
 
@@ -39,6 +40,8 @@ pub enum Command {
     /// Create, list, open and close surveys.
     #[command(subcommand)]
     Survey(surveys::SurveyCommand),
+    /// Weighted prevalence and subgroup rates from an analysis CSV file.
+    Estimate(estimate::EstimateArgs),
 }
 
 /// Runs the parsed command; errors are printed to stderr with exit status 2 for bad input
@@ -53,6 +56,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::User(cmd) => accounts::run(cmd),
         Command::Codes(cmd) => codes::run(cmd),
         Command::Survey(cmd) => surveys::run(cmd),
+        // Writes its own errors: exit 2 for bad input, as the estimation issue specifies.
+        Command::Estimate(args) => return estimate::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -56,12 +56,13 @@ struct SqlitePragmas;
 impl CustomizeConnection<DbConnection, r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
         if let DbConnection::Sqlite(sqlite) = conn {
-            // WAL lets residents read while staff write; busy_timeout waits out short locks
-            // instead of failing a resident's page save.
+            // WAL lets residents read while staff write; busy_timeout (set first, because
+            // switching to WAL itself needs the lock) waits out short locks instead of failing
+            // a resident's page save.
             sqlite
                 .batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
         }

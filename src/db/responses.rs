@@ -6,7 +6,7 @@
 use diesel::prelude::*;
 
 use super::schema::responses;
-use super::{is_unique_violation, now, DbConnection, DbError, DbResult};
+use super::{is_unique_violation, now, on_backend, DbConnection, DbError, DbResult};
 
 /// A response as stored; `answers_json` is parsed by the questionnaire module.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -178,4 +178,25 @@ pub fn submitted_answers(conn: &mut DbConnection, survey_id: i64) -> DbResult<Ve
         .order(responses::submitted_at.asc())
         .select(responses::answers_json)
         .load(conn)?)
+}
+
+/// A new, empty anonymous response (an open questionnaire answered through its public link).
+pub fn start_anonymous(conn: &mut DbConnection, survey_id: i64) -> DbResult<ResponseRow> {
+    let t = now();
+    let statement = diesel::insert_into(responses::table)
+        .values((
+            responses::survey_id.eq(survey_id),
+            responses::channel.eq(CHANNEL_ONLINE),
+            responses::status.eq(STATUS_IN_PROGRESS),
+            responses::answers_json.eq("{}"),
+            responses::page_index.eq(0),
+            responses::version.eq(0),
+            responses::distress.eq(false),
+            responses::created_at.eq(t),
+            responses::updated_at.eq(t),
+        ))
+        .returning(responses::id);
+    // There is no natural key to find the new row by, so each backend returns its id.
+    let id: i64 = on_backend!(conn, |c| statement.get_result(c))?;
+    find(conn, id)
 }

@@ -3,6 +3,7 @@
 pub mod entry;
 pub mod error;
 pub mod layout;
+pub mod planner;
 pub mod resident;
 pub mod staff;
 pub mod style;

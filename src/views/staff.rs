@@ -16,8 +16,8 @@ pub struct Viewer<'a> {
 }
 
 impl<'a> Viewer<'a> {
-    /// The page frame's header for this person (links by role).
-    pub(crate) fn audience(&self) -> Audience<'a> {
+    /// The header for this person: their name, sign-out and the sections their role opens.
+    pub fn audience(&self) -> Audience<'a> {
         let lang = self.lang;
         let mut links = Vec::new();
         if self.user.role.allows(Role::Staff) {

@@ -19,6 +19,7 @@ h2 { font-size: 1.15rem; }
 a { color: var(--accent); }
 .lang-switch { font-size: .9rem; }
 fieldset { border: 0; margin: 0 0 1.5rem; padding: 0; }
+.item > fieldset:last-child, .grid-row:last-child > fieldset { margin-bottom: 0; }
 legend, .label { font-weight: bold; margin-bottom: .5rem; display: block; padding: 0; }
 .item { background: #fff; border: 1px solid var(--line); border-radius: .5rem; padding: 1rem; margin-bottom: 1rem; }
 .item.has-error { border-color: var(--bad); background: var(--bad-bg); }
@@ -31,6 +32,7 @@ legend, .label { font-weight: bold; margin-bottom: .5rem; display: block; paddin
 input[type=text], input[type=number], input[type=password], textarea, select {
   font-size: 1.1rem; padding: .6rem; width: 100%; border: 1px solid #888; border-radius: .4rem; background: #fff; }
 input[type=number] { max-width: 10rem; }
+input[inputmode=numeric], input[inputmode=decimal] { width: 8rem; }
 textarea { min-height: 7rem; }
 input:focus, textarea:focus, select:focus, button:focus, a:focus { outline: 3px solid var(--accent); outline-offset: 1px; }
 button, .button { display: inline-block; font-size: 1.1rem; min-height: 3rem; padding: .6rem 1.4rem;
@@ -38,7 +40,9 @@ button, .button { display: inline-block; font-size: 1.1rem; min-height: 3rem; pa
   cursor: pointer; text-decoration: none; }
 button.secondary, .button.secondary { background: #fff; color: var(--accent); }
 button.link { background: none; border: 0; color: var(--accent); text-decoration: underline; padding: 0; min-height: 0; font-size: 1rem; }
+button.link[value=later] { min-height: 2.75rem; }
 .actions { display: flex; flex-wrap: wrap; gap: .75rem; justify-content: space-between; margin: 1.5rem 0; }
+.pager button[value=back] { order: -1; }
 .progress { margin: .5rem 0 1rem; }
 .progress progress { width: 100%; height: 1rem; }
 .notice { background: #fff; border-left: .4rem solid var(--accent); padding: .75rem 1rem; margin: 1rem 0; }

@@ -6,6 +6,7 @@
 pub mod common;
 pub mod entry;
 pub mod extract;
+pub mod planner;
 pub mod resident;
 pub mod staff;
 
@@ -65,6 +66,18 @@ impl AppState {
     }
 }
 
+/// Refuses the request with 429 while `client` has used up its failures on `limiter`.
+pub fn refuse_if_limited(
+    limiter: &FailureLimiter,
+    client: std::net::IpAddr,
+) -> Result<(), AppError> {
+    limiter
+        .check(client, std::time::Instant::now())
+        .map_err(|wait| AppError::TooManyAttempts {
+            retry_after_secs: wait.as_secs(),
+        })
+}
+
 /// The whole site as an actix `App`, used by `serve` and by the tests alike.
 pub fn build_app(
     state: Arc<AppState>,
@@ -93,6 +106,7 @@ pub fn build_app(
         .configure(common::routes)
         .configure(resident::routes)
         .configure(staff::routes)
+        .configure(planner::routes)
         .configure(entry::routes)
         .default_service(web::to(common::not_found))
 }

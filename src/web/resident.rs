@@ -12,12 +12,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::extract::{client_ip, cookie, lang_of, FormFields, RESIDENT_COOKIE};
 use super::staff::{check_form_csrf, form_csrf, html_with_form_csrf};
-use super::AppState;
+use super::{refuse_if_limited, AppState};
 use crate::auth;
 use crate::db::responses::ResponseRow;
 use crate::db::{self, DbError};
 use crate::error::AppError;
-use crate::questionnaire::{AnswerProblem, Answers, Lang, Questionnaire, RawInput};
+use crate::questionnaire::{
+    AnswerProblem, Answers, Lang, Questionnaire, QuestionnaireKind, RawInput,
+};
 use crate::sampling::access_code::AccessCode;
 use crate::survey::{Survey, SurveyStatus};
 use crate::views::resident::{self as view, CodeProblem, QuestionPage};
@@ -30,6 +32,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(start_page))
         .route("/c/{code}", web::get().to(code_link))
         .route("/start", web::post().to(start))
+        .route("/o/{slug}", web::get().to(open_intro))
+        .route("/o/{slug}", web::post().to(open_start))
         .route("/answer", web::get().to(resume))
         .route("/answer/page/{index}", web::get().to(show_page))
         .route("/answer/page/{index}", web::post().to(save_page))
@@ -103,11 +107,7 @@ async fn start(
     check_form_csrf(&req, &form)?;
     let lang = lang_of(&req);
     let client = client_ip(&req, state.config.trust_proxy);
-    if let Err(wait) = state.code_failures.check(client, Instant::now()) {
-        return Err(AppError::TooManyAttempts {
-            retry_after_secs: wait.as_secs(),
-        });
-    }
+    refuse_if_limited(&state.code_failures, client)?;
     let typed = form.text("code").trim().to_string();
     let code = match AccessCode::parse(&typed) {
         Ok(code) => code,
@@ -155,12 +155,24 @@ async fn start(
             return Ok(code_entry(&req, &state, status, &typed, Some(problem)));
         }
     };
-    let token = auth::random_token();
-    let hash = auth::token_hash(&token);
-    let csrf = auth::random_token();
+    begin_answering(&state, response_id).await
+}
+
+/// Opens a resident session on a response and sends the browser to its first page.
+async fn begin_answering(state: &AppState, response_id: i64) -> Result<HttpResponse, AppError> {
+    let session = auth::NewSession::generate();
+    let token = session.cookie_value.clone();
     let expires = db::now() + chrono::Duration::hours(RESIDENT_SESSION_HOURS);
     state
-        .db(move |conn| db::sessions::create_resident(conn, &hash, response_id, &csrf, expires))
+        .db(move |conn| {
+            db::sessions::create_resident(
+                conn,
+                &session.stored_hash,
+                response_id,
+                &session.csrf_token,
+                expires,
+            )
+        })
         .await?;
     Ok(HttpResponse::SeeOther()
         .cookie(cookie(
@@ -171,6 +183,63 @@ async fn start(
         ))
         .insert_header((header::LOCATION, "/answer"))
         .finish())
+}
+
+/// The public page of an open (not sampled) questionnaire: what it is, and a start button.
+async fn open_intro(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (survey, questionnaire) = open_survey(&state, path.into_inner()).await?;
+    let (token, is_new) = form_csrf(&req);
+    let body = view::open_intro(lang_of(&req), &token, &survey, &questionnaire);
+    Ok(html_with_form_csrf(
+        &state,
+        StatusCode::OK,
+        &token,
+        is_new,
+        body,
+    ))
+}
+
+/// Starts a new anonymous response of an open questionnaire.
+async fn open_start(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: FormFields,
+) -> Result<HttpResponse, AppError> {
+    check_form_csrf(&req, &form)?;
+    let (survey, _) = open_survey(&state, path.into_inner()).await?;
+    let response = state
+        .db(move |conn| db::responses::start_anonymous(conn, survey.id))
+        .await?;
+    begin_answering(&state, response.id).await
+}
+
+/// The open survey with this slug; sampled surveys are only reachable with an access code.
+async fn open_survey(state: &AppState, slug: String) -> Result<(Survey, Questionnaire), AppError> {
+    let survey = state
+        .db(move |conn| {
+            let row = db::surveys::find_by_slug(conn, &slug)?.ok_or(DbError::NotFound)?;
+            parse_survey(row)
+        })
+        .await?;
+    let questionnaire = state
+        .catalogue
+        .for_survey(&survey.questionnaire, &survey.modules)
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("survey {}: {e}", survey.slug)))?;
+    if questionnaire.kind() != QuestionnaireKind::Open {
+        return Err(AppError::NotFound);
+    }
+    if survey.status != SurveyStatus::Open {
+        return Err(AppError::NotNow {
+            ja: "このアンケートは現在受け付けていません。".into(),
+            en: "This questionnaire is not accepting answers now.".into(),
+        });
+    }
+    Ok((survey, questionnaire))
 }
 
 fn parse_survey(row: db::surveys::SurveyRow) -> Result<Survey, DbError> {
@@ -489,7 +558,7 @@ async fn saved(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespo
     };
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(view::saved(a.lang, &a.survey).into_string()))
+        .body(view::saved(a.lang, &a.survey, a.response.access_code_id.is_some()).into_string()))
 }
 
 async fn done(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
@@ -500,7 +569,8 @@ async fn done(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
         return Ok(see_other("/answer"));
     }
     let closing = a.questionnaire.closing().map(|c| c.get(a.lang));
-    let body = view::done(a.lang, &a.survey, closing, a.response.distress);
+    let mailed = a.response.access_code_id.is_some();
+    let body = view::done(a.lang, &a.survey, closing, a.response.distress, mailed);
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(body.into_string()))

@@ -11,7 +11,7 @@ use super::extract::{
     client_ip, cookie, lang_of, removal, safe_local_path, FormFields, FORM_CSRF_COOKIE,
     STAFF_COOKIE,
 };
-use super::AppState;
+use super::{refuse_if_limited, AppState};
 use crate::auth::{self, Role};
 use crate::db::sessions::StaffSession;
 use crate::db::{self, DbError};
@@ -145,11 +145,7 @@ async fn login(
     check_form_csrf(&req, &form)?;
     let lang = lang_of(&req);
     let client = client_ip(&req, state.config.trust_proxy);
-    if let Err(wait) = state.login_failures.check(client, Instant::now()) {
-        return Err(AppError::TooManyAttempts {
-            retry_after_secs: wait.as_secs(),
-        });
-    }
+    refuse_if_limited(&state.login_failures, client)?;
     let username = form.text("username").trim().to_string();
     let password = form.text("password").to_string();
     let next = safe_local_path(form.text("next"));
@@ -181,13 +177,20 @@ async fn login(
             view::login(lang, &token, &next, &username, Some(message)),
         ));
     };
-    let token = auth::random_token();
-    let hash = auth::token_hash(&token);
-    let csrf = auth::random_token();
+    let session = auth::NewSession::generate();
+    let token = session.cookie_value.clone();
     let expires = db::now() + chrono::Duration::hours(STAFF_SESSION_HOURS);
     let user_id = user.id;
     state
-        .db(move |conn| db::sessions::create_staff(conn, &hash, user_id, &csrf, expires))
+        .db(move |conn| {
+            db::sessions::create_staff(
+                conn,
+                &session.stored_hash,
+                user_id,
+                &session.csrf_token,
+                expires,
+            )
+        })
         .await?;
     let target = if next == "/" {
         "/staff".to_string()

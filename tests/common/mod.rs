@@ -2,6 +2,8 @@
 //! TSUNAGARI_TEST_POSTGRES_URL is set), the app in-process, and a client with a cookie jar.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -351,4 +353,44 @@ pub fn stored_response(
         .first(&mut conn)
         .optional()
         .unwrap()
+}
+
+/// Answers page `index` through HTTP with [`valid_fields`] (as "next"), records the same
+/// answers in `answers`, and returns the response to the post.
+pub async fn answer_page<S, B>(
+    client: &mut Client<S>,
+    q: &tsunagari::questionnaire::Questionnaire,
+    index: usize,
+    answers: &mut tsunagari::questionnaire::Answers,
+    choose: &dyn Fn(&str) -> Option<u32>,
+) -> Page
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let page = client.get(&format!("/answer/page/{index}")).await;
+    assert_eq!(page.status, StatusCode::OK, "page {index}: {}", page.body);
+    let mut fields = valid_fields(q, index, answers, choose);
+    q.save_page(
+        index,
+        &tsunagari::questionnaire::RawInput::from_pairs(fields.clone()),
+        answers,
+    )
+    .unwrap()
+    .unwrap();
+    fields.push(("csrf".into(), page.hidden("csrf")));
+    fields.push(("version".into(), page.hidden("version")));
+    fields.push(("action".into(), "next".into()));
+    let refs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let saved = client.post(&format!("/answer/page/{index}"), &refs).await;
+    assert_eq!(
+        saved.status,
+        StatusCode::SEE_OTHER,
+        "page {index}: {}",
+        saved.body
+    );
+    saved
 }

@@ -1,0 +1,200 @@
+//! Simple tabulation (単純集計) in the national survey's convention: unweighted counts and
+//! percentages of respondents, with "no answer" (無回答) kept in the denominator.
+//!
+//! This is the view a municipality needs to compare itself with the published national
+//! tables; it is labelled as unweighted wherever it is shown. Pure: answers in, tables out.
+
+use crate::questionnaire::{Answer, Answers, Lang, Questionnaire, Response};
+
+/// Fewer respondents than this and no table is shown at all (nothing about individuals can
+/// be read from a table of a handful of forms).
+pub const MIN_RESPONDENTS: usize = 10;
+
+/// One row of a table: an option (or band) with its count and share.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableRow {
+    pub label: String,
+    pub count: usize,
+    /// Share of all respondents the question applied to, in percent.
+    pub percent: f64,
+}
+
+/// The distribution of one question or scale.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// Printed number (`問8`), empty for scales.
+    pub number: String,
+    pub title: String,
+    /// Respondents the question applied to (the denominator).
+    pub base: usize,
+    /// Options in printed order, then 無回答 last.
+    pub rows: Vec<TableRow>,
+    /// Whether several options could be chosen (shares then add up to more than 100%).
+    pub multiple: bool,
+}
+
+/// Tables for every choice question and every scale of a questionnaire.
+pub fn simple_tabulation(q: &Questionnaire, respondents: &[Answers], lang: Lang) -> Vec<Table> {
+    let no_answer = match lang {
+        Lang::Ja => "無回答",
+        Lang::En => "No answer",
+    };
+    let mut tables = Vec::new();
+    for question in q.questions() {
+        let options = question.response.options();
+        if options.is_empty() {
+            continue;
+        }
+        let multiple = matches!(question.response, Response::Multiple { .. });
+        // The denominator: respondents to whom the question was shown (an entry exists);
+        // questions skipped by a condition are not asked, as in the printed tables.
+        let asked: Vec<&Answer> = respondents
+            .iter()
+            .filter_map(|a| a.get(&question.id))
+            .collect();
+        let base = asked.len();
+        let mut counts = vec![0usize; options.len()];
+        let mut missing = 0usize;
+        for answer in &asked {
+            match answer {
+                Answer::Choice(code) => match options.iter().position(|o| o.code == *code) {
+                    Some(i) => counts[i] += 1,
+                    None => missing += 1,
+                },
+                Answer::Choices(codes) if !codes.is_empty() => {
+                    for code in codes {
+                        if let Some(i) = options.iter().position(|o| o.code == *code) {
+                            counts[i] += 1;
+                        }
+                    }
+                }
+                _ => missing += 1,
+            }
+        }
+        let mut rows: Vec<TableRow> = options
+            .iter()
+            .zip(&counts)
+            .map(|(o, &count)| row(o.label.get(lang), count, base))
+            .collect();
+        rows.push(row(no_answer, missing, base));
+        let title = match &question.stem {
+            Some(stem) => format!("{} — {}", stem.get(lang), question.text.get(lang)),
+            None => question.text.get(lang).to_string(),
+        };
+        tables.push(Table {
+            number: question.number.clone(),
+            title,
+            base,
+            rows,
+            multiple,
+        });
+    }
+    for scale in q.scales() {
+        let base = respondents.len();
+        let mut counts = vec![0usize; scale.bands.len()];
+        let mut missing = 0usize;
+        for answers in respondents {
+            match scale.score(answers).band {
+                Some(band) => counts[band] += 1,
+                None => missing += 1,
+            }
+        }
+        let mut rows: Vec<TableRow> = scale
+            .bands
+            .iter()
+            .zip(&counts)
+            .map(|(b, &count)| {
+                row(
+                    &format!("{}–{} {}", b.min, b.max, b.label.get(lang)),
+                    count,
+                    base,
+                )
+            })
+            .collect();
+        rows.push(row(no_answer, missing, base));
+        tables.push(Table {
+            number: String::new(),
+            title: scale.name.get(lang).to_string(),
+            base,
+            rows,
+            multiple: false,
+        });
+    }
+    tables
+}
+
+fn row(label: &str, count: usize, base: usize) -> TableRow {
+    let percent = if base == 0 {
+        0.0
+    } else {
+        100.0 * count as f64 / base as f64
+    };
+    TableRow {
+        label: label.to_string(),
+        count,
+        percent,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::questionnaire::{from_toml_str, Answer};
+
+    const SMALL: &str = r#"
+id = "small"
+kind = "sampled"
+title = { ja = "小", en = "Small" }
+
+[[page]]
+id = "p1"
+title = { ja = "一", en = "One" }
+
+[[page.item]]
+id = "direct"
+number = "問1"
+type = "single"
+text = { ja = "孤独ですか", en = "Lonely?" }
+options = [
+  { code = 1, ja = "いいえ", en = "No" },
+  { code = 2, ja = "はい", en = "Yes" },
+]
+"#;
+
+    fn with(code: Option<u32>) -> Answers {
+        let mut a = Answers::new();
+        match code {
+            Some(c) => a.insert("direct", Answer::Choice(c)),
+            None => a.insert(
+                "direct",
+                Answer::Missing(crate::questionnaire::MissingReason::NoAnswer),
+            ),
+        };
+        a
+    }
+
+    #[test]
+    fn no_answer_stays_in_the_denominator_as_in_the_national_tables() {
+        let q = from_toml_str("small.toml", SMALL).unwrap();
+        let respondents = vec![with(Some(1)), with(Some(1)), with(Some(2)), with(None)];
+        let tables = simple_tabulation(&q, &respondents, Lang::Ja);
+        assert_eq!(tables.len(), 1);
+        let t = &tables[0];
+        assert_eq!(t.base, 4);
+        assert_eq!(
+            t.rows.iter().map(|r| r.count).collect::<Vec<_>>(),
+            vec![2, 1, 1]
+        );
+        assert_eq!(t.rows[0].percent, 50.0);
+        assert_eq!(t.rows[2].label, "無回答");
+        assert_eq!(t.rows[2].percent, 25.0);
+    }
+
+    #[test]
+    fn a_question_nobody_was_asked_has_an_empty_base_and_no_division_by_zero() {
+        let q = from_toml_str("small.toml", SMALL).unwrap();
+        let t = &simple_tabulation(&q, &[Answers::new()], Lang::En)[0];
+        assert_eq!(t.base, 0);
+        assert!(t.rows.iter().all(|r| r.percent == 0.0));
+    }
+}

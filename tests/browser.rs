@@ -1,0 +1,500 @@
+//! In headless Chromium on a 390×844 phone screen, a resident answers the demo questionnaire
+//! with the keyboard only — Tab to move, arrow keys within a radio group, Space for
+//! checkboxes and buttons, typing into text fields, Enter to submit — and the answers stored
+//! in the database must be exactly the ones keyed in.
+//!
+//! Needs `chromium` and `chromedriver` (Debian: `apt-get install chromium chromium-driver`;
+//! `.ci/run` installs them). Run with `cargo test --test browser -- --ignored`. Other binaries
+//! can be named with TSUNAGARI_CHROMIUM and TSUNAGARI_CHROMEDRIVER. Screenshots of two question
+//! pages and of the thanks page are written to `target/browser-screenshots/`.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
+use fantoccini::Client;
+use serde::Deserialize;
+use serde_json::json;
+
+use common::browser::{Chromedriver, Site, HEIGHT, WIDTH};
+use common::*;
+use tsunagari::questionnaire::{Answer, Answers, Question, Questionnaire, Response};
+
+/// The smallest tap target we accept, in CSS pixels (Apple's and WCAG 2.5.5's 44).
+const MIN_TAP_TARGET: f64 = 44.0;
+/// How long a page may take to arrive after a submit.
+const NAVIGATION_TIMEOUT: Duration = Duration::from_secs(15);
+/// How many Tab presses may separate two fields before we conclude focus is lost.
+const MAX_TABS: usize = 60;
+
+/// The answers the resident keys in, for every question the demo survey shows them. Most are
+/// not the first option, so a wrong arrow count or a missed Space shows up in the database.
+fn intended_answers() -> BTreeMap<&'static str, Answer> {
+    use Answer::{Choice, Choices, Number, Text};
+    [
+        ("contact_in_person", Choice(2)),
+        ("contact_phone", Choice(1)),
+        ("contact_sns_mail", Choice(7)),
+        ("participation", Choices(vec![1, 4])),
+        ("support_received", Choice(3)),
+        ("help_given", Choice(2)),
+        ("rely_on", Choice(1)),
+        ("consult", Choice(1)),
+        ("consult_who", Choices(vec![1, 2, 8])),
+        ("ucla_1", Choice(2)),
+        ("ucla_2", Choice(3)),
+        ("ucla_3", Choice(1)),
+        ("direct", Choice(3)),
+        ("lsns_family_1", Choice(4)),
+        ("lsns_family_2", Choice(3)),
+        ("lsns_family_3", Choice(2)),
+        ("lsns_friends_1", Choice(1)),
+        ("lsns_friends_2", Choice(5)),
+        ("lsns_friends_3", Choice(6)),
+        ("k6_1", Choice(2)),
+        ("k6_2", Choice(1)),
+        ("k6_3", Choice(3)),
+        ("k6_4", Choice(1)),
+        ("k6_5", Choice(2)),
+        ("k6_6", Choice(1)),
+        ("age_band", Choice(5)),
+        ("sex", Choice(2)),
+        ("marital_status", Choice(4)),
+        ("household_size", Number(3.0)),
+        ("household_members", Choices(vec![1, 2])),
+        ("employment", Choice(2)),
+        ("economic_leeway", Choice(3)),
+        ("health", Choice(2)),
+        ("years_of_residence", Choice(4)),
+        ("district", Choice(10)),
+        (
+            "comments",
+            Text("駅前に気軽に集まれる場所があると嬉しいです".into()),
+        ),
+    ]
+    .into_iter()
+    .collect()
+}
+
+/// Question pages whose screenshots are kept (page id, file name), besides the thanks page.
+const SCREENSHOTS: [(&str, &str); 2] = [
+    ("direct", "question-page.png"),
+    ("household", "number-page.png"),
+];
+
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver; .ci/run runs it"]
+async fn a_resident_answers_the_whole_questionnaire_on_a_phone_with_the_keyboard_only() {
+    let driver = Chromedriver::start();
+    let browser = driver.connect().await;
+    // The scenario runs as its own task so that the browser is shut down even when it fails.
+    let scenario = tokio::spawn(answer_on_every_database(browser.clone()));
+    let outcome = scenario.await;
+    let _ = browser.close().await;
+    drop(driver);
+    if let Err(failure) = outcome {
+        std::panic::resume_unwind(failure.into_panic());
+    }
+}
+
+async fn answer_on_every_database(browser: Client) {
+    for db in databases() {
+        let (_, codes) = demo_survey(&db, 1);
+        let questionnaire = demo_questionnaire(&db);
+        let site = Site::start(db.state());
+        let resident = Resident {
+            browser: &browser,
+            site: &site,
+            questionnaire: &questionnaire,
+        };
+        let keyed_in = resident.answer_everything(&codes[0].grouped()).await;
+
+        let plan = intended_answers();
+        let expected: Answers = plan
+            .iter()
+            .fold(Answers::new(), |mut answers, (id, answer)| {
+                answers.insert(*id, answer.clone());
+                answers
+            });
+        assert_eq!(
+            keyed_in,
+            expected,
+            "{}: the questionnaire did not show exactly the planned questions",
+            db.backend()
+        );
+        let row = stored_response(&db, &codes[0]).expect("a stored response for the code");
+        assert_eq!(row.status, "submitted", "{}", db.backend());
+        assert!(row.submitted_at.is_some(), "{}", db.backend());
+        assert!(
+            !row.distress,
+            "{}: K6 = 4 and 問8 = 3 signal no distress",
+            db.backend()
+        );
+        let stored: Answers =
+            serde_json::from_str(&row.answers_json).expect("stored answers are valid JSON");
+        assert_eq!(
+            stored,
+            expected,
+            "{}: the database holds other answers than those keyed in",
+            db.backend()
+        );
+        site.stop().await;
+    }
+}
+
+/// A person with a phone and a keyboard, answering through the browser.
+struct Resident<'a> {
+    browser: &'a Client,
+    site: &'a Site,
+    questionnaire: &'a Questionnaire,
+}
+
+impl Resident<'_> {
+    /// Types the code, answers every page the questionnaire shows, sends the answers from the
+    /// review page and checks the thanks page. Returns what was keyed in.
+    async fn answer_everything(&self, code: &str) -> Answers {
+        let plan = intended_answers();
+        self.browser
+            .goto(&self.site.url("/"))
+            .await
+            .expect("open the start page");
+        self.check_phone_layout("the start page").await;
+        let focus = self.focus().await;
+        assert_eq!(
+            focus.id, "code",
+            "the code field has the focus on arrival: {focus:?}"
+        );
+        self.type_text(code).await;
+        self.press(&[Key::Enter]).await;
+
+        let mut keyed_in = Answers::new();
+        let mut index = 0;
+        loop {
+            let page = self.questionnaire.page(index).expect("a page index");
+            self.wait_for_path(&format!("/answer/page/{index}")).await;
+            let where_ = format!("page {index} ({})", page.id);
+            self.check_phone_layout(&where_).await;
+            let shown: Vec<String> = self
+                .questionnaire
+                .visible_items(index, &keyed_in)
+                .expect("visible items")
+                .iter()
+                .flat_map(|item| match &item.kind {
+                    tsunagari::questionnaire::ItemKind::Grid { rows, .. } => {
+                        rows.iter().map(|row| row.id.clone()).collect::<Vec<_>>()
+                    }
+                    tsunagari::questionnaire::ItemKind::Question(_) => vec![item.id.clone()],
+                })
+                .collect();
+            let questions: Vec<&Question> = self
+                .questionnaire
+                .page_questions(index)
+                .filter(|question| shown.contains(&question.id))
+                .collect();
+            let mut ends_in_a_one_line_field = false;
+            for question in &questions {
+                let answer = plan.get(question.id.as_str()).unwrap_or_else(|| {
+                    panic!(
+                        "{where_}: the plan has no answer for {} ({})",
+                        question.number, question.id
+                    )
+                });
+                self.answer(question, answer).await;
+                keyed_in.insert(question.id.clone(), answer.clone());
+                ends_in_a_one_line_field = matches!(
+                    question.response,
+                    Response::Number { .. }
+                        | Response::Text {
+                            multiline: false,
+                            ..
+                        }
+                );
+            }
+            if let Some((_, file)) = SCREENSHOTS.iter().find(|(id, _)| *id == page.id) {
+                self.screenshot(file).await;
+            }
+            if ends_in_a_one_line_field {
+                // Enter in a one-line field submits the form with its first button: 次へ.
+                // (In a multi-line box Enter starts a new line, so there we Tab to 次へ.)
+                self.press(&[Key::Enter]).await;
+            } else {
+                let button = self
+                    .tab_to("the 次へ button", |f| {
+                        f.tag == "button" && f.name == "action" && f.value == "next"
+                    })
+                    .await;
+                assert_eq!(button.text, "次へ");
+                // Buttons answer to Enter and to Space; use both.
+                let key = if index % 2 == 0 {
+                    Key::Enter
+                } else {
+                    Key::Space
+                };
+                self.press(&[key]).await;
+            }
+            match self.questionnaire.next_page(index, &keyed_in) {
+                Some(next) => index = next,
+                None => break,
+            }
+        }
+
+        self.wait_for_path("/answer/review").await;
+        self.check_phone_layout("the review page").await;
+        let send = self
+            .tab_to("the 送信する button", |f| {
+                f.tag == "button" && f.form == "/answer/submit"
+            })
+            .await;
+        assert_eq!(send.text, "送信する");
+        self.press(&[Key::Enter]).await;
+
+        self.wait_for_path("/answer/done").await;
+        self.check_phone_layout("the thanks page").await;
+        let heading: String = self
+            .run_js("return document.querySelector('h1').innerText;")
+            .await;
+        assert_eq!(
+            heading, "回答を受け付けました",
+            "the end page confirms receipt"
+        );
+        let body: String = self
+            .run_js("return document.querySelector('main').innerText;")
+            .await;
+        assert!(
+            body.contains("ご協力ありがとうございました"),
+            "the end page thanks the resident: {body:?}"
+        );
+        self.screenshot("thanks-page.png").await;
+        keyed_in
+    }
+
+    /// Moves to the question's inputs with Tab and answers it like a keyboard user would.
+    async fn answer(&self, question: &Question, answer: &Answer) {
+        let id = question.id.as_str();
+        match (&question.response, answer) {
+            (Response::Single { options }, Answer::Choice(code)) => {
+                let target = options
+                    .iter()
+                    .position(|choice| choice.code == *code)
+                    .unwrap_or_else(|| panic!("{id} has no option {code}"));
+                let entered = self
+                    .tab_to(&format!("the options of {}", question.number), |f| {
+                        f.kind == "radio" && f.name == id
+                    })
+                    .await;
+                let current = options
+                    .iter()
+                    .position(|choice| choice.code.to_string() == entered.value)
+                    .unwrap_or_else(|| panic!("{id}: focused an unknown option {entered:?}"));
+                // In a radio group the arrow keys move and select; Space selects the
+                // focused option when it is already the right one.
+                let keys = if target > current {
+                    vec![Key::Down; target - current]
+                } else if target < current {
+                    vec![Key::Up; current - target]
+                } else {
+                    vec![Key::Space]
+                };
+                self.press(&keys).await;
+                let chosen = self.focus().await;
+                assert!(
+                    chosen.id == format!("{id}-{code}") && chosen.checked,
+                    "{}: option {code} should be focused and selected, found {chosen:?}",
+                    question.number
+                );
+            }
+            (Response::Multiple { .. }, Answer::Choices(codes)) => {
+                for code in codes {
+                    let input_id = format!("{id}-{code}");
+                    self.tab_to(&format!("{} option {code}", question.number), |f| {
+                        f.id == input_id
+                    })
+                    .await;
+                    self.press(&[Key::Space]).await;
+                    let ticked = self.focus().await;
+                    assert!(
+                        ticked.checked,
+                        "{}: Space should tick option {code}: {ticked:?}",
+                        question.number
+                    );
+                }
+            }
+            (Response::Number { .. }, Answer::Number(value)) => {
+                self.tab_to(&format!("the field of {}", question.number), |f| f.id == id)
+                    .await;
+                self.type_text(&value.to_string()).await;
+            }
+            (Response::Text { .. }, Answer::Text(text)) => {
+                self.tab_to(&format!("the field of {}", question.number), |f| f.id == id)
+                    .await;
+                self.type_text(text).await;
+                let typed = self.focus().await;
+                assert_eq!(&typed.value, text, "{}: the typed text", question.number);
+            }
+            (response, answer) => panic!("{id}: cannot key in {answer:?} for {response:?}"),
+        }
+    }
+
+    /// Presses each key once (down, up), in order.
+    async fn press(&self, keys: &[Key]) {
+        let mut keyboard = KeyActions::new("keyboard".into());
+        for key in keys {
+            keyboard = keyboard
+                .then(KeyAction::Down {
+                    value: (*key).into(),
+                })
+                .then(KeyAction::Up {
+                    value: (*key).into(),
+                });
+        }
+        self.browser
+            .perform_actions(keyboard)
+            .await
+            .expect("key presses");
+    }
+
+    /// Types `text` into the focused element, character by character.
+    async fn type_text(&self, text: &str) {
+        let mut keyboard = KeyActions::new("keyboard".into());
+        for c in text.chars() {
+            keyboard = keyboard
+                .then(KeyAction::Down { value: c })
+                .then(KeyAction::Up { value: c });
+        }
+        self.browser
+            .perform_actions(keyboard)
+            .await
+            .expect("typing");
+    }
+
+    /// Presses Tab until the focused element is the one `wanted` describes.
+    async fn tab_to(&self, what: &str, wanted: impl Fn(&Focus) -> bool) -> Focus {
+        let mut passed = Vec::new();
+        for _ in 0..MAX_TABS {
+            self.press(&[Key::Tab]).await;
+            let focus = self.focus().await;
+            if wanted(&focus) {
+                return focus;
+            }
+            passed.push(format!("{} #{} {:?}", focus.tag, focus.id, focus.text));
+        }
+        let url = self.browser.current_url().await.expect("current url");
+        panic!(
+            "{url}: Tab never reached {what} in {MAX_TABS} presses; focus went through:\n{}",
+            passed.join("\n")
+        );
+    }
+
+    /// What has the keyboard focus.
+    async fn focus(&self) -> Focus {
+        self.run_js(
+            "const e = document.activeElement;
+             return { tag: e.tagName.toLowerCase(), id: e.id || '', name: e.getAttribute('name') || '',
+                      value: typeof e.value === 'string' ? e.value : '', kind: e.getAttribute('type') || '',
+                      checked: !!e.checked, form: e.form ? e.form.getAttribute('action') || '' : '',
+                      text: (e.innerText || '').trim() };",
+        )
+        .await
+    }
+
+    /// Runs `script` in the page and reads what it returns.
+    async fn run_js<T: for<'de> Deserialize<'de>>(&self, script: &str) -> T {
+        self.run_js_with(script, vec![]).await
+    }
+
+    /// Runs `script` with `arguments` and reads what it returns.
+    async fn run_js_with<T: for<'de> Deserialize<'de>>(
+        &self,
+        script: &str,
+        arguments: Vec<serde_json::Value>,
+    ) -> T {
+        let value = self
+            .browser
+            .execute(script, arguments)
+            .await
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"));
+        serde_json::from_value(value).unwrap_or_else(|e| panic!("script result: {e}\n{script}"))
+    }
+
+    /// Waits until the browser shows `path` and the page has loaded.
+    async fn wait_for_path(&self, path: &str) {
+        let deadline = Instant::now() + NAVIGATION_TIMEOUT;
+        loop {
+            let url = self.browser.current_url().await.expect("current url");
+            if url.path() == path {
+                let ready: String = self.run_js("return document.readyState;").await;
+                if ready == "complete" {
+                    return;
+                }
+            }
+            if Instant::now() > deadline {
+                let text: String = self
+                    .run_js("const m = document.querySelector('main'); return m ? m.innerText : document.body.innerText;")
+                    .await;
+                panic!("expected {path}, the browser is still on {url}, which says:\n{text}");
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// The page fits a phone: the viewport is the phone's, nothing sticks out sideways, and
+    /// every option and button is big enough to tap.
+    async fn check_phone_layout(&self, where_: &str) {
+        let layout: Layout = self
+            .run_js_with(
+                "const small = [...document.querySelectorAll('main label.choice, main button, main a.button')]
+                    .filter(e => e.getBoundingClientRect().height < arguments[0])
+                    .map(e => e.outerHTML.slice(0, 120));
+                 return { width: window.innerWidth, height: window.innerHeight,
+                          scroll_width: document.documentElement.scrollWidth, small };",
+                vec![json!(MIN_TAP_TARGET)],
+            )
+            .await;
+        assert_eq!(
+            (layout.width, layout.height),
+            (WIDTH, HEIGHT),
+            "{where_}: viewport"
+        );
+        assert!(
+            layout.scroll_width <= WIDTH,
+            "{where_}: the page is {} px wide, wider than the {WIDTH} px screen",
+            layout.scroll_width
+        );
+        assert!(
+            layout.small.is_empty(),
+            "{where_}: tap targets under {MIN_TAP_TARGET} px: {:#?}",
+            layout.small
+        );
+    }
+
+    async fn screenshot(&self, name: &str) {
+        let png = self.browser.screenshot().await.expect("screenshot");
+        let dir = repo_path("target/browser-screenshots");
+        std::fs::create_dir_all(&dir).expect("screenshot folder");
+        std::fs::write(dir.join(name), png).expect("write screenshot");
+    }
+}
+
+/// The focused element, as the page reports it.
+#[derive(Debug, Deserialize)]
+struct Focus {
+    tag: String,
+    id: String,
+    name: String,
+    value: String,
+    kind: String,
+    checked: bool,
+    form: String,
+    text: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct Layout {
+    width: u32,
+    height: u32,
+    scroll_width: u32,
+    small: Vec<String>,
+}

@@ -1,0 +1,327 @@
+//! Importing register extracts: encodings, column mapping, row problems, all-or-nothing.
+
+use chrono::NaiveDate;
+use encoding_rs::SHIFT_JIS;
+use tsunagari::sampling::register::{
+    read_register, read_register_bytes, ColumnMapping, EncodingChoice, ImportOptions,
+    RegisterError, Sex, TextEncoding, MAX_REPORTED_ROWS,
+};
+
+const HEADER: &str = "住民番号,氏,名,住所,方書,郵便番号,生年月日,性別,地区,除外";
+
+fn mapping() -> ColumnMapping {
+    ColumnMapping {
+        resident_id: "住民番号".into(),
+        name: vec!["氏".into(), "名".into()],
+        address: vec!["住所".into(), "方書".into()],
+        postal_code: Some("郵便番号".into()),
+        birth_date: "生年月日".into(),
+        sex: Some("性別".into()),
+        district: Some("地区".into()),
+        exclude: Some("除外".into()),
+    }
+}
+
+fn options(encoding: EncodingChoice) -> ImportOptions {
+    ImportOptions {
+        encoding,
+        ..ImportOptions::new(mapping())
+    }
+}
+
+fn csv(rows: &[&str]) -> String {
+    let mut text = String::from(HEADER);
+    text.push_str("\r\n");
+    for row in rows {
+        text.push_str(row);
+        text.push_str("\r\n");
+    }
+    text
+}
+
+fn shift_jis(text: &str) -> Vec<u8> {
+    let (bytes, _, unmappable) = SHIFT_JIS.encode(text);
+    assert!(!unmappable, "test text must be encodable in CP932");
+    bytes.into_owned()
+}
+
+const ROWS: [&str; 3] = [
+    "000101,髙橋,﨑子,須坂市大字須坂1番地,須坂ハイツ101,382-0000,昭和45年3月12日,2,北部,",
+    "000102,德永,一郎,須坂市大字日滝2番地,,3820001,H7/1/5,男,南部,0",
+    "000103,山田,花子,須坂市大字井上3番地,,〒382-0002,1950-01-01,F,南部,1",
+];
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("test date")
+}
+
+#[test]
+fn a_cp932_extract_with_nec_and_ibm_extension_kanji_is_read_when_cp932_is_named() {
+    let bytes = shift_jis(&csv(&ROWS));
+    let register = read_register_bytes(
+        &bytes,
+        &options(EncodingChoice::Named(TextEncoding::ShiftJis)),
+    )
+    .expect("valid CP932 extract");
+    assert_eq!(register.encoding, TextEncoding::ShiftJis);
+    let first = &register.records[0];
+    assert_eq!(first.name, "髙橋　﨑子");
+    assert_eq!(first.address, "須坂市大字須坂1番地　須坂ハイツ101");
+    assert_eq!(first.birth_date, date(1970, 3, 12));
+    assert_eq!(first.sex, Some(Sex::Female));
+    assert_eq!(first.district.as_deref(), Some("北部"));
+    assert_eq!(
+        first.postal_code.map(|p| p.to_string()).as_deref(),
+        Some("382-0000")
+    );
+    assert_eq!(first.line, 2);
+    assert_eq!(register.records[1].name, "德永　一郎");
+    assert_eq!(register.records[1].address, "須坂市大字日滝2番地");
+    assert_eq!(register.records[1].birth_date, date(1995, 1, 5));
+    assert!(!register.records[1].excluded);
+    assert!(register.records[2].excluded);
+}
+
+#[test]
+fn utf8_with_and_without_a_bom_is_detected() {
+    let text = csv(&ROWS);
+    let plain = read_register_bytes(text.as_bytes(), &options(EncodingChoice::Detect))
+        .expect("valid UTF-8");
+    let mut with_bom = b"\xEF\xBB\xBF".to_vec();
+    with_bom.extend_from_slice(text.as_bytes());
+    let bom =
+        read_register_bytes(&with_bom, &options(EncodingChoice::Detect)).expect("UTF-8 with BOM");
+    assert_eq!(plain.encoding, TextEncoding::Utf8);
+    assert_eq!(plain.records, bom.records);
+    assert_eq!(bom.records[0].name, "髙橋　﨑子");
+}
+
+#[test]
+fn a_cp932_extract_without_a_named_encoding_is_refused_at_the_first_non_utf8_line() {
+    let bytes = shift_jis(&csv(&ROWS));
+    // The header is already kanji, so line 1 is where UTF-8 decoding fails.
+    let error = read_register_bytes(&bytes, &options(EncodingChoice::Detect)).unwrap_err();
+    assert!(
+        matches!(error, RegisterError::NotUtf8 { line: 1 }),
+        "{error}"
+    );
+    assert!(error.to_string().contains("cp932"));
+}
+
+#[test]
+fn a_utf8_file_named_as_cp932_is_refused_instead_of_imported_as_mojibake() {
+    let text = csv(&ROWS);
+    let error = read_register_bytes(
+        text.as_bytes(),
+        &options(EncodingChoice::Named(TextEncoding::ShiftJis)),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(error, RegisterError::Utf8NamedAsShiftJis { .. }),
+        "{error}"
+    );
+    let mut with_bom = b"\xEF\xBB\xBF".to_vec();
+    with_bom.extend_from_slice(text.as_bytes());
+    let error = read_register_bytes(
+        &with_bom,
+        &options(EncodingChoice::Named(TextEncoding::ShiftJis)),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(error, RegisterError::Utf8NamedAsShiftJis { .. }),
+        "{error}"
+    );
+}
+
+#[test]
+fn garbled_bytes_in_a_named_encoding_are_reported_with_their_line() {
+    let mut bytes = csv(&ROWS[..2]).into_bytes();
+    // A lone continuation byte on line 3 (the second data row).
+    let line3 = bytes
+        .windows(6)
+        .position(|w| w == b"000102")
+        .expect("row present");
+    bytes.insert(line3 + 6, 0x80);
+    let error = read_register_bytes(&bytes, &options(EncodingChoice::Named(TextEncoding::Utf8)))
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            RegisterError::Undecodable {
+                line: 3,
+                encoding: TextEncoding::Utf8
+            }
+        ),
+        "{error}"
+    );
+    // Invalid CP932: a lead byte followed by a byte that cannot trail it, on line 2.
+    let mut bytes = shift_jis(&csv(&ROWS[..1]));
+    let at = bytes
+        .windows(6)
+        .position(|w| w == b"000101")
+        .expect("row present");
+    bytes.splice(at..at, [0x81, 0x20]);
+    let error = read_register_bytes(
+        &bytes,
+        &options(EncodingChoice::Named(TextEncoding::ShiftJis)),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            RegisterError::Undecodable {
+                line: 2,
+                encoding: TextEncoding::ShiftJis
+            }
+        ),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_utf16_file_is_refused() {
+    let bytes = [0xFF, 0xFE, b'a', 0];
+    let error = read_register_bytes(&bytes, &options(EncodingChoice::Detect)).unwrap_err();
+    assert!(matches!(error, RegisterError::Utf16));
+}
+
+#[test]
+fn bad_rows_are_all_reported_by_line_and_nothing_is_imported() {
+    let text = csv(&[
+        ROWS[0],
+        "000102,德永,一郎,須坂市,,3820001,昭和64年1月8日,1,南部,",
+        "000103,山田,花子,須坂市,,3820002,1950-02-30,3,南部,",
+        "000101,佐藤,次郎,須坂市,,3820003,1960-01-01,1,北部,",
+        "000105,,,須坂市,,3820004,1960-01-01,1,北部,",
+        "000106,鈴木,三郎,須坂市,,3820005,1960-01-01,1,北部",
+    ]);
+    let error = read_register_bytes(text.as_bytes(), &options(EncodingChoice::Detect)).unwrap_err();
+    let RegisterError::BadRows(problems) = &error else {
+        panic!("expected bad rows, got {error}");
+    };
+    assert_eq!(problems.total, 5);
+    let lines: Vec<u64> = problems.shown.iter().map(|p| p.line).collect();
+    assert_eq!(lines, [3, 4, 5, 6, 7]);
+    assert!(
+        problems.shown[0].message.contains("平成元年1月8日"),
+        "{}",
+        problems.shown[0].message
+    );
+    assert!(problems.shown[1]
+        .message
+        .contains("not a real calendar day"));
+    assert!(problems.shown[1].message.contains("sex `3`"));
+    assert!(problems.shown[2].message.contains("also appears on line 2"));
+    assert!(problems.shown[3].message.contains("name is empty"));
+    assert!(problems.shown[4]
+        .message
+        .contains("has 9 fields but the header has 10"));
+    let shown = error.to_string();
+    assert!(shown.contains("line 4:"), "{shown}");
+}
+
+#[test]
+fn only_the_first_fifty_bad_rows_are_listed_and_the_rest_are_counted() {
+    let rows: Vec<String> = (0..120)
+        .map(|i| format!("{i:06},山田,太郎,須坂市,,3820000,not a date,1,北部,"))
+        .collect();
+    let row_refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let text = csv(&row_refs);
+    let error = read_register_bytes(text.as_bytes(), &options(EncodingChoice::Detect)).unwrap_err();
+    let RegisterError::BadRows(problems) = &error else {
+        panic!("expected bad rows, got {error}");
+    };
+    assert_eq!(problems.total, 120);
+    assert_eq!(problems.shown.len(), MAX_REPORTED_ROWS);
+    assert_eq!(problems.shown.last().map(|p| p.line), Some(51));
+    assert!(error.to_string().contains("… and 70 more"));
+}
+
+#[test]
+fn a_quoted_address_spanning_two_lines_keeps_later_line_numbers_right() {
+    let text = csv(&[
+        "000101,髙橋,﨑子,\"須坂市大字須坂1番地\n（離れ）\",,382-0000,S45.03.12,2,北部,",
+        "000102,德永,一郎,須坂市,,3820001,H7/1/32,1,南部,",
+    ]);
+    let error = read_register_bytes(text.as_bytes(), &options(EncodingChoice::Detect)).unwrap_err();
+    let RegisterError::BadRows(problems) = &error else {
+        panic!("expected bad rows, got {error}");
+    };
+    assert_eq!(problems.shown[0].line, 4);
+}
+
+#[test]
+fn a_mapped_column_missing_from_the_header_is_named_with_the_header_found() {
+    let mut columns = mapping();
+    columns.district = Some("行政区".into());
+    let error =
+        read_register_bytes(csv(&ROWS).as_bytes(), &ImportOptions::new(columns)).unwrap_err();
+    let RegisterError::MissingColumns { missing, found } = &error else {
+        panic!("expected missing columns, got {error}");
+    };
+    assert_eq!(missing, &["行政区"]);
+    assert!(found.contains(&"地区".to_string()));
+}
+
+#[test]
+fn optional_columns_may_be_left_unmapped() {
+    let columns = ColumnMapping {
+        postal_code: None,
+        sex: None,
+        district: None,
+        exclude: None,
+        ..mapping()
+    };
+    let register = read_register_bytes(csv(&ROWS).as_bytes(), &ImportOptions::new(columns))
+        .expect("valid extract");
+    assert_eq!(register.records.len(), 3);
+    assert_eq!(register.records[0].sex, None);
+    assert_eq!(register.records[0].district, None);
+    assert!(
+        !register.records[2].excluded,
+        "no exclusion column, nobody excluded"
+    );
+}
+
+#[test]
+fn progress_is_reported_with_the_rows_and_bytes_read() {
+    let text = csv(&ROWS);
+    let mut reports = Vec::new();
+    read_register(
+        text.as_bytes(),
+        &options(EncodingChoice::Detect),
+        &mut |p| reports.push(p),
+    )
+    .expect("valid extract");
+    let last = reports.last().expect("a final report");
+    assert_eq!(last.rows_read, 3);
+    assert_eq!(last.bytes_read, text.len() as u64);
+}
+
+#[test]
+fn an_empty_file_is_reported_as_having_no_header() {
+    let error = read_register_bytes(b"", &options(EncodingChoice::Detect)).unwrap_err();
+    assert!(matches!(error, RegisterError::NoHeader));
+}
+
+#[test]
+fn line_numbers_are_right_for_lf_crlf_and_cr_line_ends() {
+    let rows = [
+        "000101,髙橋,﨑子,須坂市,,382-0000,S45.03.12,2,北部,",
+        "000102,德永,一郎,須坂市,,3820001,H7/1/5,1,南部,",
+        "000103,山田,花子,須坂市,,3820002,not a date,2,南部,",
+    ];
+    for line_end in ["\n", "\r\n", "\r"] {
+        let mut text = String::from(HEADER);
+        for row in rows {
+            text.push_str(line_end);
+            text.push_str(row);
+        }
+        let error =
+            read_register_bytes(text.as_bytes(), &options(EncodingChoice::Detect)).unwrap_err();
+        let RegisterError::BadRows(problems) = &error else {
+            panic!("expected bad rows, got {error}");
+        };
+        assert_eq!(problems.shown[0].line, 4, "line end {line_end:?}");
+    }
+}
