@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod entry;
 pub mod error;
 pub mod estimate;
 pub mod questionnaire;

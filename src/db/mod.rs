@@ -5,6 +5,7 @@
 //! `web::block` and map [`DbError`] to responses in `error.rs`.
 
 pub mod codes;
+pub mod entry;
 pub mod responses;
 pub mod schema;
 pub mod sessions;

@@ -107,6 +107,7 @@ pub fn fieldwork(viewer: &Viewer<'_>, rows: &[FieldworkRow]) -> Markup {
                         th.num { (t(lang, "回答中", "In progress")) }
                         th.num { (t(lang, "回答済み", "Submitted")) }
                         th.num { (t(lang, "回収率", "Response rate")) }
+                        th { (t(lang, "紙の調査票", "Paper forms")) }
                     } }
                     tbody {
                         @for row in rows {
@@ -121,6 +122,7 @@ pub fn fieldwork(viewer: &Viewer<'_>, rows: &[FieldworkRow]) -> Markup {
                                         (format!("{:.1}%", 100.0 * row.submitted as f64 / row.codes as f64))
                                     } @else { "–" }
                                 }
+                                td { a href={ "/staff/entry/" (row.survey.slug) } { (t(lang, "入力・照合", "Key and reconcile")) } }
                             }
                         }
                     }
