@@ -81,6 +81,59 @@ pub struct SurveySettings {
     /// Where to get help, in the order shown.
     #[serde(default)]
     pub help: Vec<HelpLine>,
+    /// The text of the printed request letter sent to each sampled resident.
+    #[serde(default)]
+    pub letter: Option<LetterSettings>,
+}
+
+/// The words of the request letter (依頼状). The page adds the addressee, the access code,
+/// the answering URL and its QR code; everything else a letter says is here, in Japanese.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LetterSettings {
+    /// The date printed at the top right, as the city writes it (`令和8年12月1日`).
+    pub date: String,
+    /// Who sends it, one line each (city, mayor's name).
+    pub sender: Vec<String>,
+    /// The title line (`「…」へのご協力のお願い`).
+    pub heading: String,
+    /// The body: paragraphs separated by blank lines (purpose, anonymity, addressee in
+    /// person, apology, deadline, return envelope).
+    pub body: String,
+    /// The paragraph next to the code and QR code (how to answer online, and not to send
+    /// the paper form back after answering online).
+    pub online: String,
+    /// Who to ask, one line each (office, phone, hours).
+    pub contact: Vec<String>,
+}
+
+impl LetterSettings {
+    /// The body's paragraphs, blank lines removed and line breaks inside kept as spaces.
+    pub fn paragraphs(&self) -> Vec<String> {
+        paragraphs_of(&self.body)
+    }
+
+    /// The online paragraph(s).
+    pub fn online_paragraphs(&self) -> Vec<String> {
+        paragraphs_of(&self.online)
+    }
+
+    /// The storage form.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads the storage form.
+    pub fn from_json(json: &str) -> Result<Self, String> {
+        serde_json::from_str(json).map_err(|e| format!("stored letter text: {e}"))
+    }
+}
+
+fn paragraphs_of(text: &str) -> Vec<String> {
+    text.split("\n\n")
+        .map(|p| p.lines().map(str::trim).collect::<Vec<_>>().join(""))
+        .filter(|p| !p.is_empty())
+        .collect()
 }
 
 fn default_status() -> SurveyStatus {
@@ -206,6 +259,31 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("x.toml") && err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn the_demo_letter_reads_as_paragraphs_and_round_trips_through_storage() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("surveys/demo.toml");
+        let letter = SurveySettings::load(&path)
+            .unwrap()
+            .letter
+            .expect("demo letter");
+        let paragraphs = letter.paragraphs();
+        assert!(paragraphs.len() >= 4, "{paragraphs:?}");
+        assert!(paragraphs.iter().all(|p| !p.contains('\n')));
+        assert!(letter.online.contains("返送"), "{}", letter.online);
+        assert_eq!(LetterSettings::from_json(&letter.to_json()), Ok(letter));
+    }
+
+    #[test]
+    fn a_letter_with_an_unknown_field_is_refused() {
+        let err = SurveySettings::from_toml_str(
+            "x.toml",
+            "slug = \"a\"\nquestionnaire = \"q\"\ntitle = { ja = \"t\" }\n[letter]\ndate = \"d\"\nsender = []\nheading = \"h\"\nbody = \"b\"\nonline = \"o\"\ncontact = []\nfooter = \"f\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("footer"), "{err}");
     }
 
     #[test]

@@ -55,6 +55,10 @@ pub fn run(args: &DemoArgs) -> CliResult {
         codes::issue(&mut conn, survey.id, 20)?;
         unused = db::codes::unused(&mut conn, survey.id, 5)?;
     }
+    if let Some(letter) = &settings.letter {
+        db::sample::set_letter(&mut conn, survey.id, &letter.to_json())?;
+    }
+    let drew_sample = demo_sample(&mut conn, survey.id)?;
     let password = super::accounts::generate_password();
     let hash = auth::hash_password(&password).map_err(|e| CliError::Failed(e.into()))?;
     match db::users::find_by_username(&mut conn, DEMO_ADMIN)? {
@@ -88,9 +92,143 @@ pub fn run(args: &DemoArgs) -> CliResult {
     );
     println!();
     println!("  Staff:     {base}/login   user {DEMO_ADMIN}   password {password}");
+    if drew_sample {
+        println!(
+            "  Letters:   {base}/staff/surveys/{}/letters   (50 residents drawn from a synthetic register of {DEMO_REGISTER_SIZE})",
+            settings.slug
+        );
+    }
     println!();
     if args.no_serve {
         return Ok(());
     }
     super::serve::start(pool, config)
+}
+
+/// Residents in the demo's synthetic register.
+pub const DEMO_REGISTER_SIZE: usize = 2_000;
+
+/// The districts of the demo city (as in the national questionnaire's F9).
+const DEMO_DISTRICTS: [&str; 10] = [
+    "中央地区",
+    "北部地区",
+    "東部地区",
+    "西部地区",
+    "南部地区",
+    "旭ヶ丘地区",
+    "川原地区",
+    "山手地区",
+    "緑が丘地区",
+    "港地区",
+];
+
+/// Gives the demo survey a synthetic register and a sample of 50 (stratified by district,
+/// seed 20261201) unless it already has a frame. The register is the same on every run.
+/// Returns whether the survey has a sample.
+fn demo_sample(conn: &mut db::DbConnection, survey_id: i64) -> Result<bool, CliError> {
+    if db::frame::import_info(conn, survey_id)?.is_some() {
+        return Ok(db::sample::find(conn, survey_id)?.is_some());
+    }
+    let csv = synthetic_register(DEMO_REGISTER_SIZE);
+    let columns = crate::sampling::register::ColumnMapping {
+        resident_id: "住民番号".into(),
+        name: vec!["氏".into(), "名".into()],
+        address: vec!["住所".into()],
+        postal_code: Some("郵便番号".into()),
+        birth_date: "生年月日".into(),
+        sex: Some("性別".into()),
+        district: Some("地区".into()),
+        exclude: None,
+    };
+    let register = crate::sampling::register::read_register_bytes(
+        csv.as_bytes(),
+        &crate::sampling::register::ImportOptions::new(columns),
+    )
+    .map_err(|e| CliError::Failed(anyhow::anyhow!("the demo register: {e}")))?;
+    db::frame::store(conn, survey_id, "demo-register.csv", &register, &mut |_| {})?;
+    let plan = super::sample::DrawPlan {
+        eligibility: crate::sampling::age::Eligibility::new(
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("a valid date"),
+        ),
+        strata_by: vec![crate::sampling::strata::StratumVariable::District],
+        age_bands: "16-29,30-39,...,80-"
+            .parse()
+            .map_err(|e| CliError::Failed(anyhow::anyhow!("demo age bands: {e}")))?,
+        method: crate::sampling::allocation::AllocationMethod::Proportional {
+            total: 50,
+            minimum: 3,
+        },
+        seed: crate::sampling::draw::Seed(20261201),
+        replace: false,
+    };
+    super::sample::draw(conn, survey_id, &plan)?;
+    Ok(true)
+}
+
+/// A deterministic synthetic register extract (UTF-8 CSV) of `rows` residents of the demo
+/// city: names, addresses, postal codes, era-form birth dates, sex codes, districts.
+pub fn synthetic_register(rows: usize) -> String {
+    use rand::Rng;
+    use rand_chacha::rand_core::SeedableRng;
+    const FAMILY: [&str; 16] = [
+        "佐藤",
+        "鈴木",
+        "高橋",
+        "田中",
+        "伊藤",
+        "渡辺",
+        "山本",
+        "中村",
+        "小林",
+        "加藤",
+        "吉田",
+        "山田",
+        "佐々木",
+        "松本",
+        "井上",
+        "木村",
+    ];
+    const MALE: [&str; 8] = ["翔太", "健一", "大輔", "誠", "浩二", "蓮", "隆", "勇気"];
+    const FEMALE: [&str; 8] = [
+        "花子",
+        "陽子",
+        "美咲",
+        "恵子",
+        "結衣",
+        "由美",
+        "さくら",
+        "幸子",
+    ];
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2026);
+    let mut csv = String::from("住民番号,氏,名,郵便番号,住所,生年月日,性別,地区\n");
+    for i in 0..rows {
+        let district = rng.gen_range(0..DEMO_DISTRICTS.len());
+        let male = rng.gen_bool(0.48);
+        let year = rng.gen_range(1930..2012);
+        let month = rng.gen_range(1..=12);
+        let day = rng.gen_range(1..=28);
+        let given = if male {
+            MALE[rng.gen_range(0..MALE.len())]
+        } else {
+            FEMALE[rng.gen_range(0..FEMALE.len())]
+        };
+        let birth = match year {
+            1930..=1988 => format!("昭和{}年{month}月{day}日", year - 1925),
+            _ => format!("{year}-{month:02}-{day:02}"),
+        };
+        csv.push_str(&format!(
+            "{:07},{},{},390-08{:02},デモ市{}{}丁目{}番{}号,{birth},{},{}\n",
+            100_001 + i,
+            FAMILY[rng.gen_range(0..FAMILY.len())],
+            given,
+            district + 10,
+            DEMO_DISTRICTS[district].trim_end_matches("地区"),
+            rng.gen_range(1..=5),
+            rng.gen_range(1..=20),
+            rng.gen_range(1..=30),
+            if male { 1 } else { 2 },
+            DEMO_DISTRICTS[district],
+        ));
+    }
+    csv
 }

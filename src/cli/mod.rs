@@ -4,6 +4,8 @@ pub mod accounts;
 pub mod codes;
 pub mod demo;
 pub mod estimate;
+pub mod frame;
+pub mod sample;
 pub mod serve;
 pub mod surveys;
 
@@ -42,6 +44,12 @@ pub enum Command {
     Survey(surveys::SurveyCommand),
     /// Weighted prevalence and subgroup rates from an analysis CSV file.
     Estimate(estimate::EstimateArgs),
+    /// The sampling frame: import the resident register, purge it after fieldwork.
+    #[command(subcommand)]
+    Frame(frame::FrameCommand),
+    /// The sample: draw, summary, response rates, mailing and reminder lists, dispositions.
+    #[command(subcommand)]
+    Sample(sample::SampleCommand),
 }
 
 /// Runs the parsed command; errors are printed to stderr with exit status 2 for bad input
@@ -58,6 +66,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Survey(cmd) => surveys::run(cmd),
         // Writes its own errors: exit 2 for bad input, as the estimation issue specifies.
         Command::Estimate(args) => return estimate::run(&args),
+        Command::Frame(cmd) => frame::run(cmd),
+        Command::Sample(cmd) => sample::run(cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -80,6 +80,9 @@ pub fn create(
             help_json: &settings.help_json(),
         },
     )?;
+    if let Some(letter) = &settings.letter {
+        db::sample::set_letter(conn, row.id, &letter.to_json())?;
+    }
     Ok(row)
 }
 

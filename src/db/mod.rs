@@ -6,7 +6,9 @@
 
 pub mod codes;
 pub mod entry;
+pub mod frame;
 pub mod responses;
+pub mod sample;
 pub mod schema;
 pub mod sessions;
 pub mod surveys;

@@ -118,6 +118,100 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    frame_persons (id) {
+        id -> BigInt,
+        survey_id -> BigInt,
+        resident_id -> Text,
+        name -> Nullable<Text>,
+        address -> Nullable<Text>,
+        postal_code -> Nullable<Text>,
+        birth_date -> Nullable<Date>,
+        sex -> Nullable<Text>,
+        district -> Nullable<Text>,
+        excluded -> Bool,
+        source_line -> BigInt,
+    }
+}
+
+diesel::table! {
+    frame_imports (survey_id) {
+        survey_id -> BigInt,
+        file_name -> Text,
+        encoding -> Text,
+        row_count -> BigInt,
+        imported_at -> Timestamp,
+        purged_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    samples (id) {
+        id -> BigInt,
+        survey_id -> BigInt,
+        seed -> Text,
+        reference_date -> Date,
+        min_age -> Integer,
+        strata -> Text,
+        age_bands -> Text,
+        allocation -> Text,
+        frame_size -> BigInt,
+        sample_size -> BigInt,
+        created_at -> Timestamp,
+        letters_printed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sample_strata (id) {
+        id -> BigInt,
+        sample_id -> BigInt,
+        position -> Integer,
+        label -> Text,
+        population -> BigInt,
+        size -> BigInt,
+    }
+}
+
+diesel::table! {
+    sampled_units (id) {
+        id -> BigInt,
+        sample_id -> BigInt,
+        frame_person_id -> BigInt,
+        stratum -> Text,
+        population -> BigInt,
+        size -> BigInt,
+        inclusion_probability -> Double,
+        base_weight -> Double,
+        sex -> Nullable<Text>,
+        age_band -> Text,
+        district -> Nullable<Text>,
+        access_code_id -> BigInt,
+        disposition -> Nullable<Text>,
+        disposition_at -> Nullable<Timestamp>,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    frame_margins (id) {
+        id -> BigInt,
+        sample_id -> BigInt,
+        sex -> Nullable<Text>,
+        age_band -> Text,
+        district -> Nullable<Text>,
+        population -> BigInt,
+    }
+}
+
+diesel::table! {
+    survey_letters (survey_id) {
+        survey_id -> BigInt,
+        letter_json -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(staff_sessions -> users (user_id));
 diesel::joinable!(access_codes -> surveys (survey_id));
 diesel::joinable!(responses -> surveys (survey_id));
@@ -128,6 +222,13 @@ diesel::joinable!(paper_entries -> access_codes (access_code_id));
 diesel::joinable!(paper_entries -> users (keyer_id));
 diesel::joinable!(response_audit -> responses (response_id));
 diesel::joinable!(response_audit -> users (user_id));
+diesel::joinable!(frame_persons -> surveys (survey_id));
+diesel::joinable!(samples -> surveys (survey_id));
+diesel::joinable!(sample_strata -> samples (sample_id));
+diesel::joinable!(sampled_units -> samples (sample_id));
+diesel::joinable!(sampled_units -> frame_persons (frame_person_id));
+diesel::joinable!(sampled_units -> access_codes (access_code_id));
+diesel::joinable!(frame_margins -> samples (sample_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -139,4 +240,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     paper_batches,
     paper_entries,
     response_audit,
+    frame_persons,
+    frame_imports,
+    samples,
+    sample_strata,
+    sampled_units,
+    frame_margins,
+    survey_letters,
 );

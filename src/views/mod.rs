@@ -5,5 +5,6 @@ pub mod error;
 pub mod layout;
 pub mod planner;
 pub mod resident;
+pub mod sampling;
 pub mod staff;
 pub mod style;

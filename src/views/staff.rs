@@ -108,6 +108,7 @@ pub fn fieldwork(viewer: &Viewer<'_>, rows: &[FieldworkRow]) -> Markup {
                         th.num { (t(lang, "回答済み", "Submitted")) }
                         th.num { (t(lang, "回収率", "Response rate")) }
                         th { (t(lang, "紙の調査票", "Paper forms")) }
+                        th { (t(lang, "標本・依頼状", "Sample, letters")) }
                     } }
                     tbody {
                         @for row in rows {
@@ -123,6 +124,11 @@ pub fn fieldwork(viewer: &Viewer<'_>, rows: &[FieldworkRow]) -> Markup {
                                     } @else { "–" }
                                 }
                                 td { a href={ "/staff/entry/" (row.survey.slug) } { (t(lang, "入力・照合", "Key and reconcile")) } }
+                                td {
+                                    a href={ "/staff/surveys/" (row.survey.slug) "/sample" } { (t(lang, "標本", "Sample")) }
+                                    " · "
+                                    a href={ "/staff/surveys/" (row.survey.slug) "/dispositions" } { (t(lang, "回収状況", "Dispositions")) }
+                                }
                             }
                         }
                     }

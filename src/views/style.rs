@@ -85,5 +85,47 @@ kbd { font-family: ui-monospace, monospace; border: 1px solid #999; border-radiu
 .inline-form input, .inline-form select { width: auto; }
 input[type=date] { font-size: 1.1rem; padding: .5rem; border: 1px solid #888; border-radius: .4rem; }
 tr.difference.has-error { background: var(--bad-bg); }
+nav.subnav { margin: 0 0 1rem; }
+dl.design { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
+dl.design dt { font-weight: bold; }
+dl.design dd { margin: 0; }
+dl.design dd.seed { font-family: ui-monospace, monospace; }
+td.code { font-family: ui-monospace, monospace; white-space: nowrap; }
+/* Letters: one A4 sheet per sampled person. The address block is where the window of a
+   長3 envelope (120 × 235 mm) shows it when the sheet is folded in three: window about
+   90 × 45 mm, 20 mm from the left edge and 12 mm from the top of the sheet. */
+body.letters { background: #888; margin: 0; font-size: 10pt; line-height: 1.6; }
+body.letters .print-toolbar { background: #fff; padding: .5rem 1rem; font-size: 11pt; }
+section.letter { position: relative; width: 210mm; height: 297mm; margin: 8mm auto; padding: 0;
+  background: #fff; color: #000; overflow: hidden; box-sizing: border-box; }
+section.letter p { margin: 0; }
+section.letter .window { position: absolute; left: 22mm; top: 14mm; width: 88mm; height: 42mm;
+  overflow: hidden; font-size: 11pt; line-height: 1.5; }
+section.letter .window .postal { font-size: 12pt; letter-spacing: .05em; }
+section.letter .window .address { margin-top: 1mm; }
+section.letter .window .addressee { margin-top: 3mm; font-size: 14pt; }
+section.letter .sender { position: absolute; right: 20mm; top: 62mm; text-align: right; }
+section.letter .heading { position: absolute; left: 20mm; right: 20mm; top: 80mm; margin: 0;
+  text-align: center; font-size: 13pt; line-height: 1.4; }
+section.letter .body { position: absolute; left: 20mm; right: 20mm; top: 92mm; }
+section.letter .body p { text-indent: 1em; margin-bottom: 1.2mm; }
+section.letter .online { position: absolute; left: 20mm; right: 20mm; top: 203mm; height: 58mm;
+  border: .4mm solid #000; padding: 3mm; display: flex; gap: 4mm; align-items: flex-start; }
+section.letter .online figure.qr { margin: 0; flex: none; width: 30mm; height: 30mm; }
+section.letter .online figure.qr svg { width: 30mm; height: 30mm; display: block; }
+section.letter .online-text p { margin-bottom: 1.5mm; }
+section.letter .online .label { display: inline-block; min-width: 24mm; font-weight: bold; }
+section.letter .online .url, section.letter .online .code { font-size: 12pt; }
+section.letter .code-value { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 15pt;
+  font-weight: bold; letter-spacing: .08em; }
+section.letter .contact { position: absolute; left: 20mm; right: 20mm; top: 266mm; font-size: 9pt;
+  border-top: .2mm solid #000; padding-top: 2mm; }
+@page { size: A4; margin: 0; }
+@media print {
+  body.letters { background: #fff; }
+  body.letters .print-toolbar { display: none; }
+  section.letter { margin: 0; page-break-after: always; break-after: page; }
+  section.letter:last-of-type { page-break-after: auto; break-after: auto; }
+}
 @media print { header.site, .actions, .lang-switch { display: none; } body { background: #fff; } }
 "#;

@@ -8,6 +8,7 @@ pub mod entry;
 pub mod extract;
 pub mod planner;
 pub mod resident;
+pub mod sampling;
 pub mod staff;
 
 use std::sync::Arc;
@@ -108,5 +109,6 @@ pub fn build_app(
         .configure(staff::routes)
         .configure(planner::routes)
         .configure(entry::routes)
+        .configure(sampling::routes)
         .default_service(web::to(common::not_found))
 }

@@ -1,0 +1,569 @@
+//! `tsunagari sample draw|summary|rates|mailing-list|reminders|disposition`: the stratified
+//! random sample of a survey's frame, its access codes, the lists for the print shop and
+//! what became of each letter.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Args, Subcommand};
+
+use super::codes::find_survey;
+use super::{connection, with_database, CliError, CliResult};
+use crate::db;
+use crate::sampling::access_code::AccessCode;
+use crate::sampling::age::{AgeBands, Eligibility, DEFAULT_MINIMUM_AGE};
+use crate::sampling::allocation::{
+    allocate, parse_explicit_sizes, AllocationMethod, StratumPopulation,
+};
+use crate::sampling::draw::{draw_sample, Seed};
+use crate::sampling::frame::{Frame, FrameCandidate, FrameDesign};
+use crate::sampling::register::{Sex, TextEncoding};
+use crate::sampling::strata::{parse_variables, StratumVariable};
+use crate::views::sampling as report;
+
+/// Sample commands.
+#[derive(Debug, Subcommand)]
+pub enum SampleCommand {
+    /// Draw the stratified random sample from the frame and issue an access code per
+    /// sampled person; prints the seed and the per-stratum summary.
+    Draw(DrawArgs),
+    /// Show the sample's design and per-stratum N_h, n_h, π_h.
+    Summary {
+        /// The survey's slug.
+        #[arg(long)]
+        survey: String,
+        /// Print CSV (stratum,N_h,n_h,pi_h,base_weight) instead of a table.
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Response rates (AAPOR RR1, RR2 and the valid response rate) per stratum and overall.
+    Rates {
+        /// The survey's slug.
+        #[arg(long)]
+        survey: String,
+        /// Print CSV instead of a table.
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Write the mailing list for the print shop (code, postal code, address, name,
+    /// stratum). Once written, the sample can no longer be replaced.
+    MailingList(ListArgs),
+    /// Write the reminder list: sampled people with no response yet (or only a partial
+    /// online answer), with what the mailing list has.
+    Reminders(ListArgs),
+    /// Set the letter text of a survey from the `[letter]` section of a survey file.
+    Letter {
+        /// The survey's slug.
+        #[arg(long)]
+        survey: String,
+        /// The survey file (e.g. surveys/demo.toml).
+        #[arg(long)]
+        file: PathBuf,
+    },
+    /// Record what happened to a letter: returned_undeliverable, moved_away, deceased,
+    /// refused, ineligible, paper_received, paper_partial, away, unable_to_answer — or
+    /// no_response to clear what was recorded.
+    Disposition {
+        /// The survey's slug.
+        #[arg(long)]
+        survey: String,
+        /// The access code printed on the letter.
+        #[arg(long)]
+        code: String,
+        /// The disposition.
+        #[arg(long)]
+        set: String,
+        /// A note kept with it.
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+/// Options of the list commands.
+#[derive(Debug, Clone, Args)]
+pub struct ListArgs {
+    /// The survey's slug.
+    #[arg(long)]
+    pub survey: String,
+    /// utf-8 (with BOM, for Excel) or cp932 (Shift_JIS).
+    #[arg(long, default_value = "utf-8")]
+    pub encoding: String,
+    /// The CSV file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// Options of `sample draw`.
+#[derive(Debug, Clone, Args)]
+pub struct DrawArgs {
+    /// The survey's slug.
+    #[arg(long)]
+    pub survey: String,
+    /// The date eligibility and ages are computed on (YYYY-MM-DD).
+    #[arg(long)]
+    pub reference_date: String,
+    /// Minimum age on the reference date.
+    #[arg(long, default_value_t = DEFAULT_MINIMUM_AGE)]
+    pub min_age: u32,
+    /// Stratum variables, comma-separated: district, sex, age_band (empty: one stratum).
+    #[arg(long, default_value = "")]
+    pub strata: String,
+    /// Age bands, e.g. "16-29,30-39,...,80-" (default: from the minimum age to 29, then
+    /// ten-year bands, 80 and over).
+    #[arg(long)]
+    pub age_bands: Option<String>,
+    /// Total sample size n (with --proportional or --equal).
+    #[arg(long)]
+    pub n: Option<u64>,
+    /// Proportional allocation with a minimum per stratum.
+    #[arg(long)]
+    pub proportional: bool,
+    /// Minimum per stratum for --proportional.
+    #[arg(long, default_value_t = 1)]
+    pub min_per_stratum: u64,
+    /// The same size in every stratum.
+    #[arg(long)]
+    pub equal: bool,
+    /// Explicit sizes from a CSV file `stratum,n` (the summary CSV shape works).
+    #[arg(long)]
+    pub sizes: Option<PathBuf>,
+    /// The seed (a whole number); a random one is chosen and printed when omitted.
+    #[arg(long)]
+    pub seed: Option<String>,
+    /// Replace the survey's sample (only before letters or the mailing list were produced).
+    #[arg(long)]
+    pub replace: bool,
+}
+
+/// A draw, parsed.
+#[derive(Debug, Clone)]
+pub struct DrawPlan {
+    pub eligibility: Eligibility,
+    pub strata_by: Vec<StratumVariable>,
+    pub age_bands: AgeBands,
+    pub method: AllocationMethod,
+    pub seed: Seed,
+    pub replace: bool,
+}
+
+impl DrawArgs {
+    /// Parses the options into a plan.
+    pub fn plan(&self) -> Result<DrawPlan, CliError> {
+        let usage = CliError::Usage;
+        let reference_date = NaiveDate::parse_from_str(self.reference_date.trim(), "%Y-%m-%d")
+            .map_err(|_| {
+                usage(format!(
+                    "--reference-date `{}` is not a date like 2026-12-01",
+                    self.reference_date
+                ))
+            })?;
+        let strata_by = if self.strata.trim().is_empty() {
+            Vec::new()
+        } else {
+            parse_variables(&self.strata).map_err(|e| usage(format!("--strata: {e}")))?
+        };
+        let band_spec = self
+            .age_bands
+            .clone()
+            .unwrap_or_else(|| default_age_bands(self.min_age));
+        let age_bands: AgeBands = band_spec
+            .parse()
+            .map_err(|e| usage(format!("--age-bands: {e}")))?;
+        age_bands
+            .check_covers(self.min_age)
+            .map_err(|e| usage(format!("--age-bands: {e}")))?;
+        let chosen = [self.proportional, self.equal, self.sizes.is_some()]
+            .iter()
+            .filter(|&&c| c)
+            .count();
+        if chosen != 1 {
+            return Err(usage(
+                "choose one allocation: --proportional (with --n), --equal (with --n) or --sizes FILE".into(),
+            ));
+        }
+        let method = if let Some(path) = &self.sizes {
+            if self.n.is_some() {
+                return Err(usage(
+                    "--n is not used with --sizes: the sizes file gives every n_h".into(),
+                ));
+            }
+            let bytes = std::fs::read(path)
+                .map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
+            AllocationMethod::Explicit(
+                parse_explicit_sizes(&bytes)
+                    .map_err(|e| usage(format!("{}: {e}", path.display())))?,
+            )
+        } else {
+            let total = self
+                .n
+                .ok_or_else(|| usage("give the sample size with --n".into()))?;
+            if self.proportional {
+                AllocationMethod::Proportional {
+                    total,
+                    minimum: self.min_per_stratum,
+                }
+            } else {
+                AllocationMethod::Equal { total }
+            }
+        };
+        let seed = match &self.seed {
+            Some(text) => text.parse().map_err(|e| usage(format!("--seed: {e}")))?,
+            None => Seed::generate(),
+        };
+        Ok(DrawPlan {
+            eligibility: Eligibility {
+                reference_date,
+                minimum_age: self.min_age,
+            },
+            strata_by,
+            age_bands,
+            method,
+            seed,
+            replace: self.replace,
+        })
+    }
+}
+
+/// `16-29,30-39,...,80-` for 16; bands start at the minimum age.
+pub fn default_age_bands(min_age: u32) -> String {
+    if min_age < 20 {
+        format!("{min_age}-29,30-39,...,80-")
+    } else if min_age < 80 {
+        let next = (min_age / 10 + 1) * 10;
+        if next >= 80 {
+            format!("{min_age}-79,80-")
+        } else {
+            format!("{min_age}-{},{next}-{},...,80-", next - 1, next + 9)
+        }
+    } else {
+        format!("{min_age}-")
+    }
+}
+
+/// What a draw did, for printing.
+#[derive(Debug, Clone)]
+pub struct DrawOutcome {
+    pub sample: db::sample::SampleRow,
+    pub strata: Vec<db::sample::StratumRow>,
+    pub counts: crate::sampling::frame::FrameCounts,
+}
+
+/// Runs a sample command.
+pub fn run(cmd: SampleCommand) -> CliResult {
+    let (pool, _, _) = with_database()?;
+    let mut conn = connection(&pool)?;
+    let mut stdout = std::io::stdout();
+    match cmd {
+        SampleCommand::Draw(args) => {
+            let survey = find_survey(&mut conn, &args.survey)?;
+            let plan = args.plan()?;
+            let started = std::time::Instant::now();
+            let outcome = draw(&mut conn, survey.id, &plan)?;
+            let c = outcome.counts;
+            println!(
+                "drew {} of {} eligible residents for {} in {:.2} s (seed {})",
+                outcome.sample.sample_size,
+                outcome.sample.frame_size,
+                survey.slug,
+                started.elapsed().as_secs_f64(),
+                outcome.sample.seed
+            );
+            println!(
+                "register: {} residents; left out: {} flagged, {} under {} on {}, {} born after it",
+                c.considered,
+                c.excluded,
+                c.too_young,
+                outcome.sample.min_age,
+                outcome.sample.reference_date,
+                c.not_yet_born
+            );
+            print_summary(&mut stdout, &outcome.sample, &outcome.strata)
+        }
+        SampleCommand::Summary { survey, csv } => {
+            let (sample, strata) = sample_of(&mut conn, &survey)?;
+            if csv {
+                write_out(&mut stdout, report::summary_csv(&strata).as_bytes())
+            } else {
+                print_summary(&mut stdout, &sample, &strata)
+            }
+        }
+        SampleCommand::Rates { survey, csv } => {
+            let (sample, strata) = sample_of(&mut conn, &survey)?;
+            let outcomes = db::sample::outcomes(&mut conn, sample.id)?;
+            let rates = report::RateTable::new(&strata, &outcomes);
+            if csv {
+                write_out(&mut stdout, rates.csv().as_bytes())
+            } else {
+                write_out(&mut stdout, rates.text().as_bytes())
+            }
+        }
+        SampleCommand::MailingList(args) => {
+            let written = write_list(&mut conn, &args, List::Mailing)?;
+            println!("wrote {written} addressees to {}", args.out.display());
+            Ok(())
+        }
+        SampleCommand::Reminders(args) => {
+            let written = write_list(&mut conn, &args, List::Reminders)?;
+            println!("wrote {written} non-respondents to {}", args.out.display());
+            Ok(())
+        }
+        SampleCommand::Letter { survey, file } => {
+            let row = find_survey(&mut conn, &survey)?;
+            let settings = crate::survey::SurveySettings::load(&file)
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            let letter = settings.letter.ok_or_else(|| {
+                CliError::Usage(format!("{} has no [letter] section", file.display()))
+            })?;
+            db::sample::set_letter(&mut conn, row.id, &letter.to_json())?;
+            println!("letter text of {survey} set from {}", file.display());
+            Ok(())
+        }
+        SampleCommand::Disposition {
+            survey,
+            code,
+            set,
+            note,
+        } => {
+            let row = find_survey(&mut conn, &survey)?;
+            let code = AccessCode::parse(&code)
+                .map_err(|e| CliError::Usage(format!("--code {code}: {e}")))?;
+            let disposition = db::sample::parse_recordable(&set).map_err(CliError::Usage)?;
+            db::sample::record_disposition(&mut conn, row.id, &code, disposition, note.as_deref())?;
+            println!(
+                "{}: {}",
+                code.grouped(),
+                disposition.map_or("cleared", |d| d.label_ja())
+            );
+            Ok(())
+        }
+    }
+}
+
+fn write_out(out: &mut dyn Write, bytes: &[u8]) -> CliResult {
+    out.write_all(bytes).map_err(|e| CliError::Failed(e.into()))
+}
+
+fn print_summary(
+    out: &mut dyn Write,
+    sample: &db::sample::SampleRow,
+    strata: &[db::sample::StratumRow],
+) -> CliResult {
+    write_out(out, report::summary_text(sample, strata).as_bytes())
+}
+
+/// The sample of a survey with its strata, or a usage error.
+pub fn sample_of(
+    conn: &mut db::DbConnection,
+    slug: &str,
+) -> Result<(db::sample::SampleRow, Vec<db::sample::StratumRow>), CliError> {
+    let survey = find_survey(conn, slug)?;
+    let sample = db::sample::find(conn, survey.id)?.ok_or_else(|| {
+        CliError::Usage(format!(
+            "survey {slug} has no sample yet; draw one with `tsunagari sample draw --survey {slug} …`"
+        ))
+    })?;
+    let strata = db::sample::strata(conn, sample.id)?;
+    Ok((sample, strata))
+}
+
+/// Draws and stores the sample of a survey's stored frame.
+pub fn draw(
+    conn: &mut db::DbConnection,
+    survey_id: i64,
+    plan: &DrawPlan,
+) -> Result<DrawOutcome, CliError> {
+    let usage = CliError::Usage;
+    if let Some(existing) = db::sample::find(conn, survey_id)? {
+        if existing.letters_printed_at.is_none() && !plan.replace {
+            return Err(usage(format!(
+                "this survey already has a sample (seed {}, n = {}); give --replace to draw it again before any letter goes out",
+                existing.seed, existing.sample_size
+            )));
+        }
+    }
+    let rows = db::frame::candidates(conn, survey_id)?;
+    if rows.is_empty() {
+        return Err(usage(
+            "the survey has no frame yet; import the register with `tsunagari frame import`".into(),
+        ));
+    }
+    let mut sexes = Vec::with_capacity(rows.len());
+    let mut candidates = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let birth_date = row.birth_date.ok_or_else(|| {
+            usage("the frame's personal data was purged; a new draw needs a new import".into())
+        })?;
+        let sex = row
+            .sex
+            .as_deref()
+            .map(Sex::parse)
+            .transpose()
+            .map_err(|e| {
+                CliError::Failed(anyhow::anyhow!("stored sex of frame row {}: {e}", row.id))
+            })?;
+        sexes.push(sex);
+        candidates.push(FrameCandidate {
+            resident_id: &row.resident_id,
+            birth_date,
+            sex,
+            district: row.district.as_deref(),
+            excluded: row.excluded,
+        });
+    }
+    let design = FrameDesign::new(
+        plan.eligibility,
+        Some(plan.age_bands.clone()),
+        plan.strata_by.clone(),
+    )
+    .map_err(|e| usage(e.to_string()))?;
+    let frame = Frame::build(candidates, design).map_err(|e| usage(e.to_string()))?;
+    let populations: Vec<StratumPopulation> = frame
+        .strata
+        .iter()
+        .map(|s| StratumPopulation {
+            label: s.label.clone(),
+            population: s.population,
+        })
+        .collect();
+    let allocation = allocate(&populations, &plan.method).map_err(|e| usage(e.to_string()))?;
+    let drawn = draw_sample(&frame, &allocation, plan.seed).map_err(|e| usage(e.to_string()))?;
+
+    let band_label = |age: u32| {
+        plan.age_bands
+            .band_index(age)
+            .map(|i| plan.age_bands.bands()[i].to_string())
+            .unwrap_or_default()
+    };
+    let mut age_of_source = vec![0u32; rows.len()];
+    let mut margins: BTreeMap<(Option<&str>, String, Option<&str>), i64> = BTreeMap::new();
+    for unit in &frame.units {
+        age_of_source[unit.source_index] = unit.age;
+        let row = &rows[unit.source_index];
+        *margins
+            .entry((
+                sexes[unit.source_index].map(Sex::code),
+                band_label(unit.age),
+                row.district.as_deref(),
+            ))
+            .or_default() += 1;
+    }
+    let codes = unique_codes(drawn.units.len());
+    let units = drawn
+        .units
+        .iter()
+        .zip(codes)
+        .map(|(unit, code)| {
+            let row = &rows[unit.source_index];
+            db::sample::NewUnit {
+                frame_person_id: row.id,
+                stratum: drawn.strata[unit.stratum].label.clone(),
+                population: unit.population as i64,
+                size: unit.size as i64,
+                sex: sexes[unit.source_index].map(|s| s.code().to_string()),
+                age_band: band_label(age_of_source[unit.source_index]),
+                district: row.district.clone(),
+                code,
+            }
+        })
+        .collect();
+    let new = db::sample::NewSample {
+        seed: drawn.seed.to_string(),
+        reference_date: plan.eligibility.reference_date,
+        min_age: plan.eligibility.minimum_age as i32,
+        strata: plan
+            .strata_by
+            .iter()
+            .map(|v| v.name())
+            .collect::<Vec<_>>()
+            .join(","),
+        age_bands: plan.age_bands.to_string(),
+        allocation: plan.method.to_string(),
+        frame_size: frame.population() as i64,
+        strata_rows: drawn
+            .strata
+            .iter()
+            .map(|s| db::sample::NewStratum {
+                label: s.label.clone(),
+                population: s.population as i64,
+                size: s.size as i64,
+            })
+            .collect(),
+        units,
+        margins: margins
+            .into_iter()
+            .map(
+                |((sex, age_band, district), population)| db::sample::NewMargin {
+                    sex: sex.map(str::to_string),
+                    age_band,
+                    district: district.map(str::to_string),
+                    population,
+                },
+            )
+            .collect(),
+    };
+    let sample = db::sample::store(conn, survey_id, &new, plan.replace)?;
+    let strata = db::sample::strata(conn, sample.id)?;
+    Ok(DrawOutcome {
+        sample,
+        strata,
+        counts: frame.counts,
+    })
+}
+
+/// `count` distinct fresh access codes.
+fn unique_codes(count: usize) -> Vec<AccessCode> {
+    let mut seen = std::collections::HashSet::with_capacity(count);
+    let mut codes = Vec::with_capacity(count);
+    while codes.len() < count {
+        let code = AccessCode::generate();
+        if seen.insert(code.clone()) {
+            codes.push(code);
+        }
+    }
+    codes
+}
+
+/// Which list to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum List {
+    /// Everyone sampled; marks the letters as produced.
+    Mailing,
+    /// Sampled people who still need a reminder.
+    Reminders,
+}
+
+/// Builds a list as CSV bytes in `encoding`; the mailing list marks the sample's letters
+/// as produced. Returns the bytes and how many people are on it.
+pub fn list_csv(
+    conn: &mut db::DbConnection,
+    survey_id: i64,
+    list: List,
+    encoding: TextEncoding,
+) -> Result<(Vec<u8>, usize), CliError> {
+    let sample = db::sample::find(conn, survey_id)?.ok_or_else(|| {
+        CliError::Usage(
+            "the survey has no sample yet; draw one with `tsunagari sample draw`".into(),
+        )
+    })?;
+    let people = db::frame::mailing(conn, sample.id, list == List::Reminders)?;
+    let bytes =
+        report::mailing_csv(&people, encoding).map_err(|e| CliError::Usage(e.to_string()))?;
+    if list == List::Mailing {
+        db::sample::mark_letters_printed(conn, sample.id)?;
+    }
+    Ok((bytes, people.len()))
+}
+
+fn write_list(conn: &mut db::DbConnection, args: &ListArgs, list: List) -> Result<usize, CliError> {
+    let survey = find_survey(conn, &args.survey)?;
+    let encoding: TextEncoding = args
+        .encoding
+        .parse()
+        .map_err(|e| CliError::Usage(format!("--encoding: {e}")))?;
+    let (bytes, count) = list_csv(conn, survey.id, list, encoding)?;
+    std::fs::write(&args.out, bytes)
+        .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", args.out.display())))?;
+    Ok(count)
+}

@@ -1,0 +1,228 @@
+//! The sampling frame as stored: one row per resident of the register extract.
+//!
+//! These are the only tables (with `frame_imports`) that hold names, addresses and birth
+//! dates. Every query that returns them is in this file and is called only by staff
+//! handlers and the command line, never by planner pages; responses reach a sampled
+//! person only through `sampled_units` by internal id. [`purge`] removes the personal data
+//! after fieldwork and keeps what weighting needs.
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+
+use super::schema::{access_codes, frame_imports, frame_persons, sampled_units, samples};
+use super::{now, on_backend, transaction, DbConnection, DbError, DbResult};
+use crate::sampling::register::Register;
+
+/// Rows per multi-row insert: 10 values a row keeps a statement under SQLite's limit of
+/// 32,766 bound parameters.
+const INSERT_CHUNK_ROWS: usize = 3_000;
+
+/// When and from what the frame of a survey was imported.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = frame_imports)]
+pub struct FrameImport {
+    pub survey_id: i64,
+    pub file_name: String,
+    pub encoding: String,
+    pub row_count: i64,
+    pub imported_at: chrono::NaiveDateTime,
+    pub purged_at: Option<chrono::NaiveDateTime>,
+}
+
+/// The import of a survey's frame, if one was made.
+pub fn import_info(conn: &mut DbConnection, survey_id: i64) -> DbResult<Option<FrameImport>> {
+    Ok(frame_imports::table
+        .find(survey_id)
+        .select(FrameImport::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Stores a register as the survey's frame, replacing any earlier frame, in one
+/// transaction: all rows or none. Refused while the survey has a sample (its units point
+/// at the frame). `progress` is told how many rows are stored after each chunk.
+pub fn store(
+    conn: &mut DbConnection,
+    survey_id: i64,
+    file_name: &str,
+    register: &Register,
+    progress: &mut dyn FnMut(u64),
+) -> DbResult<u64> {
+    transaction(conn, |conn| {
+        let has_sample = samples::table
+            .filter(samples::survey_id.eq(survey_id))
+            .count()
+            .get_result::<i64>(conn)?
+            > 0;
+        if has_sample {
+            return Err(DbError::Conflict(
+                "this survey already has a sample drawn from its frame; the frame cannot be replaced".into(),
+            ));
+        }
+        diesel::delete(frame_persons::table.filter(frame_persons::survey_id.eq(survey_id)))
+            .execute(conn)?;
+        diesel::delete(frame_imports::table.filter(frame_imports::survey_id.eq(survey_id)))
+            .execute(conn)?;
+        let mut stored = 0u64;
+        for chunk in register.records.chunks(INSERT_CHUNK_ROWS) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|r| {
+                    (
+                        frame_persons::survey_id.eq(survey_id),
+                        frame_persons::resident_id.eq(r.resident_id.as_str()),
+                        frame_persons::name.eq(Some(r.name.as_str())),
+                        frame_persons::address.eq(Some(r.address.as_str())),
+                        frame_persons::postal_code.eq(r.postal_code.map(|p| p.to_string())),
+                        frame_persons::birth_date.eq(Some(r.birth_date)),
+                        frame_persons::sex.eq(r.sex.map(|s| s.code())),
+                        frame_persons::district.eq(r.district.as_deref()),
+                        frame_persons::excluded.eq(r.excluded),
+                        frame_persons::source_line.eq(r.line as i64),
+                    )
+                })
+                .collect();
+            let statement = diesel::insert_into(frame_persons::table).values(rows);
+            on_backend!(conn, |c| statement.execute(c))?;
+            stored += chunk.len() as u64;
+            progress(stored);
+        }
+        diesel::insert_into(frame_imports::table)
+            .values((
+                frame_imports::survey_id.eq(survey_id),
+                frame_imports::file_name.eq(file_name),
+                frame_imports::encoding.eq(register.encoding.name()),
+                frame_imports::row_count.eq(stored as i64),
+                frame_imports::imported_at.eq(now()),
+            ))
+            .execute(conn)?;
+        Ok(stored)
+    })
+}
+
+/// What the draw needs of one stored resident: no name or address.
+#[derive(Debug, Clone, Queryable)]
+pub struct CandidateRow {
+    pub id: i64,
+    pub resident_id: String,
+    pub birth_date: Option<NaiveDate>,
+    pub sex: Option<String>,
+    pub district: Option<String>,
+    pub excluded: bool,
+}
+
+/// Every resident of a survey's frame, for building the sampling frame.
+pub fn candidates(conn: &mut DbConnection, survey_id: i64) -> DbResult<Vec<CandidateRow>> {
+    Ok(frame_persons::table
+        .filter(frame_persons::survey_id.eq(survey_id))
+        .select((
+            frame_persons::id,
+            frame_persons::resident_id,
+            frame_persons::birth_date,
+            frame_persons::sex,
+            frame_persons::district,
+            frame_persons::excluded,
+        ))
+        .load(conn)?)
+}
+
+/// A sampled person as a letter or an envelope needs them. Personal data: staff only.
+#[derive(Debug, Clone, Queryable)]
+pub struct Addressee {
+    /// The sampled unit's id.
+    pub unit_id: i64,
+    /// The access code, normalised.
+    pub code: String,
+    /// Stratum label.
+    pub stratum: String,
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub postal_code: Option<String>,
+}
+
+/// The addressees of a sample in unit order (by stratum, then resident id).
+pub fn addressees(conn: &mut DbConnection, sample_id: i64) -> DbResult<Vec<Addressee>> {
+    Ok(sampled_units::table
+        .inner_join(frame_persons::table)
+        .inner_join(access_codes::table)
+        .filter(sampled_units::sample_id.eq(sample_id))
+        .order(sampled_units::id.asc())
+        .select((
+            sampled_units::id,
+            access_codes::code,
+            sampled_units::stratum,
+            frame_persons::name,
+            frame_persons::address,
+            frame_persons::postal_code,
+        ))
+        .load(conn)?)
+}
+
+/// Deletes the personal data of a survey's frame after fieldwork: residents who were not
+/// sampled are removed; sampled ones lose name, address, postal code, birth date and
+/// resident id (replaced by `purged-<row id>`). Sex, district, the sampled units' design
+/// columns and the register margins stay for weighting. Returns (rows removed, rows
+/// blanked).
+pub fn purge(conn: &mut DbConnection, survey_id: i64) -> DbResult<(u64, u64)> {
+    transaction(conn, |conn| {
+        let sampled = sampled_units::table
+            .inner_join(samples::table)
+            .filter(samples::survey_id.eq(survey_id))
+            .select(sampled_units::frame_person_id);
+        let removed = diesel::delete(
+            frame_persons::table
+                .filter(frame_persons::survey_id.eq(survey_id))
+                .filter(frame_persons::id.ne_all(sampled)),
+        )
+        .execute(conn)?;
+        let blanked =
+            diesel::update(frame_persons::table.filter(frame_persons::survey_id.eq(survey_id)))
+                .set((
+                    frame_persons::resident_id.eq(diesel::dsl::sql::<diesel::sql_types::Text>(
+                        "'purged-' || CAST(id AS TEXT)",
+                    )),
+                    frame_persons::name.eq(None::<String>),
+                    frame_persons::address.eq(None::<String>),
+                    frame_persons::postal_code.eq(None::<String>),
+                    frame_persons::birth_date.eq(None::<NaiveDate>),
+                ))
+                .execute(conn)?;
+        diesel::update(frame_imports::table.find(survey_id))
+            .set(frame_imports::purged_at.eq(Some(now())))
+            .execute(conn)?;
+        Ok((removed as u64, blanked as u64))
+    })
+}
+
+/// How many frame rows of a survey still hold a name, an address or a birth date.
+pub fn personal_rows(conn: &mut DbConnection, survey_id: i64) -> DbResult<i64> {
+    Ok(frame_persons::table
+        .filter(frame_persons::survey_id.eq(survey_id))
+        .filter(
+            frame_persons::name
+                .is_not_null()
+                .or(frame_persons::address.is_not_null())
+                .or(frame_persons::birth_date.is_not_null()),
+        )
+        .count()
+        .get_result(conn)?)
+}
+
+/// The addressees of a sample's mailing (`reminders_only`: only those whose disposition
+/// still calls for a reminder), in unit order.
+pub fn mailing(
+    conn: &mut DbConnection,
+    sample_id: i64,
+    reminders_only: bool,
+) -> DbResult<Vec<Addressee>> {
+    let mut people = addressees(conn, sample_id)?;
+    if reminders_only {
+        let remind: std::collections::HashSet<i64> = super::sample::outcomes(conn, sample_id)?
+            .into_iter()
+            .filter(|o| o.disposition.needs_reminder())
+            .map(|o| o.unit_id)
+            .collect();
+        people.retain(|p| remind.contains(&p.unit_id));
+    }
+    Ok(people)
+}

@@ -1,0 +1,399 @@
+//! Staff pages of a survey's sample: summary, printable letters, mailing and reminder
+//! lists, dispositions and response rates. Every handler requires [`Role::Staff`]: these
+//! are the only pages that show names and addresses.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use maud::Markup;
+
+use super::extract::{lang_of, FormFields};
+use super::staff::{check_csrf, require};
+use super::AppState;
+use crate::auth::Role;
+use crate::db::sample::{SampleRow, StratumRow};
+use crate::db::{self, DbConnection, DbError, DbResult};
+use crate::error::AppError;
+use crate::questionnaire::Lang;
+use crate::sampling::access_code::AccessCode;
+use crate::sampling::qr::qr_svg;
+use crate::sampling::register::TextEncoding;
+use crate::survey::{LetterSettings, Survey};
+use crate::views::layout::t;
+use crate::views::sampling::{self as view, LetterPage, RateTable};
+use crate::views::staff::Viewer;
+
+/// Registers the sampling routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/staff/surveys/{slug}/sample", web::get().to(summary))
+        .route(
+            "/staff/surveys/{slug}/sample.csv",
+            web::get().to(summary_csv),
+        )
+        .route("/staff/surveys/{slug}/letters", web::get().to(letters))
+        .route(
+            "/staff/surveys/{slug}/mailing.csv",
+            web::get().to(mailing_csv),
+        )
+        .route(
+            "/staff/surveys/{slug}/reminders.csv",
+            web::get().to(reminders_csv),
+        )
+        .route(
+            "/staff/surveys/{slug}/dispositions",
+            web::get().to(dispositions),
+        )
+        .route(
+            "/staff/surveys/{slug}/dispositions",
+            web::post().to(record_disposition),
+        )
+        .route(
+            "/staff/surveys/{slug}/response-rates.csv",
+            web::get().to(rates_csv),
+        );
+}
+
+fn survey_by_slug(conn: &mut DbConnection, slug: &str) -> DbResult<Survey> {
+    let row = db::surveys::find_by_slug(conn, slug)?.ok_or(DbError::NotFound)?;
+    Survey::try_from(row).map_err(|e| DbError::Corrupt(e.to_string()))
+}
+
+fn sample_or_not_now(sample: Option<SampleRow>) -> Result<SampleRow, AppError> {
+    sample.ok_or_else(|| AppError::NotNow {
+        ja: "この調査の標本はまだ抽出されていません。".into(),
+        en: "No sample has been drawn for this survey yet.".into(),
+    })
+}
+
+type SurveySample = (Survey, Option<(SampleRow, Vec<StratumRow>)>);
+
+async fn load(state: &AppState, slug: String) -> Result<SurveySample, AppError> {
+    state
+        .db(move |conn| {
+            let survey = survey_by_slug(conn, &slug)?;
+            let sample = match db::sample::find(conn, survey.id)? {
+                Some(sample) => {
+                    let strata = db::sample::strata(conn, sample.id)?;
+                    Some((sample, strata))
+                }
+                None => None,
+            };
+            Ok((survey, sample))
+        })
+        .await
+}
+
+async fn summary(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<Markup, AppError> {
+    let session = require(&req, &state, Role::Staff).await?;
+    let (survey, sample) = load(&state, path.into_inner()).await?;
+    let viewer = Viewer {
+        user: &session.user,
+        csrf: &session.csrf_token,
+        lang: lang_of(&req),
+    };
+    Ok(view::sample_page(
+        &viewer,
+        &survey,
+        sample.as_ref().map(|(s, strata)| (s, strata.as_slice())),
+    ))
+}
+
+fn csv_download(slug: &str, what: &str, content_type: &str, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{slug}-{what}.csv\""),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
+async fn summary_csv(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    require(&req, &state, Role::Staff).await?;
+    let (survey, sample) = load(&state, path.into_inner()).await?;
+    let (_, strata) = sample.ok_or_else(|| sample_or_not_now(None).unwrap_err())?;
+    Ok(csv_download(
+        &survey.slug,
+        "strata",
+        "text/csv; charset=utf-8",
+        view::summary_csv(&strata).into_bytes(),
+    ))
+}
+
+async fn letters(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<Markup, AppError> {
+    let session = require(&req, &state, Role::Staff).await?;
+    let lang = lang_of(&req);
+    let slug = path.into_inner();
+    let (survey, sample, letter, people) = state
+        .db(move |conn| {
+            let survey = survey_by_slug(conn, &slug)?;
+            let sample = db::sample::find(conn, survey.id)?;
+            let letter = db::sample::letter(conn, survey.id)?;
+            let people = match (&sample, &letter) {
+                (Some(sample), Some(_)) => {
+                    let people = db::frame::mailing(conn, sample.id, false)?;
+                    db::sample::mark_letters_printed(conn, sample.id)?;
+                    people
+                }
+                _ => Vec::new(),
+            };
+            Ok((survey, sample, letter, people))
+        })
+        .await?;
+    sample_or_not_now(sample)?;
+    let Some(letter) = letter else {
+        let viewer = Viewer {
+            user: &session.user,
+            csrf: &session.csrf_token,
+            lang,
+        };
+        return Ok(view::no_letter_text(&viewer, &survey));
+    };
+    let letter =
+        LetterSettings::from_json(&letter).map_err(|e| AppError::Unexpected(anyhow::anyhow!(e)))?;
+    let base_url = state.config.base_url.trim_end_matches('/').to_string();
+    let pages = people
+        .into_iter()
+        .map(|p| {
+            let code = AccessCode::parse(&p.code)
+                .map(|c| c.grouped())
+                .unwrap_or(p.code);
+            let qr_payload = format!("{base_url}/c/{code}");
+            let qr_svg = qr_svg(&qr_payload, "回答用QRコード")
+                .map_err(|e| AppError::Unexpected(anyhow::anyhow!("QR code for a letter: {e}")))?;
+            Ok(LetterPage {
+                postal_code: p.postal_code.unwrap_or_default(),
+                address: p.address.unwrap_or_default(),
+                name: p.name.unwrap_or_default(),
+                code,
+                qr_payload,
+                qr_svg,
+            })
+        })
+        .collect::<Result<Vec<_>, AppError>>()?;
+    Ok(view::letters_page(
+        lang, &survey, &letter, &base_url, &pages,
+    ))
+}
+
+#[derive(serde::Deserialize)]
+struct EncodingQuery {
+    #[serde(default)]
+    encoding: Option<String>,
+}
+
+impl EncodingQuery {
+    fn parse(&self) -> Result<TextEncoding, AppError> {
+        match &self.encoding {
+            None => Ok(TextEncoding::Utf8),
+            Some(name) => name
+                .parse()
+                .map_err(|e| AppError::BadRequest(format!("encoding: {e}"))),
+        }
+    }
+}
+
+async fn list_download(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    slug: String,
+    query: EncodingQuery,
+    reminders_only: bool,
+) -> Result<HttpResponse, AppError> {
+    require(&req, &state, Role::Staff).await?;
+    let encoding = query.parse()?;
+    let (survey, sample, people) = state
+        .db(move |conn| {
+            let survey = survey_by_slug(conn, &slug)?;
+            let sample = db::sample::find(conn, survey.id)?;
+            let people = match &sample {
+                Some(sample) => db::frame::mailing(conn, sample.id, reminders_only)?,
+                None => Vec::new(),
+            };
+            Ok((survey, sample, people))
+        })
+        .await?;
+    let sample = sample_or_not_now(sample)?;
+    let body = view::mailing_csv(&people, encoding).map_err(|e| AppError::NotNow {
+        ja: format!("{e}（UTF-8 でダウンロードしてください）"),
+        en: format!("{e} (download it as UTF-8 instead)"),
+    })?;
+    if !reminders_only {
+        let sample_id = sample.id;
+        state
+            .db(move |conn| db::sample::mark_letters_printed(conn, sample_id))
+            .await?;
+    }
+    let content_type = match encoding {
+        TextEncoding::Utf8 => "text/csv; charset=utf-8",
+        TextEncoding::ShiftJis => "text/csv; charset=shift_jis",
+    };
+    let what = if reminders_only {
+        "reminders"
+    } else {
+        "mailing"
+    };
+    Ok(csv_download(&survey.slug, what, content_type, body))
+}
+
+async fn mailing_csv(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<EncodingQuery>,
+) -> Result<HttpResponse, AppError> {
+    list_download(req, state, path.into_inner(), query.into_inner(), false).await
+}
+
+async fn reminders_csv(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<EncodingQuery>,
+) -> Result<HttpResponse, AppError> {
+    list_download(req, state, path.into_inner(), query.into_inner(), true).await
+}
+
+type Fieldwork = (Survey, Vec<StratumRow>, Vec<db::sample::UnitOutcome>);
+
+async fn fieldwork(state: &AppState, slug: String) -> Result<Fieldwork, AppError> {
+    let (survey, sample) = state
+        .db(move |conn| {
+            let survey = survey_by_slug(conn, &slug)?;
+            let sample = match db::sample::find(conn, survey.id)? {
+                Some(sample) => Some((
+                    db::sample::strata(conn, sample.id)?,
+                    db::sample::outcomes(conn, sample.id)?,
+                )),
+                None => None,
+            };
+            Ok((survey, sample))
+        })
+        .await?;
+    let (strata, outcomes) = sample.ok_or_else(|| sample_or_not_now(None).unwrap_err())?;
+    Ok((survey, strata, outcomes))
+}
+
+async fn dispositions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<Markup, AppError> {
+    let session = require(&req, &state, Role::Staff).await?;
+    let (survey, strata, outcomes) = fieldwork(&state, path.into_inner()).await?;
+    let viewer = Viewer {
+        user: &session.user,
+        csrf: &session.csrf_token,
+        lang: lang_of(&req),
+    };
+    let rates = RateTable::new(&strata, &outcomes);
+    Ok(view::dispositions_page(
+        &viewer, &survey, &rates, &outcomes, None,
+    ))
+}
+
+async fn record_disposition(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: FormFields,
+) -> Result<HttpResponse, AppError> {
+    let session = require(&req, &state, Role::Staff).await?;
+    check_csrf(&session, &form)?;
+    let lang = lang_of(&req);
+    let slug = path.into_inner();
+    let outcome = record_from_form(&state, &slug, lang, &form).await?;
+    let (survey, strata, outcomes) = fieldwork(&state, slug).await?;
+    let viewer = Viewer {
+        user: &session.user,
+        csrf: &session.csrf_token,
+        lang,
+    };
+    let rates = RateTable::new(&strata, &outcomes);
+    let (status, message) = match &outcome {
+        Ok(done) => (actix_web::http::StatusCode::OK, Ok(done.as_str())),
+        Err(problem) => (
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            Err(problem.as_str()),
+        ),
+    };
+    let page = view::dispositions_page(&viewer, &survey, &rates, &outcomes, Some(message));
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(page.into_string()))
+}
+
+/// `Ok(Err(message))` when the form is wrong (shown above it), `Err` when storage fails.
+async fn record_from_form(
+    state: &AppState,
+    slug: &str,
+    lang: Lang,
+    form: &FormFields,
+) -> Result<Result<String, String>, AppError> {
+    let code = match AccessCode::parse(form.text("code")) {
+        Ok(code) => code,
+        Err(e) => {
+            return Ok(Err(format!(
+                "{} {e}",
+                t(
+                    lang,
+                    "アクセスコードを確認してください:",
+                    "Check the access code:"
+                )
+            )))
+        }
+    };
+    let disposition = match db::sample::parse_recordable(form.text("disposition")) {
+        Ok(d) => d,
+        Err(message) => return Ok(Err(message)),
+    };
+    let note = form.text("note").trim().to_string();
+    let slug = slug.to_string();
+    let stored_code = code.clone();
+    match state
+        .db(move |conn| {
+            let survey = survey_by_slug(conn, &slug)?;
+            db::sample::record_disposition(conn, survey.id, &stored_code, disposition, Some(&note))
+        })
+        .await
+    {
+        Ok(()) => Ok(Ok(format!(
+            "{}: {}",
+            code.grouped(),
+            disposition.map_or(
+                t(lang, "記録を取り消しました", "record cleared"),
+                |d| d.label_ja()
+            )
+        ))),
+        Err(AppError::Conflict(message)) => Ok(Err(message)),
+        Err(other) => Err(other),
+    }
+}
+
+async fn rates_csv(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    require(&req, &state, Role::Staff).await?;
+    let (survey, strata, outcomes) = fieldwork(&state, path.into_inner()).await?;
+    let rates = RateTable::new(&strata, &outcomes);
+    Ok(csv_download(
+        &survey.slug,
+        "response-rates",
+        "text/csv; charset=utf-8",
+        rates.csv().into_bytes(),
+    ))
+}
