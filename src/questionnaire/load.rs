@@ -64,7 +64,7 @@ impl fmt::Display for LoadErrors {
 }
 
 /// Loads every `*.toml` file in `dir` (not recursive), sorted by file name. Problems in all
-/// files are collected; two files with the same questionnaire id are an error.
+/// files are collected and reported together.
 pub fn load_dir(dir: impl AsRef<Path>) -> Result<Vec<Questionnaire>, LoadErrors> {
     let dir = dir.as_ref();
     let dir_name = dir.display().to_string();
@@ -93,27 +93,11 @@ pub fn load_dir(dir: impl AsRef<Path>) -> Result<Vec<Questionnaire>, LoadErrors>
         }
     }
     paths.sort();
-    let mut questionnaires: Vec<Questionnaire> = Vec::new();
+    let mut questionnaires = Vec::new();
     for path in paths {
+        // Ids are unique because each must equal its (lowercase) file name.
         match load_file(&path) {
-            Ok(questionnaire) => {
-                if let Some(earlier) = questionnaires
-                    .iter()
-                    .find(|earlier| earlier.id() == questionnaire.id())
-                {
-                    errors.push(LoadError {
-                        file: path.display().to_string(),
-                        location: String::new(),
-                        message: format!(
-                            "questionnaire id `{}` is already used by {}",
-                            questionnaire.id(),
-                            earlier.source()
-                        ),
-                    });
-                } else {
-                    questionnaires.push(questionnaire);
-                }
-            }
+            Ok(questionnaire) => questionnaires.push(questionnaire),
             Err(LoadErrors(found)) => errors.extend(found),
         }
     }
