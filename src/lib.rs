@@ -10,6 +10,7 @@ pub mod db;
 pub mod entry;
 pub mod error;
 pub mod estimate;
+pub mod prevalence;
 pub mod questionnaire;
 pub mod sampling;
 pub mod survey;

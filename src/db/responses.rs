@@ -180,14 +180,14 @@ pub fn counts(conn: &mut DbConnection, survey_id: i64) -> DbResult<(i64, i64)> {
 }
 
 /// The answers of every submitted response of a survey that counts (one per code under the
-/// mixed-mode rule), in submission order.
-pub fn submitted_answers(conn: &mut DbConnection, survey_id: i64) -> DbResult<Vec<String>> {
+/// mixed-mode rule), with the response id, in submission order.
+pub fn submitted_answers(conn: &mut DbConnection, survey_id: i64) -> DbResult<Vec<(i64, String)>> {
     Ok(responses::table
         .filter(responses::survey_id.eq(survey_id))
         .filter(responses::status.eq(STATUS_SUBMITTED))
         .filter(responses::counted.eq(true))
         .order(responses::submitted_at.asc())
-        .select(responses::answers_json)
+        .select((responses::id, responses::answers_json))
         .load(conn)?)
 }
 
