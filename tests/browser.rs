@@ -256,9 +256,16 @@ impl Resident<'_> {
         let heading: String = self
             .run_js("return document.querySelector('h1').innerText;")
             .await;
+        assert_eq!(
+            heading, "回答を受け付けました",
+            "the end page confirms receipt"
+        );
+        let body: String = self
+            .run_js("return document.querySelector('main').innerText;")
+            .await;
         assert!(
-            heading.contains("ありがとう"),
-            "the thanks page says thank you, not {heading:?}"
+            body.contains("ご協力ありがとうございました"),
+            "the end page thanks the resident: {body:?}"
         );
         self.screenshot("thanks-page.png").await;
         keyed_in

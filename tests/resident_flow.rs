@@ -463,3 +463,70 @@ async fn the_language_switch_shows_the_questions_in_english_and_comes_back() {
         assert_eq!(off_site.location.as_deref(), Some("/"));
     }
 }
+
+#[actix_web::test]
+async fn an_open_questionnaire_is_answered_anonymously_through_its_link_and_each_visit_is_a_new_response(
+) {
+    for db in databases() {
+        let settings =
+            tsunagari::survey::SurveySettings::load(&repo_path("surveys/gatekeeper-demo.toml"))
+                .unwrap();
+        let survey =
+            tsunagari::cli::surveys::create(&mut db.conn(), &db.config(), &settings).unwrap();
+        let q = db
+            .state()
+            .catalogue
+            .for_survey(&settings.questionnaire, &settings.modules)
+            .unwrap();
+        for round in 1..=2 {
+            let mut c = client(db.state()).await;
+            let intro = c.get("/o/gatekeeper-2026").await;
+            assert_eq!(intro.status, StatusCode::OK);
+            let started = c
+                .post("/o/gatekeeper-2026", &[("csrf", &intro.hidden("csrf"))])
+                .await;
+            assert_eq!(
+                started.location.as_deref(),
+                Some("/answer"),
+                "{}",
+                started.body
+            );
+            let mut answers = Answers::new();
+            let mut index = 0;
+            loop {
+                let saved = answer_page(&mut c, &q, index, &mut answers, &|_| None).await;
+                match page_index(saved.location.as_deref().unwrap()) {
+                    Some(next) => index = next,
+                    None => break,
+                }
+            }
+            let review = c.get("/answer/review").await;
+            c.post(
+                "/answer/submit",
+                &[
+                    ("csrf", &review.hidden("csrf")),
+                    ("version", &review.hidden("version")),
+                ],
+            )
+            .await;
+            let done = c.get("/answer/done").await;
+            assert_eq!(done.status, StatusCode::OK);
+            assert!(
+                !done.body.contains("返送しないでください"),
+                "no letter, no paper form"
+            );
+            let (_, submitted) =
+                tsunagari::db::responses::counts(&mut db.conn(), survey.id).unwrap();
+            assert_eq!(submitted, round);
+        }
+        // A sampled survey has no public link.
+        demo_survey(&db, 1);
+        let mut c = client(db.state()).await;
+        assert_eq!(c.get("/o/demo-2026").await.status, StatusCode::NOT_FOUND);
+        let csrf = c.get("/").await.hidden("csrf");
+        assert_eq!(
+            c.post("/o/demo-2026", &[("csrf", &csrf)]).await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+}

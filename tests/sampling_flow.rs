@@ -6,6 +6,15 @@ mod common;
 
 use std::path::PathBuf;
 
+/// A frame person as stored: resident id, name, address, birth date, excluded.
+type StoredPerson = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<chrono::NaiveDate>,
+    bool,
+);
+
 use actix_web::http::StatusCode;
 use diesel::prelude::*;
 
@@ -145,15 +154,6 @@ fn codes_of_survey(db: &TestDb, survey_id: i64) -> i64 {
         .get_result(&mut db.conn())
         .unwrap()
 }
-
-/// Resident id, name, address, birth date, excluded.
-type StoredPerson = (
-    String,
-    Option<String>,
-    Option<String>,
-    Option<chrono::NaiveDate>,
-    bool,
-);
 
 #[test]
 fn a_shift_jis_register_imports_with_extension_kanji_and_era_dates_intact() {
@@ -865,5 +865,58 @@ fn the_command_line_imports_draws_shows_the_seed_and_refuses_a_second_draw() {
         let csv = String::from_utf8_lossy(&summary.stdout);
         assert!(csv.contains("中央地区,40,8,"), "{csv}");
         assert!(csv.contains("北部地区,60,12,"), "{csv}");
+    }
+}
+
+#[test]
+fn a_paper_form_that_counts_decides_the_disposition_over_a_later_online_duplicate() {
+    use tsunagari::db::schema::responses;
+    for db in databases() {
+        let (survey, codes) = sampled_survey(&db);
+        let mut conn = db.conn();
+        let (code_id, _) = db::codes::find(&mut conn, &codes[0]).unwrap().unwrap();
+        let earlier = db::now() - chrono::Duration::days(1);
+        // A paper form of the code, keyed and accepted yesterday.
+        diesel::insert_into(responses::table)
+            .values((
+                responses::survey_id.eq(survey.id),
+                responses::access_code_id.eq(Some(code_id)),
+                responses::channel.eq("paper"),
+                responses::status.eq("submitted"),
+                responses::answers_json.eq("{}"),
+                responses::page_index.eq(0),
+                responses::version.eq(1),
+                responses::distress.eq(false),
+                responses::created_at.eq(earlier),
+                responses::updated_at.eq(earlier),
+                responses::submitted_at.eq(Some(earlier)),
+            ))
+            .execute(&mut conn)
+            .unwrap();
+        // The same person also answers online today: the paper form came first and counts.
+        let online = db::responses::start_or_resume_online(&mut conn, survey.id, code_id).unwrap();
+        db::responses::submit(&mut conn, online.id, online.version, "{}", false).unwrap();
+
+        let sample = db::sample::find(&mut conn, survey.id).unwrap().unwrap();
+        let outcome = db::sample::outcomes(&mut conn, sample.id)
+            .unwrap()
+            .into_iter()
+            .find(|o| o.code == codes[0].as_str())
+            .unwrap();
+        assert_eq!(
+            outcome.disposition,
+            Disposition::PaperReceived,
+            "{}",
+            db.backend()
+        );
+        let design = db::sample::design_for_estimation(&mut conn, survey.id)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            design.respondents.len(),
+            1,
+            "the duplicate does not count twice"
+        );
+        assert_ne!(design.respondents[0].response_id, online.id);
     }
 }

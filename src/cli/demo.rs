@@ -16,9 +16,24 @@ pub struct DemoArgs {
     /// The demo survey file.
     #[arg(long, default_value = "surveys/demo.toml")]
     pub survey_file: PathBuf,
+    /// The demo open questionnaire (answered through one public link, no codes).
+    #[arg(long, default_value = "surveys/gatekeeper-demo.toml")]
+    pub open_survey_file: PathBuf,
     /// Set up and print, but do not start the server.
     #[arg(long)]
     pub no_serve: bool,
+}
+
+/// The stored survey of a survey file, created on the first run.
+fn find_or_create(
+    conn: &mut db::DbConnection,
+    config: &crate::config::Config,
+    settings: &SurveySettings,
+) -> Result<db::surveys::SurveyRow, CliError> {
+    match db::surveys::find_by_slug(conn, &settings.slug)? {
+        Some(existing) => Ok(existing),
+        None => super::surveys::create(conn, config, settings),
+    }
 }
 
 /// Sign-in name of the demo administrator.
@@ -31,10 +46,10 @@ pub fn run(args: &DemoArgs) -> CliResult {
     let settings =
         SurveySettings::load(&args.survey_file).map_err(|e| CliError::Usage(e.to_string()))?;
     let mut conn = connection(&pool)?;
-    let survey = match db::surveys::find_by_slug(&mut conn, &settings.slug)? {
-        Some(existing) => existing,
-        None => super::surveys::create(&mut conn, &config, &settings)?,
-    };
+    let survey = find_or_create(&mut conn, &config, &settings)?;
+    let open_settings =
+        SurveySettings::load(&args.open_survey_file).map_err(|e| CliError::Usage(e.to_string()))?;
+    find_or_create(&mut conn, &config, &open_settings)?;
     let mut unused = db::codes::unused(&mut conn, survey.id, 5)?;
     if unused.len() < 5 {
         codes::issue(&mut conn, survey.id, 20)?;
@@ -70,6 +85,11 @@ pub fn run(args: &DemoArgs) -> CliResult {
             .unwrap_or_else(|_| code.clone());
         println!("    {code}    {base}/c/{code}");
     }
+    println!();
+    println!(
+        "  Open questionnaire (anyone with the link, e.g. after a training session): {base}/o/{}",
+        open_settings.slug
+    );
     println!();
     println!("  Staff:     {base}/login   user {DEMO_ADMIN}   password {password}");
     if drew_sample {

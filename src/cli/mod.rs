@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod codes;
 pub mod demo;
+pub mod estimate;
 pub mod frame;
 pub mod sample;
 pub mod serve;
@@ -41,6 +42,8 @@ pub enum Command {
     /// Create, list, open and close surveys.
     #[command(subcommand)]
     Survey(surveys::SurveyCommand),
+    /// Weighted prevalence and subgroup rates from an analysis CSV file.
+    Estimate(estimate::EstimateArgs),
     /// The sampling frame: import the resident register, purge it after fieldwork.
     #[command(subcommand)]
     Frame(frame::FrameCommand),
@@ -61,6 +64,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::User(cmd) => accounts::run(cmd),
         Command::Codes(cmd) => codes::run(cmd),
         Command::Survey(cmd) => surveys::run(cmd),
+        // Writes its own errors: exit 2 for bad input, as the estimation issue specifies.
+        Command::Estimate(args) => return estimate::run(&args),
         Command::Frame(cmd) => frame::run(cmd),
         Command::Sample(cmd) => sample::run(cmd),
     };

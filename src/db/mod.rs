@@ -5,6 +5,7 @@
 //! `web::block` and map [`DbError`] to responses in `error.rs`.
 
 pub mod codes;
+pub mod entry;
 pub mod frame;
 pub mod responses;
 pub mod sample;
@@ -46,6 +47,13 @@ pub enum DbError {
     Pool(#[from] r2d2::PoolError),
     #[error("{0}")]
     Corrupt(String),
+}
+
+/// A stored survey whose settings no longer parse is damaged data.
+impl From<crate::survey::SurveyError> for DbError {
+    fn from(e: crate::survey::SurveyError) -> Self {
+        DbError::Corrupt(e.to_string())
+    }
 }
 
 /// Shorthand for storage results.

@@ -6,7 +6,7 @@
 use diesel::prelude::*;
 
 use super::schema::responses;
-use super::{is_unique_violation, now, DbConnection, DbError, DbResult};
+use super::{is_unique_violation, now, on_backend, transaction, DbConnection, DbError, DbResult};
 
 /// A response as stored; `answers_json` is parsed by the questionnaire module.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -125,26 +125,33 @@ pub fn submit(
     answers_json: &str,
     distress: bool,
 ) -> DbResult<ResponseRow> {
-    let t = now();
-    let n = diesel::update(
-        responses::table
-            .find(id)
-            .filter(responses::version.eq(expected_version))
-            .filter(responses::status.eq(STATUS_IN_PROGRESS)),
-    )
-    .set((
-        responses::answers_json.eq(answers_json),
-        responses::status.eq(STATUS_SUBMITTED),
-        responses::distress.eq(distress),
-        responses::version.eq(expected_version + 1),
-        responses::updated_at.eq(t),
-        responses::submitted_at.eq(Some(t)),
-    ))
-    .execute(conn)?;
-    if n == 0 {
-        return Err(stale(conn, id)?);
-    }
-    find(conn, id)
+    transaction(conn, |conn| {
+        let t = now();
+        let n = diesel::update(
+            responses::table
+                .find(id)
+                .filter(responses::version.eq(expected_version))
+                .filter(responses::status.eq(STATUS_IN_PROGRESS)),
+        )
+        .set((
+            responses::answers_json.eq(answers_json),
+            responses::status.eq(STATUS_SUBMITTED),
+            responses::distress.eq(distress),
+            responses::version.eq(expected_version + 1),
+            responses::updated_at.eq(t),
+            responses::submitted_at.eq(Some(t)),
+        ))
+        .execute(conn)?;
+        if n == 0 {
+            return Err(stale(conn, id)?);
+        }
+        let row = find(conn, id)?;
+        // A paper form of the same code may already count: apply the mixed-mode rule now.
+        if let Some(code_id) = row.access_code_id {
+            super::entry::settle_duplicates(conn, code_id)?;
+        }
+        Ok(row)
+    })
 }
 
 /// Why a guarded update touched no row.
@@ -159,10 +166,12 @@ fn stale(conn: &mut DbConnection, id: i64) -> DbResult<DbError> {
     })
 }
 
-/// Counts of a survey's responses: (in progress, submitted).
+/// Counts of a survey's responses that count (duplicates of a mixed-mode code left out):
+/// (in progress, submitted).
 pub fn counts(conn: &mut DbConnection, survey_id: i64) -> DbResult<(i64, i64)> {
     let rows: Vec<(String, i64)> = responses::table
         .filter(responses::survey_id.eq(survey_id))
+        .filter(responses::counted.eq(true))
         .group_by(responses::status)
         .select((responses::status, diesel::dsl::count_star()))
         .load(conn)?;
@@ -170,12 +179,35 @@ pub fn counts(conn: &mut DbConnection, survey_id: i64) -> DbResult<(i64, i64)> {
     Ok((get(STATUS_IN_PROGRESS), get(STATUS_SUBMITTED)))
 }
 
-/// The answers of every submitted response of a survey, in submission order.
-pub fn submitted_answers(conn: &mut DbConnection, survey_id: i64) -> DbResult<Vec<String>> {
+/// The answers of every submitted response of a survey that counts (one per code under the
+/// mixed-mode rule), with the response id, in submission order.
+pub fn submitted_answers(conn: &mut DbConnection, survey_id: i64) -> DbResult<Vec<(i64, String)>> {
     Ok(responses::table
         .filter(responses::survey_id.eq(survey_id))
         .filter(responses::status.eq(STATUS_SUBMITTED))
+        .filter(responses::counted.eq(true))
         .order(responses::submitted_at.asc())
-        .select(responses::answers_json)
+        .select((responses::id, responses::answers_json))
         .load(conn)?)
+}
+
+/// A new, empty anonymous response (an open questionnaire answered through its public link).
+pub fn start_anonymous(conn: &mut DbConnection, survey_id: i64) -> DbResult<ResponseRow> {
+    let t = now();
+    let statement = diesel::insert_into(responses::table)
+        .values((
+            responses::survey_id.eq(survey_id),
+            responses::channel.eq(CHANNEL_ONLINE),
+            responses::status.eq(STATUS_IN_PROGRESS),
+            responses::answers_json.eq("{}"),
+            responses::page_index.eq(0),
+            responses::version.eq(0),
+            responses::distress.eq(false),
+            responses::created_at.eq(t),
+            responses::updated_at.eq(t),
+        ))
+        .returning(responses::id);
+    // There is no natural key to find the new row by, so each backend returns its id.
+    let id: i64 = on_backend!(conn, |c| statement.get_result(c))?;
+    find(conn, id)
 }

@@ -382,6 +382,8 @@ pub fn outcomes(conn: &mut DbConnection, sample_id: i64) -> DbResult<Vec<UnitOut
                 .eq(responses::access_code_id)),
         )
         .filter(sampled_units::sample_id.eq(sample_id))
+        // A mixed-mode duplicate (the response that does not count) decides nothing.
+        .filter(responses::counted.eq(true))
         .select((
             responses::access_code_id,
             responses::channel,
@@ -512,6 +514,8 @@ pub fn design_for_estimation(
         .filter(sampled_units::sample_id.eq(sample.id))
         .filter(responses::survey_id.eq(survey_id))
         .filter(responses::status.eq(super::responses::STATUS_SUBMITTED))
+        // One response per code: a duplicate of a mixed-mode code does not count twice.
+        .filter(responses::counted.eq(true))
         .order(responses::id.asc())
         .select((
             responses::id,

@@ -32,6 +32,7 @@ diesel::table! {
         status -> Text,
         help_json -> Text,
         created_at -> Timestamp,
+        double_entry -> Bool,
     }
 }
 
@@ -58,6 +59,52 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         submitted_at -> Nullable<Timestamp>,
+        counted -> Bool,
+        duplicate_of -> Nullable<BigInt>,
+        count_chosen_by -> Nullable<BigInt>,
+        count_chosen_at -> Nullable<Timestamp>,
+        count_reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    paper_batches (id) {
+        id -> BigInt,
+        survey_id -> BigInt,
+        received_on -> Date,
+        envelopes -> Integer,
+        note -> Text,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    paper_entries (id) {
+        id -> BigInt,
+        survey_id -> BigInt,
+        access_code_id -> BigInt,
+        pass -> Integer,
+        keyer_id -> BigInt,
+        answers_json -> Text,
+        status -> Text,
+        version -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    response_audit (id) {
+        id -> BigInt,
+        response_id -> BigInt,
+        user_id -> BigInt,
+        changed_at -> Timestamp,
+        item_id -> Text,
+        old_value -> Nullable<Text>,
+        new_value -> Nullable<Text>,
+        reason -> Text,
     }
 }
 
@@ -170,6 +217,11 @@ diesel::joinable!(access_codes -> surveys (survey_id));
 diesel::joinable!(responses -> surveys (survey_id));
 diesel::joinable!(responses -> access_codes (access_code_id));
 diesel::joinable!(resident_sessions -> responses (response_id));
+diesel::joinable!(paper_batches -> surveys (survey_id));
+diesel::joinable!(paper_entries -> access_codes (access_code_id));
+diesel::joinable!(paper_entries -> users (keyer_id));
+diesel::joinable!(response_audit -> responses (response_id));
+diesel::joinable!(response_audit -> users (user_id));
 diesel::joinable!(frame_persons -> surveys (survey_id));
 diesel::joinable!(samples -> surveys (survey_id));
 diesel::joinable!(sample_strata -> samples (sample_id));
@@ -185,6 +237,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     access_codes,
     responses,
     resident_sessions,
+    paper_batches,
+    paper_entries,
+    response_audit,
     frame_persons,
     frame_imports,
     samples,

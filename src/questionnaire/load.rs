@@ -2,9 +2,9 @@
 //! [`Questionnaire`]. Every problem found is reported, not only the first.
 
 use super::model::{
-    flatten_questions, Band, Choice, Code, Condition, DistressDef, DistressRule, GridRow, Item,
-    ItemKind, MissingRule, Module, Page, Questionnaire, QuestionnaireKind, Response, Scale,
-    ScaleDef,
+    flatten_questions, Band, Choice, Code, Condition, DistressDef, DistressRule, GridRow,
+    Indicator, IndicatorDef, IndicatorRule, Item, ItemKind, MissingRule, Module, NationalFigure,
+    Page, Questionnaire, QuestionnaireKind, Response, Scale, ScaleDef,
 };
 use super::text::Text;
 use serde::Deserialize;
@@ -64,7 +64,7 @@ impl fmt::Display for LoadErrors {
 }
 
 /// Loads every `*.toml` file in `dir` (not recursive), sorted by file name. Problems in all
-/// files are collected; two files with the same questionnaire id are an error.
+/// files are collected and reported together.
 pub fn load_dir(dir: impl AsRef<Path>) -> Result<Vec<Questionnaire>, LoadErrors> {
     let dir = dir.as_ref();
     let dir_name = dir.display().to_string();
@@ -93,27 +93,11 @@ pub fn load_dir(dir: impl AsRef<Path>) -> Result<Vec<Questionnaire>, LoadErrors>
         }
     }
     paths.sort();
-    let mut questionnaires: Vec<Questionnaire> = Vec::new();
+    let mut questionnaires = Vec::new();
     for path in paths {
+        // Ids are unique because each must equal its (lowercase) file name.
         match load_file(&path) {
-            Ok(questionnaire) => {
-                if let Some(earlier) = questionnaires
-                    .iter()
-                    .find(|earlier| earlier.id() == questionnaire.id())
-                {
-                    errors.push(LoadError {
-                        file: path.display().to_string(),
-                        location: String::new(),
-                        message: format!(
-                            "questionnaire id `{}` is already used by {}",
-                            questionnaire.id(),
-                            earlier.source()
-                        ),
-                    });
-                } else {
-                    questionnaires.push(questionnaire);
-                }
-            }
+            Ok(questionnaire) => questionnaires.push(questionnaire),
             Err(LoadErrors(found)) => errors.extend(found),
         }
     }
@@ -202,6 +186,29 @@ struct RawQuestionnaire {
     scales: Vec<RawScale>,
     #[serde(default)]
     distress: Vec<RawDistress>,
+    #[serde(default, rename = "indicator")]
+    indicators: Vec<RawIndicator>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIndicator {
+    id: String,
+    name: Text,
+    item: Option<String>,
+    codes: Option<Vec<Code>>,
+    scale: Option<String>,
+    min: Option<i32>,
+    max: Option<i32>,
+    national: Option<RawNational>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNational {
+    percent: f64,
+    year: u16,
+    source: Text,
 }
 
 #[derive(Deserialize, Clone, Copy)]
@@ -487,6 +494,7 @@ impl Validator {
 
         let scales = self.scales(raw.scales, &questions);
         let distress = self.distress(raw.distress, &questions, &scales);
+        let indicators = self.indicators(raw.indicators, &questions, &scales);
 
         if !self.errors.is_empty() {
             return Err(LoadErrors(self.errors));
@@ -506,11 +514,13 @@ impl Validator {
             all_pages: pages,
             all_scales: scales,
             all_distress: distress,
+            all_indicators: indicators,
             pages: Vec::new(),
             questions: Vec::new(),
             question_index: HashMap::new(),
             scales: Vec::new(),
             distress: Vec::new(),
+            indicators: Vec::new(),
         };
         let defaults = questionnaire
             .modules
@@ -1257,6 +1267,106 @@ impl Validator {
             }
         }
         rules
+    }
+}
+
+impl Validator {
+    fn indicators(
+        &mut self,
+        raw: Vec<RawIndicator>,
+        questions: &HashMap<String, QuestionInfo>,
+        scales: &[ScaleDef],
+    ) -> Vec<IndicatorDef> {
+        let mut indicators = Vec::new();
+        let mut seen = HashSet::new();
+        for raw in raw {
+            let location = format!("indicator `{}`", raw.id);
+            if !seen.insert(raw.id.clone()) {
+                self.error(&location, "the id is used by another indicator".to_string());
+                continue;
+            }
+            if let Some(national) = &raw.national {
+                if !(0.0..=100.0).contains(&national.percent) {
+                    self.error(
+                        &location,
+                        format!(
+                            "national percent {} must lie between 0 and 100",
+                            national.percent
+                        ),
+                    );
+                }
+            }
+            let national = raw.national.map(|n| NationalFigure {
+                percent: n.percent,
+                year: n.year,
+                source: n.source,
+            });
+            let (rule, module) = match (raw.item, raw.codes, raw.scale, raw.min, raw.max) {
+                (Some(item), Some(codes), None, None, None) => {
+                    let Some(info) = questions.get(&item) else {
+                        self.error(
+                            &location,
+                            format!("item `{item}` is not a question of this questionnaire"),
+                        );
+                        continue;
+                    };
+                    let options = info.response.options();
+                    if options.is_empty() || codes.is_empty() {
+                        self.error(&location, format!("item `{item}` ({}) must be a choice question with at least one code", info.number));
+                        continue;
+                    }
+                    if let Some(code) = codes
+                        .iter()
+                        .find(|code| info.response.option(**code).is_none())
+                    {
+                        self.error(
+                            &location,
+                            format!(
+                                "item `{item}` ({}) has no option {code} (codes: {})",
+                                info.number,
+                                codes_list(options)
+                            ),
+                        );
+                        continue;
+                    }
+                    (
+                        IndicatorRule::Chosen {
+                            question: item,
+                            codes,
+                        },
+                        info.module.clone(),
+                    )
+                }
+                (None, None, Some(scale), Some(min), Some(max)) => {
+                    let Some(def) = scales.iter().find(|def| def.scale.id == scale) else {
+                        self.error(&location, format!("scale `{scale}` is not defined"));
+                        continue;
+                    };
+                    if min > max || min < def.scale.min_total || max > def.scale.max_total {
+                        self.error(&location, format!("min = {min}, max = {max} must be an interval within {}–{} (the totals of scale `{scale}`)", def.scale.min_total, def.scale.max_total));
+                        continue;
+                    }
+                    (
+                        IndicatorRule::ScaleBetween { scale, min, max },
+                        def.module.clone(),
+                    )
+                }
+                _ => {
+                    self.error(&location, "write either `item = \"...\"` with `codes = [...]`, or `scale = \"...\"` with `min = N` and `max = M`".to_string());
+                    continue;
+                }
+            };
+            indicators.push(IndicatorDef {
+                indicator: Indicator {
+                    id: raw.id,
+                    name: raw.name,
+                    rule,
+                    national,
+                },
+                module,
+            });
+        }
+        indicators
     }
 }
 

@@ -39,11 +39,67 @@ pub struct Questionnaire {
     pub(super) all_pages: Vec<Page>,
     pub(super) all_scales: Vec<ScaleDef>,
     pub(super) all_distress: Vec<DistressDef>,
+    pub(super) all_indicators: Vec<IndicatorDef>,
     pub(super) pages: Vec<Page>,
     pub(super) questions: Vec<Question>,
     pub(super) question_index: HashMap<String, usize>,
     pub(super) scales: Vec<Scale>,
     pub(super) distress: Vec<DistressRule>,
+    pub(super) indicators: Vec<Indicator>,
+}
+
+/// An indicator together with the module it depends on.
+#[derive(Clone, Debug)]
+pub(super) struct IndicatorDef {
+    pub indicator: Indicator,
+    pub module: Option<String>,
+}
+
+/// A yes/no outcome whose prevalence planners read (「孤独感がしばしば・常にある」), defined in
+/// the questionnaire file, with the national figure to compare with.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Indicator {
+    /// Identifier (`"lonely_often"`).
+    pub id: String,
+    /// Name for tables.
+    pub name: Text,
+    /// Who counts as "yes".
+    pub rule: IndicatorRule,
+    /// The published national figure, if any.
+    pub national: Option<NationalFigure>,
+}
+
+/// Who counts as "yes" for an indicator; a respondent without a valid answer is missing.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IndicatorRule {
+    /// A question answered with one of `codes`.
+    Chosen {
+        /// The question.
+        question: String,
+        /// The codes that count as "yes".
+        codes: Vec<Code>,
+    },
+    /// A scale total within `[min, max]`.
+    ScaleBetween {
+        /// The scale.
+        scale: String,
+        /// Smallest total that counts.
+        min: i32,
+        /// Largest total that counts.
+        max: i32,
+    },
+}
+
+/// A national benchmark figure (unweighted respondent percentage, as published).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NationalFigure {
+    /// Percent of respondents.
+    pub percent: f64,
+    /// Survey year.
+    pub year: u16,
+    /// Where the figure comes from.
+    pub source: Text,
 }
 
 /// A scale together with the module its items belong to (`None`: the core questionnaire).
@@ -508,7 +564,18 @@ impl Questionnaire {
             .filter(|def| included(&def.module))
             .map(|def| def.rule.clone())
             .collect();
+        self.indicators = self
+            .all_indicators
+            .iter()
+            .filter(|def| included(&def.module))
+            .map(|def| def.indicator.clone())
+            .collect();
         self.enabled_modules = enabled;
+    }
+
+    /// The indicators of the included modules, in file order.
+    pub fn indicators(&self) -> &[Indicator] {
+        &self.indicators
     }
 
     /// Places where a text has no English version (for checking shipped files).

@@ -1,7 +1,7 @@
 //! Scale scores and the distress decision, both defined as data in the questionnaire file.
 
 use super::answers::{Answer, Answers};
-use super::model::{Band, Code, DistressRule, Questionnaire, Scale};
+use super::model::{Band, Code, DistressRule, Indicator, IndicatorRule, Questionnaire, Scale};
 use super::text::Lang;
 
 /// One respondent's result on one scale.
@@ -145,5 +145,23 @@ impl Questionnaire {
     /// Whether the end page should show help first and prominently.
     pub fn is_distressed(&self, answers: &Answers) -> bool {
         !self.distress_reasons(answers).is_empty()
+    }
+}
+
+impl Indicator {
+    /// Whether a respondent counts as "yes": `None` when the question was not validly
+    /// answered or the scale has no total (missing, left out of the denominator as in
+    /// `svymean(na.rm = TRUE)`).
+    pub fn value(&self, questionnaire: &Questionnaire, answers: &Answers) -> Option<bool> {
+        match &self.rule {
+            IndicatorRule::Chosen { question, codes } => match answers.get(question) {
+                Some(Answer::Choice(code)) => Some(codes.contains(code)),
+                _ => None,
+            },
+            IndicatorRule::ScaleBetween { scale, min, max } => {
+                let total = questionnaire.scale(scale)?.score(answers).total?;
+                Some((*min..=*max).contains(&total))
+            }
+        }
     }
 }

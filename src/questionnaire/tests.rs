@@ -1832,3 +1832,85 @@ fn the_gatekeeper_evaluation_has_no_distress_rule_and_optional_comments() {
         )]
     );
 }
+
+mod indicators {
+    use super::super::*;
+
+    fn national() -> Questionnaire {
+        load_file(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/questionnaires/tsunagari-national.toml"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_direct_question_indicator_is_yes_no_or_missing() {
+        let q = national();
+        let often = q
+            .indicators()
+            .iter()
+            .find(|i| i.id == "lonely_often")
+            .unwrap();
+        assert_eq!(often.national.as_ref().map(|n| n.percent), Some(4.8));
+        let mut a = Answers::new();
+        assert_eq!(often.value(&q, &a), None);
+        a.insert("direct", Answer::Choice(5));
+        assert_eq!(often.value(&q, &a), Some(true));
+        a.insert("direct", Answer::Choice(4));
+        assert_eq!(often.value(&q, &a), Some(false));
+        a.insert("direct", Answer::Missing(MissingReason::NoAnswer));
+        assert_eq!(often.value(&q, &a), None);
+    }
+
+    #[test]
+    fn a_scale_indicator_needs_a_total_and_counts_the_interval() {
+        let q = national();
+        let high = q.indicators().iter().find(|i| i.id == "ucla_high").unwrap();
+        let mut a = Answers::new();
+        // 4 + 3 + 3 = 10: in 10–12.
+        a.insert("ucla_1", Answer::Choice(4));
+        a.insert("ucla_2", Answer::Choice(3));
+        a.insert("ucla_3", Answer::Choice(3));
+        assert_eq!(high.value(&q, &a), Some(true));
+        // 3 + 3 + 3 = 9: not.
+        a.insert("ucla_1", Answer::Choice(3));
+        assert_eq!(high.value(&q, &a), Some(false));
+        a.remove("ucla_3");
+        assert_eq!(high.value(&q, &a), None, "no total, no value");
+    }
+
+    #[test]
+    fn indicators_of_a_left_out_module_are_not_offered() {
+        let q = national();
+        assert!(q.indicators().iter().any(|i| i.id == "k6_serious"));
+        let without = q.with_modules(["lsns6"]).unwrap();
+        assert!(!without.indicators().iter().any(|i| i.id == "k6_serious"));
+        assert!(without.indicators().iter().any(|i| i.id == "lsns_isolated"));
+    }
+
+    #[test]
+    fn an_indicator_with_an_unknown_code_or_an_interval_outside_the_scale_is_refused() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/questionnaires/tsunagari-national.toml"
+        ))
+        .unwrap();
+        let bad_code = format!("{text}\n[[indicator]]\nid = \"x\"\nname = {{ ja = \"x\" }}\nitem = \"direct\"\ncodes = [9]\n");
+        let err = from_toml_str("tsunagari-national.toml", &bad_code)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("indicator `x`") && err.contains("no option 9"),
+            "{err}"
+        );
+        let bad_range = format!("{text}\n[[indicator]]\nid = \"y\"\nname = {{ ja = \"y\" }}\nscale = \"ucla3\"\nmin = 10\nmax = 13\n");
+        let err = from_toml_str("tsunagari-national.toml", &bad_range)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("indicator `y`") && err.contains("3–12"),
+            "{err}"
+        );
+    }
+}

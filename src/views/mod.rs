@@ -1,5 +1,6 @@
 //! maud views: functions from data to `Markup`, one module per audience.
 
+pub mod entry;
 pub mod error;
 pub mod layout;
 pub mod planner;

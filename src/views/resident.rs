@@ -88,6 +88,30 @@ pub fn code_entry(
     )
 }
 
+/// The public start page of an open questionnaire (no access code).
+pub fn open_intro(
+    lang: Lang,
+    csrf: &str,
+    survey: &Survey,
+    questionnaire: &Questionnaire,
+) -> Markup {
+    let here = format!("/o/{}", survey.slug);
+    page(
+        lang,
+        survey.title.get(lang),
+        Audience::Resident,
+        &here,
+        html! {
+            h1 { (survey.title.get(lang)) }
+            @if let Some(description) = questionnaire.description() { p { (description.get(lang)) } }
+            form method="post" action=(here) {
+                (csrf_field(csrf))
+                div.actions { button type="submit" { (t(lang, "回答をはじめる", "Start")) } }
+            }
+        },
+    )
+}
+
 /// Everything needed to draw one page of questions.
 pub struct QuestionPage<'a> {
     pub lang: Lang,
@@ -336,8 +360,9 @@ pub fn review(
     )
 }
 
-/// The page after "save and continue later".
-pub fn saved(lang: Lang, survey: &Survey) -> Markup {
+/// The page after "save and continue later"; `with_code` says whether an access code can
+/// reopen the answers (sampled surveys) or only this browser can (open questionnaires).
+pub fn saved(lang: Lang, survey: &Survey, with_code: bool) -> Markup {
     page(
         lang,
         t(lang, "保存しました", "Saved"),
@@ -346,8 +371,13 @@ pub fn saved(lang: Lang, survey: &Survey) -> Markup {
         html! {
             p.muted { (survey.title.get(lang)) }
             h1 { (t(lang, "ここまでの回答を保存しました", "Your answers so far are saved")) }
-            p { (t(lang, "続きは、お手紙のアクセスコードをもう一度入力すると、中断したところから回答できます。別のスマートフォンやパソコンからでも続けられます。",
-                "To continue, enter the access code from your letter again: you will start where you stopped, also on another phone or computer.")) }
+            @if with_code {
+                p { (t(lang, "続きは、お手紙のアクセスコードをもう一度入力すると、中断したところから回答できます。別のスマートフォンやパソコンからでも続けられます。",
+                    "To continue, enter the access code from your letter again: you will start where you stopped, also on another phone or computer.")) }
+            } @else {
+                p { (t(lang, "このブラウザで24時間以内にこのページを開き直すと、続きから回答できます。",
+                    "Open this page again in this browser within 24 hours to continue where you stopped.")) }
+            }
             p { a.button href="/answer" { (t(lang, "続けて回答する", "Continue now")) } }
         },
     )
@@ -355,7 +385,13 @@ pub fn saved(lang: Lang, survey: &Survey) -> Markup {
 
 /// The thanks page with where to get help; help comes first and stands out when the
 /// answers signal distress.
-pub fn done(lang: Lang, survey: &Survey, closing: Option<&str>, distress: bool) -> Markup {
+pub fn done(
+    lang: Lang,
+    survey: &Survey,
+    closing: Option<&str>,
+    distress: bool,
+    mailed: bool,
+) -> Markup {
     let help = help_lines(lang, &survey.help, distress);
     page(
         lang,
@@ -364,9 +400,11 @@ pub fn done(lang: Lang, survey: &Survey, closing: Option<&str>, distress: bool) 
         "/answer/done",
         html! {
             @if distress { (help) }
-            h1 { (t(lang, "ご協力ありがとうございました", "Thank you for your answers")) }
-            p { (t(lang, "回答を受け付けました。お手紙の調査票（紙）は返送しないでください。",
-                "Your answers have been received. Please do not send back the paper form.")) }
+            h1 { (t(lang, "回答を受け付けました", "Your answers have been received")) }
+            @if mailed {
+                p { (t(lang, "お手紙の調査票（紙）は返送しないでください。",
+                    "Please do not send back the paper form.")) }
+            }
             @if let Some(closing) = closing { p { (closing) } }
             @if !distress { (help) }
         },

@@ -16,6 +16,15 @@ pub struct Viewer<'a> {
 }
 
 impl<'a> Viewer<'a> {
+    /// The viewer of a signed-in session.
+    pub fn of(session: &'a crate::db::sessions::StaffSession, lang: Lang) -> Self {
+        Viewer {
+            user: &session.user,
+            csrf: &session.csrf_token,
+            lang,
+        }
+    }
+
     /// The header for this person: their name, sign-out and the sections their role opens.
     pub fn audience(&self) -> Audience<'a> {
         let lang = self.lang;
@@ -98,6 +107,7 @@ pub fn fieldwork(viewer: &Viewer<'_>, rows: &[FieldworkRow]) -> Markup {
                         th.num { (t(lang, "回答中", "In progress")) }
                         th.num { (t(lang, "回答済み", "Submitted")) }
                         th.num { (t(lang, "回収率", "Response rate")) }
+                        th { (t(lang, "紙の調査票", "Paper forms")) }
                         th { (t(lang, "標本・依頼状", "Sample, letters")) }
                     } }
                     tbody {
@@ -113,6 +123,7 @@ pub fn fieldwork(viewer: &Viewer<'_>, rows: &[FieldworkRow]) -> Markup {
                                         (format!("{:.1}%", 100.0 * row.submitted as f64 / row.codes as f64))
                                     } @else { "–" }
                                 }
+                                td { a href={ "/staff/entry/" (row.survey.slug) } { (t(lang, "入力・照合", "Key and reconcile")) } }
                                 td {
                                     a href={ "/staff/surveys/" (row.survey.slug) "/sample" } { (t(lang, "標本", "Sample")) }
                                     " · "

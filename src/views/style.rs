@@ -19,6 +19,7 @@ h2 { font-size: 1.15rem; }
 a { color: var(--accent); }
 .lang-switch { font-size: .9rem; }
 fieldset { border: 0; margin: 0 0 1.5rem; padding: 0; }
+.item > fieldset:last-child, .grid-row:last-child > fieldset { margin-bottom: 0; }
 legend, .label { font-weight: bold; margin-bottom: .5rem; display: block; padding: 0; }
 .item { background: #fff; border: 1px solid var(--line); border-radius: .5rem; padding: 1rem; margin-bottom: 1rem; }
 .item.has-error { border-color: var(--bad); background: var(--bad-bg); }
@@ -59,6 +60,31 @@ dl.review dd { margin: 0 0 0 1rem; }
 .muted { color: var(--muted); }
 .code-input { letter-spacing: .1em; text-transform: uppercase; font-family: ui-monospace, monospace; }
 .grid-row { margin: .75rem 0; padding-top: .5rem; border-top: 1px dashed var(--line); }
+/* Paper entry: dense, keyboard-first, mirrors the printed numbering. */
+table.keying { margin-bottom: .25rem; table-layout: fixed; }
+table.keying th, table.keying td { padding: .15rem .4rem; vertical-align: middle; }
+table.keying td.qtext { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+table.keying th.qnum, table.answers th.qnum { white-space: nowrap; width: 6rem; font-variant-numeric: tabular-nums; }
+table.keying td.qtext, table.answers td.qtext { font-size: .85rem; color: var(--muted); }
+table.keying td.qinput { width: 11rem; }
+table.keying td.hint { width: 11rem; }
+table.keying td.msg { width: 16rem; }
+table.keying input.key { font-size: 1rem; padding: .2rem .4rem; font-family: ui-monospace, monospace; }
+table.keying td.hint { font-size: .8rem; color: var(--muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+table.keying td.msg { font-size: .85rem; color: var(--bad); font-weight: bold; }
+tr.key-row.skipped { opacity: .45; }
+tr.key-row.skipped input.key { background: #eee; }
+tr.key-row.has-error { background: var(--bad-bg); }
+tr.key-row.flagged { background: var(--help-bg); }
+tr.key-row.flagged td.msg { color: #7a5200; }
+h2.keying-section { font-size: 1rem; margin: 1rem 0 .25rem; }
+.keys-legend { font-size: .85rem; background: #fff; border: 1px solid var(--line); padding: .4rem .6rem; }
+kbd { font-family: ui-monospace, monospace; border: 1px solid #999; border-radius: .2rem; padding: 0 .25rem; background: #f4f4f4; }
+.open-form input.code-input { max-width: 20rem; }
+.inline-form { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
+.inline-form input, .inline-form select { width: auto; }
+input[type=date] { font-size: 1.1rem; padding: .5rem; border: 1px solid #888; border-radius: .4rem; }
+tr.difference.has-error { background: var(--bad-bg); }
 nav.subnav { margin: 0 0 1rem; }
 dl.design { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
 dl.design dt { font-weight: bold; }

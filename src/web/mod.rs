@@ -4,6 +4,7 @@
 //! [`AppState::db`] (which moves them off the async threads) and renders a view.
 
 pub mod common;
+pub mod entry;
 pub mod extract;
 pub mod planner;
 pub mod resident;
@@ -107,6 +108,7 @@ pub fn build_app(
         .configure(resident::routes)
         .configure(staff::routes)
         .configure(planner::routes)
+        .configure(entry::routes)
         .configure(sampling::routes)
         .default_service(web::to(common::not_found))
 }

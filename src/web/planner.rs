@@ -1,4 +1,4 @@
-//! Planner pages: surveys and their tabulations, and the CSV download of the tables.
+//! Planner pages: surveys, their simple tabulation and weighted prevalence, and CSV downloads.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -10,6 +10,7 @@ use super::AppState;
 use crate::auth::Role;
 use crate::db::{self, DbError};
 use crate::error::AppError;
+use crate::prevalence::{self, planner_options, RegisterCell, Report, Respondent};
 use crate::questionnaire::{Answers, Lang};
 use crate::survey::Survey;
 use crate::tabulation::{simple_tabulation, Table, MIN_RESPONDENTS};
@@ -23,6 +24,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/planner/{slug}/tabulation.csv",
             web::get().to(tabulation_csv),
+        )
+        .route("/planner/{slug}/estimates", web::get().to(estimates))
+        .route(
+            "/planner/{slug}/estimates.csv",
+            web::get().to(estimates_csv),
         );
 }
 
@@ -32,18 +38,14 @@ async fn surveys(req: HttpRequest, state: web::Data<AppState>) -> Result<Markup,
         .db(|conn| {
             let mut rows = Vec::new();
             for row in db::surveys::list(conn)? {
-                let survey = Survey::try_from(row).map_err(|e| DbError::Corrupt(e.to_string()))?;
+                let survey = Survey::try_from(row)?;
                 let (_, submitted) = db::responses::counts(conn, survey.id)?;
                 rows.push((survey, submitted));
             }
             Ok(rows)
         })
         .await?;
-    let viewer = Viewer {
-        user: &session.user,
-        csrf: &session.csrf_token,
-        lang: lang_of(&req),
-    };
+    let viewer = Viewer::of(&session, lang_of(&req));
     Ok(view::surveys(&viewer, &rows))
 }
 
@@ -56,7 +58,7 @@ async fn load_tables(
     let (survey, stored) = state
         .db(move |conn| {
             let row = db::surveys::find_by_slug(conn, &slug)?.ok_or(DbError::NotFound)?;
-            let survey = Survey::try_from(row).map_err(|e| DbError::Corrupt(e.to_string()))?;
+            let survey = Survey::try_from(row)?;
             let stored = db::responses::submitted_answers(conn, survey.id)?;
             Ok((survey, stored))
         })
@@ -67,7 +69,7 @@ async fn load_tables(
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("survey {}: {e}", survey.slug)))?;
     let respondents: Vec<Answers> = stored
         .iter()
-        .map(|json| serde_json::from_str(json))
+        .map(|(_, json)| serde_json::from_str(json))
         .collect::<Result<_, _>>()
         .map_err(|e| {
             AppError::Unexpected(anyhow::anyhow!(
@@ -88,11 +90,7 @@ async fn tabulation(
     let session = require(&req, &state, Role::Planner).await?;
     let lang = lang_of(&req);
     let (survey, n, tables) = load_tables(&state, path.into_inner(), lang).await?;
-    let viewer = Viewer {
-        user: &session.user,
-        csrf: &session.csrf_token,
-        lang,
-    };
+    let viewer = Viewer::of(&session, lang);
     Ok(view::tabulation(&viewer, &survey, n, tables.as_deref()))
 }
 
@@ -135,14 +133,116 @@ async fn tabulation_csv(
     let body = out
         .into_inner()
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))?;
-    // A byte-order mark makes Excel read the file as UTF-8.
+    Ok(csv_download(
+        &format!("{}-tabulation.csv", survey.slug),
+        body,
+    ))
+}
+
+/// The prevalence report of a survey: its sample design, the register margins and the
+/// answers of the respondents who count.
+async fn load_report(
+    state: &AppState,
+    slug: String,
+) -> Result<(Survey, Result<Report, String>), AppError> {
+    let (survey, design, stored) = state
+        .db(move |conn| {
+            let row = db::surveys::find_by_slug(conn, &slug)?.ok_or(DbError::NotFound)?;
+            let survey = Survey::try_from(row)?;
+            let design = db::sample::design_for_estimation(conn, survey.id)?;
+            let stored = db::responses::submitted_answers(conn, survey.id)?;
+            Ok((survey, design, stored))
+        })
+        .await?;
+    let Some(design) = design else {
+        return Ok((survey, Err(NO_SAMPLE.into())));
+    };
+    let questionnaire = state
+        .catalogue
+        .for_survey(&survey.questionnaire, &survey.modules)
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("survey {}: {e}", survey.slug)))?;
+    let mut answers: std::collections::HashMap<i64, Answers> = std::collections::HashMap::new();
+    for (id, json) in stored {
+        let parsed = serde_json::from_str(&json).map_err(|e| {
+            AppError::Unexpected(anyhow::anyhow!("response {id} has unreadable answers: {e}"))
+        })?;
+        answers.insert(id, parsed);
+    }
+    let respondents: Vec<Respondent> = design
+        .respondents
+        .into_iter()
+        .filter_map(|row| {
+            let answers = answers.remove(&row.response_id)?;
+            Some(Respondent {
+                stratum: row.stratum,
+                population: row.population as f64,
+                base_weight: row.base_weight,
+                sex: row.sex,
+                age_band: row.age_band,
+                district: row.district,
+                answers,
+            })
+        })
+        .collect();
+    let register: Vec<RegisterCell> = design
+        .margins
+        .into_iter()
+        .map(|m| RegisterCell {
+            sex: m.sex,
+            age_band: m.age_band,
+            district: m.district,
+            population: m.population as f64,
+        })
+        .collect();
+    let outcome = prevalence::report(&questionnaire, &respondents, &register, &planner_options())
+        .map_err(|e| e.to_string());
+    Ok((survey, outcome))
+}
+
+const NO_SAMPLE: &str =
+    "no sample has been drawn for this survey, so there is no design to weight by";
+
+async fn estimates(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<Markup, AppError> {
+    let session = require(&req, &state, Role::Planner).await?;
+    let (survey, report) = load_report(&state, path.into_inner()).await?;
+    let viewer = Viewer::of(&session, lang_of(&req));
+    Ok(view::estimates(&viewer, &survey, report.as_ref()))
+}
+
+async fn estimates_csv(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    require(&req, &state, Role::Planner).await?;
+    let lang = lang_of(&req);
+    let (survey, report) = load_report(&state, path.into_inner()).await?;
+    let report = report.map_err(|why| AppError::NotNow {
+        ja: format!("推計できません: {why}"),
+        en: format!("No estimates: {why}"),
+    })?;
+    let body = report
+        .csv(lang)
+        .map_err(|e| AppError::Unexpected(e.into()))?;
+    Ok(csv_download(
+        &format!("{}-estimates.csv", survey.slug),
+        body,
+    ))
+}
+
+/// A CSV file download with a byte-order mark, so that Excel reads it as UTF-8.
+fn csv_download(file_name: &str, body: Vec<u8>) -> HttpResponse {
     let mut with_bom = "\u{feff}".as_bytes().to_vec();
     with_bom.extend(body);
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{}-tabulation.csv\"", survey.slug),
+            format!("attachment; filename=\"{file_name}\""),
         ))
-        .body(with_bom))
+        .body(with_bom)
 }

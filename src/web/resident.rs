@@ -17,7 +17,9 @@ use crate::auth;
 use crate::db::responses::ResponseRow;
 use crate::db::{self, DbError};
 use crate::error::AppError;
-use crate::questionnaire::{AnswerProblem, Answers, Lang, Questionnaire, RawInput};
+use crate::questionnaire::{
+    AnswerProblem, Answers, Lang, Questionnaire, QuestionnaireKind, RawInput,
+};
 use crate::sampling::access_code::AccessCode;
 use crate::survey::{Survey, SurveyStatus};
 use crate::views::resident::{self as view, CodeProblem, QuestionPage};
@@ -30,6 +32,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(start_page))
         .route("/c/{code}", web::get().to(code_link))
         .route("/start", web::post().to(start))
+        .route("/o/{slug}", web::get().to(open_intro))
+        .route("/o/{slug}", web::post().to(open_start))
         .route("/answer", web::get().to(resume))
         .route("/answer/page/{index}", web::get().to(show_page))
         .route("/answer/page/{index}", web::post().to(save_page))
@@ -124,7 +128,7 @@ async fn start(
             let Some((code_id, survey_id)) = db::codes::find(conn, &code)? else {
                 return Ok(StartOutcome::Refused(CodeProblem::Unknown));
             };
-            let survey = parse_survey(db::surveys::find(conn, survey_id)?)?;
+            let survey = Survey::try_from(db::surveys::find(conn, survey_id)?)?;
             match survey.status {
                 SurveyStatus::Draft => return Ok(StartOutcome::Refused(CodeProblem::NotYetOpen)),
                 SurveyStatus::Closed => return Ok(StartOutcome::Refused(CodeProblem::Closed)),
@@ -151,6 +155,11 @@ async fn start(
             return Ok(code_entry(&req, &state, status, &typed, Some(problem)));
         }
     };
+    begin_answering(&state, response_id).await
+}
+
+/// Opens a resident session on a response and sends the browser to its first page.
+async fn begin_answering(state: &AppState, response_id: i64) -> Result<HttpResponse, AppError> {
     let session = auth::NewSession::generate();
     let token = session.cookie_value.clone();
     let expires = db::now() + chrono::Duration::hours(RESIDENT_SESSION_HOURS);
@@ -176,8 +185,61 @@ async fn start(
         .finish())
 }
 
-fn parse_survey(row: db::surveys::SurveyRow) -> Result<Survey, DbError> {
-    Survey::try_from(row).map_err(|e| DbError::Corrupt(e.to_string()))
+/// The public page of an open (not sampled) questionnaire: what it is, and a start button.
+async fn open_intro(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (survey, questionnaire) = open_survey(&state, path.into_inner()).await?;
+    let (token, is_new) = form_csrf(&req);
+    let body = view::open_intro(lang_of(&req), &token, &survey, &questionnaire);
+    Ok(html_with_form_csrf(
+        &state,
+        StatusCode::OK,
+        &token,
+        is_new,
+        body,
+    ))
+}
+
+/// Starts a new anonymous response of an open questionnaire.
+async fn open_start(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: FormFields,
+) -> Result<HttpResponse, AppError> {
+    check_form_csrf(&req, &form)?;
+    let (survey, _) = open_survey(&state, path.into_inner()).await?;
+    let response = state
+        .db(move |conn| db::responses::start_anonymous(conn, survey.id))
+        .await?;
+    begin_answering(&state, response.id).await
+}
+
+/// The open survey with this slug; sampled surveys are only reachable with an access code.
+async fn open_survey(state: &AppState, slug: String) -> Result<(Survey, Questionnaire), AppError> {
+    let survey = state
+        .db(move |conn| {
+            let row = db::surveys::find_by_slug(conn, &slug)?.ok_or(DbError::NotFound)?;
+            Ok(Survey::try_from(row)?)
+        })
+        .await?;
+    let questionnaire = state
+        .catalogue
+        .for_survey(&survey.questionnaire, &survey.modules)
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("survey {}: {e}", survey.slug)))?;
+    if questionnaire.kind() != QuestionnaireKind::Open {
+        return Err(AppError::NotFound);
+    }
+    if survey.status != SurveyStatus::Open {
+        return Err(AppError::NotNow {
+            ja: "このアンケートは現在受け付けていません。".into(),
+            en: "This questionnaire is not accepting answers now.".into(),
+        });
+    }
+    Ok((survey, questionnaire))
 }
 
 /// A resident's answering context, loaded from the session cookie.
@@ -202,7 +264,7 @@ async fn answering(req: &HttpRequest, state: &AppState) -> Result<Option<Answeri
                 return Ok(None);
             };
             let response = db::responses::find(conn, session.response_id)?;
-            let survey = parse_survey(db::surveys::find(conn, response.survey_id)?)?;
+            let survey = Survey::try_from(db::surveys::find(conn, response.survey_id)?)?;
             Ok(Some((session.csrf_token, response, survey)))
         })
         .await?;
@@ -492,7 +554,7 @@ async fn saved(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespo
     };
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .body(view::saved(a.lang, &a.survey).into_string()))
+        .body(view::saved(a.lang, &a.survey, a.response.access_code_id.is_some()).into_string()))
 }
 
 async fn done(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
@@ -503,7 +565,8 @@ async fn done(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
         return Ok(see_other("/answer"));
     }
     let closing = a.questionnaire.closing().map(|c| c.get(a.lang));
-    let body = view::done(a.lang, &a.survey, closing, a.response.distress);
+    let mailed = a.response.access_code_id.is_some();
+    let body = view::done(a.lang, &a.survey, closing, a.response.distress, mailed);
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(body.into_string()))

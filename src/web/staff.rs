@@ -13,8 +13,8 @@ use super::extract::{
 };
 use super::{refuse_if_limited, AppState};
 use crate::auth::{self, Role};
+use crate::db;
 use crate::db::sessions::StaffSession;
-use crate::db::{self, DbError};
 use crate::error::AppError;
 use crate::questionnaire::Lang;
 use crate::survey::Survey;
@@ -243,7 +243,7 @@ async fn fieldwork(req: HttpRequest, state: web::Data<AppState>) -> Result<Marku
         .db(|conn| {
             let mut rows = Vec::new();
             for row in db::surveys::list(conn)? {
-                let survey = Survey::try_from(row).map_err(|e| DbError::Corrupt(e.to_string()))?;
+                let survey = Survey::try_from(row)?;
                 let codes = db::codes::count(conn, survey.id)?;
                 let (in_progress, submitted) = db::responses::counts(conn, survey.id)?;
                 rows.push(FieldworkRow {
@@ -256,22 +256,14 @@ async fn fieldwork(req: HttpRequest, state: web::Data<AppState>) -> Result<Marku
             Ok(rows)
         })
         .await?;
-    let viewer = Viewer {
-        user: &session.user,
-        csrf: &session.csrf_token,
-        lang: lang_of(&req),
-    };
+    let viewer = Viewer::of(&session, lang_of(&req));
     Ok(view::fieldwork(&viewer, &rows))
 }
 
 async fn users(req: HttpRequest, state: web::Data<AppState>) -> Result<Markup, AppError> {
     let session = require(&req, &state, Role::Admin).await?;
     let all = state.db(db::users::list).await?;
-    let viewer = Viewer {
-        user: &session.user,
-        csrf: &session.csrf_token,
-        lang: lang_of(&req),
-    };
+    let viewer = Viewer::of(&session, lang_of(&req));
     Ok(view::users(&viewer, &all, None))
 }
 
@@ -285,11 +277,7 @@ async fn add_user(
     let lang = lang_of(&req);
     let outcome = create_user_from_form(&state, lang, &form).await?;
     let all = state.db(db::users::list).await?;
-    let viewer = Viewer {
-        user: &session.user,
-        csrf: &session.csrf_token,
-        lang,
-    };
+    let viewer = Viewer::of(&session, lang);
     let (status, page) = match &outcome {
         Ok(added) => (
             actix_web::http::StatusCode::OK,

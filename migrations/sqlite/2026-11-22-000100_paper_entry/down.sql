@@ -1,0 +1,10 @@
+DROP TABLE response_audit;
+DROP TABLE paper_entries;
+DROP TABLE paper_batches;
+DROP INDEX responses_one_paper_per_code;
+ALTER TABLE responses DROP COLUMN count_reason;
+ALTER TABLE responses DROP COLUMN count_chosen_at;
+ALTER TABLE responses DROP COLUMN count_chosen_by;
+ALTER TABLE responses DROP COLUMN duplicate_of;
+ALTER TABLE responses DROP COLUMN counted;
+ALTER TABLE surveys DROP COLUMN double_entry;

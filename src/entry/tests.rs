@@ -1,0 +1,316 @@
+//! Tests of the keying conventions, double-entry comparison and the mixed-mode rule against
+//! a small questionnaire whose expected results are worked out by hand.
+
+use super::*;
+use crate::questionnaire::{from_toml_str, AnswerProblem};
+
+const FORM: &str = r#"
+id = "paper"
+kind = "sampled"
+title = { ja = "紙", en = "Paper" }
+
+[[page]]
+id = "p1"
+title = { ja = "一", en = "One" }
+
+[[page.item]]
+id = "lives_alone"
+number = "問1"
+type = "single"
+text = { ja = "一人暮らしですか", en = "Do you live alone?" }
+options = [
+  { code = 1, ja = "はい", en = "Yes" },
+  { code = 2, ja = "いいえ", en = "No" },
+]
+
+[[page]]
+id = "p2"
+title = { ja = "二", en = "Two" }
+
+[[page.item]]
+id = "household"
+number = "問2"
+type = "number"
+text = { ja = "同居人数", en = "People living with you" }
+show_if = { item = "lives_alone", in = [2] }
+min = 1
+max = 20
+
+[[page.item]]
+id = "hobbies"
+number = "問3"
+type = "multiple"
+text = { ja = "趣味", en = "Hobbies" }
+options = [
+  { code = 1, ja = "読書", en = "Reading" },
+  { code = 2, ja = "運動", en = "Sport" },
+  { code = 12, ja = "その他", en = "Other" },
+]
+
+[[page.item]]
+id = "note"
+number = "問4"
+type = "text"
+required = false
+max_length = 20
+text = { ja = "自由記述", en = "Comments" }
+"#;
+
+fn form() -> Questionnaire {
+    from_toml_str("paper.toml", FORM).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn keyed(pairs: &[(&str, &str)]) -> RawInput {
+    RawInput::from_pairs(pairs.iter().copied())
+}
+
+#[test]
+fn the_special_entries_are_missing_reasons_and_never_options() {
+    let q = form();
+    let single = q.question("lives_alone").unwrap();
+    assert_eq!(parse_keyed(single, "2"), Ok(Answer::Choice(2)));
+    assert_eq!(
+        parse_keyed(single, ""),
+        Ok(Answer::Missing(MissingReason::NoAnswer))
+    );
+    assert_eq!(
+        parse_keyed(single, "-"),
+        Ok(Answer::Missing(MissingReason::NoAnswer))
+    );
+    assert_eq!(
+        parse_keyed(single, "*"),
+        Ok(Answer::Missing(MissingReason::MultipleMarked))
+    );
+    assert_eq!(
+        parse_keyed(single, "＊"),
+        Ok(Answer::Missing(MissingReason::MultipleMarked))
+    );
+    assert_eq!(
+        parse_keyed(single, " ? "),
+        Ok(Answer::Missing(MissingReason::Unreadable))
+    );
+    let text = q.question("note").unwrap();
+    assert_eq!(
+        parse_keyed(text, "?"),
+        Ok(Answer::Missing(MissingReason::Unreadable))
+    );
+    assert_eq!(
+        parse_keyed(text, "何? 不明"),
+        Ok(Answer::Text("何? 不明".into()))
+    );
+}
+
+#[test]
+fn an_option_outside_the_printed_ones_is_an_error_naming_the_allowed_codes() {
+    let q = form();
+    let error = parse_keyed(q.question("lives_alone").unwrap(), "3").unwrap_err();
+    assert_eq!(error.number, "問1");
+    assert_eq!(
+        error.problem,
+        AnswerProblem::UnknownCode {
+            code: 3,
+            allowed: vec![1, 2]
+        }
+    );
+}
+
+#[test]
+fn multiple_choice_codes_of_two_digits_are_keyed_with_separators() {
+    let q = form();
+    let hobbies = q.question("hobbies").unwrap();
+    assert_eq!(
+        parse_keyed(hobbies, "12 1"),
+        Ok(Answer::Choices(vec![1, 12]))
+    );
+    assert_eq!(parse_keyed(hobbies, "1,2"), Ok(Answer::Choices(vec![1, 2])));
+    assert_eq!(keyed_text(&Answer::Choices(vec![1, 12])), "1 12");
+}
+
+#[test]
+fn a_keyed_form_answers_every_shown_question_and_leaves_skipped_blanks_out() {
+    let q = form();
+    let parsed = parse_form(
+        &q,
+        &keyed(&[("lives_alone", "1"), ("hobbies", "2"), ("note", "")]),
+    );
+    assert!(parsed.is_valid(), "{:?}", parsed.errors);
+    assert!(parsed.skip_flags.is_empty());
+    assert_eq!(parsed.answers.get("lives_alone"), Some(&Answer::Choice(1)));
+    assert_eq!(parsed.answers.get("household"), None, "skipped by 問1 = 1");
+    assert_eq!(
+        parsed.answers.get("hobbies"),
+        Some(&Answer::Choices(vec![2]))
+    );
+    assert_eq!(
+        parsed.answers.get("note"),
+        Some(&Answer::Missing(MissingReason::NoAnswer))
+    );
+    assert_eq!(parsed.answers.len(), 3);
+}
+
+#[test]
+fn an_answer_where_the_form_says_skip_is_kept_and_flagged() {
+    let q = form();
+    let parsed = parse_form(&q, &keyed(&[("lives_alone", "1"), ("household", "3")]));
+    assert!(parsed.is_valid());
+    assert_eq!(parsed.answers.get("household"), Some(&Answer::Number(3.0)));
+    assert_eq!(parsed.skip_flags.len(), 1);
+    assert_eq!(parsed.skip_flags[0].number, "問2");
+    assert_eq!(
+        parsed.skip_flags[0].problem,
+        AnswerProblem::AnsweredWhenSkipped
+    );
+}
+
+#[test]
+fn invalid_entries_are_reported_per_item_and_the_rest_still_parses() {
+    let q = form();
+    let parsed = parse_form(&q, &keyed(&[("lives_alone", "5"), ("hobbies", "1 x")]));
+    let numbers: Vec<&str> = parsed.errors.iter().map(|e| e.number.as_str()).collect();
+    assert_eq!(numbers, ["問1", "問3"]);
+    assert!(!parsed.is_valid());
+}
+
+#[test]
+fn keyed_values_round_trip_through_parse_form() {
+    let q = form();
+    let input = keyed(&[
+        ("lives_alone", "2"),
+        ("household", "4"),
+        ("hobbies", "1 12"),
+        ("note", "?"),
+    ]);
+    let first = parse_form(&q, &input);
+    let again = parse_form(&q, &keyed_values(&q, &first.answers));
+    assert_eq!(again.answers, first.answers);
+}
+
+#[test]
+fn differences_list_only_the_differing_items_in_form_order() {
+    let q = form();
+    let a = parse_form(
+        &q,
+        &keyed(&[("lives_alone", "2"), ("household", "3"), ("hobbies", "1")]),
+    );
+    let b = parse_form(
+        &q,
+        &keyed(&[
+            ("lives_alone", "2"),
+            ("household", "8"),
+            ("hobbies", "1"),
+            ("note", "*"),
+        ]),
+    );
+    let found = differences(&q, &a.answers, &b.answers);
+    let numbers: Vec<&str> = found.iter().map(|d| d.number.as_str()).collect();
+    assert_eq!(numbers, ["問2", "問4"]);
+    assert_eq!(found[0].first, Some(Answer::Number(3.0)));
+    assert_eq!(found[0].second, Some(Answer::Number(8.0)));
+    assert_eq!(
+        found[1].second,
+        Some(Answer::Missing(MissingReason::MultipleMarked))
+    );
+    // Four questions have an entry in either form; two differ.
+    assert_eq!(compared_items(&a.answers, &b.answers), 4);
+    assert!(differences(&q, &a.answers, &a.answers).is_empty());
+}
+
+#[test]
+fn agreement_is_the_share_of_compared_items_that_matched_and_absent_before_any() {
+    let mut agreement = Agreement::default();
+    assert_eq!(agreement.rate(), None);
+    agreement.add_form(40, 2);
+    agreement.add_form(10, 0);
+    assert_eq!(agreement.forms, 2);
+    assert_eq!((agreement.items, agreement.agreed), (50, 48));
+    assert_eq!(agreement.rate(), Some(0.96));
+}
+
+#[test]
+fn the_same_person_never_keys_both_passes_of_a_form() {
+    let first_done = [ExistingPass {
+        pass: Pass::First,
+        keyer_id: 7,
+        complete: true,
+    }];
+    assert_eq!(choose_pass(true, false, &[], 7), Ok(Pass::First));
+    assert_eq!(
+        choose_pass(true, false, &first_done, 7),
+        Err(EntryError::SameKeyer)
+    );
+    assert_eq!(choose_pass(true, false, &first_done, 8), Ok(Pass::Second));
+    assert_eq!(
+        choose_pass(false, false, &first_done, 8),
+        Err(EntryError::FullyKeyed)
+    );
+    assert_eq!(
+        choose_pass(false, false, &first_done, 7),
+        Err(EntryError::OwnPassComplete)
+    );
+    assert_eq!(
+        choose_pass(true, true, &first_done, 8),
+        Err(EntryError::AlreadyAccepted)
+    );
+    let both = [
+        first_done[0],
+        ExistingPass {
+            pass: Pass::Second,
+            keyer_id: 8,
+            complete: false,
+        },
+    ];
+    assert_eq!(
+        choose_pass(true, false, &both, 8),
+        Ok(Pass::Second),
+        "resumes a draft"
+    );
+    assert_eq!(
+        choose_pass(true, false, &both, 9),
+        Err(EntryError::FullyKeyed)
+    );
+    assert_eq!(
+        choose_pass(true, false, &both, 7),
+        Err(EntryError::OwnPassComplete)
+    );
+}
+
+fn at(hour: u32) -> NaiveDateTime {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 1)
+        .unwrap()
+        .and_hms_opt(hour, 0, 0)
+        .unwrap()
+}
+
+#[test]
+fn the_first_complete_response_counts_unless_staff_chose_another() {
+    let online = CountCandidate {
+        response_id: 5,
+        completed_at: at(10),
+        chosen_at: None,
+    };
+    let paper = CountCandidate {
+        response_id: 3,
+        completed_at: at(12),
+        chosen_at: None,
+    };
+    assert_eq!(counted_response(&[]), None);
+    assert_eq!(
+        counted_response(&[paper, online]),
+        Some(5),
+        "online was complete first"
+    );
+    let chosen_paper = CountCandidate {
+        chosen_at: Some(at(14)),
+        ..paper
+    };
+    assert_eq!(counted_response(&[chosen_paper, online]), Some(3));
+    let chosen_back = CountCandidate {
+        chosen_at: Some(at(15)),
+        ..online
+    };
+    assert_eq!(
+        counted_response(&[chosen_paper, chosen_back]),
+        Some(5),
+        "the latest choice wins"
+    );
+}

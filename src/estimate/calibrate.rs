@@ -1,0 +1,669 @@
+//! Calibration of the weights to register totals: post-stratification (R's `postStratify`),
+//! raking (R's `rake`), weight trimming (R's `trimWeights`) and weight diagnostics.
+//!
+//! Besides new weights, calibration records what the variance needs to take the calibration
+//! into account: the margins, and per stratum the cross-products of calibration weights by
+//! margin category (see `variance.rs` for how they are used).
+
+use super::columns::Categorical;
+use super::design::Design;
+use super::{EstimateError, Result};
+
+/// Register totals for one calibration variable: a category per respondent and a population
+/// total per category.
+#[derive(Debug, Clone)]
+pub struct MarginTotals {
+    name: String,
+    labels: Vec<String>,
+    totals: Vec<f64>,
+    /// Index into `labels` for every row.
+    codes: Vec<u32>,
+}
+
+impl MarginTotals {
+    /// Matches the respondents' categories (`column`) with the population totals.
+    ///
+    /// Every category in the data needs a total, and every total needs at least one
+    /// respondent (a cell without respondents cannot be weighted up).
+    pub fn new(name: &str, column: &Categorical, totals: &[(String, f64)]) -> Result<Self> {
+        let margin_error = |message: String| EstimateError::Margin {
+            margin: name.to_string(),
+            message,
+        };
+        let mut labels = Vec::with_capacity(totals.len());
+        let mut values = Vec::with_capacity(totals.len());
+        for (label, total) in totals {
+            if labels.contains(label) {
+                return Err(margin_error(format!("category '{label}' has two totals")));
+            }
+            if !(total.is_finite() && *total > 0.0) {
+                return Err(margin_error(format!(
+                    "the total for category '{label}' is {total}: totals must be positive numbers"
+                )));
+            }
+            labels.push(label.clone());
+            values.push(*total);
+        }
+        let level_to_total: Vec<Option<u32>> = column
+            .levels()
+            .iter()
+            .map(|level| labels.iter().position(|l| l == level).map(|i| i as u32))
+            .collect();
+        let mut respondents = vec![0usize; labels.len()];
+        let mut codes = Vec::with_capacity(column.len());
+        for (row, &code) in column.codes().iter().enumerate() {
+            if code == Categorical::MISSING {
+                return Err(margin_error(format!(
+                    "empty on data row {}: every respondent needs a category",
+                    row + 1
+                )));
+            }
+            match level_to_total[code as usize] {
+                Some(index) => {
+                    respondents[index as usize] += 1;
+                    codes.push(index);
+                }
+                None => {
+                    return Err(margin_error(format!(
+                        "category '{}' (data row {}) has no population total",
+                        column.levels()[code as usize],
+                        row + 1
+                    )))
+                }
+            }
+        }
+        if let Some(empty) = respondents.iter().position(|&count| count == 0) {
+            return Err(margin_error(format!(
+                "category '{}' has a total but no respondents: merge it with a neighbouring category",
+                labels[empty]
+            )));
+        }
+        Ok(MarginTotals {
+            name: name.to_string(),
+            labels,
+            totals: values,
+            codes,
+        })
+    }
+
+    /// The calibration variable's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The categories, in the order of the totals.
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+
+    /// The population totals.
+    pub fn totals(&self) -> &[f64] {
+        &self.totals
+    }
+}
+
+/// When raking stops.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RakeOptions {
+    /// Largest allowed relative difference between a weighted margin and its total.
+    pub tolerance: f64,
+    /// Most sweeps over all margins before giving up with an error.
+    pub max_iterations: usize,
+}
+
+impl Default for RakeOptions {
+    fn default() -> Self {
+        RakeOptions {
+            tolerance: 1e-10,
+            max_iterations: 1000,
+        }
+    }
+}
+
+/// Which calibration produced the weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CalibrationKind {
+    /// Post-stratification on one classification.
+    PostStratification,
+    /// Raking (iterative proportional fitting) on several margins.
+    Raking,
+}
+
+/// What a calibration did, for the record next to the estimates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CalibrationReport {
+    /// Post-stratification or raking.
+    pub kind: CalibrationKind,
+    /// The calibration variables.
+    pub margins: Vec<String>,
+    /// Sweeps used (1 for post-stratification).
+    pub iterations: usize,
+    /// Largest relative difference between a weighted margin and its total at the end.
+    pub max_discrepancy: f64,
+}
+
+/// The distribution of the weights and the design effect due to weighting.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WeightDiagnostics {
+    /// Number of weights.
+    pub n: usize,
+    /// Sum of weights (estimated population size).
+    pub sum: f64,
+    /// Smallest weight.
+    pub min: f64,
+    /// Median weight.
+    pub median: f64,
+    /// Largest weight.
+    pub max: f64,
+    /// Kish's design effect from weighting, n Σw² / (Σw)².
+    pub kish_deff: f64,
+    /// Kish's effective sample size, (Σw)² / Σw².
+    pub kish_n_eff: f64,
+}
+
+/// Calibration data the variance estimator needs.
+#[derive(Debug, Clone)]
+pub(crate) struct Calibration {
+    /// Category (column within its margin) of every row, per margin.
+    pub(crate) margins: Vec<Vec<u32>>,
+    /// First calibration column of each margin.
+    pub(crate) offsets: Vec<usize>,
+    /// Total number of calibration columns (categories over all margins).
+    pub(crate) n_cols: usize,
+    /// Weights of the centring step: the pre-calibration weights for post-stratification
+    /// (R centres at the old-weighted cell mean) and `None` (all ones) for raking.
+    pub(crate) omega: Option<Vec<f64>>,
+    /// Centring sweeps over the margins: 10 for raking as in R, 1 for post-stratification.
+    pub(crate) sweeps: usize,
+    /// Σ ω over rows in calibration column pairs (n_cols × n_cols).
+    pub(crate) cross: Vec<f64>,
+    /// Per stratum: Σ over PSUs of P_j[a] P_j[b], where P_j[a] is the PSU's calibration
+    /// weight in column a (n_strata × n_cols × n_cols).
+    pub(crate) gram: Vec<f64>,
+    /// Per stratum: Σ over PSUs of P_j[a] (n_strata × n_cols).
+    pub(crate) psu_sums: Vec<f64>,
+    /// For clustered designs, the non-zero P_j[a] of every PSU.
+    pub(crate) psu_entries: Vec<Vec<(u32, f64)>>,
+    /// Calibration column of every row in every margin, row-major (n × margins).
+    pub(crate) row_cols: Vec<u32>,
+    pub(crate) report: CalibrationReport,
+}
+
+impl Calibration {
+    fn new(
+        design: &Design,
+        margins: Vec<Vec<u32>>,
+        sizes: &[usize],
+        omega: Option<Vec<f64>>,
+        sweeps: usize,
+        report: CalibrationReport,
+    ) -> Calibration {
+        let mut offsets = Vec::with_capacity(sizes.len());
+        let mut n_cols = 0;
+        for size in sizes {
+            offsets.push(n_cols);
+            n_cols += size;
+        }
+        let n_strata = design.n_strata();
+        let q = &design.cal_weights;
+        let mut cross = vec![0.0; n_cols * n_cols];
+        let mut gram = vec![0.0; n_strata * n_cols * n_cols];
+        let mut psu_sums = vec![0.0; n_strata * n_cols];
+        let mut psu_entries: Vec<Vec<(u32, f64)>> = Vec::new();
+        let mut cols = vec![0usize; margins.len()];
+        for row in 0..design.n_rows() {
+            for (k, margin) in margins.iter().enumerate() {
+                cols[k] = offsets[k] + margin[row] as usize;
+            }
+            let omega_row = omega.as_ref().map_or(1.0, |o| o[row]);
+            for &a in &cols {
+                for &b in &cols {
+                    cross[a * n_cols + b] += omega_row;
+                }
+            }
+        }
+        match &design.psu {
+            None => {
+                for row in 0..design.n_rows() {
+                    let h = design.strata[row] as usize;
+                    let qq = q[row] * q[row];
+                    for (k, margin) in margins.iter().enumerate() {
+                        cols[k] = offsets[k] + margin[row] as usize;
+                    }
+                    let g = &mut gram[h * n_cols * n_cols..(h + 1) * n_cols * n_cols];
+                    for &a in &cols {
+                        psu_sums[h * n_cols + a] += q[row];
+                        for &b in &cols {
+                            g[a * n_cols + b] += qq;
+                        }
+                    }
+                }
+            }
+            Some(psu) => {
+                psu_entries = vec![Vec::new(); design.n_psu];
+                for row in 0..design.n_rows() {
+                    let entries = &mut psu_entries[psu[row] as usize];
+                    for (k, margin) in margins.iter().enumerate() {
+                        let a = (offsets[k] + margin[row] as usize) as u32;
+                        match entries.iter_mut().find(|(col, _)| *col == a) {
+                            Some(entry) => entry.1 += q[row],
+                            None => entries.push((a, q[row])),
+                        }
+                    }
+                }
+                for (j, entries) in psu_entries.iter().enumerate() {
+                    let h = design.psu_stratum[j] as usize;
+                    for &(a, pa) in entries {
+                        psu_sums[h * n_cols + a as usize] += pa;
+                        for &(b, pb) in entries {
+                            gram[(h * n_cols + a as usize) * n_cols + b as usize] += pa * pb;
+                        }
+                    }
+                }
+            }
+        }
+        let row_cols = (0..design.n_rows())
+            .flat_map(|row| {
+                margins
+                    .iter()
+                    .zip(&offsets)
+                    .map(move |(margin, offset)| (offset + margin[row] as usize) as u32)
+            })
+            .collect();
+        Calibration {
+            row_cols,
+            margins,
+            offsets,
+            n_cols,
+            omega,
+            sweeps,
+            cross,
+            gram,
+            psu_sums,
+            psu_entries,
+            report,
+        }
+    }
+
+    /// The calibration adjustment a (one value per calibration column) for a score whose
+    /// ω-weighted column sums are `sums`: R's repeated centring of x / w within the margin
+    /// categories, carried out on the column sums instead of on every row.
+    pub(crate) fn adjustment(&self, sums: &[f64]) -> Vec<f64> {
+        let n = self.n_cols;
+        let mut a = vec![0.0; n];
+        let mut means = vec![0.0; n];
+        for _ in 0..self.sweeps {
+            for k in 0..self.margins.len() {
+                let start = self.offsets[k];
+                let end = self.offsets.get(k + 1).copied().unwrap_or(n);
+                for col in start..end {
+                    let row = &self.cross[col * n..(col + 1) * n];
+                    let fitted: f64 = row.iter().zip(&a).map(|(c, a)| c * a).sum();
+                    means[col] = (sums[col] - fitted) / row[col];
+                }
+                for col in start..end {
+                    a[col] += means[col];
+                }
+            }
+        }
+        a
+    }
+}
+
+impl Design {
+    /// Rakes the weights to several margins (iterative proportional fitting), like
+    /// `rake(design, list(~m1, ~m2), list(t1, t2))`.
+    pub fn rake(&self, margins: &[MarginTotals], options: &RakeOptions) -> Result<Design> {
+        if self.calibration.is_some() {
+            return Err(EstimateError::AlreadyCalibrated);
+        }
+        if margins.is_empty() {
+            return Err(EstimateError::Margin {
+                margin: "(none)".to_string(),
+                message: "raking needs at least one margin".to_string(),
+            });
+        }
+        for margin in margins {
+            self.check_rows(margin.name(), margin.codes.len())?;
+        }
+        let sizes: Vec<usize> = margins.iter().map(|m| m.labels.len()).collect();
+        let cells = CellTable::new(&self.weights, margins, &sizes);
+        let mut factors: Vec<Vec<f64>> = sizes.iter().map(|&s| vec![1.0; s]).collect();
+        let mut iterations = 0;
+        let mut discrepancy = cells.discrepancy(margins, &factors);
+        while discrepancy > options.tolerance {
+            if iterations == options.max_iterations {
+                return Err(EstimateError::RakingNotConverged {
+                    iterations,
+                    discrepancy,
+                    tolerance: options.tolerance,
+                });
+            }
+            for (k, margin) in margins.iter().enumerate() {
+                let current = cells.margin_totals(k, sizes[k], &factors);
+                for (c, factor) in factors[k].iter_mut().enumerate() {
+                    *factor *= margin.totals[c] / current[c];
+                }
+            }
+            iterations += 1;
+            discrepancy = cells.discrepancy(margins, &factors);
+        }
+        let weights: Vec<f64> = (0..self.n_rows())
+            .map(|row| {
+                margins
+                    .iter()
+                    .zip(&factors)
+                    .fold(self.weights[row], |w, (m, f)| w * f[m.codes[row] as usize])
+            })
+            .collect();
+        let report = CalibrationReport {
+            kind: CalibrationKind::Raking,
+            margins: margins.iter().map(|m| m.name.clone()).collect(),
+            iterations,
+            max_discrepancy: discrepancy,
+        };
+        let mut design = self.clone();
+        design.cal_weights = weights.clone();
+        design.weights = weights;
+        let codes = margins.iter().map(|m| m.codes.clone()).collect();
+        design.calibration = Some(Calibration::new(&design, codes, &sizes, None, 10, report));
+        Ok(design)
+    }
+
+    /// Post-stratifies the weights on one classification, like `postStratify(design, ~v, t)`.
+    pub fn post_stratify(&self, margin: &MarginTotals) -> Result<Design> {
+        if self.calibration.is_some() {
+            return Err(EstimateError::AlreadyCalibrated);
+        }
+        self.check_rows(margin.name(), margin.codes.len())?;
+        let size = margin.labels.len();
+        let mut current = vec![0.0; size];
+        for (row, &c) in margin.codes.iter().enumerate() {
+            current[c as usize] += self.weights[row];
+        }
+        let factors: Vec<f64> = margin
+            .totals
+            .iter()
+            .zip(&current)
+            .map(|(t, s)| t / s)
+            .collect();
+        let weights: Vec<f64> = margin
+            .codes
+            .iter()
+            .zip(&self.weights)
+            .map(|(&c, w)| w * factors[c as usize])
+            .collect();
+        let mut reached = vec![0.0; size];
+        for (row, &c) in margin.codes.iter().enumerate() {
+            reached[c as usize] += weights[row];
+        }
+        let max_discrepancy = reached
+            .iter()
+            .zip(&margin.totals)
+            .map(|(r, t)| (r / t - 1.0).abs())
+            .fold(0.0, f64::max);
+        let report = CalibrationReport {
+            kind: CalibrationKind::PostStratification,
+            margins: vec![margin.name.clone()],
+            iterations: 1,
+            max_discrepancy,
+        };
+        let old_weights = self.weights.clone();
+        let mut design = self.clone();
+        design.cal_weights = weights.clone();
+        design.weights = weights;
+        design.calibration = Some(Calibration::new(
+            &design,
+            vec![margin.codes.clone()],
+            &[size],
+            Some(old_weights),
+            1,
+            report,
+        ));
+        Ok(design)
+    }
+
+    /// Trims weights to `[lower, upper]` and spreads what was cut equally over the weights
+    /// inside the bounds, like R's `trimWeights` (`strict` repeats until no weight is
+    /// outside). The calibration record is kept, as R keeps it, so variances still account
+    /// for the calibration.
+    pub fn trim_weights(
+        &self,
+        lower: Option<f64>,
+        upper: Option<f64>,
+        strict: bool,
+    ) -> Result<Design> {
+        let lower = lower.unwrap_or(f64::NEG_INFINITY);
+        let upper = upper.unwrap_or(f64::INFINITY);
+        if lower.partial_cmp(&upper).is_none_or(|o| o.is_gt()) || upper <= 0.0 {
+            return Err(EstimateError::Trim(format!(
+                "the bounds [{lower}, {upper}] are not an interval of positive weights"
+            )));
+        }
+        let mut weights = self.weights.clone();
+        for _ in 0..1000 {
+            let outside = weights.iter().filter(|&&w| w < lower || w > upper).count();
+            if outside == 0 {
+                break;
+            }
+            if outside == weights.len() {
+                return Err(EstimateError::Trim(format!(
+                    "every weight lies outside [{lower}, {upper}]: nothing to spread the trimmed weight over"
+                )));
+            }
+            let mut trimmed = 0.0;
+            for w in weights.iter_mut() {
+                let clamped = w.clamp(lower, upper);
+                trimmed += *w - clamped;
+            }
+            let share = trimmed / (weights.len() - outside) as f64;
+            for w in weights.iter_mut() {
+                if *w < lower || *w > upper {
+                    *w = w.clamp(lower, upper);
+                } else {
+                    *w += share;
+                }
+            }
+            if !strict {
+                break;
+            }
+        }
+        if let Some(row) = weights.iter().position(|&w| w.is_nan() || w <= 0.0) {
+            return Err(EstimateError::Trim(format!(
+                "trimming leaves data row {} with weight {}",
+                row + 1,
+                weights[row]
+            )));
+        }
+        let mut design = self.clone();
+        if design.calibration.is_none() {
+            design.cal_weights = weights.clone();
+        }
+        design.weights = weights;
+        Ok(design)
+    }
+
+    /// The distribution of the weights and Kish's design effect from weighting.
+    pub fn weight_diagnostics(&self) -> WeightDiagnostics {
+        let n = self.weights.len();
+        let sum: f64 = self.weights.iter().sum();
+        let sum_sq: f64 = self.weights.iter().map(|w| w * w).sum();
+        let mut sorted = self.weights.clone();
+        sorted.sort_by(f64::total_cmp);
+        let median = if n % 2 == 1 {
+            sorted[n / 2]
+        } else {
+            0.5 * (sorted[n / 2 - 1] + sorted[n / 2])
+        };
+        WeightDiagnostics {
+            n,
+            sum,
+            min: sorted[0],
+            median,
+            max: sorted[n - 1],
+            kish_deff: n as f64 * sum_sq / (sum * sum),
+            kish_n_eff: sum * sum / sum_sq,
+        }
+    }
+}
+
+/// Base weights summed by cross-classification of the margins, so that each raking sweep
+/// costs the number of cells rather than the number of respondents.
+struct CellTable {
+    /// Category of every cell in every margin.
+    cell_codes: Vec<Vec<u32>>,
+    base: Vec<f64>,
+}
+
+impl CellTable {
+    const MAX_CELLS: usize = 1 << 20;
+
+    fn new(weights: &[f64], margins: &[MarginTotals], sizes: &[usize]) -> CellTable {
+        let product = sizes
+            .iter()
+            .try_fold(1usize, |acc, &s| acc.checked_mul(s))
+            .filter(|&p| p <= Self::MAX_CELLS);
+        match product {
+            Some(n_cells) => {
+                let mut base = vec![0.0; n_cells];
+                for (row, w) in weights.iter().enumerate() {
+                    let cell = margins
+                        .iter()
+                        .zip(sizes)
+                        .fold(0usize, |cell, (m, &s)| cell * s + m.codes[row] as usize);
+                    base[cell] += w;
+                }
+                let mut cell_codes = vec![vec![0u32; n_cells]; margins.len()];
+                let mut stride = 1;
+                for (codes, &size) in cell_codes.iter_mut().zip(sizes).rev() {
+                    for (cell, code) in codes.iter_mut().enumerate() {
+                        *code = ((cell / stride) % size) as u32;
+                    }
+                    stride *= size;
+                }
+                CellTable { cell_codes, base }
+            }
+            None => CellTable {
+                cell_codes: margins.iter().map(|m| m.codes.clone()).collect(),
+                base: weights.to_vec(),
+            },
+        }
+    }
+
+    fn margin_totals(&self, k: usize, size: usize, factors: &[Vec<f64>]) -> Vec<f64> {
+        let mut totals = vec![0.0; size];
+        for (cell, &base) in self.base.iter().enumerate() {
+            if base == 0.0 {
+                continue;
+            }
+            let weight = self
+                .cell_codes
+                .iter()
+                .zip(factors)
+                .fold(base, |w, (codes, f)| w * f[codes[cell] as usize]);
+            totals[self.cell_codes[k][cell] as usize] += weight;
+        }
+        totals
+    }
+
+    fn discrepancy(&self, margins: &[MarginTotals], factors: &[Vec<f64>]) -> f64 {
+        let mut worst: f64 = 0.0;
+        for (k, margin) in margins.iter().enumerate() {
+            let current = self.margin_totals(k, margin.totals.len(), factors);
+            for (c, t) in current.iter().zip(&margin.totals) {
+                worst = worst.max((c / t - 1.0).abs());
+            }
+        }
+        worst
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn totals(pairs: &[(&str, f64)]) -> Vec<(String, f64)> {
+        pairs.iter().map(|(l, t)| (l.to_string(), *t)).collect()
+    }
+
+    #[test]
+    fn post_stratified_weights_add_up_to_the_totals() {
+        let sex = Categorical::from_labels(&["F", "F", "M"]);
+        let design = Design::builder(vec![1.0, 3.0, 2.0]).build().unwrap();
+        let margin = MarginTotals::new("sex", &sex, &totals(&[("F", 80.0), ("M", 50.0)])).unwrap();
+        let calibrated = design.post_stratify(&margin).unwrap();
+        assert_eq!(calibrated.weights(), [20.0, 60.0, 50.0]);
+    }
+
+    #[test]
+    fn a_total_without_respondents_is_an_error() {
+        let sex = Categorical::from_labels(&["F", "F"]);
+        let err = MarginTotals::new("sex", &sex, &totals(&[("F", 80.0), ("M", 50.0)])).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("'M' has a total but no respondents"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_data_category_without_a_total_is_an_error() {
+        let sex = Categorical::from_labels(&["F", "X"]);
+        let err = MarginTotals::new("sex", &sex, &totals(&[("F", 80.0)])).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("'X' (data row 2) has no population total"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn raking_reaches_both_margins() {
+        let a = Categorical::from_labels(&["1", "1", "2", "2", "1"]);
+        let b = Categorical::from_labels(&["x", "y", "x", "y", "y"]);
+        let design = Design::builder(vec![1.0; 5]).build().unwrap();
+        let ma = MarginTotals::new("a", &a, &totals(&[("1", 60.0), ("2", 40.0)])).unwrap();
+        let mb = MarginTotals::new("b", &b, &totals(&[("x", 30.0), ("y", 70.0)])).unwrap();
+        let raked = design.rake(&[ma, mb], &RakeOptions::default()).unwrap();
+        let w = raked.weights();
+        assert!((w[0] + w[1] + w[4] - 60.0).abs() < 1e-8);
+        assert!((w[0] + w[2] - 30.0).abs() < 1e-8);
+    }
+
+    #[test]
+    fn raking_that_cannot_converge_says_so() {
+        // Inconsistent grand totals (100 vs 200) can never both be met.
+        let a = Categorical::from_labels(&["1", "2"]);
+        let b = Categorical::from_labels(&["x", "y"]);
+        let design = Design::builder(vec![1.0; 2]).build().unwrap();
+        let ma = MarginTotals::new("a", &a, &totals(&[("1", 50.0), ("2", 50.0)])).unwrap();
+        let mb = MarginTotals::new("b", &b, &totals(&[("x", 100.0), ("y", 100.0)])).unwrap();
+        let options = RakeOptions {
+            tolerance: 1e-10,
+            max_iterations: 50,
+        };
+        let err = design.rake(&[ma, mb], &options).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                EstimateError::RakingNotConverged { iterations: 50, .. }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn trimming_spreads_the_excess_over_the_other_weights() {
+        let design = Design::builder(vec![1.0, 2.0, 9.0]).build().unwrap();
+        let trimmed = design.trim_weights(None, Some(5.0), false).unwrap();
+        assert_eq!(trimmed.weights(), [3.0, 4.0, 5.0]);
+    }
+
+    #[test]
+    fn kish_design_effect_is_n_times_sum_of_squares_over_squared_sum() {
+        let design = Design::builder(vec![1.0, 1.0, 4.0]).build().unwrap();
+        let d = design.weight_diagnostics();
+        assert!((d.kish_deff - 3.0 * 18.0 / 36.0).abs() < 1e-15);
+        assert_eq!((d.min, d.median, d.max), (1.0, 1.0, 4.0));
+    }
+}

@@ -1,0 +1,219 @@
+//! The command line as an operator uses it: surveys, codes, accounts and the demo, against a
+//! fresh SQLite file, with exit status 2 and a readable message for bad input.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use common::repo_path;
+use tsunagari::sampling::access_code::AccessCode;
+
+struct Cli {
+    dir: tempfile::TempDir,
+}
+
+impl Cli {
+    fn new() -> Cli {
+        Cli {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_tsunagari"));
+        command
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("DATABASE_URL", self.dir.path().join("cli.sqlite3"))
+            .env("TSUNAGARI_QUESTIONNAIRES", repo_path("questionnaires"))
+            .env("TSUNAGARI_BASE_URL", "https://survey.example.jp")
+            .env("RUST_LOG", "error");
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn a_survey_gets_codes_that_residents_can_type_and_a_second_survey_with_the_same_slug_is_refused() {
+    let cli = Cli::new();
+    let demo = repo_path("surveys/demo.toml");
+    let created = cli.run(&["survey", "create", "--file", demo.to_str().unwrap()]);
+    assert!(created.status.success(), "{}", stderr(&created));
+    assert!(stdout(&created).contains("demo-2026"));
+
+    let again = cli.run(&["survey", "create", "--file", demo.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+
+    let generated = cli.run(&["codes", "generate", "--survey", "demo-2026", "--count", "5"]);
+    assert!(generated.status.success(), "{}", stderr(&generated));
+    let codes: Vec<AccessCode> = stdout(&generated)
+        .lines()
+        .map(|l| AccessCode::parse(l).unwrap())
+        .collect();
+    assert_eq!(codes.len(), 5);
+    let listed = cli.run(&["codes", "list", "--survey", "demo-2026"]);
+    let listed: Vec<String> = stdout(&listed).lines().map(String::from).collect();
+    assert_eq!(listed.len(), 5);
+    for code in &codes {
+        assert!(listed.contains(&code.grouped()));
+    }
+
+    let unknown = cli.run(&["codes", "generate", "--survey", "nope", "--count", "5"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("no survey `nope`"));
+    let zero = cli.run(&["codes", "generate", "--survey", "demo-2026", "--count", "0"]);
+    assert_eq!(zero.status.code(), Some(2));
+}
+
+#[test]
+fn a_survey_file_naming_a_missing_questionnaire_or_module_is_refused_with_the_reason() {
+    let cli = Cli::new();
+    let file = cli.dir.path().join("bad.toml");
+    std::fs::write(
+        &file,
+        "slug = \"x\"\nquestionnaire = \"no-such\"\ntitle = { ja = \"x\" }\n",
+    )
+    .unwrap();
+    let out = cli.run(&["survey", "create", "--file", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no questionnaire `no-such`"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::write(&file, "slug = \"x\"\nquestionnaire = \"tsunagari-national\"\nmodules = [\"phq9\"]\ntitle = { ja = \"x\" }\n").unwrap();
+    let out = cli.run(&["survey", "create", "--file", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("phq9"), "{}", stderr(&out));
+    let listed = cli.run(&["survey", "list"]);
+    assert_eq!(stdout(&listed), "", "nothing was created");
+}
+
+#[test]
+fn the_first_admin_is_created_from_the_command_line_and_names_are_unique() {
+    let cli = Cli::new();
+    let out = cli.run_with_stdin(
+        &[
+            "user",
+            "add",
+            "--username",
+            "kanri",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        "a-strong-password\n",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("a-strong-password"));
+    let generated = cli.run(&["user", "add", "--username", "tanaka", "--role", "planner"]);
+    assert!(generated.status.success());
+    let password = stdout(&generated)
+        .lines()
+        .find_map(|l| l.strip_prefix("password: ").map(String::from))
+        .unwrap();
+    assert_eq!(password.len(), 20);
+
+    let duplicate = cli.run(&["user", "add", "--username", "kanri", "--role", "staff"]);
+    assert_eq!(duplicate.status.code(), Some(2));
+    assert!(stderr(&duplicate).contains("already taken"));
+    let bad_role = cli.run(&["user", "add", "--username", "x", "--role", "root"]);
+    assert_eq!(bad_role.status.code(), Some(2));
+    assert!(stderr(&bad_role).contains("not a role"));
+    let short = cli.run_with_stdin(
+        &[
+            "user",
+            "add",
+            "--username",
+            "y",
+            "--role",
+            "staff",
+            "--password-stdin",
+        ],
+        "short\n",
+    );
+    assert_eq!(short.status.code(), Some(2));
+
+    let listed = stdout(&cli.run(&["user", "list"]));
+    assert!(
+        listed.contains("kanri\tadmin") && listed.contains("tanaka\tplanner"),
+        "{listed}"
+    );
+}
+
+#[test]
+fn the_demo_prints_working_codes_links_and_a_login_and_can_be_run_twice() {
+    let cli = Cli::new();
+    let demo = repo_path("surveys/demo.toml");
+    let open = repo_path("surveys/gatekeeper-demo.toml");
+    for _ in 0..2 {
+        let out = cli.run(&[
+            "demo",
+            "--no-serve",
+            "--survey-file",
+            demo.to_str().unwrap(),
+            "--open-survey-file",
+            open.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out);
+        let links: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("https://survey.example.jp/c/"))
+            .collect();
+        assert_eq!(links.len(), 5, "{text}");
+        for line in links {
+            let code = line.split_whitespace().next().unwrap();
+            assert!(AccessCode::parse(code).is_ok(), "{code}");
+        }
+        assert!(text.contains("user demo-admin"));
+        assert!(text.contains("https://survey.example.jp/o/gatekeeper-2026"));
+        assert!(text.contains("https://survey.example.jp/o/gatekeeper-2026"));
+    }
+}
+
+#[test]
+fn a_malformed_database_url_is_a_usage_error() {
+    let cli = Cli::new();
+    let out = cli
+        .command(&["migrate"])
+        .env("DATABASE_URL", "mysql://localhost/x")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("scheme"), "{}", stderr(&out));
+}

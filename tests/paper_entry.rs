@@ -1,0 +1,843 @@
+//! Paper entry through HTTP: first and second entry, automatic acceptance, reconciliation,
+//! bad input, stale screens, the mixed-mode duplicate rule, corrections with audit — on
+//! SQLite and (when configured) PostgreSQL.
+
+mod common;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::StatusCode;
+use common::*;
+use tsunagari::auth::Role;
+use tsunagari::db::entry as store;
+use tsunagari::entry::keyed_values;
+use tsunagari::questionnaire::{Answer, Answers, MissingReason, Question, Questionnaire, Response};
+use tsunagari::sampling::access_code::AccessCode;
+
+const SLUG: &str = "demo-2026";
+const PASSWORD: &str = "a long enough password";
+
+/// Answers for every question the form shows: `pick` decides, else the first option, the
+/// smallest number, a short text.
+fn paper_answers(q: &Questionnaire, pick: &dyn Fn(&Question) -> Option<Answer>) -> Answers {
+    let mut answers = Answers::new();
+    for question in q.questions() {
+        if !q.is_shown(&question.id, &answers) {
+            continue;
+        }
+        let answer = pick(question).unwrap_or_else(|| match &question.response {
+            Response::Single { options } => Answer::Choice(options[0].code),
+            Response::Multiple { options, .. } => Answer::Choices(vec![options[0].code]),
+            Response::Number { min, .. } => Answer::Number(*min),
+            Response::Text { .. } => Answer::Text("紙の記入".into()),
+        });
+        answers.insert(question.id.clone(), answer);
+    }
+    answers
+}
+
+/// The keyed fields for `answers`: one per question, blank where nothing is written.
+fn keyed_fields(q: &Questionnaire, answers: &Answers) -> Vec<(String, String)> {
+    let values = keyed_values(q, answers);
+    q.questions()
+        .iter()
+        .map(|question| {
+            (
+                question.id.clone(),
+                values.value(&question.id).unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn refs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
+    fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
+fn form_path(code: &AccessCode) -> String {
+    format!("/staff/entry/{SLUG}/form/{}", code.as_str())
+}
+
+/// Opens the keying screen and posts `fields` with `action` (save or complete).
+async fn key<S, B>(
+    client: &mut Client<S>,
+    code: &AccessCode,
+    fields: &[(String, String)],
+    action: &str,
+) -> Page
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let screen = client.get(&form_path(code)).await;
+    assert_eq!(screen.status, StatusCode::OK, "{}", screen.body);
+    let mut all = fields.to_vec();
+    all.push(("csrf".into(), screen.hidden("csrf")));
+    all.push(("version".into(), screen.hidden("version")));
+    all.push(("action".into(), action.into()));
+    client.post(&form_path(code), &refs(&all)).await
+}
+
+fn code_id(db: &TestDb, code: &AccessCode) -> i64 {
+    tsunagari::db::codes::find(&mut db.conn(), code)
+        .unwrap()
+        .unwrap()
+        .0
+}
+
+fn paper_response(db: &TestDb, code: &AccessCode) -> Option<store::CodeResponse> {
+    store::paper_response(&mut db.conn(), code_id(db, code)).unwrap()
+}
+
+fn users(db: &TestDb) {
+    add_user(db, "keyer1", PASSWORD, Role::Staff);
+    add_user(db, "keyer2", PASSWORD, Role::Staff);
+    add_user(db, "reviewer", PASSWORD, Role::Staff);
+    add_user(db, "admin", PASSWORD, Role::Admin);
+}
+
+macro_rules! signed_in {
+    ($db:expr, $name:expr) => {{
+        let mut c = client($db.state()).await;
+        sign_in(&mut c, $name, PASSWORD).await;
+        c
+    }};
+}
+
+#[actix_web::test]
+async fn identical_first_and_second_entries_by_two_people_are_accepted_automatically() {
+    for db in databases() {
+        users(&db);
+        let (_, codes) = demo_survey(&db, 2);
+        let q = demo_questionnaire(&db);
+        let answers = paper_answers(&q, &|question| {
+            (question.id == "comments").then(|| Answer::Text("一回目だけが知る文".into()))
+        });
+        let fields = keyed_fields(&q, &answers);
+        let mut first = signed_in!(db, "keyer1");
+        let mut second = signed_in!(db, "keyer2");
+
+        let done = key(&mut first, &codes[0], &fields, "complete").await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        let overview = first.get(done.location.as_deref().unwrap()).await;
+        assert!(
+            overview.body.contains("waits for its second entry")
+                || overview.body.contains("2回目の入力を待っています"),
+            "{}",
+            overview.body
+        );
+        assert!(
+            paper_response(&db, &codes[0]).is_none(),
+            "one entry is not a response"
+        );
+
+        // The same person cannot key the second entry.
+        let again = first.get(&form_path(&codes[0])).await;
+        assert_eq!(
+            again.status,
+            StatusCode::CONFLICT,
+            "{}: {}",
+            db.backend(),
+            again.body
+        );
+        assert!(
+            again.body.contains("2回目の入力は別の職員"),
+            "{}",
+            again.body
+        );
+
+        // The second keyer sees an empty form, not the first entry.
+        let blank = second.get(&form_path(&codes[0])).await;
+        assert_eq!(blank.status, StatusCode::OK);
+        assert!(blank.body.contains("2回目入力"));
+        assert!(!blank.body.contains("一回目だけが知る文"));
+
+        let done = key(&mut second, &codes[0], &fields, "complete").await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        let response = paper_response(&db, &codes[0]).expect("accepted");
+        assert_eq!(response.channel, "paper");
+        assert_eq!(response.status, "submitted");
+        assert!(response.counted);
+        let stored: Answers = serde_json::from_str(&response.answers_json).unwrap();
+        assert_eq!(stored, answers);
+        let audit =
+            store::audit_log(&mut db.conn(), response.survey_id, Some(response.id)).unwrap();
+        assert_eq!(audit.len(), 1);
+        assert_eq!(audit[0].item_id, store::AUDIT_WHOLE_RESPONSE);
+        assert_eq!(audit[0].username, "keyer2");
+
+        // Both keyers agree on every item: 100%.
+        let overview = second.get(&format!("/staff/entry/{SLUG}")).await;
+        assert!(overview.body.contains("100.0%"), "{}", overview.body);
+        assert!(
+            overview.body.contains(r#"id="count-accepted">1<"#),
+            "{}",
+            overview.body
+        );
+        // Opening an accepted form leads to its response page.
+        let opened = second.get(&form_path(&codes[0])).await;
+        assert_eq!(
+            opened.location.as_deref(),
+            Some(format!("/staff/entry/{SLUG}/response/{}", codes[0].as_str()).as_str())
+        );
+    }
+}
+
+#[actix_web::test]
+async fn differing_entries_are_reconciled_item_by_item_by_someone_who_keyed_neither() {
+    for db in databases() {
+        users(&db);
+        let (_, codes) = demo_survey(&db, 1);
+        let q = demo_questionnaire(&db);
+        let code = &codes[0];
+        let answers_1 = paper_answers(&q, &|_| None);
+        let answers_2 = paper_answers(&q, &|question| match question.id.as_str() {
+            "direct" => Some(Answer::Choice(3)),
+            "ucla_1" => Some(Answer::Missing(MissingReason::Unreadable)),
+            _ => None,
+        });
+        let mut first = signed_in!(db, "keyer1");
+        let mut second = signed_in!(db, "keyer2");
+        let mut reviewer = signed_in!(db, "reviewer");
+        key(&mut first, code, &keyed_fields(&q, &answers_1), "complete").await;
+        let done = key(&mut second, code, &keyed_fields(&q, &answers_2), "complete").await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER);
+        assert!(
+            paper_response(&db, code).is_none(),
+            "differing entries are not accepted"
+        );
+        let overview = second.get(done.location.as_deref().unwrap()).await;
+        assert!(overview.body.contains("照合待ち"), "{}", overview.body);
+
+        // Keyers may not reconcile their own form.
+        let path = format!("/staff/entry/{SLUG}/reconcile/{}", code.as_str());
+        assert_eq!(first.get(&path).await.status, StatusCode::CONFLICT);
+
+        let screen = reviewer.get(&path).await;
+        assert_eq!(screen.status, StatusCode::OK, "{}", screen.body);
+        assert_eq!(
+            screen.body.matches("class=\"difference").count(),
+            2,
+            "only the differing items"
+        );
+        assert!(
+            screen.body.contains("id=\"diff-direct\"")
+                && screen.body.contains("id=\"diff-ucla_1\"")
+        );
+        assert!(
+            screen.body.contains("判読不能"),
+            "the second entry's value is shown"
+        );
+
+        // A pick missing and an invalid correction: refused, nothing stored.
+        let base = vec![
+            ("csrf".to_string(), screen.hidden("csrf")),
+            ("v1".to_string(), screen.hidden("v1")),
+            ("v2".to_string(), screen.hidden("v2")),
+        ];
+        let mut bad = base.clone();
+        bad.push(("pick:direct".into(), "typed".into()));
+        bad.push(("value:direct".into(), "8".into()));
+        let refused = reviewer.post(&path, &refs(&bad)).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            refused.body.contains("8 という選択肢はありません"),
+            "{}",
+            refused.body
+        );
+        assert!(paper_response(&db, code).is_none());
+
+        let mut good = base.clone();
+        good.push(("pick:direct".into(), "typed".into()));
+        good.push(("value:direct".into(), "2".into()));
+        good.push(("pick:ucla_1".into(), "first".into()));
+        good.push(("reason".into(), "原票を確認".into()));
+        let accepted = reviewer.post(&path, &refs(&good)).await;
+        assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.body);
+        let response = paper_response(&db, code).expect("reconciled");
+        let stored: Answers = serde_json::from_str(&response.answers_json).unwrap();
+        let mut expected = answers_1.clone();
+        expected.insert("direct", Answer::Choice(2));
+        assert_eq!(stored, expected);
+        let audit =
+            store::audit_log(&mut db.conn(), response.survey_id, Some(response.id)).unwrap();
+        let items: Vec<&str> = audit.iter().map(|a| a.item_id.as_str()).collect();
+        // In form order: 問7(1) before 問8.
+        assert_eq!(items, [store::AUDIT_WHOLE_RESPONSE, "ucla_1", "direct"]);
+        assert_eq!(
+            audit[2].new_value.as_deref(),
+            Some(r#"{"type":"choice","value":2}"#)
+        );
+        assert!(audit[2].reason.contains("原票を確認"));
+        assert!(audit.iter().all(|a| a.username == "reviewer"));
+
+        // Agreement: items compared = every question keyed; 2 differ.
+        let items = answers_1.len() as u32;
+        let overview = reviewer.get(&format!("/staff/entry/{SLUG}")).await;
+        let rate = format!("{:.1}%", 100.0 * f64::from(items - 2) / f64::from(items));
+        assert_eq!(
+            overview.body.matches(&rate).count(),
+            2,
+            "both keyers: {rate}\n{}",
+            overview.body
+        );
+    }
+}
+
+#[actix_web::test]
+async fn codes_of_other_surveys_unknown_codes_and_invalid_options_get_clear_messages() {
+    for db in databases() {
+        users(&db);
+        let (_, codes) = demo_survey(&db, 1);
+        let q = demo_questionnaire(&db);
+        let mut settings =
+            tsunagari::survey::SurveySettings::load(&repo_path("surveys/demo.toml")).unwrap();
+        settings.slug = "other-2026".into();
+        let other =
+            tsunagari::cli::surveys::create(&mut db.conn(), &db.config(), &settings).unwrap();
+        let other_codes = tsunagari::cli::codes::issue(&mut db.conn(), other.id, 1).unwrap();
+        let mut keyer = signed_in!(db, "keyer1");
+
+        let foreign = keyer.get(&form_path(&other_codes[0])).await;
+        assert_eq!(foreign.status, StatusCode::NOT_FOUND);
+        assert!(foreign.body.contains("別の調査のもの"), "{}", foreign.body);
+        let unknown = keyer.get(&form_path(&AccessCode::generate())).await;
+        assert!(
+            unknown.body.contains("発行されていません"),
+            "{}",
+            unknown.body
+        );
+        let csrf = keyer
+            .get(&format!("/staff/entry/{SLUG}"))
+            .await
+            .hidden("csrf");
+        let typo = keyer
+            .post(
+                &format!("/staff/entry/{SLUG}/open"),
+                &[("csrf", &csrf), ("code", "ABCD-1234")],
+            )
+            .await;
+        assert_eq!(typo.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            typo.body.contains("コードの形が正しくありません"),
+            "{}",
+            typo.body
+        );
+        assert!(
+            typo.body.contains("value=\"ABCD-1234\""),
+            "the typed code is kept"
+        );
+
+        // 問8 has options 1–5: 7 is flagged, nothing is stored, every typed value is kept.
+        let mut fields = keyed_fields(&q, &paper_answers(&q, &|_| None));
+        for (id, value) in fields.iter_mut() {
+            if id == "direct" {
+                *value = "7".into();
+            }
+        }
+        let refused = key(&mut keyer, &codes[0], &fields, "complete").await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            refused.body.contains("7 という選択肢はありません"),
+            "{}",
+            refused.body
+        );
+        assert!(
+            refused.body.contains("value=\"紙の記入\""),
+            "typed text is kept"
+        );
+        let passes = store::passes(&mut db.conn(), code_id(&db, &codes[0])).unwrap();
+        assert_eq!(passes.len(), 1);
+        assert_eq!(
+            (passes[0].version, passes[0].answers_json.as_str()),
+            (0, "{}")
+        );
+
+        // 問6 = 2 (no one to consult) but 問6-1 answered: kept as written and flagged.
+        let answers = paper_answers(&q, &|question| {
+            (question.id == "consult").then_some(Answer::Choice(2))
+        });
+        assert!(answers.get("consult_who").is_none());
+        let mut fields = keyed_fields(&q, &answers);
+        for (id, value) in fields.iter_mut() {
+            if id == "consult_who" {
+                *value = "1 2".into();
+            }
+        }
+        let done = key(&mut keyer, &codes[0], &fields, "complete").await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        let notice = keyer.get(done.location.as_deref().unwrap()).await;
+        assert!(
+            notice.body.contains("問6-1"),
+            "the skip violation is flagged: {}",
+            notice.body
+        );
+        let passes = store::passes(&mut db.conn(), code_id(&db, &codes[0])).unwrap();
+        let stored: Answers = serde_json::from_str(&passes[0].answers_json).unwrap();
+        assert_eq!(
+            stored.get("consult_who"),
+            Some(&Answer::Choices(vec![1, 2]))
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_stale_keying_screen_is_refused_and_the_newer_version_shown_with_nothing_lost() {
+    for db in databases() {
+        users(&db);
+        let (_, codes) = demo_survey(&db, 1);
+        let q = demo_questionnaire(&db);
+        let mut keyer = signed_in!(db, "keyer1");
+        let old_tab = keyer.get(&form_path(&codes[0])).await;
+        let newer = paper_answers(&q, &|question| {
+            (question.id == "comments").then(|| Answer::Text("新しい方".into()))
+        });
+        let saved = key(&mut keyer, &codes[0], &keyed_fields(&q, &newer), "save").await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+
+        let older = paper_answers(&q, &|question| {
+            (question.id == "comments").then(|| Answer::Text("古い画面".into()))
+        });
+        let mut fields = keyed_fields(&q, &older);
+        fields.push(("csrf".into(), old_tab.hidden("csrf")));
+        fields.push(("version".into(), old_tab.hidden("version")));
+        fields.push(("action".into(), "save".into()));
+        let refused = keyer.post(&form_path(&codes[0]), &refs(&fields)).await;
+        assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+        assert!(
+            refused.body.contains("value=\"新しい方\""),
+            "the newer version is shown"
+        );
+        assert!(
+            refused.body.contains("id=\"unsaved\"") && refused.body.contains("古い画面"),
+            "what was typed is listed"
+        );
+        assert_eq!(refused.hidden("version"), "1");
+        let passes = store::passes(&mut db.conn(), code_id(&db, &codes[0])).unwrap();
+        let stored: Answers = serde_json::from_str(&passes[0].answers_json).unwrap();
+        assert_eq!(stored, newer);
+
+        // The unfinished entry is listed with its keyer; discarding frees it for others.
+        let overview = keyer.get(&format!("/staff/entry/{SLUG}")).await;
+        assert!(
+            overview.body.contains("id=\"drafts\"") && overview.body.contains(&codes[0].grouped())
+        );
+        let discard = format!("{}/discard", form_path(&codes[0]));
+        let stale_discard = keyer
+            .post(
+                &discard,
+                &[("csrf", &old_tab.hidden("csrf")), ("version", "0")],
+            )
+            .await;
+        assert_eq!(stale_discard.status, StatusCode::CONFLICT);
+        let discarded = keyer
+            .post(
+                &discard,
+                &[("csrf", &old_tab.hidden("csrf")), ("version", "1")],
+            )
+            .await;
+        assert_eq!(
+            discarded.status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            discarded.body
+        );
+        assert!(store::passes(&mut db.conn(), code_id(&db, &codes[0]))
+            .unwrap()
+            .is_empty());
+        let mut other = signed_in!(db, "keyer2");
+        let screen = other.get(&form_path(&codes[0])).await;
+        assert!(
+            screen.body.contains("1回目入力"),
+            "the first entry is free again"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_paper_form_for_a_code_answered_online_is_kept_as_a_duplicate_and_staff_can_switch() {
+    for db in databases() {
+        users(&db);
+        let (survey, codes) = demo_survey(&db, 1);
+        let q = demo_questionnaire(&db);
+        let code = &codes[0];
+        let id = code_id(&db, code);
+        let online_answers = paper_answers(&q, &|_| None);
+        let online = {
+            let mut conn = db.conn();
+            let r =
+                tsunagari::db::responses::start_or_resume_online(&mut conn, survey.id, id).unwrap();
+            let json = serde_json::to_string(&online_answers).unwrap();
+            tsunagari::db::responses::submit(&mut conn, r.id, r.version, &json, false).unwrap();
+            r.id
+        };
+        let mut first = signed_in!(db, "keyer1");
+        let mut second = signed_in!(db, "keyer2");
+        let mut reviewer = signed_in!(db, "reviewer");
+        let screen = first.get(&form_path(code)).await;
+        assert!(
+            screen.body.contains("オンライン回答"),
+            "mixed mode is announced: {}",
+            screen.body
+        );
+        let fields = keyed_fields(&q, &paper_answers(&q, &|_| None));
+        key(&mut first, code, &fields, "complete").await;
+        let done = key(&mut second, code, &fields, "complete").await;
+        let notice = second.get(done.location.as_deref().unwrap()).await;
+        assert!(notice.body.contains("重複"), "{}", notice.body);
+
+        let paper = paper_response(&db, code).expect("paper kept");
+        assert!(!paper.counted);
+        assert_eq!(paper.duplicate_of, Some(online));
+        let all = store::code_responses(&mut db.conn(), id).unwrap();
+        assert!(all.iter().find(|r| r.id == online).unwrap().counted);
+
+        // Switching needs a reason.
+        let page_path = format!("/staff/entry/{SLUG}/response/{}", code.as_str());
+        let page = reviewer.get(&page_path).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let csrf = page.hidden("csrf");
+        let count_path = format!("{page_path}/count");
+        let (pid, pversion) = (paper.id.to_string(), paper.version.to_string());
+        let refused = reviewer
+            .post(
+                &count_path,
+                &[
+                    ("csrf", &csrf),
+                    ("response", &pid),
+                    ("version", &pversion),
+                    ("reason", " "),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let switched = reviewer
+            .post(
+                &count_path,
+                &[
+                    ("csrf", &csrf),
+                    ("response", &pid),
+                    ("version", &pversion),
+                    ("reason", "本人から紙を優先との電話"),
+                ],
+            )
+            .await;
+        assert_eq!(switched.status, StatusCode::SEE_OTHER, "{}", switched.body);
+        let all = store::code_responses(&mut db.conn(), id).unwrap();
+        let paper_now = all.iter().find(|r| r.id == paper.id).unwrap();
+        let online_now = all.iter().find(|r| r.id == online).unwrap();
+        assert!(paper_now.counted && !online_now.counted);
+        assert_eq!(online_now.duplicate_of, Some(paper.id));
+        let audit = store::audit_log(&mut db.conn(), survey.id, None).unwrap();
+        let switches: Vec<(i64, Option<&str>)> = audit
+            .iter()
+            .filter(|a| a.item_id == store::AUDIT_COUNTED)
+            .map(|a| (a.response_id, a.new_value.as_deref()))
+            .collect();
+        assert_eq!(switches.len(), 2);
+        assert!(
+            switches.contains(&(paper.id, Some("true")))
+                && switches.contains(&(online, Some("false")))
+        );
+        assert!(audit
+            .iter()
+            .filter(|a| a.item_id == store::AUDIT_COUNTED)
+            .all(|a| a.reason == "本人から紙を優先との電話"));
+
+        // The stale screen (old version) cannot switch again.
+        let stale = reviewer
+            .post(
+                &count_path,
+                &[
+                    ("csrf", &csrf),
+                    ("response", &pid),
+                    ("version", &pversion),
+                    ("reason", "again"),
+                ],
+            )
+            .await;
+        assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+    }
+}
+
+#[actix_web::test]
+async fn a_reviewer_corrects_an_accepted_form_with_a_reason_and_the_audit_log_exports_it() {
+    for db in databases() {
+        users(&db);
+        let (_, codes) = demo_survey(&db, 1);
+        let q = demo_questionnaire(&db);
+        let code = &codes[0];
+        let fields = keyed_fields(&q, &paper_answers(&q, &|_| None));
+        let mut first = signed_in!(db, "keyer1");
+        let mut second = signed_in!(db, "keyer2");
+        let mut reviewer = signed_in!(db, "reviewer");
+        let mut other_reviewer = signed_in!(db, "admin");
+        key(&mut first, code, &fields, "complete").await;
+        key(&mut second, code, &fields, "complete").await;
+        let response = paper_response(&db, code).expect("accepted");
+
+        let page_path = format!("/staff/entry/{SLUG}/response/{}", code.as_str());
+        let correct_path = format!("{page_path}/correct");
+        let (rid, version) = (response.id.to_string(), response.version.to_string());
+        // A keyer of the form may not correct it.
+        let csrf_keyer = first.get(&page_path).await.hidden("csrf");
+        let by_keyer = first
+            .post(
+                &correct_path,
+                &[
+                    ("csrf", &csrf_keyer),
+                    ("response", &rid),
+                    ("version", &version),
+                    ("item", "direct"),
+                    ("value", "4"),
+                    ("reason", "x"),
+                ],
+            )
+            .await;
+        assert_eq!(by_keyer.status, StatusCode::CONFLICT);
+
+        let csrf = reviewer.get(&page_path).await.hidden("csrf");
+        let no_reason = reviewer
+            .post(
+                &correct_path,
+                &[
+                    ("csrf", &csrf),
+                    ("response", &rid),
+                    ("version", &version),
+                    ("item", "direct"),
+                    ("value", "4"),
+                    ("reason", ""),
+                ],
+            )
+            .await;
+        assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let admin_csrf = other_reviewer.get(&page_path).await.hidden("csrf");
+        let corrected = reviewer
+            .post(
+                &correct_path,
+                &[
+                    ("csrf", &csrf),
+                    ("response", &rid),
+                    ("version", &version),
+                    ("item", "direct"),
+                    ("value", "4"),
+                    ("reason", "原票の再確認"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            corrected.status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            corrected.body
+        );
+
+        // A second reviewer on the page opened before the correction is refused and sees it.
+        let stale = other_reviewer
+            .post(
+                &correct_path,
+                &[
+                    ("csrf", &admin_csrf),
+                    ("response", &rid),
+                    ("version", &version),
+                    ("item", "direct"),
+                    ("value", "5"),
+                    ("reason", "別の判断"),
+                ],
+            )
+            .await;
+        assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+        assert!(
+            stale.body.contains("原票の再確認"),
+            "the newer version with its audit row is shown"
+        );
+
+        let now = paper_response(&db, code).unwrap();
+        let stored: Answers = serde_json::from_str(&now.answers_json).unwrap();
+        assert_eq!(stored.get("direct"), Some(&Answer::Choice(4)));
+        assert_eq!(now.version, response.version + 1);
+        let audit = store::audit_log(&mut db.conn(), now.survey_id, Some(now.id)).unwrap();
+        let last = audit.last().unwrap();
+        assert_eq!(last.item_id, "direct");
+        assert_eq!(
+            last.old_value.as_deref(),
+            Some(r#"{"type":"choice","value":1}"#)
+        );
+        assert_eq!(
+            last.new_value.as_deref(),
+            Some(r#"{"type":"choice","value":4}"#)
+        );
+        assert_eq!(
+            (last.username.as_str(), last.reason.as_str()),
+            ("reviewer", "原票の再確認")
+        );
+
+        let csv = reviewer
+            .get(&format!("/staff/entry/{SLUG}/audit.csv"))
+            .await;
+        assert_eq!(csv.status, StatusCode::OK);
+        assert!(csv
+            .headers
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv"));
+        let mut reader = csv::Reader::from_reader(csv.body.as_bytes());
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+        assert_eq!(rows.len(), 2, "acceptance and correction");
+        let row = &rows[1];
+        assert_eq!(&row[2], "reviewer");
+        assert_eq!(&row[3], code.as_str());
+        assert_eq!((&row[6], &row[7]), ("direct", "問8"));
+        assert_eq!(&row[8], r#"{"type":"choice","value":1}"#);
+        assert_eq!(&row[10], "原票の再確認");
+        let html = reviewer.get(&format!("/staff/entry/{SLUG}/audit")).await;
+        assert!(html.body.contains("原票の再確認"));
+    }
+}
+
+#[actix_web::test]
+async fn with_double_entry_off_one_completed_entry_is_accepted_and_batches_are_counted() {
+    for db in databases() {
+        users(&db);
+        let (_, codes) = demo_survey(&db, 2);
+        let q = demo_questionnaire(&db);
+        let mut admin = signed_in!(db, "admin");
+        let mut keyer = signed_in!(db, "keyer1");
+        let overview_path = format!("/staff/entry/{SLUG}");
+        // Keyed once while double entry was on: it waits for a second entry…
+        let answers = paper_answers(&q, &|_| None);
+        key(
+            &mut keyer,
+            &codes[1],
+            &keyed_fields(&q, &answers),
+            "complete",
+        )
+        .await;
+        assert!(paper_response(&db, &codes[1]).is_none());
+        let csrf = keyer.get(&overview_path).await.hidden("csrf");
+        let forbidden = keyer
+            .post(
+                &format!("{overview_path}/settings"),
+                &[("csrf", &csrf), ("double_entry", "off")],
+            )
+            .await;
+        assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
+        let admin_csrf = admin.get(&overview_path).await.hidden("csrf");
+        let off = admin
+            .post(
+                &format!("{overview_path}/settings"),
+                &[("csrf", &admin_csrf), ("double_entry", "off")],
+            )
+            .await;
+        assert_eq!(off.status, StatusCode::SEE_OTHER);
+        // … and is accepted when the survey switches to single entry.
+        assert!(paper_response(&db, &codes[1]).is_some());
+
+        let bad_batch = keyer
+            .post(
+                &format!("{overview_path}/batches"),
+                &[
+                    ("csrf", &csrf),
+                    ("received_on", "20/11/2026"),
+                    ("envelopes", "40"),
+                    ("note", ""),
+                ],
+            )
+            .await;
+        assert_eq!(bad_batch.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad_batch.body.contains("2026-11-20"), "{}", bad_batch.body);
+        for n in ["40", "25"] {
+            let logged = keyer
+                .post(
+                    &format!("{overview_path}/batches"),
+                    &[
+                        ("csrf", &csrf),
+                        ("received_on", "2026-11-20"),
+                        ("envelopes", n),
+                        ("note", "本庁"),
+                    ],
+                )
+                .await;
+            assert_eq!(logged.status, StatusCode::SEE_OTHER, "{}", logged.body);
+        }
+
+        let answers = paper_answers(&q, &|_| None);
+        let done = key(
+            &mut keyer,
+            &codes[0],
+            &keyed_fields(&q, &answers),
+            "complete",
+        )
+        .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER);
+        let response = paper_response(&db, &codes[0]).expect("single entry accepted");
+        assert!(response.counted);
+        let overview = keyer.get(&overview_path).await;
+        assert!(
+            overview.body.contains(r#"id="count-envelopes">65<"#),
+            "{}",
+            overview.body
+        );
+        assert!(overview.body.contains(r#"id="count-keyed">2<"#));
+        assert!(overview.body.contains(r#"id="count-accepted">2<"#));
+    }
+}
+
+#[actix_web::test]
+async fn an_online_answer_completed_after_the_paper_form_is_the_duplicate_and_passes_cannot_be_taken_twice(
+) {
+    for db in databases() {
+        users(&db);
+        let (survey, codes) = demo_survey(&db, 1);
+        let q = demo_questionnaire(&db);
+        let id = code_id(&db, &codes[0]);
+        let user = |name: &str| {
+            tsunagari::db::users::find_by_username(&mut db.conn(), name)
+                .unwrap()
+                .unwrap()
+                .id
+        };
+        let (keyer1, keyer2) = (user("keyer1"), user("keyer2"));
+        let mut conn = db.conn();
+
+        // Two people asking for the same pass at once: the second is told, nothing is lost.
+        store::claim_pass(&mut conn, survey.id, id, 1, keyer1).unwrap();
+        let taken = store::claim_pass(&mut conn, survey.id, id, 1, keyer2).unwrap_err();
+        assert!(
+            taken.to_string().contains("just started by someone else"),
+            "{taken}"
+        );
+        let same = store::claim_pass(&mut conn, survey.id, id, 2, keyer1).unwrap_err();
+        assert!(same.to_string().contains("someone else"), "{same}");
+
+        // The paper form is accepted first; the resident then finishes online.
+        let answers = serde_json::to_string(&paper_answers(&q, &|_| None)).unwrap();
+        let paper = store::accept(&mut conn, survey.id, id, &answers, false, keyer2, &[]).unwrap();
+        let again = store::accept(&mut conn, survey.id, id, &answers, false, keyer2, &[]);
+        assert!(again.is_err(), "a form is accepted once");
+        let online =
+            tsunagari::db::responses::start_or_resume_online(&mut conn, survey.id, id).unwrap();
+        tsunagari::db::responses::submit(&mut conn, online.id, online.version, &answers, false)
+            .unwrap();
+        // Submitting online applied the rule already: settling again changes nothing.
+        assert_eq!(store::settle_duplicates(&mut conn, id).unwrap(), []);
+        let (_, counted) = tsunagari::db::responses::counts(&mut conn, survey.id).unwrap();
+        assert_eq!(counted, 1, "the code counts once");
+        let all = store::code_responses(&mut conn, id).unwrap();
+        let online_now = all.iter().find(|r| r.id == online.id).unwrap();
+        assert!(!online_now.counted);
+        assert_eq!(online_now.duplicate_of, Some(paper.id));
+        assert!(all.iter().find(|r| r.id == paper.id).unwrap().counted);
+        assert_eq!(
+            store::paper_counts(&mut conn, survey.id)
+                .unwrap()
+                .duplicates,
+            1
+        );
+    }
+}

@@ -1,0 +1,187 @@
+//! Planners read weighted prevalence from a drawn sample: raked to the register, by age band,
+//! sex and district, with withheld cells never standing alone.
+
+mod common;
+
+use actix_web::http::StatusCode;
+use common::*;
+use tsunagari::auth::Role;
+use tsunagari::questionnaire::{Answer, Answers};
+
+const PASSWORD: &str = "a-long-enough-password";
+
+/// The demo survey with a synthetic register of 3,000 and a district-stratified sample of
+/// 300; returns the survey id and the sampled access codes.
+fn drawn_survey(db: &TestDb) -> (i64, Vec<String>) {
+    let settings =
+        tsunagari::survey::SurveySettings::load(&repo_path("surveys/demo.toml")).unwrap();
+    let mut conn = db.conn();
+    let survey = tsunagari::cli::surveys::create(&mut conn, &db.config(), &settings).unwrap();
+    let csv = tsunagari::cli::demo::synthetic_register(3000);
+    let columns = tsunagari::sampling::register::ColumnMapping {
+        resident_id: "住民番号".into(),
+        name: vec!["氏".into(), "名".into()],
+        address: vec!["住所".into()],
+        postal_code: Some("郵便番号".into()),
+        birth_date: "生年月日".into(),
+        sex: Some("性別".into()),
+        district: Some("地区".into()),
+        exclude: None,
+    };
+    let register = tsunagari::sampling::register::read_register_bytes(
+        csv.as_bytes(),
+        &tsunagari::sampling::register::ImportOptions::new(columns),
+    )
+    .unwrap();
+    tsunagari::db::frame::store(&mut conn, survey.id, "register.csv", &register, &mut |_| {})
+        .unwrap();
+    let plan = tsunagari::cli::sample::DrawPlan {
+        eligibility: tsunagari::sampling::age::Eligibility::new(
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        ),
+        strata_by: vec![tsunagari::sampling::strata::StratumVariable::District],
+        age_bands: "16-29,30-39,...,80-".parse().unwrap(),
+        method: tsunagari::sampling::allocation::AllocationMethod::Proportional {
+            total: 300,
+            minimum: 10,
+        },
+        seed: tsunagari::sampling::draw::Seed(7),
+        replace: false,
+    };
+    tsunagari::cli::sample::draw(&mut conn, survey.id, &plan).unwrap_or_else(|e| panic!("{e:?}"));
+    let sample = tsunagari::db::sample::find(&mut conn, survey.id)
+        .unwrap()
+        .unwrap();
+    let codes = tsunagari::db::sample::outcomes(&mut conn, sample.id)
+        .unwrap()
+        .into_iter()
+        .map(|u| u.code)
+        .collect();
+    (survey.id, codes)
+}
+
+fn submit(db: &TestDb, survey_id: i64, code: &str, direct: u32) {
+    let mut conn = db.conn();
+    let code = tsunagari::sampling::access_code::AccessCode::parse(code).unwrap();
+    let (code_id, _) = tsunagari::db::codes::find(&mut conn, &code)
+        .unwrap()
+        .unwrap();
+    let r =
+        tsunagari::db::responses::start_or_resume_online(&mut conn, survey_id, code_id).unwrap();
+    let mut answers = Answers::new();
+    answers.insert("direct", Answer::Choice(direct));
+    tsunagari::db::responses::submit(
+        &mut conn,
+        r.id,
+        r.version,
+        &serde_json::to_string(&answers).unwrap(),
+        direct == 5,
+    )
+    .unwrap();
+}
+
+#[actix_web::test]
+async fn raked_estimates_add_up_to_the_register_and_no_withheld_cell_stands_alone() {
+    for db in databases() {
+        let (survey_id, codes) = drawn_survey(&db);
+        assert_eq!(codes.len(), 300);
+        // Everyone who answers says しばしばある・常にある: the estimated number of lonely
+        // residents must then be the whole eligible register, whatever the weights.
+        // Four in five answer, spread over every stratum.
+        for code in codes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % 5 != 0)
+            .map(|(_, c)| c)
+        {
+            submit(&db, survey_id, code, 5);
+        }
+        add_user(&db, "planner1", PASSWORD, Role::Planner);
+        let mut c = client(db.state()).await;
+        sign_in(&mut c, "planner1", PASSWORD).await;
+        c.get("/lang?to=en&back=%2F").await;
+        let page = c.get("/planner/demo-2026/estimates").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("Weights are raked"), "{}", page.body);
+        assert!(page.body.contains("National: 4.8%"));
+
+        let csv = c.get("/planner/demo-2026/estimates.csv").await;
+        assert_eq!(csv.status, StatusCode::OK);
+        let mut reader =
+            csv::Reader::from_reader(csv.body.trim_start_matches('\u{feff}').as_bytes());
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        let overall = rows
+            .iter()
+            .find(|r| r[0].starts_with("Feels lonely often") && &r[1] == "all")
+            .unwrap();
+        assert_eq!(&overall[3], "240");
+        assert_eq!(&overall[4], "100.0000");
+        let eligible: f64 = {
+            let design = tsunagari::db::sample::design_for_estimation(&mut db.conn(), survey_id)
+                .unwrap()
+                .unwrap();
+            design.margins.iter().map(|m| m.population as f64).sum()
+        };
+        let population: f64 = overall[7].parse().unwrap();
+        assert!(
+            (population - eligible).abs() < 1e-3 * eligible.max(1.0) * 1e-3,
+            "{population} vs {eligible}"
+        );
+
+        // In every breakdown of every indicator, withheld cells come in twos or more.
+        let mut groups: std::collections::BTreeMap<(String, String), (usize, usize)> =
+            Default::default();
+        for r in rows.iter().filter(|r| &r[1] != "all") {
+            let entry = groups
+                .entry((r[0].to_string(), r[1].to_string()))
+                .or_default();
+            entry.0 += 1;
+            if r[9].starts_with("suppress") {
+                entry.1 += 1;
+                assert_eq!(&r[4], "", "a withheld cell has no number: {r:?}");
+            }
+        }
+        assert!(!groups.is_empty());
+        for ((indicator, by), (_, withheld)) in &groups {
+            assert_ne!(
+                *withheld, 1,
+                "{indicator} by {by}: a lone withheld cell could be worked out"
+            );
+        }
+        // Levels of a breakdown add up to the respondents.
+        let by_district: usize = rows
+            .iter()
+            .filter(|r| r[0].starts_with("Feels lonely often") && &r[1] == "District")
+            .map(|r| r[3].parse::<usize>().unwrap())
+            .sum();
+        assert_eq!(by_district, 240);
+    }
+}
+
+#[actix_web::test]
+async fn a_survey_without_a_sample_says_why_there_are_no_estimates() {
+    for db in databases() {
+        demo_survey(&db, 1);
+        add_user(&db, "planner1", PASSWORD, Role::Planner);
+        let mut c = client(db.state()).await;
+        sign_in(&mut c, "planner1", PASSWORD).await;
+        let page = c.get("/planner/demo-2026/estimates").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body.contains("no sample has been drawn"),
+            "{}",
+            page.body
+        );
+        assert_eq!(
+            c.get("/planner/demo-2026/estimates.csv").await.status,
+            StatusCode::CONFLICT
+        );
+        add_user(&db, "staff1", PASSWORD, Role::Staff);
+        let mut staff = client(db.state()).await;
+        sign_in(&mut staff, "staff1", PASSWORD).await;
+        assert_eq!(
+            staff.get("/planner/demo-2026/estimates").await.status,
+            StatusCode::FORBIDDEN
+        );
+    }
+}
