@@ -526,6 +526,28 @@ async fn planners_cannot_open_letters_lists_or_sample_pages_and_staff_can() {
             .unwrap();
         assert!(sample.letters_printed_at.is_some());
 
+        let batch = staff
+            .get(&format!(
+                "/staff/surveys/{}/letters?from=2&to=3",
+                survey.slug
+            ))
+            .await;
+        assert_eq!(batch.body.matches("<section class=\"letter\"").count(), 2);
+        for (i, code) in codes.iter().enumerate().take(4) {
+            assert_eq!(
+                batch.body.contains(&code.grouped()),
+                i == 1 || i == 2,
+                "{i}"
+            );
+        }
+        let backwards = staff
+            .get(&format!(
+                "/staff/surveys/{}/letters?from=3&to=2",
+                survey.slug
+            ))
+            .await;
+        assert_eq!(backwards.status, StatusCode::BAD_REQUEST);
+
         let anonymous = client(db.state())
             .await
             .get(&format!("/staff/surveys/{}/letters", survey.slug))

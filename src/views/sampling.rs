@@ -18,6 +18,29 @@ fn percent(rate: Option<f64>) -> String {
     rate.map_or_else(|| "–".to_string(), |r| format!("{:.1}%", 100.0 * r))
 }
 
+/// Pads `text` with spaces to `columns` terminal columns, counting CJK characters (and
+/// other East Asian wide forms) as two columns so that tables line up in a terminal.
+fn pad(text: &str, columns: usize) -> String {
+    let width: usize = text
+        .chars()
+        .map(|c| match c as u32 {
+            0x1100..=0x115F
+            | 0x2E80..=0x303E
+            | 0x3041..=0x33FF
+            | 0x3400..=0x4DBF
+            | 0x4E00..=0x9FFF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6
+            | 0x20000..=0x3FFFD => 2,
+            _ => 1,
+        })
+        .sum();
+    format!("{text}{}", " ".repeat(columns.saturating_sub(width)))
+}
+
 /// Quotes a CSV field when needed.
 fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) {
@@ -78,8 +101,8 @@ pub fn summary_text(sample: &SampleRow, strata: &[StratumRow]) -> String {
     for s in strata {
         let _ = writeln!(
             text,
-            "{:<28} {:>9} {:>7} {:>10.6} {:>10.3}",
-            s.label,
+            "{} {:>9} {:>7} {:>10.6} {:>10.3}",
+            pad(&s.label, 28),
             s.population,
             s.size,
             s.size as f64 / s.population as f64,
@@ -157,8 +180,8 @@ impl RateTable {
         for (label, c) in self.all_rows() {
             let _ = writeln!(
                 text,
-                "{:<28} {:>7} {:>6} {:>6} {:>6} {:>6} {:>8} {:>8} {:>8}",
-                label,
+                "{} {:>7} {:>6} {:>6} {:>6} {:>6} {:>8} {:>8} {:>8}",
+                pad(label, 28),
                 c.sample(),
                 c.complete,
                 c.partial,
@@ -184,6 +207,9 @@ fn survey_links(lang: Lang, slug: &str) -> Markup {
         }
     }
 }
+
+/// Letters per printing batch offered on the sample page.
+pub const LETTER_BATCH: usize = 500;
 
 /// The sample page: design, strata table and downloads; or how to draw one.
 pub fn sample_page(
@@ -230,6 +256,15 @@ pub fn sample_page(
                         a.button.secondary href={ "/staff/surveys/" (slug) "/mailing.csv" } { (t(lang, "発送リスト（CSV, UTF-8）", "Mailing list (CSV, UTF-8)")) }
                         " "
                         a.button.secondary href={ "/staff/surveys/" (slug) "/mailing.csv?encoding=cp932" } { (t(lang, "発送リスト（Shift_JIS）", "Mailing list (Shift_JIS)")) }
+                    }
+                    @if sample.sample_size > LETTER_BATCH as i64 {
+                        p { (t(lang, "依頼状を分けて印刷:", "Print the letters in batches:")) " "
+                            @for start in (1..=sample.sample_size as usize).step_by(LETTER_BATCH) {
+                                @let end = (start + LETTER_BATCH - 1).min(sample.sample_size as usize);
+                                a href={ "/staff/surveys/" (slug) "/letters?from=" (start) "&to=" (end) } { (start) "–" (end) }
+                                " "
+                            }
+                        }
                     }
                     table.strata {
                         thead { tr {
@@ -434,8 +469,10 @@ pub fn letters_page(
     letter: &LetterSettings,
     base_url: &str,
     letters: &[LetterPage],
+    (first, total): (usize, usize),
 ) -> Markup {
     let paragraphs = letter.paragraphs();
+    let last = first + letters.len().saturating_sub(1);
     let online = letter.online_paragraphs();
     html! {
         (DOCTYPE)
@@ -449,7 +486,7 @@ pub fn letters_page(
                 div.print-toolbar {
                     a href={ "/staff/surveys/" (survey.slug) "/sample" } { "← " (t(lang, "標本", "Sample")) }
                     " "
-                    span { (letters.len()) (t(lang, " 通。ブラウザの印刷（Ctrl+P）で A4・余白なし・倍率100%で印刷し、三つ折りにして長3窓付き封筒に入れてください。",
+                    span { (first) "–" (last) " / " (total) (t(lang, " 通。ブラウザの印刷（Ctrl+P）で A4・余白なし・倍率100%で印刷し、三つ折りにして長3窓付き封筒に入れてください。",
                         " letters. Print with the browser (Ctrl+P) on A4, no margins, 100% scale; fold in three into 長3 window envelopes.")) }
                 }
                 @for l in letters {

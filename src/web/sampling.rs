@@ -129,13 +129,31 @@ async fn summary_csv(
     ))
 }
 
+/// Which letters to print: `from` and `to` are 1-based and inclusive (all when absent), so
+/// a large sample can be printed in batches.
+#[derive(serde::Deserialize)]
+struct LetterRange {
+    #[serde(default)]
+    from: Option<usize>,
+    #[serde(default)]
+    to: Option<usize>,
+}
+
 async fn letters(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
+    range: web::Query<LetterRange>,
 ) -> Result<Markup, AppError> {
     let session = require(&req, &state, Role::Staff).await?;
     let lang = lang_of(&req);
+    let from = range.from.unwrap_or(1);
+    let to = range.to.unwrap_or(usize::MAX);
+    if from == 0 || to < from {
+        return Err(AppError::BadRequest(format!(
+            "letters from {from} to {to}: give 1 ≤ from ≤ to"
+        )));
+    }
     let slug = path.into_inner();
     let (survey, sample, letter, people) = state
         .db(move |conn| {
@@ -165,8 +183,11 @@ async fn letters(
     let letter =
         LetterSettings::from_json(&letter).map_err(|e| AppError::Unexpected(anyhow::anyhow!(e)))?;
     let base_url = state.config.base_url.trim_end_matches('/').to_string();
+    let total = people.len();
     let pages = people
         .into_iter()
+        .skip(from - 1)
+        .take(to - from + 1)
         .map(|p| {
             let code = AccessCode::parse(&p.code)
                 .map(|c| c.grouped())
@@ -185,7 +206,12 @@ async fn letters(
         })
         .collect::<Result<Vec<_>, AppError>>()?;
     Ok(view::letters_page(
-        lang, &survey, &letter, &base_url, &pages,
+        lang,
+        &survey,
+        &letter,
+        &base_url,
+        &pages,
+        (from, total),
     ))
 }
 
