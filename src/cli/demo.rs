@@ -50,15 +50,20 @@ pub fn run(args: &DemoArgs) -> CliResult {
     let open_settings =
         SurveySettings::load(&args.open_survey_file).map_err(|e| CliError::Usage(e.to_string()))?;
     find_or_create(&mut conn, &config, &open_settings)?;
+    if let Some(letter) = &settings.letter {
+        db::sample::set_letter(&mut conn, survey.id, &letter.to_json())?;
+    }
+    let drew_sample = demo_sample(&mut conn, survey.id)?;
+    let questionnaire = crate::questionnaire::Catalogue::load(&config.questionnaires_dir)
+        .map_err(|e| CliError::Usage(e.to_string()))?
+        .for_survey(&settings.questionnaire, &settings.modules)
+        .map_err(CliError::Usage)?;
+    let answered = demo_responses(&mut conn, survey.id, &questionnaire)?;
     let mut unused = db::codes::unused(&mut conn, survey.id, 5)?;
     if unused.len() < 5 {
         codes::issue(&mut conn, survey.id, 20)?;
         unused = db::codes::unused(&mut conn, survey.id, 5)?;
     }
-    if let Some(letter) = &settings.letter {
-        db::sample::set_letter(&mut conn, survey.id, &letter.to_json())?;
-    }
-    let drew_sample = demo_sample(&mut conn, survey.id)?;
     let password = super::accounts::generate_password();
     let hash = auth::hash_password(&password).map_err(|e| CliError::Failed(e.into()))?;
     match db::users::find_by_username(&mut conn, DEMO_ADMIN)? {
@@ -94,7 +99,11 @@ pub fn run(args: &DemoArgs) -> CliResult {
     println!("  Staff:     {base}/login   user {DEMO_ADMIN}   password {password}");
     if drew_sample {
         println!(
-            "  Letters:   {base}/staff/surveys/{}/letters   (50 residents drawn from a synthetic register of {DEMO_REGISTER_SIZE})",
+            "  Letters:   {base}/staff/surveys/{}/letters   ({DEMO_SAMPLE_SIZE} residents drawn from a synthetic register of {DEMO_REGISTER_SIZE})",
+            settings.slug
+        );
+        println!(
+            "  Results:   {base}/planner/{}/estimates   ({answered} synthetic respondents answered)",
             settings.slug
         );
     }
@@ -106,7 +115,13 @@ pub fn run(args: &DemoArgs) -> CliResult {
 }
 
 /// Residents in the demo's synthetic register.
-pub const DEMO_REGISTER_SIZE: usize = 2_000;
+pub const DEMO_REGISTER_SIZE: usize = 4_000;
+
+/// Residents the demo draws.
+pub const DEMO_SAMPLE_SIZE: u64 = 600;
+
+/// Sampled codes the demo leaves unanswered for people trying it (the printed ones first).
+const DEMO_KEPT_FREE: usize = 20;
 
 /// The districts of the demo city (as in the national questionnaire's F9).
 const DEMO_DISTRICTS: [&str; 10] = [
@@ -122,7 +137,7 @@ const DEMO_DISTRICTS: [&str; 10] = [
     "港地区",
 ];
 
-/// Gives the demo survey a synthetic register and a sample of 50 (stratified by district,
+/// Gives the demo survey a synthetic register and a sample of DEMO_SAMPLE_SIZE (stratified by district,
 /// seed 20261201) unless it already has a frame. The register is the same on every run.
 /// Returns whether the survey has a sample.
 fn demo_sample(conn: &mut db::DbConnection, survey_id: i64) -> Result<bool, CliError> {
@@ -155,14 +170,120 @@ fn demo_sample(conn: &mut db::DbConnection, survey_id: i64) -> Result<bool, CliE
             .parse()
             .map_err(|e| CliError::Failed(anyhow::anyhow!("demo age bands: {e}")))?,
         method: crate::sampling::allocation::AllocationMethod::Proportional {
-            total: 50,
-            minimum: 3,
+            total: DEMO_SAMPLE_SIZE,
+            minimum: 10,
         },
         seed: crate::sampling::draw::Seed(20261201),
         replace: false,
     };
     super::sample::draw(conn, survey_id, &plan)?;
     Ok(true)
+}
+
+/// Synthetic submitted answers from about 60% of the sampled residents (never from the first
+/// DEMO_KEPT_FREE codes, which stay free for people trying the demo), so that the planner
+/// pages have something to show. Runs once: nothing is added when the survey has responses.
+/// Returns how many responses the survey has.
+fn demo_responses(
+    conn: &mut db::DbConnection,
+    survey_id: i64,
+    questionnaire: &crate::questionnaire::Questionnaire,
+) -> Result<i64, CliError> {
+    use rand::Rng;
+    use rand_chacha::rand_core::SeedableRng;
+    let (in_progress, submitted) = db::responses::counts(conn, survey_id)?;
+    let Some(sample) = db::sample::find(conn, survey_id)? else {
+        return Ok(submitted);
+    };
+    if in_progress + submitted > 0 {
+        return Ok(submitted);
+    }
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(20261201);
+    let mut count = 0;
+    for unit in db::sample::outcomes(conn, sample.id)?
+        .into_iter()
+        .skip(DEMO_KEPT_FREE)
+    {
+        if rng.gen_range(0..100) >= 60 {
+            continue;
+        }
+        let code = AccessCode::parse(&unit.code)
+            .map_err(|e| CliError::Failed(anyhow::anyhow!("demo code {}: {e}", unit.code)))?;
+        let Some((code_id, _)) = db::codes::find(conn, &code)? else {
+            continue;
+        };
+        let answers = synthetic_answers(questionnaire, &mut rng);
+        let json = serde_json::to_string(&answers).map_err(|e| CliError::Failed(e.into()))?;
+        let response = db::responses::start_or_resume_online(conn, survey_id, code_id)?;
+        let distress = questionnaire.is_distressed(&answers);
+        db::responses::submit(conn, response.id, response.version, &json, distress)?;
+        count += 1;
+    }
+    Ok(count)
+}
+
+/// A plausible respondent: a loneliness level drawn from the national distribution of the
+/// direct question, UCLA items that agree with it, K6 items mostly low, and every other shown
+/// question answered at random. Deterministic for a given `rng`.
+fn synthetic_answers(
+    q: &crate::questionnaire::Questionnaire,
+    rng: &mut rand_chacha::ChaCha20Rng,
+) -> crate::questionnaire::Answers {
+    use crate::questionnaire::{Answer, Answers, MissingReason, Response};
+    use rand::Rng;
+    // 決してない, ほとんどない, たまにある, 時々ある, しばしばある・常にある (national 2023, %).
+    const DIRECT: [(u32, u32); 5] = [(1, 18), (2, 41), (3, 20), (4, 15), (5, 6)];
+    let mut roll = rng.gen_range(0..100);
+    let mut level = 2;
+    for (code, share) in DIRECT {
+        if roll < share {
+            level = code;
+            break;
+        }
+        roll -= share;
+    }
+    let mut answers = Answers::new();
+    let mut page = q.visible_pages(&answers).first().copied();
+    while let Some(index) = page {
+        for question in q.page_questions(index) {
+            if !q.is_shown(&question.id, &answers) {
+                continue;
+            }
+            let options = question.response.options();
+            let answer = match &question.response {
+                _ if question.id == "direct" => Answer::Choice(level),
+                Response::Single { .. } if question.id.starts_with("ucla_") => {
+                    let centre = 1 + (i64::from(level) - 1) * 3 / 4;
+                    let code = (centre + rng.gen_range(-1..=1)).clamp(1, options.len() as i64);
+                    Answer::Choice(code as u32)
+                }
+                Response::Single { .. } if question.id.starts_with("k6_") => {
+                    // The smaller of two draws: most people report little distress.
+                    let pick = rng
+                        .gen_range(0..options.len())
+                        .min(rng.gen_range(0..options.len()));
+                    Answer::Choice(options[pick].code)
+                }
+                Response::Single { .. } => {
+                    Answer::Choice(options[rng.gen_range(0..options.len())].code)
+                }
+                Response::Multiple { .. } => {
+                    let plain: Vec<_> = options.iter().filter(|o| !o.exclusive).collect();
+                    match plain.is_empty() {
+                        true => Answer::Choices(vec![options[0].code]),
+                        false => Answer::Choices(vec![plain[rng.gen_range(0..plain.len())].code]),
+                    }
+                }
+                Response::Number { min, max, .. } => {
+                    Answer::Number((min + f64::from(rng.gen_range(0..4u8))).min(*max))
+                }
+                Response::Text { .. } => Answer::Missing(MissingReason::NoAnswer),
+            };
+            answers.insert(question.id.clone(), answer);
+        }
+        page = q.next_page(index, &answers);
+    }
+    answers
 }
 
 /// A deterministic synthetic register extract (UTF-8 CSV) of `rows` residents of the demo
