@@ -749,6 +749,13 @@ fn the_purge_removes_names_addresses_and_birth_dates_and_keeps_the_design() {
         assert!(people
             .iter()
             .all(|p| p.name.is_none() && p.address.is_none() && p.postal_code.is_none()));
+        let message = usage(list_csv(
+            &mut db.conn(),
+            survey.id,
+            List::Reminders,
+            TextEncoding::Utf8,
+        ));
+        assert!(message.contains("purged"), "{message}");
         let message = usage(draw(&mut db.conn(), survey.id, &{
             let mut p = plan(proportional(5, 1), 1);
             p.replace = true;

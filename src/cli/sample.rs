@@ -564,6 +564,14 @@ pub fn list_csv(
         )
     })?;
     let people = db::frame::mailing(conn, sample.id, list == List::Reminders)?;
+    if people
+        .iter()
+        .any(|p| p.name.is_none() || p.address.is_none())
+    {
+        return Err(CliError::Usage(
+            "the frame's personal data was purged; address lists can no longer be made".into(),
+        ));
+    }
     let bytes =
         report::mailing_csv(&people, encoding).map_err(|e| CliError::Usage(e.to_string()))?;
     if list == List::Mailing {

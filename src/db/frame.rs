@@ -10,12 +10,15 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 
 use super::schema::{access_codes, frame_imports, frame_persons, sampled_units, samples};
-use super::{now, on_backend, transaction, DbConnection, DbError, DbResult};
+use super::{now, transaction, DbConnection, DbError, DbResult};
 use crate::sampling::register::Register;
 
 /// Rows per multi-row insert: 10 values a row keeps a statement under SQLite's limit of
 /// 32,766 bound parameters.
 const INSERT_CHUNK_ROWS: usize = 3_000;
+
+/// Rows per `COPY` on PostgreSQL (no parameter limit; the chunk only paces the progress bar).
+const COPY_CHUNK_ROWS: usize = 50_000;
 
 /// When and from what the frame of a survey was imported.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -63,8 +66,12 @@ pub fn store(
             .execute(conn)?;
         diesel::delete(frame_imports::table.filter(frame_imports::survey_id.eq(survey_id)))
             .execute(conn)?;
+        let chunk_rows = match conn {
+            DbConnection::Sqlite(_) => INSERT_CHUNK_ROWS,
+            DbConnection::Postgresql(_) => COPY_CHUNK_ROWS,
+        };
         let mut stored = 0u64;
-        for chunk in register.records.chunks(INSERT_CHUNK_ROWS) {
+        for chunk in register.records.chunks(chunk_rows) {
             let rows: Vec<_> = chunk
                 .iter()
                 .map(|r| {
@@ -82,8 +89,19 @@ pub fn store(
                     )
                 })
                 .collect();
-            let statement = diesel::insert_into(frame_persons::table).values(rows);
-            on_backend!(conn, |c| statement.execute(c))?;
+            match conn {
+                DbConnection::Sqlite(c) => {
+                    diesel::insert_into(frame_persons::table)
+                        .values(rows)
+                        .execute(c)?;
+                }
+                // COPY is several times faster than INSERT for bulk rows on PostgreSQL.
+                DbConnection::Postgresql(c) => {
+                    diesel::copy_from(frame_persons::table)
+                        .from_insertable(rows)
+                        .execute(c)?;
+                }
+            }
             stored += chunk.len() as u64;
             progress(stored);
         }

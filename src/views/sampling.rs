@@ -532,8 +532,9 @@ pub fn no_letter_text(viewer: &Viewer<'_>, survey: &Survey) -> Markup {
         &format!("/staff/surveys/{}/letters", survey.slug),
         html! {
             h1 { (t(lang, "依頼状の文面がありません", "No letter text")) }
-            p { (t(lang, "調査ファイルに [letter] の節（日付・差出人・表題・本文・オンライン回答の案内・問い合わせ先）を書き、調査を作り直すか管理者に設定を依頼してください。surveys/demo.toml に例があります。",
-                "Add a [letter] section (date, sender, heading, body, online, contact) to the survey file; surveys/demo.toml has an example.")) }
+            p { (t(lang, "調査ファイルに [letter] の節（日付・差出人・表題・本文・オンライン回答の案内・問い合わせ先）を書き、次のコマンドで設定してください。surveys/demo.toml に例があります。",
+                "Add a [letter] section (date, sender, heading, body, online, contact) to the survey file and set it with the command below; surveys/demo.toml has an example.")) }
+            pre { "tsunagari sample letter --survey " (survey.slug) " --file surveys/" (survey.slug) ".toml" }
         },
     )
 }

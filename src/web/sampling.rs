@@ -182,29 +182,20 @@ async fn letters(
     };
     let letter =
         LetterSettings::from_json(&letter).map_err(|e| AppError::Unexpected(anyhow::anyhow!(e)))?;
+    refuse_if_purged(&people)?;
     let base_url = state.config.base_url.trim_end_matches('/').to_string();
     let total = people.len();
-    let pages = people
-        .into_iter()
-        .skip(from - 1)
-        .take(to - from + 1)
-        .map(|p| {
-            let code = AccessCode::parse(&p.code)
-                .map(|c| c.grouped())
-                .unwrap_or(p.code);
-            let qr_payload = format!("{base_url}/c/{code}");
-            let qr_svg = qr_svg(&qr_payload, "回答用QRコード")
-                .map_err(|e| AppError::Unexpected(anyhow::anyhow!("QR code for a letter: {e}")))?;
-            Ok(LetterPage {
-                postal_code: p.postal_code.unwrap_or_default(),
-                address: p.address.unwrap_or_default(),
-                name: p.name.unwrap_or_default(),
-                code,
-                qr_payload,
-                qr_svg,
-            })
-        })
-        .collect::<Result<Vec<_>, AppError>>()?;
+    let payload_base = base_url.clone();
+    // Hundreds of QR codes are real work: off the async threads.
+    let pages = web::block(move || {
+        people
+            .into_iter()
+            .skip(from - 1)
+            .take(to - from + 1)
+            .map(|p| letter_page(p, &payload_base))
+            .collect::<Result<Vec<_>, AppError>>()
+    })
+    .await??;
     Ok(view::letters_page(
         lang,
         &survey,
@@ -213,6 +204,38 @@ async fn letters(
         &pages,
         (from, total),
     ))
+}
+
+/// One letter's contents, with the QR code carrying `{base_url}/c/{CODE}`.
+fn letter_page(person: db::frame::Addressee, base_url: &str) -> Result<LetterPage, AppError> {
+    let code = AccessCode::parse(&person.code)
+        .map(|c| c.grouped())
+        .unwrap_or(person.code);
+    let qr_payload = format!("{base_url}/c/{code}");
+    let qr_svg = qr_svg(&qr_payload, "回答用QRコード")
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("QR code for a letter: {e}")))?;
+    Ok(LetterPage {
+        postal_code: person.postal_code.unwrap_or_default(),
+        address: person.address.unwrap_or_default(),
+        name: person.name.unwrap_or_default(),
+        code,
+        qr_payload,
+        qr_svg,
+    })
+}
+
+/// Letters and lists need names and addresses, which a purge removed.
+fn refuse_if_purged(people: &[db::frame::Addressee]) -> Result<(), AppError> {
+    if people
+        .iter()
+        .any(|p| p.name.is_none() || p.address.is_none())
+    {
+        return Err(AppError::NotNow {
+            ja: "名簿の個人情報は消去済みのため、依頼状や宛先リストは作れません。".into(),
+            en: "The frame's personal data was purged: letters and address lists can no longer be made.".into(),
+        });
+    }
+    Ok(())
 }
 
 #[derive(serde::Deserialize)]
@@ -253,6 +276,7 @@ async fn list_download(
         })
         .await?;
     let sample = sample.ok_or_else(no_sample)?;
+    refuse_if_purged(&people)?;
     let body = view::mailing_csv(&people, encoding).map_err(|e| AppError::NotNow {
         ja: format!("{e}（UTF-8 でダウンロードしてください）"),
         en: format!("{e} (download it as UTF-8 instead)"),
