@@ -89,15 +89,12 @@ async fn survey_context(state: &AppState, slug: String) -> Result<SurveyContext,
     let (survey, double_entry) = state
         .db(move |conn| {
             let row = db::surveys::find_by_slug(conn, &slug)?.ok_or(DbError::NotFound)?;
-            let survey = Survey::try_from(row).map_err(|e| DbError::Corrupt(e.to_string()))?;
+            let survey = Survey::try_from(row)?;
             let double_entry = store::double_entry(conn, survey.id)?;
             Ok((survey, double_entry))
         })
         .await?;
-    let questionnaire = state
-        .catalogue
-        .for_survey(&survey.questionnaire, &survey.modules)
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("survey {}: {e}", survey.slug)))?;
+    let questionnaire = state.questionnaire_for(&survey)?;
     Ok(SurveyContext {
         survey,
         questionnaire,
@@ -914,6 +911,44 @@ async fn accept_if_ready(
 // ----- reconciliation -----
 
 /// A reviewer of a form: not one of its keyers, or an admin.
+/// What a reviewer's post about one accepted form (a correction, a change of which response
+/// counts) starts from, once sign-in, CSRF, the form and the reviewer rule are checked.
+struct ReviewerAction {
+    session: StaffSession,
+    ctx: SurveyContext,
+    form: FormState,
+    response_id: i64,
+}
+
+/// Checks a reviewer's post; `Ok(Err(page))` when the form's own page answers instead.
+async fn reviewer_action(
+    req: &HttpRequest,
+    state: &AppState,
+    path: web::Path<(String, String)>,
+    posted: &FormFields,
+) -> Result<Result<ReviewerAction, HttpResponse>, AppError> {
+    let session = require(req, state, Role::Staff).await?;
+    check_csrf(&session, posted)?;
+    let (slug, typed) = path.into_inner();
+    let ctx = survey_context(state, slug).await?;
+    let form = match form_state(req, state, &session, &ctx, &typed).await? {
+        Ok(form) => form,
+        Err(page) => return Ok(Err(page)),
+    };
+    if !may_review(&session, &form) {
+        return Err(not_reviewer());
+    }
+    let response_id: i64 = posted.text("response").parse().map_err(|_| {
+        AppError::BadRequest("the form has no valid `response` field; reload the page".into())
+    })?;
+    Ok(Ok(ReviewerAction {
+        session,
+        ctx,
+        form,
+        response_id,
+    }))
+}
+
 fn may_review(session: &StaffSession, form: &FormState) -> bool {
     session.user.role == Role::Admin || !form.keyed_by(session.user.id)
 }
@@ -1255,21 +1290,16 @@ async fn correct(
     path: web::Path<(String, String)>,
     posted: FormFields,
 ) -> Result<HttpResponse, AppError> {
-    let session = require(&req, &state, Role::Staff).await?;
-    check_csrf(&session, &posted)?;
-    let (slug, typed) = path.into_inner();
-    let ctx = survey_context(&state, slug).await?;
-    let form = match form_state(&req, &state, &session, &ctx, &typed).await? {
-        Ok(form) => form,
+    let ReviewerAction {
+        session,
+        ctx,
+        form,
+        response_id,
+    } = match reviewer_action(&req, &state, path, &posted).await? {
+        Ok(action) => action,
         Err(page) => return Ok(page),
     };
     let lang = lang_of(&req);
-    if !may_review(&session, &form) {
-        return Err(not_reviewer());
-    }
-    let response_id: i64 = posted.text("response").parse().map_err(|_| {
-        AppError::BadRequest("the form has no valid `response` field; reload the page".into())
-    })?;
     let Some(response) = form
         .responses
         .iter()
@@ -1413,21 +1443,16 @@ async fn choose_counted(
     path: web::Path<(String, String)>,
     posted: FormFields,
 ) -> Result<HttpResponse, AppError> {
-    let session = require(&req, &state, Role::Staff).await?;
-    check_csrf(&session, &posted)?;
-    let (slug, typed) = path.into_inner();
-    let ctx = survey_context(&state, slug).await?;
-    let form = match form_state(&req, &state, &session, &ctx, &typed).await? {
-        Ok(form) => form,
+    let ReviewerAction {
+        session,
+        ctx,
+        form,
+        response_id,
+    } = match reviewer_action(&req, &state, path, &posted).await? {
+        Ok(action) => action,
         Err(page) => return Ok(page),
     };
     let lang = lang_of(&req);
-    if !may_review(&session, &form) {
-        return Err(not_reviewer());
-    }
-    let response_id: i64 = posted.text("response").parse().map_err(|_| {
-        AppError::BadRequest("the form has no valid `response` field; reload the page".into())
-    })?;
     let version = version_field(&posted, "version")?;
     let reason = posted.text("reason").trim().to_string();
     if reason.is_empty() {

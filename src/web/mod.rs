@@ -51,6 +51,17 @@ impl AppState {
         }))
     }
 
+    /// The questionnaire as `survey` uses it (its modules switched on). A stored survey
+    /// naming a questionnaire the site no longer has is an operator error, logged as such.
+    pub fn questionnaire_for(
+        &self,
+        survey: &crate::survey::Survey,
+    ) -> Result<crate::questionnaire::Questionnaire, AppError> {
+        self.catalogue
+            .for_survey(&survey.questionnaire, &survey.modules)
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!("survey {}: {e}", survey.slug)))
+    }
+
     /// Runs storage work on the blocking pool with a pooled connection.
     pub async fn db<T, F>(&self, work: F) -> Result<T, AppError>
     where

@@ -63,10 +63,7 @@ async fn load_tables(
             Ok((survey, stored))
         })
         .await?;
-    let questionnaire = state
-        .catalogue
-        .for_survey(&survey.questionnaire, &survey.modules)
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("survey {}: {e}", survey.slug)))?;
+    let questionnaire = state.questionnaire_for(&survey)?;
     let respondents: Vec<Answers> = stored
         .iter()
         .map(|(_, json)| serde_json::from_str(json))
@@ -157,10 +154,7 @@ async fn load_report(
     let Some(design) = design else {
         return Ok((survey, Err(NO_SAMPLE.into())));
     };
-    let questionnaire = state
-        .catalogue
-        .for_survey(&survey.questionnaire, &survey.modules)
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("survey {}: {e}", survey.slug)))?;
+    let questionnaire = state.questionnaire_for(&survey)?;
     let mut answers: std::collections::HashMap<i64, Answers> = std::collections::HashMap::new();
     for (id, json) in stored {
         let parsed = serde_json::from_str(&json).map_err(|e| {

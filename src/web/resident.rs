@@ -226,10 +226,7 @@ async fn open_survey(state: &AppState, slug: String) -> Result<(Survey, Question
             Ok(Survey::try_from(row)?)
         })
         .await?;
-    let questionnaire = state
-        .catalogue
-        .for_survey(&survey.questionnaire, &survey.modules)
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("survey {}: {e}", survey.slug)))?;
+    let questionnaire = state.questionnaire_for(&survey)?;
     if questionnaire.kind() != QuestionnaireKind::Open {
         return Err(AppError::NotFound);
     }
@@ -277,10 +274,7 @@ async fn answering(req: &HttpRequest, state: &AppState) -> Result<Option<Answeri
             en: "This survey is closed. Thank you for your interest.".into(),
         });
     }
-    let questionnaire = state
-        .catalogue
-        .for_survey(&survey.questionnaire, &survey.modules)
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("survey {}: {e}", survey.slug)))?;
+    let questionnaire = state.questionnaire_for(&survey)?;
     let answers: Answers = serde_json::from_str(&response.answers_json).map_err(|e| {
         AppError::Unexpected(anyhow::anyhow!(
             "response {} has unreadable answers: {e}",
