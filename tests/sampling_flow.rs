@@ -526,6 +526,16 @@ async fn planners_cannot_open_letters_lists_or_sample_pages_and_staff_can() {
             .unwrap();
         assert!(sample.letters_printed_at.is_some());
 
+        let summary = staff
+            .get(&format!("/staff/surveys/{}/sample", survey.slug))
+            .await;
+        assert!(
+            summary.body.contains("register.csv · 101"),
+            "{}",
+            summary.body
+        );
+        assert!(summary.body.contains(">5<"), "the seed is shown");
+
         let batch = staff
             .get(&format!(
                 "/staff/surveys/{}/letters?from=2&to=3",

@@ -7,6 +7,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::layout::{csrf_field, page, t};
 use super::staff::Viewer;
+use crate::db::frame::FrameImport;
 use crate::db::sample::{SampleRow, StratumRow, UnitOutcome};
 use crate::questionnaire::Lang;
 use crate::sampling::disposition::Disposition;
@@ -215,10 +216,29 @@ pub const LETTER_BATCH: usize = 500;
 pub fn sample_page(
     viewer: &Viewer<'_>,
     survey: &Survey,
+    frame: Option<&FrameImport>,
     sample: Option<(&SampleRow, &[StratumRow])>,
 ) -> Markup {
     let lang = viewer.lang;
     let slug = &survey.slug;
+    let frame_line = frame.map(|f| {
+        let mut line = format!(
+            "{} · {} {} · {} · {} UTC",
+            f.file_name,
+            f.row_count,
+            t(lang, "人", "residents"),
+            f.encoding,
+            f.imported_at.format("%Y-%m-%d %H:%M")
+        );
+        if let Some(purged) = f.purged_at {
+            line.push_str(&format!(
+                " · {} {} UTC",
+                t(lang, "個人情報消去", "personal data purged"),
+                purged.format("%Y-%m-%d %H:%M")
+            ));
+        }
+        line
+    });
     let title = format!("{} — {}", t(lang, "標本", "Sample"), survey.title.get(lang));
     page(
         lang,
@@ -228,6 +248,13 @@ pub fn sample_page(
         html! {
             h1 { (title) }
             (survey_links(lang, slug))
+            p.frame {
+                strong { (t(lang, "名簿（住民基本台帳）: ", "Register: ")) }
+                @match &frame_line {
+                    Some(line) => { (line) }
+                    None => { (t(lang, "未取り込み", "not imported")) }
+                }
+            }
             @match sample {
                 None => {
                     p { (t(lang, "この調査の標本はまだ抽出されていません。コマンドラインで住民基本台帳を取り込み、抽出します。",

@@ -90,6 +90,10 @@ async fn summary(
 ) -> Result<Markup, AppError> {
     let session = require(&req, &state, Role::Staff).await?;
     let (survey, sample) = load(&state, path.into_inner()).await?;
+    let survey_id = survey.id;
+    let frame = state
+        .db(move |conn| db::frame::import_info(conn, survey_id))
+        .await?;
     let viewer = Viewer {
         user: &session.user,
         csrf: &session.csrf_token,
@@ -98,6 +102,7 @@ async fn summary(
     Ok(view::sample_page(
         &viewer,
         &survey,
+        frame.as_ref(),
         sample.as_ref().map(|(s, strata)| (s, strata.as_slice())),
     ))
 }
