@@ -7,11 +7,10 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use maud::Markup;
 
 use super::extract::{lang_of, FormFields};
 use super::staff::{check_csrf, require};
-use super::AppState;
+use super::{html, see_other, AppState};
 use crate::auth::Role;
 use crate::db::entry::{self as store, CodeResponse, NewAudit, PaperEntryRow};
 use crate::db::sessions::StaffSession;
@@ -103,23 +102,7 @@ async fn survey_context(state: &AppState, slug: String) -> Result<SurveyContext,
 }
 
 fn viewer<'a>(req: &HttpRequest, session: &'a StaffSession) -> Viewer<'a> {
-    Viewer {
-        user: &session.user,
-        csrf: &session.csrf_token,
-        lang: lang_of(req),
-    }
-}
-
-fn html(status: StatusCode, body: Markup) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(body.into_string())
-}
-
-fn see_other(location: String) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .finish()
+    Viewer::of(session, lang_of(req))
 }
 
 fn base(survey: &Survey) -> String {

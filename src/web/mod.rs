@@ -78,6 +78,20 @@ impl AppState {
     }
 }
 
+/// An HTML page with a status (for pages that are not 200, or that set nothing else).
+pub fn html(status: actix_web::http::StatusCode, body: maud::Markup) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body.into_string())
+}
+
+/// A redirect after a form post (303 See Other), to a path of this site.
+pub fn see_other(location: impl Into<String>) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, location.into()))
+        .finish()
+}
+
 /// Refuses the request with 429 while `client` has used up its failures on `limiter`.
 pub fn refuse_if_limited(
     limiter: &FailureLimiter,

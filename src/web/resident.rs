@@ -12,7 +12,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::extract::{client_ip, cookie, lang_of, FormFields, RESIDENT_COOKIE};
 use super::staff::{check_form_csrf, form_csrf, html_with_form_csrf};
-use super::{refuse_if_limited, AppState};
+use super::{html, refuse_if_limited, see_other, AppState};
 use crate::auth;
 use crate::db::responses::ResponseRow;
 use crate::db::{self, DbError};
@@ -291,12 +291,6 @@ async fn answering(req: &HttpRequest, state: &AppState) -> Result<Option<Answeri
     }))
 }
 
-fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location.to_string()))
-        .finish()
-}
-
 /// Where a returning resident continues: the first unfinished page, else the review.
 async fn resume(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let Some(a) = answering(&req, &state).await? else {
@@ -306,7 +300,7 @@ async fn resume(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
         return Ok(see_other("/answer/done"));
     }
     Ok(match a.questionnaire.first_unfinished_page(&a.answers) {
-        Some(index) => see_other(&format!("/answer/page/{index}")),
+        Some(index) => see_other(format!("/answer/page/{index}")),
         None => see_other("/answer/review"),
     })
 }
@@ -335,9 +329,7 @@ fn render_page(
         version: a.response.version,
         has_previous: a.questionnaire.previous_page(index, &a.answers).is_some(),
     };
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(view::question_page(&page).into_string()))
+    Ok(html(status, view::question_page(&page)))
 }
 
 async fn show_page(
@@ -358,7 +350,7 @@ async fn show_page(
     if !a.questionnaire.visible_pages(&a.answers).contains(&index) {
         // Skipped by an earlier answer: go on to the next page that applies.
         return Ok(match a.questionnaire.next_page(index, &a.answers) {
-            Some(next) => see_other(&format!("/answer/page/{next}")),
+            Some(next) => see_other(format!("/answer/page/{next}")),
             None => see_other("/answer/review"),
         });
     }
@@ -464,7 +456,7 @@ async fn save_page(
         .await?;
     Ok(match (action, destination) {
         (PageAction::Later, _) => see_other("/answer/saved"),
-        (_, Some(next)) => see_other(&format!("/answer/page/{next}")),
+        (_, Some(next)) => see_other(format!("/answer/page/{next}")),
         (_, None) => see_other("/answer/review"),
     })
 }
@@ -486,9 +478,7 @@ async fn review(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
         &a.csrf,
         a.response.version,
     );
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(body.into_string()))
+    Ok(html(StatusCode::OK, body))
 }
 
 /// Shown questions that still need an entry: (page, printed number).
@@ -546,9 +536,10 @@ async fn saved(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespo
     let Some(a) = answering(&req, &state).await? else {
         return Ok(see_other("/"));
     };
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(view::saved(a.lang, &a.survey, a.response.access_code_id.is_some()).into_string()))
+    Ok(html(
+        StatusCode::OK,
+        view::saved(a.lang, &a.survey, a.response.access_code_id.is_some()),
+    ))
 }
 
 async fn done(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
@@ -561,7 +552,5 @@ async fn done(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
     let closing = a.questionnaire.closing().map(|c| c.get(a.lang));
     let mailed = a.response.access_code_id.is_some();
     let body = view::done(a.lang, &a.survey, closing, a.response.distress, mailed);
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .body(body.into_string()))
+    Ok(html(StatusCode::OK, body))
 }

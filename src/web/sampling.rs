@@ -8,7 +8,7 @@ use maud::Markup;
 
 use super::extract::{lang_of, FormFields};
 use super::staff::{check_csrf, require};
-use super::AppState;
+use super::{html, AppState};
 use crate::auth::Role;
 use crate::db::sample::{SampleRow, StratumRow};
 use crate::db::{self, DbConnection, DbError, DbResult};
@@ -94,11 +94,7 @@ async fn summary(
     let frame = state
         .db(move |conn| db::frame::import_info(conn, survey_id))
         .await?;
-    let viewer = Viewer {
-        user: &session.user,
-        csrf: &session.csrf_token,
-        lang: lang_of(&req),
-    };
+    let viewer = Viewer::of(&session, lang_of(&req));
     Ok(view::sample_page(
         &viewer,
         &survey,
@@ -178,11 +174,7 @@ async fn letters(
         .await?;
     sample.ok_or_else(no_sample)?;
     let Some(letter) = letter else {
-        let viewer = Viewer {
-            user: &session.user,
-            csrf: &session.csrf_token,
-            lang,
-        };
+        let viewer = Viewer::of(&session, lang);
         return Ok(view::no_letter_text(&viewer, &survey));
     };
     let letter =
@@ -349,11 +341,7 @@ async fn dispositions(
 ) -> Result<Markup, AppError> {
     let session = require(&req, &state, Role::Staff).await?;
     let (survey, strata, outcomes) = fieldwork(&state, path.into_inner()).await?;
-    let viewer = Viewer {
-        user: &session.user,
-        csrf: &session.csrf_token,
-        lang: lang_of(&req),
-    };
+    let viewer = Viewer::of(&session, lang_of(&req));
     let rates = RateTable::new(&strata, &outcomes);
     Ok(view::dispositions_page(
         &viewer, &survey, &rates, &outcomes, None,
@@ -372,11 +360,7 @@ async fn record_disposition(
     let slug = path.into_inner();
     let outcome = record_from_form(&state, &slug, lang, &form).await?;
     let (survey, strata, outcomes) = fieldwork(&state, slug).await?;
-    let viewer = Viewer {
-        user: &session.user,
-        csrf: &session.csrf_token,
-        lang,
-    };
+    let viewer = Viewer::of(&session, lang);
     let rates = RateTable::new(&strata, &outcomes);
     let (status, message) = match &outcome {
         Ok(done) => (actix_web::http::StatusCode::OK, Ok(done.as_str())),
@@ -386,9 +370,7 @@ async fn record_disposition(
         ),
     };
     let page = view::dispositions_page(&viewer, &survey, &rates, &outcomes, Some(message));
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(page.into_string()))
+    Ok(html(status, page))
 }
 
 /// `Ok(Err(message))` when the form is wrong (shown above it), `Err` when storage fails.

@@ -11,7 +11,7 @@ use super::extract::{
     client_ip, cookie, lang_of, removal, safe_local_path, FormFields, FORM_CSRF_COOKIE,
     STAFF_COOKIE,
 };
-use super::{refuse_if_limited, AppState};
+use super::{html, refuse_if_limited, AppState};
 use crate::auth::{self, Role};
 use crate::db;
 use crate::db::sessions::StaffSession;
@@ -295,9 +295,7 @@ async fn add_user(
             view::users(&viewer, &all, Some(Err(problem))),
         ),
     };
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .body(page.into_string()))
+    Ok(html(status, page))
 }
 
 /// `Ok(Err(message))` when the form is wrong (shown next to it), `Err` when storage fails.
