@@ -104,6 +104,14 @@ async fn raked_estimates_add_up_to_the_register_and_no_withheld_cell_stands_alon
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
         assert!(page.body.contains("Weights are raked"), "{}", page.body);
         assert!(page.body.contains("National: 4.8%"));
+        c.get("/lang?to=ja&back=%2F").await;
+        let ja = c.get("/planner/demo-2026/estimates").await;
+        assert!(
+            ja.body.contains("<td>女</td>") && ja.body.contains("<td>男</td>"),
+            "sex in Japanese"
+        );
+        assert!(ja.body.contains("全国: 4.8%"));
+        c.get("/lang?to=en&back=%2F").await;
 
         let csv = c.get("/planner/demo-2026/estimates.csv").await;
         assert_eq!(csv.status, StatusCode::OK);

@@ -4,8 +4,9 @@ use maud::{html, Markup};
 
 use super::layout::{page, t};
 use super::staff::Viewer;
-use crate::prevalence::{Cell, IndicatorTable, Report, Weighting, Withheld};
+use crate::prevalence::{Breakdown, Cell, IndicatorTable, Report, Weighting, Withheld};
 use crate::questionnaire::Lang;
+use crate::sampling::register::Sex;
 use crate::survey::Survey;
 use crate::tabulation::{Table, MIN_RESPONDENTS};
 
@@ -177,10 +178,18 @@ fn indicator_table(lang: Lang, table: &IndicatorTable) -> Markup {
                 (cell_row(lang, t(lang, "全体", "All"), &table.overall))
                 @for (breakdown, cells) in &table.breakdowns {
                     tr { th colspan="5" { (breakdown.name(lang)) } }
-                    @for cell in cells { (cell_row(lang, &cell.level, cell)) }
+                    @for cell in cells { (cell_row(lang, &level_label(lang, *breakdown, &cell.level), cell)) }
                 }
             }
         }
+    }
+}
+
+/// A level as people read it: the register's sex codes in the page's language.
+fn level_label(lang: Lang, breakdown: Breakdown, level: &str) -> String {
+    match (breakdown, lang, Sex::parse(level)) {
+        (Breakdown::Sex, Lang::Ja, Ok(sex)) => sex.label().to_string(),
+        _ => level.to_string(),
     }
 }
 
