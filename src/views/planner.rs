@@ -172,7 +172,7 @@ fn indicator_table(lang: Lang, table: &IndicatorTable) -> Markup {
                 th.num { "n" }
                 th.num { (t(lang, "推計値", "Estimate")) }
                 th.num { (t(lang, "95%信頼区間", "95% CI")) }
-                th.num { (t(lang, "推計人数", "Population")) }
+                th.num { (t(lang, "推計人数（±は95%の幅）", "Population (± 95% margin)")) }
             } }
             tbody {
                 (cell_row(lang, t(lang, "全体", "All"), &table.overall))
