@@ -186,7 +186,62 @@ pub(crate) struct Calibration {
     pub(crate) psu_entries: Vec<Vec<(u32, f64)>>,
     /// Calibration column of every row in every margin, row-major (n × margins).
     pub(crate) row_cols: Vec<u32>,
+    /// Per stratum: the calibration columns with non-zero calibration weight in it.
+    pub(crate) active_cols: Vec<Vec<u32>>,
+    /// For designs without clusters (and not too many strata × margin categories): rows
+    /// grouped by stratum and calibration columns, so that a table can sum over these cells.
+    pub(crate) cells: Option<CellIndex>,
     pub(crate) report: CalibrationReport,
+}
+
+/// Rows that share stratum and calibration columns, which is all the variance needs to know
+/// about a row besides its weights and outcome.
+#[derive(Debug, Clone)]
+pub(crate) struct CellIndex {
+    /// Cell of every row.
+    pub(crate) row_cell: Vec<u32>,
+    /// Stratum of every cell.
+    pub(crate) stratum: Vec<u32>,
+    /// Calibration columns of every cell, one per margin (cells × margins).
+    pub(crate) cols: Vec<u32>,
+}
+
+impl CellIndex {
+    /// Largest stratum × margin-category product given a dense lookup table.
+    const MAX_KEYS: usize = 1 << 22;
+
+    fn new(
+        strata: &[u32],
+        n_strata: usize,
+        row_cols: &[u32],
+        n_cols: usize,
+        k: usize,
+    ) -> Option<Self> {
+        // Columns are offsets into the concatenated margins, so n_cols^k bounds the joint key.
+        let per_stratum = (0..k).try_fold(1usize, |acc, _| acc.checked_mul(n_cols))?;
+        let keys = per_stratum
+            .checked_mul(n_strata)
+            .filter(|&k| k <= Self::MAX_KEYS)?;
+        let mut lookup = vec![u32::MAX; keys];
+        let mut index = CellIndex {
+            row_cell: Vec::with_capacity(strata.len()),
+            stratum: Vec::new(),
+            cols: Vec::new(),
+        };
+        for (row, &h) in strata.iter().enumerate() {
+            let cols = &row_cols[row * k..(row + 1) * k];
+            let key = cols
+                .iter()
+                .fold(h as usize, |key, &col| key * n_cols + col as usize);
+            if lookup[key] == u32::MAX {
+                lookup[key] = index.stratum.len() as u32;
+                index.stratum.push(h);
+                index.cols.extend_from_slice(cols);
+            }
+            index.row_cell.push(lookup[key]);
+        }
+        Some(index)
+    }
 }
 
 impl Calibration {
@@ -210,68 +265,74 @@ impl Calibration {
         let mut gram = vec![0.0; n_strata * n_cols * n_cols];
         let mut psu_sums = vec![0.0; n_strata * n_cols];
         let mut psu_entries: Vec<Vec<(u32, f64)>> = Vec::new();
-        let mut cols = vec![0usize; margins.len()];
+        let k_margins = margins.len();
+        // One pass: every row's calibration columns, the ω cross-products and, without
+        // clusters, the per-stratum Gram matrix of the rows' calibration weights.
+        let mut row_cols: Vec<u32> = Vec::with_capacity(design.n_rows() * k_margins);
         for row in 0..design.n_rows() {
-            for (k, margin) in margins.iter().enumerate() {
-                cols[k] = offsets[k] + margin[row] as usize;
+            let start = row_cols.len();
+            for (margin, offset) in margins.iter().zip(&offsets) {
+                row_cols.push((offset + margin[row] as usize) as u32);
             }
+            let cols = &row_cols[start..];
             let omega_row = omega.as_ref().map_or(1.0, |o| o[row]);
-            for &a in &cols {
-                for &b in &cols {
-                    cross[a * n_cols + b] += omega_row;
+            for &a in cols {
+                let cross_row = &mut cross[a as usize * n_cols..(a as usize + 1) * n_cols];
+                for &b in cols {
+                    cross_row[b as usize] += omega_row;
                 }
             }
-        }
-        match &design.psu {
-            None => {
-                for row in 0..design.n_rows() {
-                    let h = design.strata[row] as usize;
-                    let qq = q[row] * q[row];
-                    for (k, margin) in margins.iter().enumerate() {
-                        cols[k] = offsets[k] + margin[row] as usize;
-                    }
-                    let g = &mut gram[h * n_cols * n_cols..(h + 1) * n_cols * n_cols];
-                    for &a in &cols {
-                        psu_sums[h * n_cols + a] += q[row];
-                        for &b in &cols {
-                            g[a * n_cols + b] += qq;
-                        }
-                    }
-                }
-            }
-            Some(psu) => {
-                psu_entries = vec![Vec::new(); design.n_psu];
-                for row in 0..design.n_rows() {
-                    let entries = &mut psu_entries[psu[row] as usize];
-                    for (k, margin) in margins.iter().enumerate() {
-                        let a = (offsets[k] + margin[row] as usize) as u32;
-                        match entries.iter_mut().find(|(col, _)| *col == a) {
-                            Some(entry) => entry.1 += q[row],
-                            None => entries.push((a, q[row])),
-                        }
-                    }
-                }
-                for (j, entries) in psu_entries.iter().enumerate() {
-                    let h = design.psu_stratum[j] as usize;
-                    for &(a, pa) in entries {
-                        psu_sums[h * n_cols + a as usize] += pa;
-                        for &(b, pb) in entries {
-                            gram[(h * n_cols + a as usize) * n_cols + b as usize] += pa * pb;
-                        }
+            if design.psu.is_none() {
+                let h = design.strata[row] as usize;
+                let qq = q[row] * q[row];
+                let g = &mut gram[h * n_cols * n_cols..(h + 1) * n_cols * n_cols];
+                for &a in cols {
+                    psu_sums[h * n_cols + a as usize] += q[row];
+                    let g_row = &mut g[a as usize * n_cols..(a as usize + 1) * n_cols];
+                    for &b in cols {
+                        g_row[b as usize] += qq;
                     }
                 }
             }
         }
-        let row_cols = (0..design.n_rows())
-            .flat_map(|row| {
-                margins
-                    .iter()
-                    .zip(&offsets)
-                    .map(move |(margin, offset)| (offset + margin[row] as usize) as u32)
+        if let Some(psu) = &design.psu {
+            psu_entries = vec![Vec::new(); design.n_psu];
+            for row in 0..design.n_rows() {
+                let entries = &mut psu_entries[psu[row] as usize];
+                for &a in &row_cols[row * k_margins..(row + 1) * k_margins] {
+                    match entries.iter_mut().find(|(col, _)| *col == a) {
+                        Some(entry) => entry.1 += q[row],
+                        None => entries.push((a, q[row])),
+                    }
+                }
+            }
+            for (j, entries) in psu_entries.iter().enumerate() {
+                let h = design.psu_stratum[j] as usize;
+                for &(a, pa) in entries {
+                    psu_sums[h * n_cols + a as usize] += pa;
+                    for &(b, pb) in entries {
+                        gram[(h * n_cols + a as usize) * n_cols + b as usize] += pa * pb;
+                    }
+                }
+            }
+        }
+        // A column without calibration weight in a stratum has a zero Gram row and column
+        // there, so the variance only needs the stratum's active columns.
+        let active_cols = (0..n_strata)
+            .map(|h| {
+                (0..n_cols as u32)
+                    .filter(|&a| gram[(h * n_cols + a as usize) * n_cols + a as usize] != 0.0)
+                    .collect()
             })
             .collect();
+        let cells = match design.psu {
+            None => CellIndex::new(&design.strata, n_strata, &row_cols, n_cols, k_margins),
+            Some(_) => None,
+        };
         Calibration {
             row_cols,
+            active_cols,
+            cells,
             margins,
             offsets,
             n_cols,

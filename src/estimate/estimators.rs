@@ -127,7 +127,10 @@ impl Design {
     ) -> Result<ProportionEstimate> {
         self.check_proportion_inputs(outcome, options)?;
         let (grouping, level) = self.grouping(domain)?;
-        let m = self.moments(outcome.values(), &grouping);
+        let m = self
+            .binary_moments_many(outcome.values(), std::slice::from_ref(&grouping))
+            .pop()
+            .ok_or(EstimateError::EmptyDomain)?;
         self.finish_proportion(outcome.values(), &grouping, &m, level, options)
             .ok_or(EstimateError::EmptyDomain)
     }
@@ -139,21 +142,47 @@ impl Design {
         by: &Categorical,
         options: &EstimateOptions,
     ) -> Result<Vec<LevelEstimate<ProportionEstimate>>> {
+        Ok(self
+            .proportion_tables(outcome, &[by], options)?
+            .pop()
+            .unwrap_or_default())
+    }
+
+    /// [`Design::proportion_by`] for several subgroup variables at once: every table comes
+    /// from the same single pass over the data, in the order of `by`.
+    pub fn proportion_tables(
+        &self,
+        outcome: &Outcome,
+        by: &[&Categorical],
+        options: &EstimateOptions,
+    ) -> Result<Vec<Vec<LevelEstimate<ProportionEstimate>>>> {
         self.check_proportion_inputs(outcome, options)?;
-        self.check_rows("by", by.len())?;
-        let grouping = Grouping::Levels {
-            codes: by.codes(),
-            levels: by.levels().len(),
-        };
-        let m = self.moments(outcome.values(), &grouping);
-        Ok(by
-            .levels()
+        for column in by {
+            self.check_rows("by", column.len())?;
+        }
+        let groupings: Vec<Grouping> = by
             .iter()
-            .enumerate()
-            .map(|(l, label)| LevelEstimate {
-                level: label.clone(),
-                n: m.n[l],
-                estimate: self.finish_proportion(outcome.values(), &grouping, &m, l, options),
+            .map(|column| Grouping::Levels {
+                codes: column.codes(),
+                levels: column.levels().len(),
+            })
+            .collect();
+        let moments = self.binary_moments_many(outcome.values(), &groupings);
+        Ok(by
+            .iter()
+            .zip(&groupings)
+            .zip(&moments)
+            .map(|((column, grouping), m)| {
+                column
+                    .levels()
+                    .iter()
+                    .enumerate()
+                    .map(|(l, label)| LevelEstimate {
+                        level: label.clone(),
+                        n: m.n[l],
+                        estimate: self.finish_proportion(outcome.values(), grouping, m, l, options),
+                    })
+                    .collect()
             })
             .collect())
     }
