@@ -184,7 +184,8 @@ pub(crate) struct Calibration {
     pub(crate) psu_sums: Vec<f64>,
     /// For clustered designs, the non-zero P_j[a] of every PSU.
     pub(crate) psu_entries: Vec<Vec<(u32, f64)>>,
-    /// Calibration column of every row in every margin, row-major (n × margins).
+    /// Calibration column of every row in every margin, row-major (n × margins); empty
+    /// when `cells` is known (see [`Calibration::row_cols`]).
     pub(crate) row_cols: Vec<u32>,
     /// Per stratum: the calibration columns with non-zero calibration weight in it.
     pub(crate) active_cols: Vec<Vec<u32>>,
@@ -213,10 +214,11 @@ impl CellIndex {
     fn new(
         strata: &[u32],
         n_strata: usize,
-        row_cols: &[u32],
+        margins: &[Vec<u32>],
+        offsets: &[usize],
         n_cols: usize,
-        k: usize,
     ) -> Option<Self> {
+        let k = margins.len();
         // Columns are offsets into the concatenated margins, so n_cols^k bounds the joint key.
         let per_stratum = (0..k).try_fold(1usize, |acc, _| acc.checked_mul(n_cols))?;
         let keys = per_stratum
@@ -229,14 +231,21 @@ impl CellIndex {
             cols: Vec::new(),
         };
         for (row, &h) in strata.iter().enumerate() {
-            let cols = &row_cols[row * k..(row + 1) * k];
-            let key = cols
+            let key = margins
                 .iter()
-                .fold(h as usize, |key, &col| key * n_cols + col as usize);
+                .zip(offsets)
+                .fold(h as usize, |key, (margin, offset)| {
+                    key * n_cols + offset + margin[row] as usize
+                });
             if lookup[key] == u32::MAX {
                 lookup[key] = index.stratum.len() as u32;
                 index.stratum.push(h);
-                index.cols.extend_from_slice(cols);
+                index.cols.extend(
+                    margins
+                        .iter()
+                        .zip(offsets)
+                        .map(|(margin, offset)| (offset + margin[row] as usize) as u32),
+                );
             }
             index.row_cell.push(lookup[key]);
         }
@@ -266,52 +275,83 @@ impl Calibration {
         let mut psu_sums = vec![0.0; n_strata * n_cols];
         let mut psu_entries: Vec<Vec<(u32, f64)>> = Vec::new();
         let k_margins = margins.len();
-        // One pass: every row's calibration columns, the ω cross-products and, without
-        // clusters, the per-stratum Gram matrix of the rows' calibration weights.
-        let mut row_cols: Vec<u32> = Vec::with_capacity(design.n_rows() * k_margins);
-        for row in 0..design.n_rows() {
-            let start = row_cols.len();
-            for (margin, offset) in margins.iter().zip(&offsets) {
-                row_cols.push((offset + margin[row] as usize) as u32);
-            }
-            let cols = &row_cols[start..];
-            let omega_row = omega.as_ref().map_or(1.0, |o| o[row]);
-            for &a in cols {
-                let cross_row = &mut cross[a as usize * n_cols..(a as usize + 1) * n_cols];
-                for &b in cols {
-                    cross_row[b as usize] += omega_row;
+        let cells = match design.psu {
+            None => CellIndex::new(&design.strata, n_strata, &margins, &offsets, n_cols),
+            Some(_) => None,
+        };
+        let mut row_cols: Vec<u32> = Vec::new();
+        match &cells {
+            Some(cells) => {
+                // Σ ω, Σ q and Σ q² per cell, then spread over the cell's columns.
+                let mut per_cell = vec![[0.0f64; 3]; cells.stratum.len()];
+                for (row, &cell) in cells.row_cell.iter().enumerate() {
+                    let sums = &mut per_cell[cell as usize];
+                    sums[0] += omega.as_ref().map_or(1.0, |o| o[row]);
+                    sums[1] += q[row];
+                    sums[2] += q[row] * q[row];
                 }
-            }
-            if design.psu.is_none() {
-                let h = design.strata[row] as usize;
-                let qq = q[row] * q[row];
-                let g = &mut gram[h * n_cols * n_cols..(h + 1) * n_cols * n_cols];
-                for &a in cols {
-                    psu_sums[h * n_cols + a as usize] += q[row];
-                    let g_row = &mut g[a as usize * n_cols..(a as usize + 1) * n_cols];
-                    for &b in cols {
-                        g_row[b as usize] += qq;
+                for (cell, &[omega_sum, q_sum, qq_sum]) in per_cell.iter().enumerate() {
+                    let h = cells.stratum[cell] as usize;
+                    let cols = &cells.cols[cell * k_margins..(cell + 1) * k_margins];
+                    for &a in cols {
+                        let a = a as usize;
+                        psu_sums[h * n_cols + a] += q_sum;
+                        for &b in cols {
+                            cross[a * n_cols + b as usize] += omega_sum;
+                            gram[(h * n_cols + a) * n_cols + b as usize] += qq_sum;
+                        }
                     }
                 }
             }
-        }
-        if let Some(psu) = &design.psu {
-            psu_entries = vec![Vec::new(); design.n_psu];
-            for row in 0..design.n_rows() {
-                let entries = &mut psu_entries[psu[row] as usize];
-                for &a in &row_cols[row * k_margins..(row + 1) * k_margins] {
-                    match entries.iter_mut().find(|(col, _)| *col == a) {
-                        Some(entry) => entry.1 += q[row],
-                        None => entries.push((a, q[row])),
+            None => {
+                // One pass: every row's calibration columns, the ω cross-products and, without
+                // clusters, the per-stratum Gram matrix of the rows' calibration weights.
+                row_cols.reserve(design.n_rows() * k_margins);
+                for row in 0..design.n_rows() {
+                    let start = row_cols.len();
+                    for (margin, offset) in margins.iter().zip(&offsets) {
+                        row_cols.push((offset + margin[row] as usize) as u32);
+                    }
+                    let cols = &row_cols[start..];
+                    let omega_row = omega.as_ref().map_or(1.0, |o| o[row]);
+                    for &a in cols {
+                        let cross_row = &mut cross[a as usize * n_cols..(a as usize + 1) * n_cols];
+                        for &b in cols {
+                            cross_row[b as usize] += omega_row;
+                        }
+                    }
+                    if design.psu.is_none() {
+                        let h = design.strata[row] as usize;
+                        let qq = q[row] * q[row];
+                        let g = &mut gram[h * n_cols * n_cols..(h + 1) * n_cols * n_cols];
+                        for &a in cols {
+                            psu_sums[h * n_cols + a as usize] += q[row];
+                            let g_row = &mut g[a as usize * n_cols..(a as usize + 1) * n_cols];
+                            for &b in cols {
+                                g_row[b as usize] += qq;
+                            }
+                        }
                     }
                 }
-            }
-            for (j, entries) in psu_entries.iter().enumerate() {
-                let h = design.psu_stratum[j] as usize;
-                for &(a, pa) in entries {
-                    psu_sums[h * n_cols + a as usize] += pa;
-                    for &(b, pb) in entries {
-                        gram[(h * n_cols + a as usize) * n_cols + b as usize] += pa * pb;
+                if let Some(psu) = &design.psu {
+                    psu_entries = vec![Vec::new(); design.n_psu];
+                    for row in 0..design.n_rows() {
+                        let entries = &mut psu_entries[psu[row] as usize];
+                        for &a in &row_cols[row * k_margins..(row + 1) * k_margins] {
+                            match entries.iter_mut().find(|(col, _)| *col == a) {
+                                Some(entry) => entry.1 += q[row],
+                                None => entries.push((a, q[row])),
+                            }
+                        }
+                    }
+                    for (j, entries) in psu_entries.iter().enumerate() {
+                        let h = design.psu_stratum[j] as usize;
+                        for &(a, pa) in entries {
+                            psu_sums[h * n_cols + a as usize] += pa;
+                            for &(b, pb) in entries {
+                                gram[(h * n_cols + a as usize) * n_cols + b as usize] += pa * pb;
+                            }
+                        }
                     }
                 }
             }
@@ -325,10 +365,6 @@ impl Calibration {
                     .collect()
             })
             .collect();
-        let cells = match design.psu {
-            None => CellIndex::new(&design.strata, n_strata, &row_cols, n_cols, k_margins),
-            Some(_) => None,
-        };
         Calibration {
             row_cols,
             active_cols,
@@ -343,6 +379,19 @@ impl Calibration {
             psu_sums,
             psu_entries,
             report,
+        }
+    }
+
+    /// The calibration columns of a row, one per margin.
+    #[inline]
+    pub(crate) fn row_cols(&self, row: usize) -> &[u32] {
+        let k = self.margins.len();
+        match &self.cells {
+            Some(cells) => {
+                let cell = cells.row_cell[row] as usize;
+                &cells.cols[cell * k..(cell + 1) * k]
+            }
+            None => &self.row_cols[row * k..(row + 1) * k],
         }
     }
 
@@ -372,6 +421,24 @@ impl Calibration {
 }
 
 impl Design {
+    /// The design with calibrated `weights` (which are also the calibration weights q), its
+    /// calibration record still to be set; copies only what the new design keeps.
+    fn calibrated_copy(&self, weights: Vec<f64>) -> Design {
+        Design {
+            cal_weights: weights.clone(),
+            weights,
+            strata: self.strata.clone(),
+            stratum_labels: self.stratum_labels.clone(),
+            psu: self.psu.clone(),
+            psu_stratum: self.psu_stratum.clone(),
+            n_psu: self.n_psu,
+            stratum_psus: self.stratum_psus.clone(),
+            stratum_fpc: self.stratum_fpc.clone(),
+            lonely: self.lonely,
+            calibration: None,
+        }
+    }
+
     /// Rakes the weights to several margins (iterative proportional fitting), like
     /// `rake(design, list(~m1, ~m2), list(t1, t2))`.
     pub fn rake(&self, margins: &[MarginTotals], options: &RakeOptions) -> Result<Design> {
@@ -423,9 +490,7 @@ impl Design {
             iterations,
             max_discrepancy: discrepancy,
         };
-        let mut design = self.clone();
-        design.cal_weights = weights.clone();
-        design.weights = weights;
+        let mut design = self.calibrated_copy(weights);
         let codes = margins.iter().map(|m| m.codes.clone()).collect();
         design.calibration = Some(Calibration::new(&design, codes, &sizes, None, 10, report));
         Ok(design)
@@ -470,9 +535,7 @@ impl Design {
             max_discrepancy,
         };
         let old_weights = self.weights.clone();
-        let mut design = self.clone();
-        design.cal_weights = weights.clone();
-        design.weights = weights;
+        let mut design = self.calibrated_copy(weights);
         design.calibration = Some(Calibration::new(
             &design,
             vec![margin.codes.clone()],

@@ -127,7 +127,6 @@ impl Design {
                 .collect(),
             None => Vec::new(),
         };
-        let k = calibration.map_or(0, |c| c.margins.len());
         for i in 0..self.n_rows() {
             let yi = y[i];
             if yi.is_nan() {
@@ -142,7 +141,7 @@ impl Design {
                     Some(omega) => omega[i] * w / q,
                     None => w / q,
                 };
-                let cols = &cal.row_cols[i * k..(i + 1) * k];
+                let cols = cal.row_cols(i);
                 (scaled * yi, scaled, s1 * q, w * q, cols)
             });
             for (g, grouping) in groupings.iter().enumerate() {
