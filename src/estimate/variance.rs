@@ -11,9 +11,11 @@
 //! β = −p/W, a total α = 1, β = 0. So U_j = α S1_j + β S0_j − Σ_a A_a P_j[a], where S1_j and
 //! S0_j are the PSU's sums of w·δ·y and w·δ and P_j[a] its calibration weight in calibration
 //! column a. Σ_j U_j² then expands into per-stratum moments of S1, S0 (accumulated in one pass
-//! per table, each row touching only its own level) and the design's Σ_j P_j P_jᵀ (computed
-//! once at calibration). The centring constants come from per-category sums of the score,
-//! gathered in the same pass.
+//! for all tables, each row touching only its own level in each) and the design's Σ_j P_j P_jᵀ
+//! (computed once at calibration). The centring constants come from per-category sums of the
+//! score, gathered in the same pass. For a 0/1 outcome without clusters the pass only sums a
+//! few numbers per (level, stratum, calibration cell, answer), and the moments are expanded
+//! from those bins.
 
 use super::columns::Categorical;
 use super::design::{Design, LonelyPsu};
