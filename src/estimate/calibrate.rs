@@ -184,9 +184,73 @@ pub(crate) struct Calibration {
     pub(crate) psu_sums: Vec<f64>,
     /// For clustered designs, the non-zero P_j[a] of every PSU.
     pub(crate) psu_entries: Vec<Vec<(u32, f64)>>,
-    /// Calibration column of every row in every margin, row-major (n × margins).
+    /// Calibration column of every row in every margin, row-major (n × margins); empty
+    /// when `cells` is known (see [`Calibration::row_cols`]).
     pub(crate) row_cols: Vec<u32>,
+    /// Per stratum: the calibration columns with non-zero calibration weight in it.
+    pub(crate) active_cols: Vec<Vec<u32>>,
+    /// For designs without clusters (and not too many strata × margin categories): rows
+    /// grouped by stratum and calibration columns, so that a table can sum over these cells.
+    pub(crate) cells: Option<CellIndex>,
     pub(crate) report: CalibrationReport,
+}
+
+/// Rows that share stratum and calibration columns, which is all the variance needs to know
+/// about a row besides its weights and outcome.
+#[derive(Debug, Clone)]
+pub(crate) struct CellIndex {
+    /// Cell of every row.
+    pub(crate) row_cell: Vec<u32>,
+    /// Stratum of every cell.
+    pub(crate) stratum: Vec<u32>,
+    /// Calibration columns of every cell, one per margin (cells × margins).
+    pub(crate) cols: Vec<u32>,
+}
+
+impl CellIndex {
+    /// Largest stratum × margin-category product given a dense lookup table.
+    const MAX_KEYS: usize = 1 << 22;
+
+    fn new(
+        strata: &[u32],
+        n_strata: usize,
+        margins: &[Vec<u32>],
+        offsets: &[usize],
+        n_cols: usize,
+    ) -> Option<Self> {
+        let k = margins.len();
+        // Columns are offsets into the concatenated margins, so n_cols^k bounds the joint key.
+        let per_stratum = (0..k).try_fold(1usize, |acc, _| acc.checked_mul(n_cols))?;
+        let keys = per_stratum
+            .checked_mul(n_strata)
+            .filter(|&k| k <= Self::MAX_KEYS)?;
+        let mut lookup = vec![u32::MAX; keys];
+        let mut index = CellIndex {
+            row_cell: Vec::with_capacity(strata.len()),
+            stratum: Vec::new(),
+            cols: Vec::new(),
+        };
+        for (row, &h) in strata.iter().enumerate() {
+            let key = margins
+                .iter()
+                .zip(offsets)
+                .fold(h as usize, |key, (margin, offset)| {
+                    key * n_cols + offset + margin[row] as usize
+                });
+            if lookup[key] == u32::MAX {
+                lookup[key] = index.stratum.len() as u32;
+                index.stratum.push(h);
+                index.cols.extend(
+                    margins
+                        .iter()
+                        .zip(offsets)
+                        .map(|(margin, offset)| (offset + margin[row] as usize) as u32),
+                );
+            }
+            index.row_cell.push(lookup[key]);
+        }
+        Some(index)
+    }
 }
 
 impl Calibration {
@@ -210,68 +274,101 @@ impl Calibration {
         let mut gram = vec![0.0; n_strata * n_cols * n_cols];
         let mut psu_sums = vec![0.0; n_strata * n_cols];
         let mut psu_entries: Vec<Vec<(u32, f64)>> = Vec::new();
-        let mut cols = vec![0usize; margins.len()];
-        for row in 0..design.n_rows() {
-            for (k, margin) in margins.iter().enumerate() {
-                cols[k] = offsets[k] + margin[row] as usize;
-            }
-            let omega_row = omega.as_ref().map_or(1.0, |o| o[row]);
-            for &a in &cols {
-                for &b in &cols {
-                    cross[a * n_cols + b] += omega_row;
+        let k_margins = margins.len();
+        let cells = match design.psu {
+            None => CellIndex::new(&design.strata, n_strata, &margins, &offsets, n_cols),
+            Some(_) => None,
+        };
+        let mut row_cols: Vec<u32> = Vec::new();
+        match &cells {
+            Some(cells) => {
+                // Σ ω, Σ q and Σ q² per cell, then spread over the cell's columns.
+                let mut per_cell = vec![[0.0f64; 3]; cells.stratum.len()];
+                for (row, &cell) in cells.row_cell.iter().enumerate() {
+                    let sums = &mut per_cell[cell as usize];
+                    sums[0] += omega.as_ref().map_or(1.0, |o| o[row]);
+                    sums[1] += q[row];
+                    sums[2] += q[row] * q[row];
+                }
+                for (cell, &[omega_sum, q_sum, qq_sum]) in per_cell.iter().enumerate() {
+                    let h = cells.stratum[cell] as usize;
+                    let cols = &cells.cols[cell * k_margins..(cell + 1) * k_margins];
+                    for &a in cols {
+                        let a = a as usize;
+                        psu_sums[h * n_cols + a] += q_sum;
+                        for &b in cols {
+                            cross[a * n_cols + b as usize] += omega_sum;
+                            gram[(h * n_cols + a) * n_cols + b as usize] += qq_sum;
+                        }
+                    }
                 }
             }
-        }
-        match &design.psu {
             None => {
+                // One pass: every row's calibration columns, the ω cross-products and, without
+                // clusters, the per-stratum Gram matrix of the rows' calibration weights.
+                row_cols.reserve(design.n_rows() * k_margins);
                 for row in 0..design.n_rows() {
-                    let h = design.strata[row] as usize;
-                    let qq = q[row] * q[row];
-                    for (k, margin) in margins.iter().enumerate() {
-                        cols[k] = offsets[k] + margin[row] as usize;
+                    let start = row_cols.len();
+                    for (margin, offset) in margins.iter().zip(&offsets) {
+                        row_cols.push((offset + margin[row] as usize) as u32);
                     }
-                    let g = &mut gram[h * n_cols * n_cols..(h + 1) * n_cols * n_cols];
-                    for &a in &cols {
-                        psu_sums[h * n_cols + a] += q[row];
-                        for &b in &cols {
-                            g[a * n_cols + b] += qq;
+                    let cols = &row_cols[start..];
+                    let omega_row = omega.as_ref().map_or(1.0, |o| o[row]);
+                    for &a in cols {
+                        let cross_row = &mut cross[a as usize * n_cols..(a as usize + 1) * n_cols];
+                        for &b in cols {
+                            cross_row[b as usize] += omega_row;
+                        }
+                    }
+                    if design.psu.is_none() {
+                        let h = design.strata[row] as usize;
+                        let qq = q[row] * q[row];
+                        let g = &mut gram[h * n_cols * n_cols..(h + 1) * n_cols * n_cols];
+                        for &a in cols {
+                            psu_sums[h * n_cols + a as usize] += q[row];
+                            let g_row = &mut g[a as usize * n_cols..(a as usize + 1) * n_cols];
+                            for &b in cols {
+                                g_row[b as usize] += qq;
+                            }
                         }
                     }
                 }
-            }
-            Some(psu) => {
-                psu_entries = vec![Vec::new(); design.n_psu];
-                for row in 0..design.n_rows() {
-                    let entries = &mut psu_entries[psu[row] as usize];
-                    for (k, margin) in margins.iter().enumerate() {
-                        let a = (offsets[k] + margin[row] as usize) as u32;
-                        match entries.iter_mut().find(|(col, _)| *col == a) {
-                            Some(entry) => entry.1 += q[row],
-                            None => entries.push((a, q[row])),
+                if let Some(psu) = &design.psu {
+                    psu_entries = vec![Vec::new(); design.n_psu];
+                    for row in 0..design.n_rows() {
+                        let entries = &mut psu_entries[psu[row] as usize];
+                        for &a in &row_cols[row * k_margins..(row + 1) * k_margins] {
+                            match entries.iter_mut().find(|(col, _)| *col == a) {
+                                Some(entry) => entry.1 += q[row],
+                                None => entries.push((a, q[row])),
+                            }
                         }
                     }
-                }
-                for (j, entries) in psu_entries.iter().enumerate() {
-                    let h = design.psu_stratum[j] as usize;
-                    for &(a, pa) in entries {
-                        psu_sums[h * n_cols + a as usize] += pa;
-                        for &(b, pb) in entries {
-                            gram[(h * n_cols + a as usize) * n_cols + b as usize] += pa * pb;
+                    for (j, entries) in psu_entries.iter().enumerate() {
+                        let h = design.psu_stratum[j] as usize;
+                        for &(a, pa) in entries {
+                            psu_sums[h * n_cols + a as usize] += pa;
+                            for &(b, pb) in entries {
+                                gram[(h * n_cols + a as usize) * n_cols + b as usize] += pa * pb;
+                            }
                         }
                     }
                 }
             }
         }
-        let row_cols = (0..design.n_rows())
-            .flat_map(|row| {
-                margins
-                    .iter()
-                    .zip(&offsets)
-                    .map(move |(margin, offset)| (offset + margin[row] as usize) as u32)
+        // A column without calibration weight in a stratum has a zero Gram row and column
+        // there, so the variance only needs the stratum's active columns.
+        let active_cols = (0..n_strata)
+            .map(|h| {
+                (0..n_cols as u32)
+                    .filter(|&a| gram[(h * n_cols + a as usize) * n_cols + a as usize] != 0.0)
+                    .collect()
             })
             .collect();
         Calibration {
             row_cols,
+            active_cols,
+            cells,
             margins,
             offsets,
             n_cols,
@@ -282,6 +379,19 @@ impl Calibration {
             psu_sums,
             psu_entries,
             report,
+        }
+    }
+
+    /// The calibration columns of a row, one per margin.
+    #[inline]
+    pub(crate) fn row_cols(&self, row: usize) -> &[u32] {
+        let k = self.margins.len();
+        match &self.cells {
+            Some(cells) => {
+                let cell = cells.row_cell[row] as usize;
+                &cells.cols[cell * k..(cell + 1) * k]
+            }
+            None => &self.row_cols[row * k..(row + 1) * k],
         }
     }
 
@@ -311,6 +421,24 @@ impl Calibration {
 }
 
 impl Design {
+    /// The design with calibrated `weights` (which are also the calibration weights q), its
+    /// calibration record still to be set; copies only what the new design keeps.
+    fn calibrated_copy(&self, weights: Vec<f64>) -> Design {
+        Design {
+            cal_weights: weights.clone(),
+            weights,
+            strata: self.strata.clone(),
+            stratum_labels: self.stratum_labels.clone(),
+            psu: self.psu.clone(),
+            psu_stratum: self.psu_stratum.clone(),
+            n_psu: self.n_psu,
+            stratum_psus: self.stratum_psus.clone(),
+            stratum_fpc: self.stratum_fpc.clone(),
+            lonely: self.lonely,
+            calibration: None,
+        }
+    }
+
     /// Rakes the weights to several margins (iterative proportional fitting), like
     /// `rake(design, list(~m1, ~m2), list(t1, t2))`.
     pub fn rake(&self, margins: &[MarginTotals], options: &RakeOptions) -> Result<Design> {
@@ -362,9 +490,7 @@ impl Design {
             iterations,
             max_discrepancy: discrepancy,
         };
-        let mut design = self.clone();
-        design.cal_weights = weights.clone();
-        design.weights = weights;
+        let mut design = self.calibrated_copy(weights);
         let codes = margins.iter().map(|m| m.codes.clone()).collect();
         design.calibration = Some(Calibration::new(&design, codes, &sizes, None, 10, report));
         Ok(design)
@@ -409,9 +535,7 @@ impl Design {
             max_discrepancy,
         };
         let old_weights = self.weights.clone();
-        let mut design = self.clone();
-        design.cal_weights = weights.clone();
-        design.weights = weights;
+        let mut design = self.calibrated_copy(weights);
         design.calibration = Some(Calibration::new(
             &design,
             vec![margin.codes.clone()],

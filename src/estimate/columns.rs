@@ -243,6 +243,16 @@ impl Outcome {
 
     /// Fails unless every non-missing value is 0 or 1.
     pub(crate) fn check_binary(&self, name: &str) -> Result<()> {
+        // Whole chunks without early exit, so that the common all-valid case vectorises;
+        // the offending row is looked for only when there is one.
+        let valid = |v: f64| (v == 0.0) | (v == 1.0) | v.is_nan();
+        if self
+            .values
+            .chunks(64)
+            .all(|chunk| chunk.iter().fold(true, |ok, &v| ok & valid(v)))
+        {
+            return Ok(());
+        }
         match self
             .values
             .iter()

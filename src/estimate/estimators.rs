@@ -4,6 +4,9 @@
 
 use super::columns::{Categorical, Outcome};
 use super::design::Design;
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use super::distributions::{beta_quantile, standard_normal_quantile, t_quantile};
 use super::presentation::Presentation;
 use super::variance::{Grouping, Moments};
@@ -127,8 +130,12 @@ impl Design {
     ) -> Result<ProportionEstimate> {
         self.check_proportion_inputs(outcome, options)?;
         let (grouping, level) = self.grouping(domain)?;
-        let m = self.moments(outcome.values(), &grouping);
-        self.finish_proportion(outcome.values(), &grouping, &m, level, options)
+        let m = self
+            .binary_moments_many(outcome.values(), std::slice::from_ref(&grouping))
+            .pop()
+            .ok_or(EstimateError::EmptyDomain)?;
+        let t = TQuantiles::default();
+        self.finish_proportion(outcome.values(), &grouping, &m, level, options, &t)
             .ok_or(EstimateError::EmptyDomain)
     }
 
@@ -139,21 +146,55 @@ impl Design {
         by: &Categorical,
         options: &EstimateOptions,
     ) -> Result<Vec<LevelEstimate<ProportionEstimate>>> {
+        Ok(self
+            .proportion_tables(outcome, &[by], options)?
+            .pop()
+            .unwrap_or_default())
+    }
+
+    /// [`Design::proportion_by`] for several subgroup variables at once: every table comes
+    /// from the same single pass over the data, in the order of `by`.
+    pub fn proportion_tables(
+        &self,
+        outcome: &Outcome,
+        by: &[&Categorical],
+        options: &EstimateOptions,
+    ) -> Result<Vec<Vec<LevelEstimate<ProportionEstimate>>>> {
         self.check_proportion_inputs(outcome, options)?;
-        self.check_rows("by", by.len())?;
-        let grouping = Grouping::Levels {
-            codes: by.codes(),
-            levels: by.levels().len(),
-        };
-        let m = self.moments(outcome.values(), &grouping);
-        Ok(by
-            .levels()
+        for column in by {
+            self.check_rows("by", column.len())?;
+        }
+        let groupings: Vec<Grouping> = by
             .iter()
-            .enumerate()
-            .map(|(l, label)| LevelEstimate {
-                level: label.clone(),
-                n: m.n[l],
-                estimate: self.finish_proportion(outcome.values(), &grouping, &m, l, options),
+            .map(|column| Grouping::Levels {
+                codes: column.codes(),
+                levels: column.levels().len(),
+            })
+            .collect();
+        let moments = self.binary_moments_many(outcome.values(), &groupings);
+        let t = TQuantiles::default();
+        Ok(by
+            .iter()
+            .zip(&groupings)
+            .zip(&moments)
+            .map(|((column, grouping), m)| {
+                column
+                    .levels()
+                    .iter()
+                    .enumerate()
+                    .map(|(l, label)| LevelEstimate {
+                        level: label.clone(),
+                        n: m.n[l],
+                        estimate: self.finish_proportion(
+                            outcome.values(),
+                            grouping,
+                            m,
+                            l,
+                            options,
+                            &t,
+                        ),
+                    })
+                    .collect()
             })
             .collect())
     }
@@ -250,6 +291,7 @@ impl Design {
         m: &Moments,
         l: usize,
         options: &EstimateOptions,
+        quantiles: &TQuantiles,
     ) -> Option<ProportionEstimate> {
         let n = m.n[l];
         if n == 0 {
@@ -269,9 +311,11 @@ impl Design {
         };
         let interior = p > 0.0 && p < 1.0;
         let ci = match options.ci {
-            CiMethod::Logit => logit_interval(p, variance, df, options.level),
-            CiMethod::Beta => korn_graubard(p, variance, n, design_rows, df, options.level),
-            CiMethod::Wald => wald_interval(p, variance, df, options.level),
+            CiMethod::Logit => logit_interval(p, variance, df, options.level, quantiles),
+            CiMethod::Beta => {
+                korn_graubard(p, variance, n, design_rows, df, options.level, quantiles)
+            }
+            CiMethod::Wald => wald_interval(p, variance, df, options.level, quantiles),
         };
         let deff = if interior && n > 1 && w > n as f64 && variance.is_finite() {
             let srs = p * (1.0 - p) * (w - n as f64) / ((n as f64 - 1.0) * w);
@@ -284,7 +328,7 @@ impl Design {
         } else {
             n as f64
         };
-        let kg95 = korn_graubard(p, variance, n, design_rows, df, 0.95);
+        let kg95 = korn_graubard(p, variance, n, design_rows, df, 0.95, quantiles);
         Some(ProportionEstimate {
             n,
             estimate: p,
@@ -300,24 +344,63 @@ impl Design {
     }
 }
 
-fn logit_interval(p: f64, variance: f64, df: usize, level: f64) -> Option<(f64, f64)> {
+/// Student t quantiles remembered within one call: the cells of a table share their
+/// degrees of freedom and design size, and each quantile costs an inverse incomplete beta.
+#[derive(Default)]
+struct TQuantiles {
+    known: RefCell<HashMap<(u64, u64), f64>>,
+}
+
+impl TQuantiles {
+    /// [`t_quantile`], with the same reflection for p above one half so that the values are
+    /// exactly those `t_quantile` gives.
+    fn quantile(&self, p: f64, df: f64) -> f64 {
+        if p == 0.5 {
+            return 0.0;
+        }
+        if p > 0.5 {
+            return -self.quantile(1.0 - p, df);
+        }
+        let key = (p.to_bits(), df.to_bits());
+        if let Some(&value) = self.known.borrow().get(&key) {
+            return value;
+        }
+        let value = t_quantile(p, df);
+        self.known.borrow_mut().insert(key, value);
+        value
+    }
+}
+
+fn logit_interval(
+    p: f64,
+    variance: f64,
+    df: usize,
+    level: f64,
+    t: &TQuantiles,
+) -> Option<(f64, f64)> {
     if !(p > 0.0 && p < 1.0) || df == 0 || !variance.is_finite() {
         return None;
     }
     if variance == 0.0 {
         return Some((p, p));
     }
-    let half = t_quantile(0.5 + level / 2.0, df as f64) * variance.sqrt() / (p * (1.0 - p));
+    let half = t.quantile(0.5 + level / 2.0, df as f64) * variance.sqrt() / (p * (1.0 - p));
     let centre = (p / (1.0 - p)).ln();
     let expit = |x: f64| 1.0 / (1.0 + (-x).exp());
     Some((expit(centre - half), expit(centre + half)))
 }
 
-fn wald_interval(p: f64, variance: f64, df: usize, level: f64) -> Option<(f64, f64)> {
+fn wald_interval(
+    p: f64,
+    variance: f64,
+    df: usize,
+    level: f64,
+    t: &TQuantiles,
+) -> Option<(f64, f64)> {
     if df == 0 || !variance.is_finite() {
         return None;
     }
-    let half = t_quantile(0.5 + level / 2.0, df as f64) * variance.sqrt();
+    let half = t.quantile(0.5 + level / 2.0, df as f64) * variance.sqrt();
     Some((p - half, p + half))
 }
 
@@ -331,6 +414,7 @@ fn korn_graubard(
     design_rows: usize,
     df: usize,
     level: f64,
+    t: &TQuantiles,
 ) -> Option<(f64, f64)> {
     if df == 0 || design_rows < 2 || !variance.is_finite() {
         return None;
@@ -346,7 +430,7 @@ fn korn_graubard(
         n as f64
     };
     let ratio =
-        t_quantile(alpha / 2.0, design_rows as f64 - 1.0) / t_quantile(alpha / 2.0, df as f64);
+        t.quantile(alpha / 2.0, design_rows as f64 - 1.0) / t.quantile(alpha / 2.0, df as f64);
     let n_eff = raw * ratio * ratio;
     if interior && n_eff > 1e10 {
         // The beta quantiles are then within 1e-10 of the normal ones, and the continued

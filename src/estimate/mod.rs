@@ -3,14 +3,14 @@
 //! The model is R's `survey` package (Lumley), version 4.1: build a [`Design`] from column
 //! vectors (weights, strata, clusters, finite population correction), calibrate it
 //! ([`Design::rake`], [`Design::post_stratify`], [`Design::trim_weights`]), then ask it for
-//! estimates ([`Design::proportion`], [`Design::proportion_by`], [`Design::mean`],
-//! [`Design::chisq`]). Variances are Taylor-linearised with the calibration step included,
+//! estimates ([`Design::proportion`], [`Design::proportion_by`],
+//! [`Design::proportion_tables`], [`Design::mean`], [`Design::chisq`]). Variances are Taylor-linearised with the calibration step included,
 //! exactly as R does for `rake` / `postStratify` designs; the tests hold every number to R's
 //! within 1e-6 relative.
 //!
-//! Speed comes from columnar data and single passes: a subgroup table is one pass over the
-//! rows into per-stratum moments, after which every level's variance is a small amount of
-//! algebra (see `variance.rs`).
+//! Speed comes from columnar data and single passes: any number of subgroup tables is one
+//! pass over the rows into per-stratum moments, after which every level's variance is a small
+//! amount of algebra (see `variance.rs`).
 //!
 //! Nothing here touches a database, HTTP or HTML.
 

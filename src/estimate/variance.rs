@@ -11,9 +11,11 @@
 //! β = −p/W, a total α = 1, β = 0. So U_j = α S1_j + β S0_j − Σ_a A_a P_j[a], where S1_j and
 //! S0_j are the PSU's sums of w·δ·y and w·δ and P_j[a] its calibration weight in calibration
 //! column a. Σ_j U_j² then expands into per-stratum moments of S1, S0 (accumulated in one pass
-//! per table, each row touching only its own level) and the design's Σ_j P_j P_jᵀ (computed
-//! once at calibration). The centring constants come from per-category sums of the score,
-//! gathered in the same pass.
+//! for all tables, each row touching only its own level in each) and the design's Σ_j P_j P_jᵀ
+//! (computed once at calibration). The centring constants come from per-category sums of the
+//! score, gathered in the same pass. For a 0/1 outcome without clusters the pass only sums a
+//! few numbers per (level, stratum, calibration cell, answer), and the moments are expanded
+//! from those bins.
 
 use super::columns::Categorical;
 use super::design::{Design, LonelyPsu};
@@ -57,24 +59,35 @@ pub(crate) struct Moments {
     r0: Vec<f64>,
 }
 
-impl Design {
-    /// Gathers the sums for every domain of `grouping` in one pass over the rows; rows whose
-    /// outcome is NaN (missing) are left out of every domain.
-    pub(crate) fn moments(&self, y: &[f64], grouping: &Grouping) -> Moments {
-        match grouping {
-            Grouping::All => self.accumulate(y, 1, |_| 0),
-            Grouping::Mask(mask) => {
-                self.accumulate(y, 1, |i| if mask[i] { 0 } else { Categorical::MISSING })
-            }
-            Grouping::Levels { codes, levels } => self.accumulate(y, *levels, |i| codes[i]),
+impl Grouping<'_> {
+    /// Number of domains.
+    fn levels(&self) -> usize {
+        match self {
+            Grouping::All | Grouping::Mask(_) => 1,
+            Grouping::Levels { levels, .. } => *levels,
         }
     }
 
-    fn accumulate<G: Fn(usize) -> u32>(&self, y: &[f64], levels: usize, group: G) -> Moments {
-        let n_strata = self.n_strata();
-        let calibration = self.calibration.as_ref();
-        let n_cols = calibration.map_or(0, |c| c.n_cols);
-        let mut m = Moments {
+    /// Domain of row `i`, or [`Categorical::MISSING`] when the row is in none.
+    #[inline]
+    fn level_of(&self, i: usize) -> u32 {
+        match self {
+            Grouping::All => 0,
+            Grouping::Mask(mask) => {
+                if mask[i] {
+                    0
+                } else {
+                    Categorical::MISSING
+                }
+            }
+            Grouping::Levels { codes, .. } => codes[i],
+        }
+    }
+}
+
+impl Moments {
+    fn new(levels: usize, n_strata: usize, n_cols: usize) -> Moments {
+        Moments {
             n_strata,
             n_cols,
             n: vec![0; levels],
@@ -85,10 +98,35 @@ impl Design {
             strata: vec![StratumMoments::default(); levels * n_strata],
             r1: vec![0.0; levels * n_strata * n_cols],
             r0: vec![0.0; levels * n_strata * n_cols],
-        };
-        // Per (PSU, level): Σ w·y, Σ w, rows — only for clustered designs.
-        let mut psu_sums: Vec<(f64, f64, u32)> = match &self.psu {
-            Some(_) => vec![(0.0, 0.0, 0); self.n_psu * levels],
+        }
+    }
+}
+
+impl Design {
+    /// Gathers the sums for every domain of `grouping` in one pass over the rows; rows whose
+    /// outcome is NaN (missing) are left out of every domain.
+    pub(crate) fn moments(&self, y: &[f64], grouping: &Grouping) -> Moments {
+        self.moments_many(y, std::slice::from_ref(grouping))
+            .pop()
+            .expect("one grouping gives one set of moments")
+    }
+
+    /// [`Design::moments`] for several groupings at once, still in one pass over the rows:
+    /// what a row contributes is worked out once and added to its domain in every grouping.
+    pub(crate) fn moments_many(&self, y: &[f64], groupings: &[Grouping]) -> Vec<Moments> {
+        let n_strata = self.n_strata();
+        let calibration = self.calibration.as_ref();
+        let n_cols = calibration.map_or(0, |c| c.n_cols);
+        let mut all: Vec<Moments> = groupings
+            .iter()
+            .map(|g| Moments::new(g.levels(), n_strata, n_cols))
+            .collect();
+        // Per grouping, per (PSU, level): Σ w·y, Σ w, rows — only for clustered designs.
+        let mut psu_sums: Vec<Vec<(f64, f64, u32)>> = match &self.psu {
+            Some(_) => groupings
+                .iter()
+                .map(|g| vec![(0.0, 0.0, 0); self.n_psu * g.levels()])
+                .collect(),
             None => Vec::new(),
         };
         for i in 0..self.n_rows() {
@@ -96,91 +134,200 @@ impl Design {
             if yi.is_nan() {
                 continue;
             }
-            let level = group(i);
-            if level == Categorical::MISSING {
-                continue;
-            }
-            let l = level as usize;
             let w = self.weights[i];
             let s1 = w * yi;
-            m.n[l] += 1;
-            m.sum_w[l] += w;
-            m.sum_wy[l] += s1;
             let h = self.strata[i] as usize;
-            match &self.psu {
-                None => {
-                    let sm = &mut m.strata[l * n_strata + h];
-                    sm.m11 += s1 * s1;
-                    sm.m10 += s1 * w;
-                    sm.m00 += w * w;
-                    sm.t1 += s1;
-                    sm.t0 += w;
-                    sm.present += 1;
-                }
-                Some(psu) => {
-                    let cell = &mut psu_sums[psu[i] as usize * levels + l];
-                    cell.0 += s1;
-                    cell.1 += w;
-                    cell.2 += 1;
-                }
-            }
-            if let Some(cal) = calibration {
+            let calibrated = calibration.map(|cal| {
                 let q = self.cal_weights[i];
                 let scaled = match &cal.omega {
                     Some(omega) => omega[i] * w / q,
                     None => w / q,
                 };
-                let (e1, e0) = (scaled * yi, scaled);
-                let (r1, r0) = (s1 * q, w * q);
-                let k = cal.margins.len();
-                let cols = &cal.row_cols[i * k..(i + 1) * k];
-                let e1_level = &mut m.e1[l * n_cols..(l + 1) * n_cols];
-                for &col in cols {
-                    e1_level[col as usize] += e1;
+                let cols = cal.row_cols(i);
+                (scaled * yi, scaled, s1 * q, w * q, cols)
+            });
+            for (g, grouping) in groupings.iter().enumerate() {
+                let level = grouping.level_of(i);
+                if level == Categorical::MISSING {
+                    continue;
                 }
-                let e0_level = &mut m.e0[l * n_cols..(l + 1) * n_cols];
-                for &col in cols {
-                    e0_level[col as usize] += e0;
+                let l = level as usize;
+                let m = &mut all[g];
+                m.n[l] += 1;
+                m.sum_w[l] += w;
+                m.sum_wy[l] += s1;
+                match &self.psu {
+                    None => {
+                        let sm = &mut m.strata[l * n_strata + h];
+                        sm.m11 += s1 * s1;
+                        sm.m10 += s1 * w;
+                        sm.m00 += w * w;
+                        sm.t1 += s1;
+                        sm.t0 += w;
+                        sm.present += 1;
+                    }
+                    Some(psu) => {
+                        let levels = m.n.len();
+                        let cell = &mut psu_sums[g][psu[i] as usize * levels + l];
+                        cell.0 += s1;
+                        cell.1 += w;
+                        cell.2 += 1;
+                    }
                 }
-                if self.psu.is_none() {
-                    let r_base = (l * n_strata + h) * n_cols;
-                    let r1_cell = &mut m.r1[r_base..r_base + n_cols];
+                if let Some((e1, e0, r1, r0, cols)) = calibrated {
+                    let e1_level = &mut m.e1[l * n_cols..(l + 1) * n_cols];
                     for &col in cols {
-                        r1_cell[col as usize] += r1;
+                        e1_level[col as usize] += e1;
                     }
-                    let r0_cell = &mut m.r0[r_base..r_base + n_cols];
+                    let e0_level = &mut m.e0[l * n_cols..(l + 1) * n_cols];
                     for &col in cols {
-                        r0_cell[col as usize] += r0;
+                        e0_level[col as usize] += e0;
                     }
-                }
-            }
-        }
-        if self.psu.is_some() {
-            for (j, &stratum) in self.psu_stratum.iter().enumerate() {
-                let h = stratum as usize;
-                for l in 0..levels {
-                    let (s1, s0, rows) = psu_sums[j * levels + l];
-                    if rows == 0 {
-                        continue;
-                    }
-                    let sm = &mut m.strata[l * n_strata + h];
-                    sm.m11 += s1 * s1;
-                    sm.m10 += s1 * s0;
-                    sm.m00 += s0 * s0;
-                    sm.t1 += s1;
-                    sm.t0 += s0;
-                    sm.present += 1;
-                    if let Some(cal) = calibration {
+                    if self.psu.is_none() {
                         let r_base = (l * n_strata + h) * n_cols;
-                        for &(col, p) in &cal.psu_entries[j] {
-                            m.r1[r_base + col as usize] += s1 * p;
-                            m.r0[r_base + col as usize] += s0 * p;
+                        let r1_cell = &mut m.r1[r_base..r_base + n_cols];
+                        for &col in cols {
+                            r1_cell[col as usize] += r1;
+                        }
+                        let r0_cell = &mut m.r0[r_base..r_base + n_cols];
+                        for &col in cols {
+                            r0_cell[col as usize] += r0;
                         }
                     }
                 }
             }
         }
-        m
+        if self.psu.is_some() {
+            for (m, psu_sums) in all.iter_mut().zip(&psu_sums) {
+                let levels = m.n.len();
+                for (j, &stratum) in self.psu_stratum.iter().enumerate() {
+                    let h = stratum as usize;
+                    for l in 0..levels {
+                        let (s1, s0, rows) = psu_sums[j * levels + l];
+                        if rows == 0 {
+                            continue;
+                        }
+                        let sm = &mut m.strata[l * n_strata + h];
+                        sm.m11 += s1 * s1;
+                        sm.m10 += s1 * s0;
+                        sm.m00 += s0 * s0;
+                        sm.t1 += s1;
+                        sm.t0 += s0;
+                        sm.present += 1;
+                        if let Some(cal) = calibration {
+                            let r_base = (l * n_strata + h) * n_cols;
+                            for &(col, p) in &cal.psu_entries[j] {
+                                m.r1[r_base + col as usize] += s1 * p;
+                                m.r0[r_base + col as usize] += s0 * p;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        all
+    }
+
+    /// [`Design::moments_many`] for an outcome of zeros and ones (and NaN for missing).
+    ///
+    /// Without clusters, a row's contribution depends only on its domain, its cell (stratum
+    /// and calibration columns), its outcome and four per-row numbers (count, w, w², and
+    /// the calibration's w/q and w·q), so the pass adds each row to one small bin per
+    /// grouping and the moments are expanded from the bins afterwards.
+    pub(crate) fn binary_moments_many(&self, y: &[f64], groupings: &[Grouping]) -> Vec<Moments> {
+        if self.psu.is_some() {
+            return self.moments_many(y, groupings);
+        }
+        let n_strata = self.n_strata();
+        let uncalibrated_strata: Vec<u32>;
+        let (row_cell, cell_stratum, cell_cols, k, n_cols) = match &self.calibration {
+            None => {
+                uncalibrated_strata = (0..n_strata as u32).collect();
+                (&self.strata[..], &uncalibrated_strata[..], &[][..], 0, 0)
+            }
+            Some(cal) => match &cal.cells {
+                Some(cells) => (
+                    &cells.row_cell[..],
+                    &cells.stratum[..],
+                    &cells.cols[..],
+                    cal.margins.len(),
+                    cal.n_cols,
+                ),
+                None => return self.moments_many(y, groupings),
+            },
+        };
+        let n_cells = cell_stratum.len();
+        // Bin (level, cell, y): [rows, Σ w, Σ w², Σ ω·w/q, Σ w·q].
+        let mut bins: Vec<Vec<[f64; 5]>> = groupings
+            .iter()
+            .map(|g| vec![[0.0; 5]; g.levels() * n_cells * 2])
+            .collect();
+        let calibration = self.calibration.as_ref();
+        for i in 0..self.n_rows() {
+            let yi = y[i];
+            if yi.is_nan() {
+                continue;
+            }
+            let w = self.weights[i];
+            let (scaled, wq) = match calibration {
+                Some(cal) => {
+                    let q = self.cal_weights[i];
+                    let scaled = match &cal.omega {
+                        Some(omega) => omega[i] * w / q,
+                        None => w / q,
+                    };
+                    (scaled, w * q)
+                }
+                None => (0.0, 0.0),
+            };
+            let row = [1.0, w, w * w, scaled, wq];
+            let cell = row_cell[i] as usize * 2 + usize::from(yi == 1.0);
+            for (grouping, bins) in groupings.iter().zip(bins.iter_mut()) {
+                let level = grouping.level_of(i);
+                if level == Categorical::MISSING {
+                    continue;
+                }
+                let bin = &mut bins[level as usize * n_cells * 2 + cell];
+                for (sum, value) in bin.iter_mut().zip(row) {
+                    *sum += value;
+                }
+            }
+        }
+        groupings
+            .iter()
+            .zip(&bins)
+            .map(|(grouping, bins)| {
+                let mut m = Moments::new(grouping.levels(), n_strata, n_cols);
+                for (index, &[rows, w, ww, scaled, wq]) in bins.iter().enumerate() {
+                    if rows == 0.0 {
+                        continue;
+                    }
+                    let y = (index % 2) as f64;
+                    let cell = (index / 2) % n_cells;
+                    let l = index / 2 / n_cells;
+                    let h = cell_stratum[cell] as usize;
+                    m.n[l] += rows as usize;
+                    m.sum_w[l] += w;
+                    m.sum_wy[l] += y * w;
+                    let sm = &mut m.strata[l * n_strata + h];
+                    sm.m11 += y * ww;
+                    sm.m10 += y * ww;
+                    sm.m00 += ww;
+                    sm.t1 += y * w;
+                    sm.t0 += w;
+                    sm.present += rows as usize;
+                    let r_base = (l * n_strata + h) * n_cols;
+                    for &col in &cell_cols[cell * k..(cell + 1) * k] {
+                        let col = col as usize;
+                        m.e1[l * n_cols + col] += y * scaled;
+                        m.e0[l * n_cols + col] += scaled;
+                        m.r1[r_base + col] += y * wq;
+                        m.r0[r_base + col] += wq;
+                    }
+                }
+                m
+            })
+            .collect()
     }
 
     /// Variance of the linearised statistic with score α·δy + β·δ in domain `level`, from
@@ -228,13 +375,20 @@ impl Design {
                 let gram = &cal.gram[h * n_cols * n_cols..(h + 1) * n_cols * n_cols];
                 let mut cross = 0.0;
                 let mut quadratic = 0.0;
-                for i in 0..n_cols {
+                // Columns without weight in the stratum add exact zeros to every sum here.
+                let active = &cal.active_cols[h];
+                for &col in active {
+                    let i = col as usize;
                     if a[i] == 0.0 {
                         continue;
                     }
                     cross += a[i] * (alpha * m.r1[r_base + i] + beta * m.r0[r_base + i]);
                     let row = &gram[i * n_cols..(i + 1) * n_cols];
-                    quadratic += a[i] * row.iter().zip(a).map(|(g, b)| g * b).sum::<f64>();
+                    quadratic += a[i]
+                        * active
+                            .iter()
+                            .map(|&b| row[b as usize] * a[b as usize])
+                            .sum::<f64>();
                     sum -= a[i] * cal.psu_sums[h * n_cols + i];
                 }
                 sum_sq += quadratic - 2.0 * cross;
