@@ -164,10 +164,12 @@ pub fn report(
                 Some(design.proportion(&outcome, crate::estimate::Domain::All, options)?),
             )
         };
+        let columns: Vec<&Categorical> = breakdowns.iter().map(|(_, column)| column).collect();
         let mut by = Vec::new();
-        for (breakdown, column) in &breakdowns {
-            let mut cells: Vec<Cell> = design
-                .proportion_by(&outcome, column, options)?
+        // Every breakdown from one pass over the respondents.
+        let levels = design.proportion_tables(&outcome, &columns, options)?;
+        for ((breakdown, _), levels) in breakdowns.iter().zip(levels) {
+            let mut cells: Vec<Cell> = levels
                 .into_iter()
                 .filter(|level| !level.level.is_empty())
                 .map(|level| cell(level.level, level.n, level.estimate))
