@@ -686,6 +686,7 @@ async fn a_reviewer_corrects_an_accepted_form_with_a_reason_and_the_audit_log_ex
             .to_str()
             .unwrap()
             .starts_with("text/csv"));
+        assert!(csv.body.starts_with('\u{feff}'), "Excel reads it as UTF-8");
         let mut reader = csv::Reader::from_reader(csv.body.as_bytes());
         let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
         assert_eq!(rows.len(), 2, "acceptance and correction");

@@ -10,7 +10,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::extract::{lang_of, FormFields};
 use super::staff::{check_csrf, require};
-use super::{html, see_other, AppState};
+use super::{csv_download, html, see_other, with_utf8_bom, AppState};
 use crate::auth::Role;
 use crate::db::entry::{self as store, CodeResponse, NewAudit, PaperEntryRow};
 use crate::db::sessions::StaffSession;
@@ -1550,11 +1550,9 @@ async fn audit_csv(
     let body = writer
         .into_inner()
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("writing the audit CSV: {e}")))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"audit-{}.csv\"", ctx.survey.slug),
-        ))
-        .body(body))
+    Ok(csv_download(
+        &format!("audit-{}.csv", ctx.survey.slug),
+        "text/csv; charset=utf-8",
+        with_utf8_bom(body),
+    ))
 }

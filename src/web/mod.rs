@@ -92,6 +92,25 @@ pub fn see_other(location: impl Into<String>) -> actix_web::HttpResponse {
         .finish()
 }
 
+/// A CSV file download. Never cached: these files can hold personal data.
+pub fn csv_download(file_name: &str, content_type: &str, body: Vec<u8>) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type(content_type.to_string())
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file_name}\""),
+        ))
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
+/// UTF-8 text with a byte-order mark in front, so that Excel reads the Japanese correctly.
+pub fn with_utf8_bom(body: Vec<u8>) -> Vec<u8> {
+    let mut out = "\u{feff}".as_bytes().to_vec();
+    out.extend(body);
+    out
+}
+
 /// Refuses the request with 429 while `client` has used up its failures on `limiter`.
 pub fn refuse_if_limited(
     limiter: &FailureLimiter,

@@ -1,12 +1,11 @@
 //! Planner pages: surveys, their simple tabulation and weighted prevalence, and CSV downloads.
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use maud::Markup;
 
 use super::extract::lang_of;
 use super::staff::require;
-use super::AppState;
+use super::{csv_download, with_utf8_bom, AppState};
 use crate::auth::Role;
 use crate::db::{self, DbError};
 use crate::error::AppError;
@@ -132,7 +131,8 @@ async fn tabulation_csv(
         .map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))?;
     Ok(csv_download(
         &format!("{}-tabulation.csv", survey.slug),
-        body,
+        "text/csv; charset=utf-8",
+        with_utf8_bom(body),
     ))
 }
 
@@ -224,19 +224,7 @@ async fn estimates_csv(
         .map_err(|e| AppError::Unexpected(e.into()))?;
     Ok(csv_download(
         &format!("{}-estimates.csv", survey.slug),
-        body,
+        "text/csv; charset=utf-8",
+        with_utf8_bom(body),
     ))
-}
-
-/// A CSV file download with a byte-order mark, so that Excel reads it as UTF-8.
-fn csv_download(file_name: &str, body: Vec<u8>) -> HttpResponse {
-    let mut with_bom = "\u{feff}".as_bytes().to_vec();
-    with_bom.extend(body);
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{file_name}\""),
-        ))
-        .body(with_bom)
 }

@@ -2,13 +2,12 @@
 //! lists, dispositions and response rates. Every handler requires [`Role::Staff`]: these
 //! are the only pages that show names and addresses.
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use maud::Markup;
 
 use super::extract::{lang_of, FormFields};
 use super::staff::{check_csrf, require};
-use super::{html, AppState};
+use super::{csv_download, html, AppState};
 use crate::auth::Role;
 use crate::db::sample::{SampleRow, StratumRow};
 use crate::db::{self, DbConnection, DbError, DbResult};
@@ -103,17 +102,6 @@ async fn summary(
     ))
 }
 
-fn csv_download(slug: &str, what: &str, content_type: &str, body: Vec<u8>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{slug}-{what}.csv\""),
-        ))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body)
-}
-
 async fn summary_csv(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -123,8 +111,7 @@ async fn summary_csv(
     let (survey, sample) = load(&state, path.into_inner()).await?;
     let (_, strata) = sample.ok_or_else(no_sample)?;
     Ok(csv_download(
-        &survey.slug,
-        "strata",
+        &format!("{}-strata.csv", survey.slug),
         "text/csv; charset=utf-8",
         view::summary_csv(&strata).into_bytes(),
     ))
@@ -293,7 +280,11 @@ async fn list_download(
     } else {
         "mailing"
     };
-    Ok(csv_download(&survey.slug, what, content_type, body))
+    Ok(csv_download(
+        &format!("{}-{what}.csv", survey.slug),
+        content_type,
+        body,
+    ))
 }
 
 async fn mailing_csv(
@@ -429,8 +420,7 @@ async fn rates_csv(
     let (survey, strata, outcomes) = fieldwork(&state, path.into_inner()).await?;
     let rates = RateTable::new(&strata, &outcomes);
     Ok(csv_download(
-        &survey.slug,
-        "response-rates",
+        &format!("{}-response-rates.csv", survey.slug),
         "text/csv; charset=utf-8",
         rates.csv().into_bytes(),
     ))
