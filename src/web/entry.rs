@@ -685,14 +685,6 @@ fn posted_answers(form: &FormFields) -> RawInput {
     )
 }
 
-fn version_field(form: &FormFields, name: &str) -> Result<i32, AppError> {
-    form.text(name).trim().parse().map_err(|_| {
-        AppError::BadRequest(format!(
-            "the form has no valid `{name}` field; reload the page"
-        ))
-    })
-}
-
 async fn save_form(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -708,7 +700,7 @@ async fn save_form(
         Err(page) => return Ok(page),
     };
     let lang = lang_of(&req);
-    let version = version_field(&posted, "version")?;
+    let version = posted.version("version")?;
     let complete = match posted.get("action").unwrap_or("save") {
         "save" => false,
         "complete" => true,
@@ -832,7 +824,7 @@ async fn discard_form(
         Ok(form) => form,
         Err(page) => return Ok(page),
     };
-    let version = version_field(&posted, "version")?;
+    let version = posted.version("version")?;
     let user_id = session.user.id;
     let Some(row) = form
         .passes
@@ -1088,7 +1080,7 @@ async fn reconcile(
     if !may_review(&session, &form) {
         return Err(not_reviewer());
     }
-    let shown = (version_field(&posted, "v1")?, version_field(&posted, "v2")?);
+    let shown = (posted.version("v1")?, posted.version("v2")?);
     if shown != (rec.first.0.version, rec.second.0.version) {
         let problem = t(
             lang,
@@ -1290,7 +1282,7 @@ async fn correct(
     else {
         return Err(AppError::NotFound);
     };
-    let version = version_field(&posted, "version")?;
+    let version = posted.version("version")?;
     let item = posted.text("item").to_string();
     let reason = posted.text("reason").trim().to_string();
     let bad = |message: String| Notice::Bad(message);
@@ -1436,7 +1428,7 @@ async fn choose_counted(
         Err(page) => return Ok(page),
     };
     let lang = lang_of(&req);
-    let version = version_field(&posted, "version")?;
+    let version = posted.version("version")?;
     let reason = posted.text("reason").trim().to_string();
     if reason.is_empty() {
         let notice = Notice::Bad(

@@ -89,6 +89,15 @@ impl FormFields {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The version number a form was drawn from (optimistic concurrency), from field `name`.
+    pub fn version(&self, name: &str) -> Result<i32, AppError> {
+        self.text(name).trim().parse().map_err(|_| {
+            AppError::BadRequest(format!(
+                "the form has no valid `{name}` field; reload the page"
+            ))
+        })
+    }
+
     /// The first value of `name`, or an empty string.
     pub fn text(&self, name: &str) -> &str {
         self.get(name).unwrap_or_default()

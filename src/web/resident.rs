@@ -385,9 +385,7 @@ async fn save_page(
     a.questionnaire
         .page(index)
         .map_err(|_| AppError::NotFound)?;
-    let version: i32 = form.text("version").parse().map_err(|_| {
-        AppError::BadRequest("the form has no valid version field; reload the page".into())
-    })?;
+    let version = form.version("version")?;
     let action = match form.get("action").unwrap_or("next") {
         "next" => PageAction::Next,
         "back" => PageAction::Back,
@@ -517,9 +515,7 @@ async fn submit(
     if a.response.is_submitted() {
         return Ok(see_other("/answer/done"));
     }
-    let version: i32 = form.text("version").parse().map_err(|_| {
-        AppError::BadRequest("the form has no valid version field; reload the page".into())
-    })?;
+    let version = form.version("version")?;
     if !a.questionnaire.is_complete(&a.answers) {
         return Ok(see_other("/answer/review"));
     }
