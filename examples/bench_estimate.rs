@@ -19,8 +19,8 @@ use std::time::Instant;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tsunagari::estimate::{
-    read_csv_columns, Categorical, ColumnRequest, Design, Domain, EstimateOptions, MarginTotals,
-    Outcome, RakeOptions,
+    read_csv_columns, Categorical, ColumnRequest, Design, EstimateOptions, MarginTotals, Outcome,
+    RakeOptions,
 };
 
 const DISTRICTS: usize = 14;
@@ -91,15 +91,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t = Instant::now();
     let lonely = Outcome::from_values(columns.numeric("lonely").ok_or("lonely")?.to_vec());
     let options = EstimateOptions::default();
-    let overall = raked.proportion(&lonely, Domain::All, &options)?;
-    let mut cells = 0;
-    let mut checksum = overall.se;
     let by_columns = BY
         .iter()
         .map(|by| columns.categorical(by).ok_or(*by))
         .collect::<Result<Vec<_>, _>>()?;
-    for table in raked.proportion_tables(&lonely, &by_columns, &options)? {
-        for level in &table {
+    let estimates = raked.proportion_tables(&lonely, &by_columns, &options)?;
+    let overall = estimates.overall.ok_or("nobody answered")?;
+    let mut cells = 0;
+    let mut checksum = overall.se;
+    for table in &estimates.tables {
+        for level in table {
             let e = level.estimate.as_ref().ok_or("empty level")?;
             checksum += e.se + e.ci.map_or(0.0, |c| c.1);
             cells += 1;

@@ -154,21 +154,16 @@ pub fn report(
             .map(|r| indicator.value(questionnaire, &r.answers))
             .collect();
         let outcome = Outcome::binary(&values);
-        let n_all = values.iter().flatten().count();
-        let overall = if n_all == 0 {
-            cell("all".into(), 0, None)
-        } else {
-            cell(
-                "all".into(),
-                n_all,
-                Some(design.proportion(&outcome, crate::estimate::Domain::All, options)?),
-            )
-        };
         let columns: Vec<&Categorical> = breakdowns.iter().map(|(_, column)| column).collect();
+        // The whole population and every breakdown from one pass over the respondents.
+        let estimates = design.proportion_tables(&outcome, &columns, options)?;
+        let overall = cell(
+            "all".into(),
+            estimates.overall.as_ref().map_or(0, |e| e.n),
+            estimates.overall,
+        );
         let mut by = Vec::new();
-        // Every breakdown from one pass over the respondents.
-        let levels = design.proportion_tables(&outcome, &columns, options)?;
-        for ((breakdown, _), levels) in breakdowns.iter().zip(levels) {
+        for ((breakdown, _), levels) in breakdowns.iter().zip(estimates.tables) {
             let mut cells: Vec<Cell> = levels
                 .into_iter()
                 .filter(|level| !level.level.is_empty())

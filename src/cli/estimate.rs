@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::estimate::{
     read_csv_columns, read_totals_csv, CalibrationReport, Categorical, CiMethod, ColumnRequest,
-    CsvColumns, Design, Domain, EstimateError, EstimateOptions, LonelyPsu, MarginTotals, Outcome,
+    CsvColumns, Design, EstimateError, EstimateOptions, LonelyPsu, MarginTotals, Outcome,
     ProportionEstimate, RakeOptions, WeightDiagnostics,
 };
 
@@ -327,35 +327,36 @@ pub fn compute(args: &EstimateArgs) -> Result<EstimateReport, EstimateCommandErr
         .map(|o| outcome_column(&data, o, &args.data))
         .collect::<Result<Vec<_>, _>>()?;
 
+    let by_columns = args
+        .by
+        .iter()
+        .map(|by| categorical(by))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Per outcome, the overall row and every --by table from one pass over the data.
+    let estimates = outcome_values
+        .iter()
+        .map(|y| design.proportion_tables(y, &by_columns, &options))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut rows = Vec::new();
-    for (spec, y) in outcomes.iter().zip(&outcome_values) {
-        let estimate = match design.proportion(y, Domain::All, &options) {
-            Ok(e) => Some(e),
-            Err(EstimateError::EmptyDomain) => None,
-            Err(e) => return Err(e.into()),
-        };
+    for (spec, estimate) in outcomes.iter().zip(&estimates) {
         rows.push(EstimateRow {
             by: "all".to_string(),
             level: "all".to_string(),
             outcome: spec.text.to_string(),
-            n: estimate.as_ref().map_or(0, |e| e.n),
-            estimate,
+            n: estimate.overall.as_ref().map_or(0, |e| e.n),
+            estimate: estimate.overall.clone(),
         });
     }
-    for by in &args.by {
-        let column = categorical(by)?;
-        let tables = outcome_values
-            .iter()
-            .map(|y| design.proportion_by(y, column, &options))
-            .collect::<Result<Vec<_>, _>>()?;
+    for (table, (by, column)) in args.by.iter().zip(&by_columns).enumerate() {
         for (l, level) in column.levels().iter().enumerate() {
-            for (spec, table) in outcomes.iter().zip(&tables) {
+            for (spec, estimate) in outcomes.iter().zip(&estimates) {
+                let cell = &estimate.tables[table][l];
                 rows.push(EstimateRow {
                     by: by.clone(),
                     level: level.clone(),
                     outcome: spec.text.to_string(),
-                    n: table[l].n,
-                    estimate: table[l].estimate.clone(),
+                    n: cell.n,
+                    estimate: cell.estimate.clone(),
                 });
             }
         }

@@ -5,6 +5,8 @@
 //! into account: the margins, and per stratum the cross-products of calibration weights by
 //! margin category (see `variance.rs` for how they are used).
 
+use std::sync::Arc;
+
 use super::columns::Categorical;
 use super::design::Design;
 use super::{EstimateError, Result};
@@ -16,8 +18,8 @@ pub struct MarginTotals {
     name: String,
     labels: Vec<String>,
     totals: Vec<f64>,
-    /// Index into `labels` for every row.
-    codes: Vec<u32>,
+    /// Index into `labels` for every row (shared with the calibrated design).
+    codes: Arc<Vec<u32>>,
 }
 
 impl MarginTotals {
@@ -44,32 +46,55 @@ impl MarginTotals {
             labels.push(label.clone());
             values.push(*total);
         }
-        let level_to_total: Vec<Option<u32>> = column
+        const NO_TOTAL: u32 = u32::MAX;
+        let level_to_total: Vec<u32> = column
             .levels()
             .iter()
-            .map(|level| labels.iter().position(|l| l == level).map(|i| i as u32))
+            .map(|level| {
+                labels
+                    .iter()
+                    .position(|l| l == level)
+                    .map_or(NO_TOTAL, |i| i as u32)
+            })
             .collect();
-        let mut respondents = vec![0usize; labels.len()];
-        let mut codes = Vec::with_capacity(column.len());
-        for (row, &code) in column.codes().iter().enumerate() {
-            if code == Categorical::MISSING {
-                return Err(margin_error(format!(
-                    "empty on data row {}: every respondent needs a category",
-                    row + 1
-                )));
+        // Count by data level first (a missing code falls outside the levels); rows are only
+        // searched again to name the first one that cannot be matched.
+        let mut per_level = vec![0usize; level_to_total.len()];
+        let mut missing = false;
+        for &code in column.codes() {
+            match per_level.get_mut(code as usize) {
+                Some(count) => *count += 1,
+                None => missing = true,
             }
-            match level_to_total[code as usize] {
-                Some(index) => {
-                    respondents[index as usize] += 1;
-                    codes.push(index);
-                }
-                None => {
-                    return Err(margin_error(format!(
+        }
+        let unmatched = per_level
+            .iter()
+            .zip(&level_to_total)
+            .any(|(&count, &total)| count > 0 && total == NO_TOTAL);
+        if missing || unmatched {
+            let first_bad = column.codes().iter().position(|&code| {
+                code == Categorical::MISSING || level_to_total[code as usize] == NO_TOTAL
+            });
+            if let Some(row) = first_bad {
+                let code = column.codes()[row];
+                return Err(margin_error(if code == Categorical::MISSING {
+                    format!(
+                        "empty on data row {}: every respondent needs a category",
+                        row + 1
+                    )
+                } else {
+                    format!(
                         "category '{}' (data row {}) has no population total",
                         column.levels()[code as usize],
                         row + 1
-                    )))
-                }
+                    )
+                }));
+            }
+        }
+        let mut respondents = vec![0usize; labels.len()];
+        for (&count, &total) in per_level.iter().zip(&level_to_total) {
+            if total != NO_TOTAL {
+                respondents[total as usize] += count;
             }
         }
         if let Some(empty) = respondents.iter().position(|&count| count == 0) {
@@ -78,11 +103,16 @@ impl MarginTotals {
                 labels[empty]
             )));
         }
+        let codes = column
+            .codes()
+            .iter()
+            .map(|&code| level_to_total[code as usize])
+            .collect();
         Ok(MarginTotals {
             name: name.to_string(),
             labels,
             totals: values,
-            codes,
+            codes: Arc::new(codes),
         })
     }
 
@@ -164,15 +194,16 @@ pub struct WeightDiagnostics {
 /// Calibration data the variance estimator needs.
 #[derive(Debug, Clone)]
 pub(crate) struct Calibration {
-    /// Category (column within its margin) of every row, per margin.
-    pub(crate) margins: Vec<Vec<u32>>,
+    /// Category (column within its margin) of every row, per margin (shared with the
+    /// [`MarginTotals`] the calibration was given).
+    pub(crate) margins: Vec<Arc<Vec<u32>>>,
     /// First calibration column of each margin.
     pub(crate) offsets: Vec<usize>,
     /// Total number of calibration columns (categories over all margins).
     pub(crate) n_cols: usize,
     /// Weights of the centring step: the pre-calibration weights for post-stratification
     /// (R centres at the old-weighted cell mean) and `None` (all ones) for raking.
-    pub(crate) omega: Option<Vec<f64>>,
+    pub(crate) omega: Option<Arc<Vec<f64>>>,
     /// Centring sweeps over the margins: 10 for raking as in R, 1 for post-stratification.
     pub(crate) sweeps: usize,
     /// Σ ω over rows in calibration column pairs (n_cols × n_cols).
@@ -189,7 +220,7 @@ pub(crate) struct Calibration {
     pub(crate) row_cols: Vec<u32>,
     /// Per stratum: the calibration columns with non-zero calibration weight in it.
     pub(crate) active_cols: Vec<Vec<u32>>,
-    /// For designs without clusters (and not too many strata × margin categories): rows
+    /// For designs without clusters (and not too many strata × joint categories): rows
     /// grouped by stratum and calibration columns, so that a table can sum over these cells.
     pub(crate) cells: Option<CellIndex>,
     pub(crate) report: CalibrationReport,
@@ -207,62 +238,72 @@ pub(crate) struct CellIndex {
     pub(crate) cols: Vec<u32>,
 }
 
+/// Per cell of a [`CellIndex`]: Σ ω, Σ q and Σ q² over its rows.
+type CellSums = Vec<[f64; 3]>;
+
 impl CellIndex {
-    /// Largest stratum × margin-category product given a dense lookup table.
+    /// Largest strata × joint categories given a dense lookup table.
     const MAX_KEYS: usize = 1 << 22;
 
+    /// Numbers the (stratum, joint category) pairs that occur, in order of first
+    /// appearance, and sums ω, q and q² per cell in the same pass; `None` when the lookup
+    /// table would be too large.
     fn new(
-        strata: &[u32],
-        n_strata: usize,
-        margins: &[Vec<u32>],
+        design: &Design,
+        joint: &JointCells,
         offsets: &[usize],
-        n_cols: usize,
-    ) -> Option<Self> {
-        let k = margins.len();
-        // Columns are offsets into the concatenated margins, so n_cols^k bounds the joint key.
-        let per_stratum = (0..k).try_fold(1usize, |acc, _| acc.checked_mul(n_cols))?;
-        let keys = per_stratum
-            .checked_mul(n_strata)
-            .filter(|&k| k <= Self::MAX_KEYS)?;
+        omega: Option<&[f64]>,
+    ) -> Option<(CellIndex, CellSums)> {
+        let n_joint = joint.n_cells();
+        let keys = n_joint
+            .checked_mul(design.n_strata())
+            .filter(|&keys| keys <= Self::MAX_KEYS)?;
         let mut lookup = vec![u32::MAX; keys];
         let mut index = CellIndex {
-            row_cell: Vec::with_capacity(strata.len()),
+            row_cell: Vec::with_capacity(design.n_rows()),
             stratum: Vec::new(),
             cols: Vec::new(),
         };
-        for (row, &h) in strata.iter().enumerate() {
-            let key = margins
-                .iter()
-                .zip(offsets)
-                .fold(h as usize, |key, (margin, offset)| {
-                    key * n_cols + offset + margin[row] as usize
-                });
-            if lookup[key] == u32::MAX {
-                lookup[key] = index.stratum.len() as u32;
+        let mut sums: CellSums = Vec::new();
+        let q = &design.cal_weights;
+        for (row, (&h, &j)) in design.strata.iter().zip(joint.row_cell.iter()).enumerate() {
+            let key = h as usize * n_joint + j as usize;
+            let mut cell = lookup[key];
+            if cell == u32::MAX {
+                cell = index.stratum.len() as u32;
+                lookup[key] = cell;
                 index.stratum.push(h);
                 index.cols.extend(
-                    margins
+                    joint
+                        .cell_codes
                         .iter()
                         .zip(offsets)
-                        .map(|(margin, offset)| (offset + margin[row] as usize) as u32),
+                        .map(|(codes, offset)| (offset + codes[j as usize] as usize) as u32),
                 );
+                sums.push([0.0; 3]);
             }
-            index.row_cell.push(lookup[key]);
+            index.row_cell.push(cell);
+            let qi = q[row];
+            let cell_sums = &mut sums[cell as usize];
+            cell_sums[0] += omega.map_or(1.0, |o| o[row]);
+            cell_sums[1] += qi;
+            cell_sums[2] += qi * qi;
         }
-        Some(index)
+        Some((index, sums))
     }
 }
 
 impl Calibration {
     fn new(
         design: &Design,
-        margins: Vec<Vec<u32>>,
+        margins: Vec<Arc<Vec<u32>>>,
         sizes: &[usize],
-        omega: Option<Vec<f64>>,
+        joint: Option<&JointCells>,
+        omega: Option<Arc<Vec<f64>>>,
         sweeps: usize,
         report: CalibrationReport,
     ) -> Calibration {
-        let mut offsets = Vec::with_capacity(sizes.len());
+        let mut offsets = Vec::with_capacity(margins.len());
         let mut n_cols = 0;
         for size in sizes {
             offsets.push(n_cols);
@@ -275,21 +316,16 @@ impl Calibration {
         let mut psu_sums = vec![0.0; n_strata * n_cols];
         let mut psu_entries: Vec<Vec<(u32, f64)>> = Vec::new();
         let k_margins = margins.len();
-        let cells = match design.psu {
-            None => CellIndex::new(&design.strata, n_strata, &margins, &offsets, n_cols),
-            Some(_) => None,
+        let cells = match (&design.psu, joint) {
+            (None, Some(joint)) => {
+                CellIndex::new(design, joint, &offsets, omega.as_deref().map(|o| &o[..]))
+            }
+            _ => None,
         };
         let mut row_cols: Vec<u32> = Vec::new();
-        match &cells {
-            Some(cells) => {
-                // Σ ω, Σ q and Σ q² per cell, then spread over the cell's columns.
-                let mut per_cell = vec![[0.0f64; 3]; cells.stratum.len()];
-                for (row, &cell) in cells.row_cell.iter().enumerate() {
-                    let sums = &mut per_cell[cell as usize];
-                    sums[0] += omega.as_ref().map_or(1.0, |o| o[row]);
-                    sums[1] += q[row];
-                    sums[2] += q[row] * q[row];
-                }
+        let cells = match cells {
+            Some((cells, per_cell)) => {
+                // Spread each cell's Σ ω, Σ q and Σ q² over its columns.
                 for (cell, &[omega_sum, q_sum, qq_sum]) in per_cell.iter().enumerate() {
                     let h = cells.stratum[cell] as usize;
                     let cols = &cells.cols[cell * k_margins..(cell + 1) * k_margins];
@@ -302,6 +338,7 @@ impl Calibration {
                         }
                     }
                 }
+                Some(cells)
             }
             None => {
                 // One pass: every row's calibration columns, the ω cross-products and, without
@@ -354,8 +391,9 @@ impl Calibration {
                         }
                     }
                 }
+                None
             }
-        }
+        };
         // A column without calibration weight in a stratum has a zero Gram row and column
         // there, so the variance only needs the stratum's active columns.
         let active_cols = (0..n_strata)
@@ -422,12 +460,13 @@ impl Calibration {
 
 impl Design {
     /// The design with calibrated `weights` (which are also the calibration weights q), its
-    /// calibration record still to be set; copies only what the new design keeps.
+    /// calibration record still to be set; shares every column it keeps.
     fn calibrated_copy(&self, weights: Vec<f64>) -> Design {
+        let weights = Arc::new(weights);
         Design {
-            cal_weights: weights.clone(),
+            cal_weights: Arc::clone(&weights),
             weights,
-            strata: self.strata.clone(),
+            strata: Arc::clone(&self.strata),
             stratum_labels: self.stratum_labels.clone(),
             psu: self.psu.clone(),
             psu_stratum: self.psu_stratum.clone(),
@@ -455,10 +494,20 @@ impl Design {
             self.check_rows(margin.name(), margin.codes.len())?;
         }
         let sizes: Vec<usize> = margins.iter().map(|m| m.labels.len()).collect();
-        let cells = CellTable::new(&self.weights, margins, &sizes);
+        let joint = JointCells::new(margins);
+        let table = match &joint {
+            Some(joint) => RakingTable {
+                cell_codes: joint.cell_codes.iter().map(|c| &c[..]).collect(),
+                base: joint.sums(&self.weights),
+            },
+            None => RakingTable {
+                cell_codes: margins.iter().map(|m| &m.codes[..]).collect(),
+                base: self.weights.to_vec(),
+            },
+        };
         let mut factors: Vec<Vec<f64>> = sizes.iter().map(|&s| vec![1.0; s]).collect();
         let mut iterations = 0;
-        let mut discrepancy = cells.discrepancy(margins, &factors);
+        let mut discrepancy = table.discrepancy(margins, &factors);
         while discrepancy > options.tolerance {
             if iterations == options.max_iterations {
                 return Err(EstimateError::RakingNotConverged {
@@ -468,22 +517,32 @@ impl Design {
                 });
             }
             for (k, margin) in margins.iter().enumerate() {
-                let current = cells.margin_totals(k, sizes[k], &factors);
+                let current = table.margin_totals(k, sizes[k], &factors);
                 for (c, factor) in factors[k].iter_mut().enumerate() {
                     *factor *= margin.totals[c] / current[c];
                 }
             }
             iterations += 1;
-            discrepancy = cells.discrepancy(margins, &factors);
+            discrepancy = table.discrepancy(margins, &factors);
         }
-        let weights: Vec<f64> = (0..self.n_rows())
-            .map(|row| {
-                margins
+        let weights: Vec<f64> = match &joint {
+            Some(joint) => {
+                let cell_factor = table.cell_factors(&factors);
+                self.weights
                     .iter()
-                    .zip(&factors)
-                    .fold(self.weights[row], |w, (m, f)| w * f[m.codes[row] as usize])
-            })
-            .collect();
+                    .zip(joint.row_cell.iter())
+                    .map(|(w, &cell)| w * cell_factor[cell as usize])
+                    .collect()
+            }
+            None => (0..self.n_rows())
+                .map(|row| {
+                    margins
+                        .iter()
+                        .zip(&factors)
+                        .fold(self.weights[row], |w, (m, f)| w * f[m.codes[row] as usize])
+                })
+                .collect(),
+        };
         let report = CalibrationReport {
             kind: CalibrationKind::Raking,
             margins: margins.iter().map(|m| m.name.clone()).collect(),
@@ -491,8 +550,16 @@ impl Design {
             max_discrepancy: discrepancy,
         };
         let mut design = self.calibrated_copy(weights);
-        let codes = margins.iter().map(|m| m.codes.clone()).collect();
-        design.calibration = Some(Calibration::new(&design, codes, &sizes, None, 10, report));
+        let codes = margins.iter().map(|m| Arc::clone(&m.codes)).collect();
+        design.calibration = Some(Calibration::new(
+            &design,
+            codes,
+            &sizes,
+            joint.as_ref(),
+            None,
+            10,
+            report,
+        ));
         Ok(design)
     }
 
@@ -503,10 +570,8 @@ impl Design {
         }
         self.check_rows(margin.name(), margin.codes.len())?;
         let size = margin.labels.len();
-        let mut current = vec![0.0; size];
-        for (row, &c) in margin.codes.iter().enumerate() {
-            current[c as usize] += self.weights[row];
-        }
+        let joint = JointCells::of_one(margin);
+        let current = joint.sums(&self.weights);
         let factors: Vec<f64> = margin
             .totals
             .iter()
@@ -516,13 +581,10 @@ impl Design {
         let weights: Vec<f64> = margin
             .codes
             .iter()
-            .zip(&self.weights)
+            .zip(self.weights.iter())
             .map(|(&c, w)| w * factors[c as usize])
             .collect();
-        let mut reached = vec![0.0; size];
-        for (row, &c) in margin.codes.iter().enumerate() {
-            reached[c as usize] += weights[row];
-        }
+        let reached = joint.sums(&weights);
         let max_discrepancy = reached
             .iter()
             .zip(&margin.totals)
@@ -534,13 +596,13 @@ impl Design {
             iterations: 1,
             max_discrepancy,
         };
-        let old_weights = self.weights.clone();
         let mut design = self.calibrated_copy(weights);
         design.calibration = Some(Calibration::new(
             &design,
-            vec![margin.codes.clone()],
+            vec![Arc::clone(&margin.codes)],
             &[size],
-            Some(old_weights),
+            Some(&joint),
+            Some(Arc::clone(&self.weights)),
             1,
             report,
         ));
@@ -564,7 +626,7 @@ impl Design {
                 "the bounds [{lower}, {upper}] are not an interval of positive weights"
             )));
         }
-        let mut weights = self.weights.clone();
+        let mut weights = self.weights.to_vec();
         for _ in 0..1000 {
             let outside = weights.iter().filter(|&&w| w < lower || w > upper).count();
             if outside == 0 {
@@ -600,10 +662,10 @@ impl Design {
             )));
         }
         let mut design = self.clone();
+        design.weights = Arc::new(weights);
         if design.calibration.is_none() {
-            design.cal_weights = weights.clone();
+            design.cal_weights = Arc::clone(&design.weights);
         }
-        design.weights = weights;
         Ok(design)
     }
 
@@ -612,7 +674,7 @@ impl Design {
         let n = self.weights.len();
         let sum: f64 = self.weights.iter().sum();
         let sum_sq: f64 = self.weights.iter().map(|w| w * w).sum();
-        let mut sorted = self.weights.clone();
+        let mut sorted = self.weights.to_vec();
         sorted.sort_by(f64::total_cmp);
         let median = if n % 2 == 1 {
             sorted[n / 2]
@@ -631,47 +693,93 @@ impl Design {
     }
 }
 
-/// Base weights summed by cross-classification of the margins, so that each raking sweep
-/// costs the number of cells rather than the number of respondents.
-struct CellTable {
-    /// Category of every cell in every margin.
+/// The cross-classification of the calibration margins: the joint category ("joint cell")
+/// of every row and the margin categories of every joint cell.
+struct JointCells {
+    /// Joint cell of every row.
+    row_cell: Arc<Vec<u32>>,
+    /// Category of every joint cell in every margin (margins × joint cells).
     cell_codes: Vec<Vec<u32>>,
+}
+
+impl JointCells {
+    /// Most joint cells worth a table (beyond, raking works row by row).
+    const MAX_CELLS: usize = 1 << 20;
+
+    /// The joint cells of the margins, or `None` when there would be too many.
+    fn new(margins: &[MarginTotals]) -> Option<JointCells> {
+        if let [margin] = margins {
+            return Some(Self::of_one(margin));
+        }
+        let sizes: Vec<usize> = margins.iter().map(|m| m.labels.len()).collect();
+        let n_cells = sizes
+            .iter()
+            .try_fold(1usize, |acc, &s| acc.checked_mul(s))
+            .filter(|&p| p <= Self::MAX_CELLS)?;
+        // Mixed radix, first margin most significant; one column at a time.
+        let (first, rest) = margins.split_first()?;
+        let mut row_cell = first.codes.to_vec();
+        for (margin, &size) in rest.iter().zip(&sizes[1..]) {
+            let size = size as u32;
+            for (cell, &code) in row_cell.iter_mut().zip(margin.codes.iter()) {
+                *cell = *cell * size + code;
+            }
+        }
+        let mut cell_codes = vec![vec![0u32; n_cells]; margins.len()];
+        let mut stride = 1;
+        for (codes, &size) in cell_codes.iter_mut().zip(&sizes).rev() {
+            for (cell, code) in codes.iter_mut().enumerate() {
+                *code = ((cell / stride) % size) as u32;
+            }
+            stride *= size;
+        }
+        Some(JointCells {
+            row_cell: Arc::new(row_cell),
+            cell_codes,
+        })
+    }
+
+    /// One margin: its categories are the joint cells (the codes are shared, not copied).
+    fn of_one(margin: &MarginTotals) -> JointCells {
+        JointCells {
+            row_cell: Arc::clone(&margin.codes),
+            cell_codes: vec![(0..margin.labels.len() as u32).collect()],
+        }
+    }
+
+    fn n_cells(&self) -> usize {
+        self.cell_codes.first().map_or(0, Vec::len)
+    }
+
+    /// Σ of `values` per joint cell.
+    fn sums(&self, values: &[f64]) -> Vec<f64> {
+        let mut sums = vec![0.0; self.n_cells()];
+        for (&cell, value) in self.row_cell.iter().zip(values) {
+            sums[cell as usize] += value;
+        }
+        sums
+    }
+}
+
+/// Base weights by raking cell (joint cells, or rows when there are too many joint cells),
+/// so that each raking sweep costs the number of cells rather than the number of rows.
+struct RakingTable<'a> {
+    /// Category of every cell in every margin.
+    cell_codes: Vec<&'a [u32]>,
     base: Vec<f64>,
 }
 
-impl CellTable {
-    const MAX_CELLS: usize = 1 << 20;
-
-    fn new(weights: &[f64], margins: &[MarginTotals], sizes: &[usize]) -> CellTable {
-        let product = sizes
-            .iter()
-            .try_fold(1usize, |acc, &s| acc.checked_mul(s))
-            .filter(|&p| p <= Self::MAX_CELLS);
-        match product {
-            Some(n_cells) => {
-                let mut base = vec![0.0; n_cells];
-                for (row, w) in weights.iter().enumerate() {
-                    let cell = margins
-                        .iter()
-                        .zip(sizes)
-                        .fold(0usize, |cell, (m, &s)| cell * s + m.codes[row] as usize);
-                    base[cell] += w;
-                }
-                let mut cell_codes = vec![vec![0u32; n_cells]; margins.len()];
-                let mut stride = 1;
-                for (codes, &size) in cell_codes.iter_mut().zip(sizes).rev() {
-                    for (cell, code) in codes.iter_mut().enumerate() {
-                        *code = ((cell / stride) % size) as u32;
-                    }
-                    stride *= size;
-                }
-                CellTable { cell_codes, base }
-            }
-            None => CellTable {
-                cell_codes: margins.iter().map(|m| m.codes.clone()).collect(),
-                base: weights.to_vec(),
-            },
-        }
+impl RakingTable<'_> {
+    /// The product of the margins' raking factors for every cell.
+    fn cell_factors(&self, factors: &[Vec<f64>]) -> Vec<f64> {
+        (0..self.base.len())
+            .map(|cell| {
+                self.cell_codes
+                    .iter()
+                    .zip(factors)
+                    .fold(1.0, |product, (codes, f)| product * f[codes[cell] as usize])
+            })
+            .collect()
     }
 
     fn margin_totals(&self, k: usize, size: usize, factors: &[Vec<f64>]) -> Vec<f64> {

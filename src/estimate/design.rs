@@ -2,6 +2,7 @@
 //! the lonely-PSU rule — R's `svydesign(ids, strata, weights, fpc)`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::calibrate::{Calibration, CalibrationReport};
 use super::columns::Categorical;
@@ -183,10 +184,11 @@ impl DesignBuilder {
                 });
             }
         }
+        let weights = Arc::new(self.weights);
         Ok(Design {
-            cal_weights: self.weights.clone(),
-            weights: self.weights,
-            strata,
+            cal_weights: Arc::clone(&weights),
+            weights,
+            strata: Arc::new(strata),
             stratum_labels,
             psu,
             psu_stratum,
@@ -232,11 +234,12 @@ fn check_complete(name: &str, column: &Categorical) -> Result<()> {
 #[derive(Debug, Clone)]
 pub struct Design {
     /// Final weights used by the estimators.
-    pub(crate) weights: Vec<f64>,
-    /// Weights recorded by the calibration (R's `attr(postStrata, "weights")`); equal to
-    /// `weights` unless the design was trimmed after calibration.
-    pub(crate) cal_weights: Vec<f64>,
-    pub(crate) strata: Vec<u32>,
+    pub(crate) weights: Arc<Vec<f64>>,
+    /// Weights recorded by the calibration (R's `attr(postStrata, "weights")`); the same
+    /// vector as `weights` unless the design was trimmed after calibration. Columns are
+    /// shared between a design and the designs calibrated or trimmed from it.
+    pub(crate) cal_weights: Arc<Vec<f64>>,
+    pub(crate) strata: Arc<Vec<u32>>,
     pub(crate) stratum_labels: Vec<String>,
     /// Global PSU index of every row; `None` when every row is its own PSU.
     pub(crate) psu: Option<Vec<u32>>,
@@ -289,6 +292,12 @@ impl Design {
     /// Design degrees of freedom: PSUs minus strata (R's `degf`).
     pub fn degrees_of_freedom(&self) -> usize {
         self.n_psu - self.n_strata()
+    }
+
+    /// True when the final weights are the calibration weights (no trimming since), so
+    /// that w / q = 1 and w·q = w² on every row.
+    pub(crate) fn weights_are_calibration_weights(&self) -> bool {
+        Arc::ptr_eq(&self.weights, &self.cal_weights)
     }
 
     /// The calibration done on this design, if any.

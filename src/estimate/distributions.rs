@@ -74,8 +74,32 @@ pub fn beta_cdf(x: f64, a: f64, b: f64) -> f64 {
     }
 }
 
-/// The p-quantile of Beta(a, b) (R's `qbeta(p, a, b)`), by safeguarded Newton iteration.
+/// The p-quantile of Beta(a, b) (R's `qbeta(p, a, b)`).
 pub fn beta_quantile(p: f64, a: f64, b: f64) -> f64 {
+    beta_quantile_from(p, a, b, None)
+}
+
+/// A starting value for the p-quantile of Beta(a, b) when both shapes exceed one: the
+/// normal approximation with the skewness correction of Abramowitz & Stegun 26.5.22, whose
+/// error shrinks like 1/min(a, b), so that the large shapes of a big survey start close.
+fn beta_quantile_guess(p: f64, a: f64, b: f64) -> Option<f64> {
+    if !(a > 1.0 && b > 1.0) {
+        return None;
+    }
+    // A&S give the upper-tail point; the lower p-quantile is the upper (1 - p) point.
+    let y = -standard_normal_quantile(p);
+    let lambda = (y * y - 3.0) / 6.0;
+    let (s, t) = (1.0 / (2.0 * a - 1.0), 1.0 / (2.0 * b - 1.0));
+    let h = 2.0 / (s + t);
+    let w = y * (h + lambda).sqrt() / h - (t - s) * (lambda + 5.0 / 6.0 - 2.0 / (3.0 * h));
+    let x = a / (a + b * (2.0 * w).exp());
+    (x > 0.0 && x < 1.0).then_some(x)
+}
+
+/// [`beta_quantile`] from a starting value (the mean, or the approximation above, when
+/// none is given): Halley steps on I_x(a, b) - p, kept inside a bracket that every step
+/// narrows, falling back to bisection when a step would leave it.
+fn beta_quantile_from(p: f64, a: f64, b: f64, start: Option<f64>) -> f64 {
     if p <= 0.0 {
         return 0.0;
     }
@@ -84,7 +108,10 @@ pub fn beta_quantile(p: f64, a: f64, b: f64) -> f64 {
     }
     let ln_b = ln_beta(a, b);
     let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
-    let mut x = (a / (a + b)).clamp(1e-12, 1.0 - 1e-12);
+    let mut x = start
+        .or_else(|| beta_quantile_guess(p, a, b))
+        .unwrap_or(a / (a + b))
+        .clamp(1e-12, 1.0 - 1e-12);
     for _ in 0..1000 {
         let f = beta_cdf(x, a, b) - p;
         if f == 0.0 {
@@ -96,13 +123,25 @@ pub fn beta_quantile(p: f64, a: f64, b: f64) -> f64 {
             hi = x;
         }
         let density = ((a - 1.0) * x.ln() + (b - 1.0) * (-x).ln_1p() - ln_b).exp();
-        let newton = x - f / density;
-        let next = if density.is_finite() && density > 0.0 && newton > lo && newton < hi {
+        let newton = f / density;
+        // Halley's correction uses density' / density = (a - 1)/x - (b - 1)/(1 - x).
+        let curvature = (a - 1.0) / x - (b - 1.0) / (1.0 - x);
+        let denominator = 1.0 - 0.5 * newton * curvature;
+        let step = if denominator > 0.5 {
+            newton / denominator
+        } else {
             newton
+        };
+        let candidate = x - step;
+        let next = if density.is_finite() && density > 0.0 && candidate > lo && candidate < hi {
+            candidate
         } else {
             0.5 * (lo + hi)
         };
-        if (next - x).abs() <= 1e-15 * x.min(1.0 - x).max(TINY) || hi - lo <= f64::EPSILON * hi {
+        // Once a Halley (or Newton) step is this small, the point it lands on is exact to
+        // rounding: the remaining error is of the order of the step's square or cube.
+        let scale = x.min(1.0 - x).max(TINY);
+        if (next - x).abs() <= 1e-9 * scale || hi - lo <= f64::EPSILON * hi {
             return next;
         }
         x = next;
@@ -118,9 +157,27 @@ pub fn t_quantile(p: f64, df: f64) -> f64 {
     if p > 0.5 {
         return -t_quantile(1.0 - p, df);
     }
-    // P(T < -t) = I_x(df/2, 1/2) / 2 with x = df / (df + t²).
-    let x = beta_quantile(2.0 * p, 0.5 * df, 0.5);
+    // P(T < -t) = I_x(df/2, 1/2) / 2 with x = df / (df + t²); Fisher's expansion of t in
+    // powers of 1/df gives the start (for the large df of big surveys it is already exact to
+    // about 1e-13, so one or two steps finish).
+    let start = t_quantile_expansion(p, df).map(|t| df / (df + t * t));
+    let x = beta_quantile_from(2.0 * p, 0.5 * df, 0.5, start);
     -(df * (1.0 - x) / x).sqrt()
+}
+
+/// Fisher's (1925) asymptotic expansion of the t quantile around the normal one, to the
+/// fourth power of 1/df; `None` for df below 30, where it is too rough to start from.
+fn t_quantile_expansion(p: f64, df: f64) -> Option<f64> {
+    if df < 30.0 {
+        return None;
+    }
+    let z = standard_normal_quantile(p);
+    let z2 = z * z;
+    let g1 = z * (z2 + 1.0) / 4.0;
+    let g2 = z * ((5.0 * z2 + 16.0) * z2 + 3.0) / 96.0;
+    let g3 = z * (((3.0 * z2 + 19.0) * z2 + 17.0) * z2 - 15.0) / 384.0;
+    let g4 = z * ((((79.0 * z2 + 776.0) * z2 + 1482.0) * z2 - 1920.0) * z2 - 945.0) / 92160.0;
+    Some(z + (g1 + (g2 + (g3 + g4 / df) / df) / df) / df)
 }
 
 /// The p-quantile of the standard normal distribution.

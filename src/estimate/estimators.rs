@@ -108,6 +108,17 @@ pub struct MeanEstimate {
     pub df: usize,
 }
 
+/// A proportion for everyone and for the levels of several subgroup variables
+/// ([`Design::proportion_tables`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProportionTables {
+    /// Everyone who answered; `None` when nobody did.
+    pub overall: Option<ProportionEstimate>,
+    /// One table per subgroup variable, in the order asked for, levels in the variable's
+    /// order.
+    pub tables: Vec<Vec<LevelEstimate<ProportionEstimate>>>,
+}
+
 /// One level of a subgroup table; `estimate` is `None` when nobody in the level answered.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LevelEstimate<T> {
@@ -148,35 +159,37 @@ impl Design {
     ) -> Result<Vec<LevelEstimate<ProportionEstimate>>> {
         Ok(self
             .proportion_tables(outcome, &[by], options)?
+            .tables
             .pop()
             .unwrap_or_default())
     }
 
-    /// [`Design::proportion_by`] for several subgroup variables at once: every table comes
-    /// from the same single pass over the data, in the order of `by`.
+    /// The proportion for everyone and for every level of each variable in `by`, all from
+    /// the same single pass over the data.
     pub fn proportion_tables(
         &self,
         outcome: &Outcome,
         by: &[&Categorical],
         options: &EstimateOptions,
-    ) -> Result<Vec<Vec<LevelEstimate<ProportionEstimate>>>> {
+    ) -> Result<ProportionTables> {
         self.check_proportion_inputs(outcome, options)?;
         for column in by {
             self.check_rows("by", column.len())?;
         }
-        let groupings: Vec<Grouping> = by
-            .iter()
-            .map(|column| Grouping::Levels {
+        let groupings: Vec<Grouping> = std::iter::once(Grouping::All)
+            .chain(by.iter().map(|column| Grouping::Levels {
                 codes: column.codes(),
                 levels: column.levels().len(),
-            })
+            }))
             .collect();
         let moments = self.binary_moments_many(outcome.values(), &groupings);
         let t = TQuantiles::default();
-        Ok(by
+        let y = outcome.values();
+        let overall = self.finish_proportion(y, &groupings[0], &moments[0], 0, options, &t);
+        let tables = by
             .iter()
-            .zip(&groupings)
-            .zip(&moments)
+            .zip(&groupings[1..])
+            .zip(&moments[1..])
             .map(|((column, grouping), m)| {
                 column
                     .levels()
@@ -185,18 +198,12 @@ impl Design {
                     .map(|(l, label)| LevelEstimate {
                         level: label.clone(),
                         n: m.n[l],
-                        estimate: self.finish_proportion(
-                            outcome.values(),
-                            grouping,
-                            m,
-                            l,
-                            options,
-                            &t,
-                        ),
+                        estimate: self.finish_proportion(y, grouping, m, l, options, &t),
                     })
                     .collect()
             })
-            .collect())
+            .collect();
+        Ok(ProportionTables { overall, tables })
     }
 
     /// A weighted mean and total of a numeric outcome in a domain (R: `svymean`, `svytotal`).

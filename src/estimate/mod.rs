@@ -36,6 +36,7 @@ pub use data::{
 pub use design::{Design, DesignBuilder, LonelyPsu};
 pub use estimators::{
     CiMethod, Domain, EstimateOptions, LevelEstimate, MeanEstimate, ProportionEstimate,
+    ProportionTables,
 };
 pub use presentation::{Presentation, Review, SuppressReason};
 

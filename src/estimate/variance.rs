@@ -83,6 +83,46 @@ impl Grouping<'_> {
             Grouping::Levels { codes, .. } => codes[i],
         }
     }
+
+    /// The level of every cell when all rows of a cell share it (rows in no domain share
+    /// [`Categorical::MISSING`]), `None` when some cell mixes levels.
+    fn level_per_cell(&self, row_cell: &[u32], n_cells: usize) -> Option<Vec<u32>> {
+        const UNSEEN: u32 = Categorical::MISSING - 1;
+        let mut levels = vec![UNSEEN; n_cells];
+        let mut same = |cell: u32, level: u32| {
+            let seen = &mut levels[cell as usize];
+            if *seen == UNSEEN {
+                *seen = level;
+            }
+            *seen == level
+        };
+        let consistent = match self {
+            Grouping::All => return Some(vec![0; n_cells]),
+            Grouping::Mask(_) => (0..row_cell.len()).all(|i| same(row_cell[i], self.level_of(i))),
+            Grouping::Levels { codes, .. } => row_cell
+                .iter()
+                .zip(codes.iter())
+                .all(|(&cell, &level)| same(cell, level)),
+        };
+        consistent.then_some(levels)
+    }
+}
+
+/// The cells a binned pass sums over: each row's cell, and each cell's stratum and
+/// calibration columns (`k` per cell, out of `n_cols`).
+struct BinCells<'a> {
+    row_cell: &'a [u32],
+    stratum: &'a [u32],
+    cols: &'a [u32],
+    k: usize,
+    n_cols: usize,
+}
+
+#[inline]
+fn add<const N: usize>(bin: &mut [f64; N], values: &[f64; N]) {
+    for (sum, value) in bin.iter_mut().zip(values) {
+        *sum += value;
+    }
 }
 
 impl Moments {
@@ -231,103 +271,155 @@ impl Design {
     /// [`Design::moments_many`] for an outcome of zeros and ones (and NaN for missing).
     ///
     /// Without clusters, a row's contribution depends only on its domain, its cell (stratum
-    /// and calibration columns), its outcome and four per-row numbers (count, w, w², and
-    /// the calibration's w/q and w·q), so the pass adds each row to one small bin per
-    /// grouping and the moments are expanded from the bins afterwards.
+    /// and calibration columns), its outcome and a few per-row numbers (count, w, w², and
+    /// the calibration's ω·w/q and w·q), so the pass adds each row to one small bin per
+    /// grouping and the moments are expanded from the bins afterwards. A grouping whose
+    /// level is the same for every row of a cell (the whole population, or a variable the
+    /// strata or the calibration margins already classify by) needs no bins of its own: its
+    /// moments are expanded from the cells' bins.
     pub(crate) fn binary_moments_many(&self, y: &[f64], groupings: &[Grouping]) -> Vec<Moments> {
         if self.psu.is_some() {
             return self.moments_many(y, groupings);
         }
-        let n_strata = self.n_strata();
         let uncalibrated_strata: Vec<u32>;
-        let (row_cell, cell_stratum, cell_cols, k, n_cols) = match &self.calibration {
+        let cells = match &self.calibration {
             None => {
-                uncalibrated_strata = (0..n_strata as u32).collect();
-                (&self.strata[..], &uncalibrated_strata[..], &[][..], 0, 0)
+                uncalibrated_strata = (0..self.n_strata() as u32).collect();
+                BinCells {
+                    row_cell: &self.strata,
+                    stratum: &uncalibrated_strata,
+                    cols: &[],
+                    k: 0,
+                    n_cols: 0,
+                }
             }
             Some(cal) => match &cal.cells {
-                Some(cells) => (
-                    &cells.row_cell[..],
-                    &cells.stratum[..],
-                    &cells.cols[..],
-                    cal.margins.len(),
-                    cal.n_cols,
-                ),
+                Some(cells) => BinCells {
+                    row_cell: &cells.row_cell,
+                    stratum: &cells.stratum,
+                    cols: &cells.cols,
+                    k: cal.margins.len(),
+                    n_cols: cal.n_cols,
+                },
                 None => return self.moments_many(y, groupings),
             },
         };
-        let n_cells = cell_stratum.len();
-        // Bin (level, cell, y): [rows, Σ w, Σ w², Σ ω·w/q, Σ w·q].
-        let mut bins: Vec<Vec<[f64; 5]>> = groupings
+        match &self.calibration {
+            // Raking leaves ω = 1 and q = w, so ω·w/q = 1 and w·q = w²: three sums suffice.
+            Some(cal) if cal.omega.is_some() || !self.weights_are_calibration_weights() => {
+                let omega = cal.omega.as_deref().map(|o| &o[..]);
+                self.binned_moments(y, groupings, &cells, |i, w| {
+                    let q = self.cal_weights[i];
+                    let scaled = omega.map_or(1.0, |o| o[i]) * w / q;
+                    [1.0, w, w * w, scaled, w * q]
+                })
+            }
+            _ => self.binned_moments(y, groupings, &cells, |_, w| [1.0, w, w * w]),
+        }
+    }
+
+    /// The pass behind [`Design::binary_moments_many`]: `row_sums(i, w)` gives what row `i`
+    /// adds to its bin — rows, w, w² and, when N is 5, ω·w/q and w·q (with N = 3 these are
+    /// taken as rows and w²).
+    fn binned_moments<const N: usize>(
+        &self,
+        y: &[f64],
+        groupings: &[Grouping],
+        cells: &BinCells,
+        row_sums: impl Fn(usize, f64) -> [f64; N],
+    ) -> Vec<Moments> {
+        let n_cells = cells.stratum.len();
+        let cell_levels: Vec<Option<Vec<u32>>> = groupings
             .iter()
-            .map(|g| vec![[0.0; 5]; g.levels() * n_cells * 2])
+            .map(|g| g.level_per_cell(cells.row_cell, n_cells))
             .collect();
-        let calibration = self.calibration.as_ref();
-        for i in 0..self.n_rows() {
-            let yi = y[i];
+        // Bins (level, cell, y) of the groupings that cut across cells; (cell, y) for all.
+        let mut cell_bins = vec![[0.0; N]; n_cells * 2];
+        let mut own_bins: Vec<(&Grouping, Vec<[f64; N]>)> = groupings
+            .iter()
+            .zip(&cell_levels)
+            .filter(|(_, levels)| levels.is_none())
+            .map(|(g, _)| (g, vec![[0.0; N]; g.levels() * n_cells * 2]))
+            .collect();
+        for (i, (&yi, &cell)) in y.iter().zip(cells.row_cell).enumerate() {
             if yi.is_nan() {
                 continue;
             }
-            let w = self.weights[i];
-            let (scaled, wq) = match calibration {
-                Some(cal) => {
-                    let q = self.cal_weights[i];
-                    let scaled = match &cal.omega {
-                        Some(omega) => omega[i] * w / q,
-                        None => w / q,
-                    };
-                    (scaled, w * q)
-                }
-                None => (0.0, 0.0),
-            };
-            let row = [1.0, w, w * w, scaled, wq];
-            let cell = row_cell[i] as usize * 2 + usize::from(yi == 1.0);
-            for (grouping, bins) in groupings.iter().zip(bins.iter_mut()) {
+            let sums = row_sums(i, self.weights[i]);
+            let key = cell as usize * 2 + usize::from(yi == 1.0);
+            add(&mut cell_bins[key], &sums);
+            for (grouping, bins) in own_bins.iter_mut() {
                 let level = grouping.level_of(i);
-                if level == Categorical::MISSING {
-                    continue;
-                }
-                let bin = &mut bins[level as usize * n_cells * 2 + cell];
-                for (sum, value) in bin.iter_mut().zip(row) {
-                    *sum += value;
+                if level != Categorical::MISSING {
+                    add(&mut bins[level as usize * n_cells * 2 + key], &sums);
                 }
             }
         }
+        let mut own_bins = own_bins.into_iter().map(|(_, bins)| bins);
         groupings
             .iter()
-            .zip(&bins)
-            .map(|(grouping, bins)| {
-                let mut m = Moments::new(grouping.levels(), n_strata, n_cols);
-                for (index, &[rows, w, ww, scaled, wq]) in bins.iter().enumerate() {
-                    if rows == 0.0 {
-                        continue;
+            .zip(&cell_levels)
+            .map(|(grouping, levels)| {
+                let mut m = Moments::new(grouping.levels(), self.n_strata(), cells.n_cols);
+                match levels {
+                    Some(levels) => {
+                        for (key, bin) in cell_bins.iter().enumerate() {
+                            let level = levels[key / 2];
+                            if level != Categorical::MISSING {
+                                self.add_bin(&mut m, cells, level as usize, key, bin);
+                            }
+                        }
                     }
-                    let y = (index % 2) as f64;
-                    let cell = (index / 2) % n_cells;
-                    let l = index / 2 / n_cells;
-                    let h = cell_stratum[cell] as usize;
-                    m.n[l] += rows as usize;
-                    m.sum_w[l] += w;
-                    m.sum_wy[l] += y * w;
-                    let sm = &mut m.strata[l * n_strata + h];
-                    sm.m11 += y * ww;
-                    sm.m10 += y * ww;
-                    sm.m00 += ww;
-                    sm.t1 += y * w;
-                    sm.t0 += w;
-                    sm.present += rows as usize;
-                    let r_base = (l * n_strata + h) * n_cols;
-                    for &col in &cell_cols[cell * k..(cell + 1) * k] {
-                        let col = col as usize;
-                        m.e1[l * n_cols + col] += y * scaled;
-                        m.e0[l * n_cols + col] += scaled;
-                        m.r1[r_base + col] += y * wq;
-                        m.r0[r_base + col] += wq;
+                    None => {
+                        let bins = own_bins.next().unwrap_or_default();
+                        for (index, bin) in bins.iter().enumerate() {
+                            let key = index % (n_cells * 2);
+                            self.add_bin(&mut m, cells, index / (n_cells * 2), key, bin);
+                        }
                     }
                 }
                 m
             })
             .collect()
+    }
+
+    /// Adds bin (`level`, cell and answer `key`) to the moments.
+    fn add_bin<const N: usize>(
+        &self,
+        m: &mut Moments,
+        cells: &BinCells,
+        l: usize,
+        key: usize,
+        bin: &[f64; N],
+    ) {
+        let rows = bin[0];
+        if rows == 0.0 {
+            return;
+        }
+        let (w, ww) = (bin[1], bin[2]);
+        let (scaled, wq) = if N == 5 { (bin[3], bin[4]) } else { (rows, ww) };
+        let y = (key % 2) as f64;
+        let cell = key / 2;
+        let (n_strata, n_cols, k) = (m.n_strata, cells.n_cols, cells.k);
+        let h = cells.stratum[cell] as usize;
+        m.n[l] += rows as usize;
+        m.sum_w[l] += w;
+        m.sum_wy[l] += y * w;
+        let sm = &mut m.strata[l * n_strata + h];
+        sm.m11 += y * ww;
+        sm.m10 += y * ww;
+        sm.m00 += ww;
+        sm.t1 += y * w;
+        sm.t0 += w;
+        sm.present += rows as usize;
+        let r_base = (l * n_strata + h) * n_cols;
+        for &col in &cells.cols[cell * k..(cell + 1) * k] {
+            let col = col as usize;
+            m.e1[l * n_cols + col] += y * scaled;
+            m.e0[l * n_cols + col] += scaled;
+            m.r1[r_base + col] += y * wq;
+            m.r0[r_base + col] += wq;
+        }
     }
 
     /// Variance of the linearised statistic with score α·δy + β·δ in domain `level`, from
@@ -484,7 +576,7 @@ impl Design {
         if let Some(cal) = &self.calibration {
             let q = &self.cal_weights;
             for column in x.iter_mut() {
-                let mut v: Vec<f64> = column.iter().zip(q).map(|(x, q)| x / q).collect();
+                let mut v: Vec<f64> = column.iter().zip(q.iter()).map(|(x, q)| x / q).collect();
                 for _ in 0..cal.sweeps {
                     for (k, margin) in cal.margins.iter().enumerate() {
                         let size =
@@ -571,5 +663,149 @@ impl Design {
             covariance.iter_mut().for_each(|v| *v *= factor);
         }
         covariance
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::estimate::{MarginTotals, RakeOptions};
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// A stratified sample of 2,000 with a 0/1 outcome (some missing), a variable the strata
+    /// classify by, one that cuts across the strata, and two raking margins.
+    struct Sample {
+        design: Design,
+        y: Vec<f64>,
+        region: Categorical,
+        across: Categorical,
+        sex: Categorical,
+        age: Categorical,
+    }
+
+    fn sample() -> Sample {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let n = 2000;
+        let mut strata = Vec::new();
+        let (mut region, mut across, mut sex, mut age) = (vec![], vec![], vec![], vec![]);
+        let (mut weights, mut y) = (vec![], vec![]);
+        for _ in 0..n {
+            let h = rng.gen_range(0..6);
+            strata.push(format!("s{h}"));
+            region.push(format!("r{}", h / 2));
+            across.push(["a", "b", "c", ""][rng.gen_range(0..4)].to_string());
+            sex.push(["F", "M"][rng.gen_range(0..2)].to_string());
+            age.push(["young", "old"][rng.gen_range(0..2)].to_string());
+            weights.push(rng.gen_range(5.0..50.0));
+            y.push(if rng.gen_bool(0.05) {
+                f64::NAN
+            } else {
+                f64::from(u8::from(rng.gen_bool(0.3)))
+            });
+        }
+        let design = Design::builder(weights)
+            .strata("stratum", Categorical::from_labels(&strata))
+            .build()
+            .unwrap();
+        Sample {
+            design,
+            y,
+            region: Categorical::from_labels(&region),
+            across: Categorical::from_labels(&across),
+            sex: Categorical::from_labels(&sex),
+            age: Categorical::from_labels(&age),
+        }
+    }
+
+    fn margin(name: &str, column: &Categorical, totals: &[f64]) -> MarginTotals {
+        let totals: Vec<(String, f64)> = column
+            .levels()
+            .iter()
+            .cloned()
+            .zip(totals.iter().copied())
+            .collect();
+        MarginTotals::new(name, column, &totals).unwrap()
+    }
+
+    fn assert_close(binned: &[f64], direct: &[f64], what: &str) {
+        assert_eq!(binned.len(), direct.len(), "{what}");
+        for (b, d) in binned.iter().zip(direct) {
+            assert!(
+                (b - d).abs() <= 1e-9 * d.abs().max(1.0),
+                "{what}: binned {b} vs row by row {d}"
+            );
+        }
+    }
+
+    /// The binned pass must give the same moments as the plain row-by-row pass, for groupings
+    /// that follow the cells (the whole population, a variable of the strata) and for ones
+    /// that cut across them (a variable with missing codes, a mask).
+    fn check_binned_equals_row_by_row(design: &Design, s: &Sample) {
+        let mask: Vec<bool> = (0..s.y.len()).map(|i| i % 3 == 0).collect();
+        let groupings = [
+            Grouping::All,
+            Grouping::Levels {
+                codes: s.region.codes(),
+                levels: s.region.levels().len(),
+            },
+            Grouping::Levels {
+                codes: s.across.codes(),
+                levels: s.across.levels().len(),
+            },
+            Grouping::Mask(&mask),
+        ];
+        assert!(groupings[1]
+            .level_per_cell(&design.strata, design.n_strata())
+            .is_some());
+        let binned = design.binary_moments_many(&s.y, &groupings);
+        let direct = design.moments_many(&s.y, &groupings);
+        for (g, (b, d)) in binned.iter().zip(&direct).enumerate() {
+            assert_eq!(b.n, d.n, "grouping {g}: n");
+            assert_close(&b.sum_w, &d.sum_w, "sum_w");
+            assert_close(&b.sum_wy, &d.sum_wy, "sum_wy");
+            assert_close(&b.e1, &d.e1, "e1");
+            assert_close(&b.e0, &d.e0, "e0");
+            assert_close(&b.r1, &d.r1, "r1");
+            assert_close(&b.r0, &d.r0, "r0");
+            let flat = |m: &Moments| -> Vec<f64> {
+                m.strata
+                    .iter()
+                    .flat_map(|s| [s.m11, s.m10, s.m00, s.t1, s.t0, s.present as f64])
+                    .collect()
+            };
+            assert_close(&flat(b), &flat(d), "stratum moments");
+        }
+    }
+
+    #[test]
+    fn binned_moments_equal_row_by_row_moments_without_calibration() {
+        let s = sample();
+        check_binned_equals_row_by_row(&s.design, &s);
+    }
+
+    #[test]
+    fn binned_moments_equal_row_by_row_moments_after_raking_and_trimming() {
+        let s = sample();
+        let margins = [
+            margin("sex", &s.sex, &[52_000.0, 48_000.0]),
+            margin("age", &s.age, &[30_000.0, 70_000.0]),
+        ];
+        let raked = s.design.rake(&margins, &RakeOptions::default()).unwrap();
+        assert!(raked.weights_are_calibration_weights());
+        check_binned_equals_row_by_row(&raked, &s);
+        let trimmed = raked.trim_weights(None, Some(60.0), true).unwrap();
+        assert!(!trimmed.weights_are_calibration_weights());
+        check_binned_equals_row_by_row(&trimmed, &s);
+    }
+
+    #[test]
+    fn binned_moments_equal_row_by_row_moments_after_post_stratification() {
+        let s = sample();
+        let post = s
+            .design
+            .post_stratify(&margin("age", &s.age, &[30_000.0, 70_000.0]))
+            .unwrap();
+        check_binned_equals_row_by_row(&post, &s);
     }
 }
