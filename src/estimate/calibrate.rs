@@ -18,8 +18,37 @@ pub struct MarginTotals {
     name: String,
     labels: Vec<String>,
     totals: Vec<f64>,
-    /// Index into `labels` for every row (shared with the calibrated design).
-    codes: Arc<Vec<u32>>,
+    /// The category (index into `labels`) of every row.
+    codes: MarginCodes,
+}
+
+/// A margin's category on every row: the data column's level codes (shared with the
+/// column, not copied) read through a level → category table.
+#[derive(Debug, Clone)]
+pub(crate) struct MarginCodes {
+    levels: Arc<Vec<u32>>,
+    category_of_level: Vec<u32>,
+}
+
+impl MarginCodes {
+    /// The category of `row`.
+    #[inline]
+    pub(crate) fn get(&self, row: usize) -> u32 {
+        self.category_of_level[self.levels[row] as usize]
+    }
+
+    /// Number of rows.
+    pub(crate) fn len(&self) -> usize {
+        self.levels.len()
+    }
+
+    /// The category of every row, written out (for the row-by-row paths).
+    fn to_vec(&self) -> Vec<u32> {
+        self.levels
+            .iter()
+            .map(|&level| self.category_of_level[level as usize])
+            .collect()
+    }
 }
 
 impl MarginTotals {
@@ -47,7 +76,7 @@ impl MarginTotals {
             values.push(*total);
         }
         const NO_TOTAL: u32 = u32::MAX;
-        let level_to_total: Vec<u32> = column
+        let category_of_level: Vec<u32> = column
             .levels()
             .iter()
             .map(|level| {
@@ -57,23 +86,16 @@ impl MarginTotals {
                     .map_or(NO_TOTAL, |i| i as u32)
             })
             .collect();
-        // Count by data level first (a missing code falls outside the levels); rows are only
-        // searched again to name the first one that cannot be matched.
-        let mut per_level = vec![0usize; level_to_total.len()];
-        let mut missing = false;
-        for &code in column.codes() {
-            match per_level.get_mut(code as usize) {
-                Some(count) => *count += 1,
-                None => missing = true,
-            }
-        }
-        let unmatched = per_level
+        // The column's counts say whether any row is unmatched; the rows are searched only
+        // to name the first one.
+        let unmatched = column
+            .counts()
             .iter()
-            .zip(&level_to_total)
-            .any(|(&count, &total)| count > 0 && total == NO_TOTAL);
-        if missing || unmatched {
+            .zip(&category_of_level)
+            .any(|(&count, &category)| count > 0 && category == NO_TOTAL);
+        if column.missing_count() > 0 || unmatched {
             let first_bad = column.codes().iter().position(|&code| {
-                code == Categorical::MISSING || level_to_total[code as usize] == NO_TOTAL
+                code == Categorical::MISSING || category_of_level[code as usize] == NO_TOTAL
             });
             if let Some(row) = first_bad {
                 let code = column.codes()[row];
@@ -92,9 +114,9 @@ impl MarginTotals {
             }
         }
         let mut respondents = vec![0usize; labels.len()];
-        for (&count, &total) in per_level.iter().zip(&level_to_total) {
-            if total != NO_TOTAL {
-                respondents[total as usize] += count;
+        for (&count, &category) in column.counts().iter().zip(&category_of_level) {
+            if category != NO_TOTAL {
+                respondents[category as usize] += count;
             }
         }
         if let Some(empty) = respondents.iter().position(|&count| count == 0) {
@@ -103,16 +125,14 @@ impl MarginTotals {
                 labels[empty]
             )));
         }
-        let codes = column
-            .codes()
-            .iter()
-            .map(|&code| level_to_total[code as usize])
-            .collect();
         Ok(MarginTotals {
             name: name.to_string(),
             labels,
             totals: values,
-            codes: Arc::new(codes),
+            codes: MarginCodes {
+                levels: column.shared_codes(),
+                category_of_level,
+            },
         })
     }
 
@@ -194,9 +214,8 @@ pub struct WeightDiagnostics {
 /// Calibration data the variance estimator needs.
 #[derive(Debug, Clone)]
 pub(crate) struct Calibration {
-    /// Category (column within its margin) of every row, per margin (shared with the
-    /// [`MarginTotals`] the calibration was given).
-    pub(crate) margins: Vec<Arc<Vec<u32>>>,
+    /// Category (column within its margin) of every row, per margin.
+    pub(crate) margins: Vec<MarginCodes>,
     /// First calibration column of each margin.
     pub(crate) offsets: Vec<usize>,
     /// Total number of calibration columns (categories over all margins).
@@ -220,7 +239,7 @@ pub(crate) struct Calibration {
     pub(crate) row_cols: Vec<u32>,
     /// Per stratum: the calibration columns with non-zero calibration weight in it.
     pub(crate) active_cols: Vec<Vec<u32>>,
-    /// For designs without clusters (and not too many strata × joint categories): rows
+    /// For designs without clusters (and not too many strata × margin categories): rows
     /// grouped by stratum and calibration columns, so that a table can sum over these cells.
     pub(crate) cells: Option<CellIndex>,
     pub(crate) report: CalibrationReport,
@@ -238,25 +257,25 @@ pub(crate) struct CellIndex {
     pub(crate) cols: Vec<u32>,
 }
 
-/// Per cell of a [`CellIndex`]: Σ ω, Σ q and Σ q² over its rows.
+/// Per cell: rows, Σ w and Σ w² of the weights the cells were built from.
 type CellSums = Vec<[f64; 3]>;
 
 impl CellIndex {
-    /// Largest strata × joint categories given a dense lookup table.
+    /// Largest strata × joint margin categories given a dense lookup table.
     const MAX_KEYS: usize = 1 << 22;
 
-    /// Numbers the (stratum, joint category) pairs that occur, in order of first
-    /// appearance, and sums ω, q and q² per cell in the same pass; `None` when the lookup
-    /// table would be too large.
+    /// Numbers the (stratum, margin categories) combinations that occur, in order of first
+    /// appearance, and sums rows, w and w² per cell in the same pass; `None` when the
+    /// lookup table would be too large.
     fn new(
         design: &Design,
-        joint: &JointCells,
+        margins: &[MarginTotals],
         offsets: &[usize],
-        omega: Option<&[f64]>,
     ) -> Option<(CellIndex, CellSums)> {
-        let n_joint = joint.n_cells();
-        let keys = n_joint
-            .checked_mul(design.n_strata())
+        let sizes: Vec<usize> = margins.iter().map(|m| m.labels.len()).collect();
+        let keys = sizes
+            .iter()
+            .try_fold(design.n_strata(), |acc, &s| acc.checked_mul(s))
             .filter(|&keys| keys <= Self::MAX_KEYS)?;
         let mut lookup = vec![u32::MAX; keys];
         let mut index = CellIndex {
@@ -265,50 +284,50 @@ impl CellIndex {
             cols: Vec::new(),
         };
         let mut sums: CellSums = Vec::new();
-        let q = &design.cal_weights;
-        for (row, (&h, &j)) in design.strata.iter().zip(joint.row_cell.iter()).enumerate() {
-            let key = h as usize * n_joint + j as usize;
+        for (row, (&h, &w)) in design.strata.iter().zip(design.weights.iter()).enumerate() {
+            let key = margins
+                .iter()
+                .zip(&sizes)
+                .fold(h as usize, |key, (m, &size)| {
+                    key * size + m.codes.get(row) as usize
+                });
             let mut cell = lookup[key];
             if cell == u32::MAX {
                 cell = index.stratum.len() as u32;
                 lookup[key] = cell;
                 index.stratum.push(h);
                 index.cols.extend(
-                    joint
-                        .cell_codes
+                    margins
                         .iter()
                         .zip(offsets)
-                        .map(|(codes, offset)| (offset + codes[j as usize] as usize) as u32),
+                        .map(|(m, offset)| (offset + m.codes.get(row) as usize) as u32),
                 );
                 sums.push([0.0; 3]);
             }
             index.row_cell.push(cell);
-            let qi = q[row];
             let cell_sums = &mut sums[cell as usize];
-            cell_sums[0] += omega.map_or(1.0, |o| o[row]);
-            cell_sums[1] += qi;
-            cell_sums[2] += qi * qi;
+            cell_sums[0] += 1.0;
+            cell_sums[1] += w;
+            cell_sums[2] += w * w;
         }
         Some((index, sums))
     }
 }
 
 impl Calibration {
+    /// The calibration record of `design` (whose weights are the calibrated ones); `cells`
+    /// carries each cell's Σ ω, Σ q and Σ q² when the rows were grouped into cells.
     fn new(
         design: &Design,
-        margins: Vec<Arc<Vec<u32>>>,
+        margins: Vec<MarginCodes>,
         sizes: &[usize],
-        joint: Option<&JointCells>,
+        cells: Option<(CellIndex, CellSums)>,
         omega: Option<Arc<Vec<f64>>>,
         sweeps: usize,
         report: CalibrationReport,
     ) -> Calibration {
-        let mut offsets = Vec::with_capacity(margins.len());
-        let mut n_cols = 0;
-        for size in sizes {
-            offsets.push(n_cols);
-            n_cols += size;
-        }
+        let offsets = column_offsets(sizes);
+        let n_cols = sizes.iter().sum();
         let n_strata = design.n_strata();
         let q = &design.cal_weights;
         let mut cross = vec![0.0; n_cols * n_cols];
@@ -316,12 +335,6 @@ impl Calibration {
         let mut psu_sums = vec![0.0; n_strata * n_cols];
         let mut psu_entries: Vec<Vec<(u32, f64)>> = Vec::new();
         let k_margins = margins.len();
-        let cells = match (&design.psu, joint) {
-            (None, Some(joint)) => {
-                CellIndex::new(design, joint, &offsets, omega.as_deref().map(|o| &o[..]))
-            }
-            _ => None,
-        };
         let mut row_cols: Vec<u32> = Vec::new();
         let cells = match cells {
             Some((cells, per_cell)) => {
@@ -347,7 +360,7 @@ impl Calibration {
                 for row in 0..design.n_rows() {
                     let start = row_cols.len();
                     for (margin, offset) in margins.iter().zip(&offsets) {
-                        row_cols.push((offset + margin[row] as usize) as u32);
+                        row_cols.push((offset + margin.get(row) as usize) as u32);
                     }
                     let cols = &row_cols[start..];
                     let omega_row = omega.as_ref().map_or(1.0, |o| o[row]);
@@ -459,56 +472,77 @@ impl Calibration {
 }
 
 impl Design {
-    /// The design with calibrated `weights` (which are also the calibration weights q), its
-    /// calibration record still to be set; shares every column it keeps.
-    fn calibrated_copy(&self, weights: Vec<f64>) -> Design {
-        let weights = Arc::new(weights);
-        Design {
-            cal_weights: Arc::clone(&weights),
-            weights,
-            strata: Arc::clone(&self.strata),
-            stratum_labels: self.stratum_labels.clone(),
-            psu: self.psu.clone(),
-            psu_stratum: self.psu_stratum.clone(),
-            n_psu: self.n_psu,
-            stratum_psus: self.stratum_psus.clone(),
-            stratum_fpc: self.stratum_fpc.clone(),
-            lonely: self.lonely,
-            calibration: None,
-        }
-    }
-
     /// Rakes the weights to several margins (iterative proportional fitting), like
     /// `rake(design, list(~m1, ~m2), list(t1, t2))`.
     pub fn rake(&self, margins: &[MarginTotals], options: &RakeOptions) -> Result<Design> {
-        if self.calibration.is_some() {
-            return Err(EstimateError::AlreadyCalibrated);
-        }
         if margins.is_empty() {
             return Err(EstimateError::Margin {
                 margin: "(none)".to_string(),
                 message: "raking needs at least one margin".to_string(),
             });
         }
+        self.calibrate(margins, CalibrationKind::Raking, options)
+    }
+
+    /// Post-stratifies the weights on one classification, like `postStratify(design, ~v, t)`.
+    pub fn post_stratify(&self, margin: &MarginTotals) -> Result<Design> {
+        self.calibrate(
+            std::slice::from_ref(margin),
+            CalibrationKind::PostStratification,
+            &RakeOptions::default(),
+        )
+    }
+
+    /// Raking, or (with one margin and a single step) post-stratification.
+    ///
+    /// Rows are grouped into cells of equal stratum and margin categories, so the fitting
+    /// works on cell totals, every row's new weight is its old one times its cell's factor,
+    /// and the calibration record's per-cell sums follow from the cells' sums and factors.
+    fn calibrate(
+        &self,
+        margins: &[MarginTotals],
+        kind: CalibrationKind,
+        options: &RakeOptions,
+    ) -> Result<Design> {
+        if self.calibration.is_some() {
+            return Err(EstimateError::AlreadyCalibrated);
+        }
         for margin in margins {
             self.check_rows(margin.name(), margin.codes.len())?;
         }
         let sizes: Vec<usize> = margins.iter().map(|m| m.labels.len()).collect();
-        let joint = JointCells::new(margins);
-        let table = match &joint {
-            Some(joint) => RakingTable {
-                cell_codes: joint.cell_codes.iter().map(|c| &c[..]).collect(),
-                base: joint.sums(&self.weights),
-            },
+        let cells = CellIndex::new(self, margins, &column_offsets(&sizes));
+        let table = match &cells {
+            Some((index, sums)) => {
+                let offsets = column_offsets(&sizes);
+                RakingTable {
+                    cell_codes: (0..margins.len())
+                        .map(|k| {
+                            index
+                                .cols
+                                .iter()
+                                .skip(k)
+                                .step_by(margins.len())
+                                .map(|&col| col - offsets[k] as u32)
+                                .collect()
+                        })
+                        .collect(),
+                    base: sums.iter().map(|s| s[1]).collect(),
+                }
+            }
             None => RakingTable {
-                cell_codes: margins.iter().map(|m| &m.codes[..]).collect(),
+                cell_codes: margins.iter().map(|m| m.codes.to_vec()).collect(),
                 base: self.weights.to_vec(),
             },
         };
         let mut factors: Vec<Vec<f64>> = sizes.iter().map(|&s| vec![1.0; s]).collect();
         let mut iterations = 0;
         let mut discrepancy = table.discrepancy(margins, &factors);
-        while discrepancy > options.tolerance {
+        // Post-stratification is exactly one step; raking sweeps until the margins match.
+        while match kind {
+            CalibrationKind::PostStratification => iterations == 0,
+            CalibrationKind::Raking => discrepancy > options.tolerance,
+        } {
             if iterations == options.max_iterations {
                 return Err(EstimateError::RakingNotConverged {
                     iterations,
@@ -525,85 +559,68 @@ impl Design {
             iterations += 1;
             discrepancy = table.discrepancy(margins, &factors);
         }
-        let weights: Vec<f64> = match &joint {
-            Some(joint) => {
-                let cell_factor = table.cell_factors(&factors);
-                self.weights
-                    .iter()
-                    .zip(joint.row_cell.iter())
-                    .map(|(w, &cell)| w * cell_factor[cell as usize])
-                    .collect()
-            }
-            None => (0..self.n_rows())
-                .map(|row| {
-                    margins
-                        .iter()
-                        .zip(&factors)
-                        .fold(self.weights[row], |w, (m, f)| w * f[m.codes[row] as usize])
-                })
+        let cell_factors = table.cell_factors(&factors);
+        let weights: Vec<f64> = match &cells {
+            Some((index, _)) => self
+                .weights
+                .iter()
+                .zip(&index.row_cell)
+                .map(|(w, &cell)| w * cell_factors[cell as usize])
+                .collect(),
+            None => self
+                .weights
+                .iter()
+                .zip(&cell_factors)
+                .map(|(w, f)| w * f)
                 .collect(),
         };
+        let (omega, sweeps) = match kind {
+            CalibrationKind::Raking => (None, 10),
+            CalibrationKind::PostStratification => (Some(Arc::clone(&self.weights)), 1),
+        };
+        // Within a cell every weight was multiplied by the same factor f, so Σ q = f Σ w and
+        // Σ q² = f² Σ w²; ω is 1 for raking and the old weight for post-stratification.
+        let cells = match (cells, &self.psu) {
+            (Some((index, sums)), None) => {
+                let calibrated = sums
+                    .iter()
+                    .zip(&cell_factors)
+                    .map(|(&[rows, w, ww], &f)| {
+                        let omega_sum = if omega.is_some() { w } else { rows };
+                        [omega_sum, f * w, f * f * ww]
+                    })
+                    .collect();
+                Some((index, calibrated))
+            }
+            _ => None,
+        };
         let report = CalibrationReport {
-            kind: CalibrationKind::Raking,
+            kind,
             margins: margins.iter().map(|m| m.name.clone()).collect(),
             iterations,
             max_discrepancy: discrepancy,
         };
-        let mut design = self.calibrated_copy(weights);
-        let codes = margins.iter().map(|m| Arc::clone(&m.codes)).collect();
-        design.calibration = Some(Calibration::new(
-            &design,
-            codes,
-            &sizes,
-            joint.as_ref(),
-            None,
-            10,
-            report,
-        ));
-        Ok(design)
-    }
-
-    /// Post-stratifies the weights on one classification, like `postStratify(design, ~v, t)`.
-    pub fn post_stratify(&self, margin: &MarginTotals) -> Result<Design> {
-        if self.calibration.is_some() {
-            return Err(EstimateError::AlreadyCalibrated);
-        }
-        self.check_rows(margin.name(), margin.codes.len())?;
-        let size = margin.labels.len();
-        let joint = JointCells::of_one(margin);
-        let current = joint.sums(&self.weights);
-        let factors: Vec<f64> = margin
-            .totals
-            .iter()
-            .zip(&current)
-            .map(|(t, s)| t / s)
-            .collect();
-        let weights: Vec<f64> = margin
-            .codes
-            .iter()
-            .zip(self.weights.iter())
-            .map(|(&c, w)| w * factors[c as usize])
-            .collect();
-        let reached = joint.sums(&weights);
-        let max_discrepancy = reached
-            .iter()
-            .zip(&margin.totals)
-            .map(|(r, t)| (r / t - 1.0).abs())
-            .fold(0.0, f64::max);
-        let report = CalibrationReport {
-            kind: CalibrationKind::PostStratification,
-            margins: vec![margin.name.clone()],
-            iterations: 1,
-            max_discrepancy,
+        let weights = Arc::new(weights);
+        let mut design = Design {
+            cal_weights: Arc::clone(&weights),
+            weights,
+            strata: Arc::clone(&self.strata),
+            stratum_labels: self.stratum_labels.clone(),
+            psu: self.psu.clone(),
+            psu_stratum: self.psu_stratum.clone(),
+            n_psu: self.n_psu,
+            stratum_psus: self.stratum_psus.clone(),
+            stratum_fpc: self.stratum_fpc.clone(),
+            lonely: self.lonely,
+            calibration: None,
         };
-        let mut design = self.calibrated_copy(weights);
         design.calibration = Some(Calibration::new(
             &design,
-            vec![Arc::clone(&margin.codes)],
-            &[size],
-            Some(&joint),
-            Some(Arc::clone(&self.weights)),
-            1,
+            margins.iter().map(|m| m.codes.clone()).collect(),
+            &sizes,
+            cells,
+            omega,
+            sweeps,
             report,
         ));
         Ok(design)
@@ -693,83 +710,28 @@ impl Design {
     }
 }
 
-/// The cross-classification of the calibration margins: the joint category ("joint cell")
-/// of every row and the margin categories of every joint cell.
-struct JointCells {
-    /// Joint cell of every row.
-    row_cell: Arc<Vec<u32>>,
-    /// Category of every joint cell in every margin (margins × joint cells).
-    cell_codes: Vec<Vec<u32>>,
-}
-
-impl JointCells {
-    /// Most joint cells worth a table (beyond, raking works row by row).
-    const MAX_CELLS: usize = 1 << 20;
-
-    /// The joint cells of the margins, or `None` when there would be too many.
-    fn new(margins: &[MarginTotals]) -> Option<JointCells> {
-        if let [margin] = margins {
-            return Some(Self::of_one(margin));
-        }
-        let sizes: Vec<usize> = margins.iter().map(|m| m.labels.len()).collect();
-        let n_cells = sizes
-            .iter()
-            .try_fold(1usize, |acc, &s| acc.checked_mul(s))
-            .filter(|&p| p <= Self::MAX_CELLS)?;
-        // Mixed radix, first margin most significant; one column at a time.
-        let (first, rest) = margins.split_first()?;
-        let mut row_cell = first.codes.to_vec();
-        for (margin, &size) in rest.iter().zip(&sizes[1..]) {
-            let size = size as u32;
-            for (cell, &code) in row_cell.iter_mut().zip(margin.codes.iter()) {
-                *cell = *cell * size + code;
-            }
-        }
-        let mut cell_codes = vec![vec![0u32; n_cells]; margins.len()];
-        let mut stride = 1;
-        for (codes, &size) in cell_codes.iter_mut().zip(&sizes).rev() {
-            for (cell, code) in codes.iter_mut().enumerate() {
-                *code = ((cell / stride) % size) as u32;
-            }
-            stride *= size;
-        }
-        Some(JointCells {
-            row_cell: Arc::new(row_cell),
-            cell_codes,
+/// The first calibration column of each margin, for margins of `sizes` categories.
+fn column_offsets(sizes: &[usize]) -> Vec<usize> {
+    sizes
+        .iter()
+        .scan(0, |next, &size| {
+            let first = *next;
+            *next += size;
+            Some(first)
         })
-    }
-
-    /// One margin: its categories are the joint cells (the codes are shared, not copied).
-    fn of_one(margin: &MarginTotals) -> JointCells {
-        JointCells {
-            row_cell: Arc::clone(&margin.codes),
-            cell_codes: vec![(0..margin.labels.len() as u32).collect()],
-        }
-    }
-
-    fn n_cells(&self) -> usize {
-        self.cell_codes.first().map_or(0, Vec::len)
-    }
-
-    /// Σ of `values` per joint cell.
-    fn sums(&self, values: &[f64]) -> Vec<f64> {
-        let mut sums = vec![0.0; self.n_cells()];
-        for (&cell, value) in self.row_cell.iter().zip(values) {
-            sums[cell as usize] += value;
-        }
-        sums
-    }
+        .collect()
 }
 
-/// Base weights by raking cell (joint cells, or rows when there are too many joint cells),
-/// so that each raking sweep costs the number of cells rather than the number of rows.
-struct RakingTable<'a> {
-    /// Category of every cell in every margin.
-    cell_codes: Vec<&'a [u32]>,
+/// Base weights by raking cell (cells of a [`CellIndex`], or rows when there are too many
+/// cells), so that each raking sweep costs the number of cells rather than the number of
+/// rows.
+struct RakingTable {
+    /// Category of every cell in every margin (margins × cells).
+    cell_codes: Vec<Vec<u32>>,
     base: Vec<f64>,
 }
 
-impl RakingTable<'_> {
+impl RakingTable {
     /// The product of the margins' raking factors for every cell.
     fn cell_factors(&self, factors: &[Vec<f64>]) -> Vec<f64> {
         (0..self.base.len())

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use super::{EstimateError, Result};
 
@@ -11,8 +12,13 @@ use super::{EstimateError, Result};
 /// tables list `2, 10` (not `10, 2`) and `Higashi, Kita` in a stable order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Categorical {
-    codes: Vec<u32>,
+    /// Shared, so that calibration margins can keep the column without copying it.
+    codes: Arc<Vec<u32>>,
     levels: Vec<String>,
+    /// Rows per level.
+    counts: Vec<usize>,
+    /// Rows with a missing value.
+    missing: usize,
 }
 
 impl Categorical {
@@ -30,17 +36,27 @@ impl Categorical {
 
     /// Builds a column from codes into `levels` (use [`Categorical::MISSING`] for missing).
     pub fn from_codes(codes: Vec<u32>, levels: Vec<String>) -> Result<Self> {
-        if let Some(row) = codes
-            .iter()
-            .position(|&c| c != Self::MISSING && c as usize >= levels.len())
-        {
-            return Err(EstimateError::LengthMismatch {
-                name: format!("level code on row {}", row + 1),
-                expected: levels.len(),
-                found: codes[row] as usize + 1,
-            });
+        let mut counts = vec![0usize; levels.len()];
+        let mut missing = 0;
+        for (row, &code) in codes.iter().enumerate() {
+            match counts.get_mut(code as usize) {
+                Some(count) => *count += 1,
+                None if code == Self::MISSING => missing += 1,
+                None => {
+                    return Err(EstimateError::LengthMismatch {
+                        name: format!("level code on row {}", row + 1),
+                        expected: levels.len(),
+                        found: code as usize + 1,
+                    })
+                }
+            }
         }
-        Ok(Categorical { codes, levels })
+        Ok(Categorical {
+            codes: Arc::new(codes),
+            levels,
+            counts,
+            missing,
+        })
     }
 
     /// Number of rows.
@@ -61,6 +77,21 @@ impl Categorical {
     /// The level code of every row ([`Categorical::MISSING`] when missing).
     pub fn codes(&self) -> &[u32] {
         &self.codes
+    }
+
+    /// The codes as a shared vector, for a structure that keeps the column.
+    pub(crate) fn shared_codes(&self) -> Arc<Vec<u32>> {
+        Arc::clone(&self.codes)
+    }
+
+    /// Number of rows with each level.
+    pub fn counts(&self) -> &[usize] {
+        &self.counts
+    }
+
+    /// Number of rows with a missing value.
+    pub fn missing_count(&self) -> usize {
+        self.missing
     }
 
     /// The code of a level label, if the label occurs.
@@ -175,18 +206,28 @@ impl CategoricalBuilder {
             new_code[old] = new as u32;
         }
         let levels = order.iter().map(|&old| self.labels[old].clone()).collect();
+        let mut counts = vec![0usize; order.len()];
+        let mut missing = 0;
         let codes = self
             .codes
             .into_iter()
             .map(|c| {
                 if c == Categorical::MISSING {
+                    missing += 1;
                     c
                 } else {
-                    new_code[c as usize]
+                    let code = new_code[c as usize];
+                    counts[code as usize] += 1;
+                    code
                 }
             })
             .collect();
-        Categorical { codes, levels }
+        Categorical {
+            codes: Arc::new(codes),
+            levels,
+            counts,
+            missing,
+        }
     }
 }
 

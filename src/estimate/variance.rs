@@ -585,12 +585,12 @@ impl Design {
                         let mut weights = vec![0.0; size];
                         for i in 0..n {
                             let omega = cal.omega.as_ref().map_or(1.0, |o| o[i]);
-                            sums[margin[i] as usize] += omega * v[i];
-                            weights[margin[i] as usize] += omega;
+                            sums[margin.get(i) as usize] += omega * v[i];
+                            weights[margin.get(i) as usize] += omega;
                         }
-                        for i in 0..n {
-                            let c = margin[i] as usize;
-                            v[i] -= sums[c] / weights[c];
+                        for (i, value) in v.iter_mut().enumerate() {
+                            let c = margin.get(i) as usize;
+                            *value -= sums[c] / weights[c];
                         }
                     }
                 }
