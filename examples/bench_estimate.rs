@@ -2,15 +2,17 @@
 //! BENCHMARKS.md, "Estimation"):
 //!
 //! ```text
-//! cargo run --release --example bench_estimate -- [--rows 800000] [--dir target/bench-estimate]
+//! cargo run --release --example bench_estimate -- [--rows 800000] [--dir target/bench-estimate] [--repeat 7]
 //! ```
 //!
-//! Generates (once, deterministically) `survey.csv` with 84 strata (14 districts × 6 age
+//! Generates (once, deterministically) `survey_ROWS.csv` with 84 strata (14 districts × 6 age
 //! bands) and two register margins (`totals_sexage.csv`, `totals_district.csv`), then times in
 //! one process: reading the CSV, building the design, raking to the two margins, and seven
-//! subgroup tables of a proportion with SEs and logit CIs (`Design::proportion_tables`, one
-//! pass for all seven; also timed table by table with `proportion_by`) — next to one plain
-//! pass over the same columns (a weighted count by subgroup), the floor any table needs.
+//! subgroup tables of a proportion with SEs and logit CIs plus the overall row
+//! (`Design::proportion_tables`, one pass for all; also table by table with
+//! `proportion_by`) — next to two plain passes without any statistics, the floor any table
+//! needs: weighted counts by one variable, and by all seven variables at once. The in-memory
+//! steps are repeated and reported as medians.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -38,11 +40,13 @@ const BY: [&str; 7] = [
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut rows = 800_000usize;
     let mut dir = PathBuf::from("target/bench-estimate");
+    let mut repeat = 7usize;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--rows" => rows = args.next().ok_or("--rows needs a number")?.parse()?,
             "--dir" => dir = PathBuf::from(args.next().ok_or("--dir needs a path")?),
+            "--repeat" => repeat = args.next().ok_or("--repeat needs a number")?.parse()?,
             other => return Err(format!("unknown argument {other}").into()),
         }
     }
@@ -58,7 +62,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
-    let total = Instant::now();
     let t = Instant::now();
     let mut requests = vec![
         ColumnRequest::numeric("w"),
@@ -79,24 +82,55 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .fpc("N_h", columns.numeric("N_h").ok_or("N_h")?.to_vec())
         .build()?;
     let build_s = t.elapsed().as_secs_f64();
-
-    let t = Instant::now();
-    let margins = [
-        margin(&columns, "sexage", &dir.join("totals_sexage.csv"))?,
-        margin(&columns, "district", &dir.join("totals_district.csv"))?,
-    ];
-    let raked = design.rake(&margins, &RakeOptions::default())?;
-    let rake_s = t.elapsed().as_secs_f64();
-
-    let t = Instant::now();
-    let lonely = Outcome::from_values(columns.numeric("lonely").ok_or("lonely")?.to_vec());
-    let options = EstimateOptions::default();
     let by_columns = BY
         .iter()
         .map(|by| columns.categorical(by).ok_or(*by))
         .collect::<Result<Vec<_>, _>>()?;
-    let estimates = raked.proportion_tables(&lonely, &by_columns, &options)?;
-    let overall = estimates.overall.ok_or("nobody answered")?;
+    let lonely_values = columns.numeric("lonely").ok_or("lonely")?;
+    let options = EstimateOptions::default();
+
+    // The in-memory steps, repeated; each is reported as the median over the repeats.
+    let mut timings = Timings::default();
+    let mut result = None;
+    for _ in 0..repeat {
+        let t = Instant::now();
+        let margins = [
+            margin(&columns, "sexage", &dir.join("totals_sexage.csv"))?,
+            margin(&columns, "district", &dir.join("totals_district.csv"))?,
+        ];
+        let raked = design.rake(&margins, &RakeOptions::default())?;
+        timings.rake.push(t.elapsed().as_secs_f64());
+
+        let t = Instant::now();
+        let lonely = Outcome::from_values(lonely_values.to_vec());
+        let estimates = raked.proportion_tables(&lonely, &by_columns, &options)?;
+        timings.tables.push(t.elapsed().as_secs_f64());
+
+        // The same tables one call each, as a caller of `proportion_by` gets them.
+        let t = Instant::now();
+        let mut one_by_one = 0.0;
+        for column in &by_columns {
+            for level in raked.proportion_by(&lonely, column, &options)? {
+                one_by_one += level.estimate.as_ref().map_or(0.0, |e| e.se);
+            }
+        }
+        timings.one_by_one.push(t.elapsed().as_secs_f64());
+
+        // Plain passes without any statistics: weighted counts of answers and of 1s by the
+        // levels of one variable, and by the levels of all seven.
+        let weights = raked.weights();
+        let t = Instant::now();
+        let district = weighted_counts(lonely_values, weights, &[by_columns[0]]);
+        timings.one_pass.push(t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let seven = weighted_counts(lonely_values, weights, &by_columns);
+        timings.seven_pass.push(t.elapsed().as_secs_f64());
+        result = Some((raked, estimates, one_by_one, district, seven));
+    }
+    let (raked, estimates, one_by_one, district, seven) =
+        result.ok_or("--repeat must be at least 1")?;
+
+    let overall = estimates.overall.as_ref().ok_or("nobody answered")?;
     let mut cells = 0;
     let mut checksum = overall.se;
     for table in &estimates.tables {
@@ -106,35 +140,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             cells += 1;
         }
     }
-    let tables_s = t.elapsed().as_secs_f64();
-    let total_s = total.elapsed().as_secs_f64();
-
-    // The same tables one call each, as a caller of `proportion_by` gets them.
-    let t = Instant::now();
-    let mut one_by_one = 0.0;
-    for column in &by_columns {
-        for level in raked.proportion_by(&lonely, column, &options)? {
-            one_by_one += level.estimate.as_ref().map_or(0.0, |e| e.se);
-        }
-    }
-    let one_by_one_s = t.elapsed().as_secs_f64();
-
-    // One plain pass: weighted count of answers and of 1s by the level of one variable.
-    let by = columns.categorical("district").ok_or("district")?;
-    let weights = raked.weights();
-    let t = Instant::now();
-    let mut sums = vec![(0.0f64, 0.0f64); by.levels().len()];
-    for ((&y, &w), &code) in lonely.values().iter().zip(weights).zip(by.codes()) {
-        if !y.is_nan() && code != Categorical::MISSING {
-            let s = &mut sums[code as usize];
-            s.0 += w;
-            s.1 += w * y;
-        }
-    }
-    let pass_s = t.elapsed().as_secs_f64();
-    let pass_checksum: f64 = sums.iter().map(|s| s.1 / s.0).sum();
-
     let report = raked.calibration_report().ok_or("not calibrated")?;
+    let [rake, tables, by_one, one_pass, seven_pass] = [
+        &timings.rake,
+        &timings.tables,
+        &timings.one_by_one,
+        &timings.one_pass,
+        &timings.seven_pass,
+    ]
+    .map(|samples| median(samples));
+    let fastest = |samples: &[f64]| samples.iter().copied().fold(f64::INFINITY, f64::min) * 1e3;
+    let first_job = read_s + build_s + timings.rake[0] + timings.tables[0];
     println!("respondents           {}", design.n_rows());
     println!("strata                {}", design.n_strata());
     println!("raking sweeps         {}", report.iterations);
@@ -145,19 +161,45 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("table cells           {cells} in {} tables", BY.len());
     println!("read CSV              {:8.1} ms", read_s * 1e3);
     println!("build design          {:8.1} ms", build_s * 1e3);
-    println!("rake (2 margins)      {:8.1} ms", rake_s * 1e3);
-    println!("7 tables + overall    {:8.1} ms", tables_s * 1e3);
-    println!("whole job             {:8.1} ms", total_s * 1e3);
     println!(
-        "7 tables one by one   {:8.1} ms   (proportion_by per table, not in the job)",
-        one_by_one_s * 1e3
+        "whole job             {:8.1} ms   (read + build + first rake and tables)",
+        first_job * 1e3
     );
-    println!("one plain pass        {:8.2} ms", pass_s * 1e3);
+    println!("medians of {repeat} repeats:");
     println!(
-        "in-memory / one pass  {:8.1} x   (rake + tables) / plain pass",
-        (rake_s + tables_s) / pass_s
+        "rake (2 margins)      {:8.2} ms   (fastest {:.2})",
+        rake * 1e3,
+        fastest(&timings.rake)
     );
-    println!("(checksums {checksum:.6} {pass_checksum:.6} {one_by_one:.6})");
+    println!(
+        "7 tables + overall    {:8.2} ms   (fastest {:.2})",
+        tables * 1e3,
+        fastest(&timings.tables)
+    );
+    println!(
+        "7 tables one by one   {:8.2} ms   (proportion_by per table, not in the job)",
+        by_one * 1e3
+    );
+    println!(
+        "one plain pass        {:8.2} ms   (weighted counts by district; fastest {:.2})",
+        one_pass * 1e3,
+        fastest(&timings.one_pass)
+    );
+    println!(
+        "seven plain tables    {:8.2} ms   (weighted counts by all 7 variables, one pass; fastest {:.2})",
+        seven_pass * 1e3,
+        fastest(&timings.seven_pass)
+    );
+    println!(
+        "in-memory / one pass  {:8.1} x   (rake + tables) / one plain pass",
+        (rake + tables) / one_pass
+    );
+    println!(
+        "in-memory / 7 tables  {:8.1} x   (rake + tables) / seven plain tables",
+        (rake + tables) / seven_pass
+    );
+    let plain_checksum: f64 = district.iter().chain(&seven).map(|(w, wy)| wy / w).sum();
+    println!("(checksums {checksum:.6} {plain_checksum:.6} {one_by_one:.6})");
     println!();
     println!("same job through the command line:");
     println!(
@@ -169,6 +211,54 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         BY.join(" ")
     );
     Ok(())
+}
+
+/// Seconds per repeat of each in-memory step.
+#[derive(Default)]
+struct Timings {
+    rake: Vec<f64>,
+    tables: Vec<f64>,
+    one_by_one: Vec<f64>,
+    one_pass: Vec<f64>,
+    seven_pass: Vec<f64>,
+}
+
+fn median(samples: &[f64]) -> f64 {
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[sorted.len() / 2]
+}
+
+/// (Σ w, Σ w·y) over the rows with an answer, by level of each variable, in one pass.
+fn weighted_counts(y: &[f64], weights: &[f64], by: &[&Categorical]) -> Vec<(f64, f64)> {
+    let offsets: Vec<usize> = by
+        .iter()
+        .scan(0, |next, column| {
+            let first = *next;
+            *next += column.levels().len();
+            Some(first)
+        })
+        .collect();
+    let mut sums = vec![
+        (0.0f64, 0.0f64);
+        offsets
+            .last()
+            .map_or(0, |o| o + by[by.len() - 1].levels().len())
+    ];
+    for (i, (&yi, &w)) in y.iter().zip(weights).enumerate() {
+        if yi.is_nan() {
+            continue;
+        }
+        for (column, &offset) in by.iter().zip(&offsets) {
+            let code = column.codes()[i];
+            if code != Categorical::MISSING {
+                let s = &mut sums[offset + code as usize];
+                s.0 += w;
+                s.1 += w * yi;
+            }
+        }
+    }
+    sums
 }
 
 fn margin(
