@@ -318,6 +318,18 @@ mod tests {
         let column = Categorical::from_labels(&["10", "2", "", "2"]);
         assert_eq!(column.levels(), ["2", "10"]);
         assert_eq!(column.codes(), [1, 0, Categorical::MISSING, 0]);
+        assert_eq!(column.counts(), [2, 1]);
+        assert_eq!(column.missing_count(), 1);
+    }
+
+    #[test]
+    fn columns_from_codes_count_their_levels_and_refuse_unknown_codes() {
+        let levels = vec!["a".to_string(), "b".to_string(), "c".to_string()];
+        let column =
+            Categorical::from_codes(vec![2, Categorical::MISSING, 2, 0], levels.clone()).unwrap();
+        assert_eq!(column.counts(), [1, 0, 2]);
+        assert_eq!(column.missing_count(), 1);
+        assert!(Categorical::from_codes(vec![0, 3], levels).is_err());
     }
 
     #[test]

@@ -231,6 +231,41 @@ mod tests {
         );
     }
 
+    // R 4.2.2 (Debian r-base-core), printed with 17 digits: around the df = 30 boundary of
+    // Fisher's expansion, a far tail at df = 1000, and the large df of a big survey.
+    #[test]
+    fn t_quantiles_agree_with_r_on_both_sides_of_the_expansion() {
+        close(t_quantile(0.975, 29.0), 2.0452296421327034, 1e-12);
+        close(t_quantile(0.975, 30.0), 2.0422724563012378, 1e-12);
+        close(t_quantile(0.975, 31.0), 2.0395134463964082, 1e-12);
+        close(t_quantile(0.0005, 1000.0), -3.3002826484239121, 1e-12);
+        // For large df the quantile goes through x = df / (df + t²) just below 1, which
+        // holds 1 - x (and so t) to about 12 significant digits.
+        close(t_quantile(0.025, 50_000.0), -1.9600114310936798, 1e-11);
+    }
+
+    // The Korn–Graubard bounds of a prevalence near 15% among 800,000 respondents, and
+    // shapes at or below one-and-a-half where the normal start does not apply.
+    #[test]
+    fn beta_quantiles_agree_with_r_for_survey_sized_and_small_shapes() {
+        close(
+            beta_quantile(0.025, 120_000.5, 680_000.25),
+            0.14921886060848227,
+            1e-11,
+        );
+        close(
+            beta_quantile(0.975, 120_001.5, 680_000.25),
+            0.15078482994057751,
+            1e-11,
+        );
+        close(beta_quantile(0.0005, 2.5, 1.5), 0.03616182607450364, 1e-11);
+        close(
+            beta_quantile(0.999, 3000.0, 4.0),
+            0.99985723076690736,
+            1e-11,
+        );
+    }
+
     #[test]
     fn beta_cdf_agrees_with_r() {
         close(beta_cdf(0.3, 2.5, 7.0), 0.64122246297172114, 1e-12);
