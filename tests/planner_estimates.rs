@@ -33,8 +33,7 @@ fn drawn_survey(db: &TestDb) -> (i64, Vec<String>) {
         &tsunagari::sampling::register::ImportOptions::new(columns),
     )
     .unwrap();
-    tsunagari::db::frame::store(&mut conn, survey.id, "register.csv", &register, &mut |_| {})
-        .unwrap();
+    tsunagari::db::frame::store(&mut conn, survey.id, "register.csv", &register).unwrap();
     let plan = tsunagari::cli::sample::DrawPlan {
         eligibility: tsunagari::sampling::age::Eligibility::new(
             chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),

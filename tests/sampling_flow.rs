@@ -30,7 +30,7 @@ use tsunagari::sampling::age::Eligibility;
 use tsunagari::sampling::allocation::{AllocationMethod, ExplicitSize};
 use tsunagari::sampling::disposition::Disposition;
 use tsunagari::sampling::draw::Seed;
-use tsunagari::sampling::register::TextEncoding;
+use tsunagari::sampling::register::{TextEncoding, PROGRESS_EVERY_ROWS};
 use tsunagari::sampling::strata::StratumVariable;
 use tsunagari::survey::SurveySettings;
 use tsunagari::views::sampling::RateTable;
@@ -247,6 +247,81 @@ fn a_register_with_impossible_dates_or_duplicate_ids_writes_nothing_and_names_th
         assert!(db::frame::import_info(&mut db.conn(), survey.id)
             .unwrap()
             .is_none());
+    }
+}
+
+#[test]
+fn unmapped_postal_code_sex_and_district_are_stored_as_null() {
+    for db in databases() {
+        let survey = new_survey(&db);
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_file(&dir, "r.csv", register(&[("中央地区", 3)]).as_bytes());
+        let mut args = import_args(&survey.slug, file, "utf-8");
+        (args.postal, args.sex, args.district) = (None, None, None);
+        import(&mut db.conn(), &args, &mut Vec::new()).unwrap();
+        type Optional = (Option<String>, Option<String>, Option<String>);
+        let stored: Vec<(String, Optional, i64)> = frame_persons::table
+            .filter(frame_persons::survey_id.eq(survey.id))
+            .order(frame_persons::source_line.asc())
+            .select((
+                frame_persons::resident_id,
+                (
+                    frame_persons::postal_code,
+                    frame_persons::sex,
+                    frame_persons::district,
+                ),
+                frame_persons::source_line,
+            ))
+            .load(&mut db.conn())
+            .unwrap();
+        assert_eq!(stored.len(), 5, "{}", db.backend());
+        for (i, (_, optional, line)) in stored.iter().enumerate() {
+            assert_eq!(*optional, (None, None, None), "{}", db.backend());
+            assert_eq!(*line, i as i64 + 2);
+        }
+        assert_eq!(stored[0].0, "D0-00000");
+    }
+}
+
+#[test]
+fn a_bad_row_after_rows_went_to_the_database_stores_nothing_and_keeps_the_earlier_frame() {
+    for db in databases() {
+        let survey = new_survey(&db);
+        assert_eq!(
+            import_text(&db, &survey, &register(&[("中央地区", 30)])).unwrap(),
+            32
+        );
+        // More rows than a batch: the first batch is stored while the rest is read.
+        let count = PROGRESS_EVERY_ROWS as usize + 1_000;
+        let big = register(&[("中央地区", count)]);
+        let last_line = count + 4;
+        for tail in [
+            "Z-1,山田,花子,380-0001,長野市1番地,1970-02-30,2,中央地区,\n",
+            "D0-00007,山田,花子,380-0001,長野市1番地,1970-01-01,2,中央地区,\n",
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let file = write_file(&dir, "r.csv", format!("{big}{tail}").as_bytes());
+            let mut args = import_args(&survey.slug, file, "utf-8");
+            args.replace = true;
+            let mut progress = Vec::new();
+            let message = usage(import(&mut db.conn(), &args, &mut progress));
+            assert!(
+                String::from_utf8_lossy(&progress).contains(&format!("{PROGRESS_EVERY_ROWS} rows")),
+                "{}: the first batch went to the database",
+                db.backend()
+            );
+            assert!(
+                message.contains(&format!("line {last_line}")),
+                "{}: {message}",
+                db.backend()
+            );
+            assert!(message.contains("nothing was imported"), "{message}");
+            assert_eq!(frame_rows(&db, survey.id), 32, "{}", db.backend());
+            let import = db::frame::import_info(&mut db.conn(), survey.id)
+                .unwrap()
+                .expect("the earlier import");
+            assert_eq!(import.row_count, 32);
+        }
     }
 }
 

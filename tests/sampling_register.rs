@@ -3,8 +3,8 @@
 use chrono::NaiveDate;
 use encoding_rs::SHIFT_JIS;
 use tsunagari::sampling::register::{
-    read_register, read_register_bytes, ColumnMapping, EncodingChoice, ImportOptions,
-    RegisterError, Sex, TextEncoding, MAX_REPORTED_ROWS,
+    read_register, read_register_bytes, read_register_in_batches, ColumnMapping, EncodingChoice,
+    ImportOptions, RegisterError, Sex, TextEncoding, MAX_REPORTED_ROWS, PROGRESS_EVERY_ROWS,
 };
 
 const HEADER: &str = "住民番号,氏,名,住所,方書,郵便番号,生年月日,性別,地区,除外";
@@ -296,6 +296,74 @@ fn progress_is_reported_with_the_rows_and_bytes_read() {
     let last = reports.last().expect("a final report");
     assert_eq!(last.rows_read, 3);
     assert_eq!(last.bytes_read, text.len() as u64);
+}
+
+/// `count` good rows with ids 0, 1, …; every third excluded, districts 北部 and 南部.
+fn many_rows(count: u64) -> Vec<String> {
+    (0..count)
+        .map(|i| {
+            format!(
+                "{i:06},山田,太郎{i},須坂市{i}番地,,3820000,1960-01-01,1,{},{}",
+                if i % 2 == 0 { "北部" } else { "南部" },
+                u8::from(i % 3 == 0)
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn rows_are_handed_on_in_batches_in_file_order_while_reading() {
+    let rows = many_rows(2 * PROGRESS_EVERY_ROWS + 5);
+    let text = csv(&rows.iter().map(String::as_str).collect::<Vec<_>>());
+    let mut sizes = Vec::new();
+    let mut lines = Vec::new();
+    let summary = read_register_in_batches(
+        text.as_bytes(),
+        &options(EncodingChoice::Detect),
+        &mut |batch, read| {
+            sizes.push((batch.len(), read.rows_read));
+            lines.extend(batch.drain(..).map(|r| r.line));
+        },
+    )
+    .expect("valid extract");
+    let full = PROGRESS_EVERY_ROWS as usize;
+    assert_eq!(
+        sizes,
+        [
+            (full, PROGRESS_EVERY_ROWS),
+            (full, 2 * PROGRESS_EVERY_ROWS),
+            (5, 2 * PROGRESS_EVERY_ROWS + 5)
+        ]
+    );
+    assert!(lines.iter().copied().eq(2..2 + rows.len() as u64));
+    assert_eq!(summary.rows, rows.len() as u64);
+    assert_eq!(summary.excluded, (rows.len() as u64).div_ceil(3));
+    assert_eq!(summary.districts, 2);
+    assert_eq!(summary.encoding, TextEncoding::Utf8);
+}
+
+#[test]
+fn after_a_bad_row_no_more_rows_are_handed_on_and_the_extract_is_an_error() {
+    let mut rows = many_rows(2 * PROGRESS_EVERY_ROWS);
+    let bad = PROGRESS_EVERY_ROWS as usize + 10;
+    rows[bad] = format!("{bad:06},山田,太郎,須坂市,,3820000,1960-02-30,1,北部,");
+    let duplicate = rows.len() - 1;
+    rows[duplicate] = format!("{:06},山田,次郎,須坂市,,3820000,1960-01-01,1,北部,", 0);
+    let text = csv(&rows.iter().map(String::as_str).collect::<Vec<_>>());
+    let mut handed_on = 0;
+    let error = read_register_in_batches(
+        text.as_bytes(),
+        &options(EncodingChoice::Detect),
+        &mut |batch, _| handed_on += batch.len(),
+    )
+    .unwrap_err();
+    assert_eq!(handed_on, PROGRESS_EVERY_ROWS as usize);
+    let RegisterError::BadRows(problems) = &error else {
+        panic!("expected bad rows, got {error}");
+    };
+    let lines: Vec<u64> = problems.shown.iter().map(|p| p.line).collect();
+    assert_eq!(lines, [bad as u64 + 2, duplicate as u64 + 2]);
+    assert!(problems.shown[1].message.contains("also appears on line 2"));
 }
 
 #[test]

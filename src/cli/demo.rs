@@ -160,7 +160,7 @@ fn demo_sample(conn: &mut db::DbConnection, survey_id: i64) -> Result<bool, CliE
         &crate::sampling::register::ImportOptions::new(columns),
     )
     .map_err(|e| CliError::Failed(anyhow::anyhow!("the demo register: {e}")))?;
-    db::frame::store(conn, survey_id, "demo-register.csv", &register, &mut |_| {})?;
+    db::frame::store(conn, survey_id, "demo-register.csv", &register)?;
     let plan = super::sample::DrawPlan {
         eligibility: crate::sampling::age::Eligibility::new(
             chrono::NaiveDate::from_ymd_opt(2026, 12, 1).expect("a valid date"),

@@ -11,7 +11,8 @@ use super::codes::find_survey;
 use super::{connection, with_database, CliError, CliResult};
 use crate::db;
 use crate::sampling::register::{
-    read_register, ColumnMapping, EncodingChoice, ImportOptions, ImportProgress, TextEncoding,
+    read_register_in_batches, ColumnMapping, EncodingChoice, ImportOptions, ImportProgress,
+    RegisterRecord, RegisterSummary, TextEncoding,
 };
 
 /// Frame commands.
@@ -110,15 +111,6 @@ impl ImportArgs {
     }
 }
 
-/// What an import stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImportReport {
-    pub rows: u64,
-    pub excluded: u64,
-    pub districts: usize,
-    pub encoding: TextEncoding,
-}
-
 /// Runs a frame command.
 pub fn run(cmd: FrameCommand) -> CliResult {
     let (pool, _, _) = with_database()?;
@@ -149,12 +141,14 @@ pub fn run(cmd: FrameCommand) -> CliResult {
 }
 
 /// Reads the extract and stores it as the survey's frame, drawing a progress bar on
-/// `progress` (plain `\r` updates).
+/// `progress` (plain `\r` updates). A reader thread parses the file while this thread
+/// stores the rows it has parsed, so reading and the database's work overlap; a bad row
+/// anywhere in the file still stores nothing.
 pub fn import(
     conn: &mut db::DbConnection,
     args: &ImportArgs,
     progress: &mut dyn Write,
-) -> Result<ImportReport, CliError> {
+) -> Result<RegisterSummary, CliError> {
     let options = args.options()?;
     let survey = find_survey(conn, &args.survey)?;
     if let Some(earlier) = db::frame::import_info(conn, survey.id)? {
@@ -171,42 +165,82 @@ pub fn import(
     let file = std::fs::File::open(&args.file)
         .map_err(|e| CliError::Usage(format!("cannot open {}: {e}", args.file.display())))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0).max(1);
-    let mut bar = ProgressBar::new(progress);
-    let read = read_register(
-        BufReader::with_capacity(1 << 20, file),
-        &options,
-        &mut |p: ImportProgress| bar.show("reading", p.bytes_read, size, p.rows_read),
-    );
-    bar.finish();
-    let register = read.map_err(|e| {
-        CliError::Usage(format!(
-            "{}: {e}\nnothing was imported",
-            args.file.display()
-        ))
-    })?;
-    let total = register.records.len() as u64;
     let file_name = args
         .file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    db::frame::store(conn, survey.id, &file_name, &register, &mut |stored| {
-        bar.show("storing", stored, total.max(1), stored)
-    })?;
+    let mut bar = ProgressBar::new(progress);
+    let (read, stored) = std::thread::scope(|scope| {
+        // A few batches in flight let reading run ahead of storing without holding the file.
+        let (sender, batches) = std::sync::mpsc::sync_channel(4);
+        let (give_back, stored_batches) = std::sync::mpsc::channel();
+        let (verdict_sender, verdict) = std::sync::mpsc::sync_channel(1);
+        let options = &options;
+        let reader = scope.spawn(move || {
+            let read = read_register_in_batches(
+                BufReader::with_capacity(1 << 20, file),
+                options,
+                &mut |rows, read: ImportProgress| {
+                    let emptied = stored_batches.try_recv().map(|mut stored: Vec<_>| {
+                        stored.clear();
+                        stored
+                    });
+                    let next = emptied.unwrap_or_else(|_| Vec::with_capacity(rows.capacity()));
+                    // When storing has stopped (a database error) reading still runs to the
+                    // end, so that a bad file is reported as such.
+                    let _ = sender.send((std::mem::replace(rows, next), read));
+                },
+            );
+            let _ = verdict_sender.send(read.as_ref().ok().map(|s| s.encoding));
+            read
+        });
+        let batches = batches.iter().map(|(rows, p): (_, ImportProgress)| {
+            bar.show("importing", p.bytes_read, size, p.rows_read);
+            StoredBatch {
+                rows,
+                give_back: give_back.clone(),
+            }
+        });
+        let stored = db::frame::store_batches(conn, survey.id, &file_name, batches, || {
+            verdict.recv().ok().flatten()
+        });
+        let read = reader
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (read, stored)
+    });
     bar.finish();
-    let mut districts: Vec<&str> = register
-        .records
-        .iter()
-        .filter_map(|r| r.district.as_deref())
-        .collect();
-    districts.sort_unstable();
-    districts.dedup();
-    Ok(ImportReport {
-        rows: total,
-        excluded: register.records.iter().filter(|r| r.excluded).count() as u64,
-        districts: districts.len(),
-        encoding: register.encoding,
-    })
+    let summary = read.map_err(|e| {
+        CliError::Usage(format!(
+            "{}: {e}\nnothing was imported",
+            args.file.display()
+        ))
+    })?;
+    stored?;
+    Ok(summary)
+}
+
+/// Rows on their way to the database. Once stored they go back to the reader thread, which
+/// frees them and fills the vector again: freeing each batch (and its big vector) in this
+/// thread made glibc's allocator consolidate its free lists again and again, a third of the
+/// reader's time in a profile.
+struct StoredBatch {
+    rows: Vec<RegisterRecord>,
+    give_back: std::sync::mpsc::Sender<Vec<RegisterRecord>>,
+}
+
+impl AsRef<[RegisterRecord]> for StoredBatch {
+    fn as_ref(&self) -> &[RegisterRecord] {
+        &self.rows
+    }
+}
+
+impl Drop for StoredBatch {
+    fn drop(&mut self) {
+        // Once the reader has finished, the rows are freed here instead.
+        let _ = self.give_back.send(std::mem::take(&mut self.rows));
+    }
 }
 
 /// Deletes the personal data of a closed survey's frame; returns (deleted, stripped).

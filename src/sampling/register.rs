@@ -33,7 +33,8 @@ use super::text::fold_width;
 /// How many bad rows an import error lists before giving only a count.
 pub const MAX_REPORTED_ROWS: usize = 50;
 
-/// How often (in rows) the progress callback is called.
+/// How often (in rows) the progress callback is called and rows are handed on by
+/// [`read_register_in_batches`].
 pub const PROGRESS_EVERY_ROWS: u64 = 16_384;
 
 /// A text encoding a register extract can be written in.
@@ -333,6 +334,19 @@ pub struct RegisterRecord {
     pub excluded: bool,
 }
 
+/// What a register extract held, once every row was read and found good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegisterSummary {
+    /// The encoding the file was read with.
+    pub encoding: TextEncoding,
+    /// Residents read.
+    pub rows: u64,
+    /// Residents flagged to be left out.
+    pub excluded: u64,
+    /// Different districts.
+    pub districts: usize,
+}
+
 /// A whole register extract, in file order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Register {
@@ -436,6 +450,32 @@ pub fn read_register<R: Read>(
     options: &ImportOptions,
     progress: &mut dyn FnMut(ImportProgress),
 ) -> Result<Register, RegisterError> {
+    let mut records = Vec::new();
+    let summary = read_register_in_batches(input, options, &mut |rows, read| {
+        records.append(rows);
+        progress(read);
+    })?;
+    Ok(Register {
+        encoding: summary.encoding,
+        records,
+    })
+}
+
+/// Reads a register extract and hands its rows on in file order while reading goes on, so
+/// that storing them can overlap reading: `batch` gets the good rows read since its last
+/// call and the progress so far, every [`PROGRESS_EVERY_ROWS`] rows and once at the end.
+/// Once a row is bad, later calls carry no rows. `batch` takes the rows it keeps out of the
+/// vector; what is left is dropped, and the vector (or an emptied one put in its place)
+/// is filled again, so its memory is reused.
+///
+/// The rows handed on are the register only if this returns `Ok`: a later bad row or a
+/// duplicate resident id makes the whole extract an error, and whoever took rows must then
+/// discard them (the database import rolls its transaction back).
+pub fn read_register_in_batches<R: Read>(
+    input: R,
+    options: &ImportOptions,
+    batch: &mut dyn FnMut(&mut Vec<RegisterRecord>, ImportProgress),
+) -> Result<RegisterSummary, RegisterError> {
     let mut input = input;
     let mut head = [0u8; 3];
     let head_len = read_up_to(&mut input, &mut head).map_err(RegisterError::Io)?;
@@ -472,10 +512,17 @@ pub fn read_register<R: Read>(
     }
     let columns = ColumnIndexes::find(&row, &options.columns)?;
 
-    let mut records = Vec::new();
+    let mut pending = Vec::with_capacity(PROGRESS_EVERY_ROWS as usize);
+    let mut ids: Vec<(ResidentId, u64)> = Vec::new();
     let mut problems = Vec::new();
     let mut districts: HashMap<String, Arc<str>> = HashMap::new();
     let mut rows_read = 0u64;
+    let mut summary = RegisterSummary {
+        encoding,
+        rows: 0,
+        excluded: 0,
+        districts: 0,
+    };
     while read(&mut csv, &mut row)? {
         rows_read += 1;
         let record_start = row.position().map_or(0, |p| p.byte());
@@ -485,22 +532,42 @@ pub fn read_register<R: Read>(
             continue;
         }
         match columns.parse(&row, line, &mut districts) {
-            Ok(record) => records.push(record),
-            Err(message) => problems.push(RowProblem { line, message }),
+            Ok(record) => {
+                ids.push((record.resident_id.clone(), line));
+                summary.rows += 1;
+                summary.excluded += u64::from(record.excluded);
+                if problems.is_empty() {
+                    pending.push(record);
+                }
+            }
+            Err(message) => {
+                pending.clear();
+                problems.push(RowProblem { line, message });
+            }
         }
         if rows_read.is_multiple_of(PROGRESS_EVERY_ROWS) {
-            progress(ImportProgress {
-                bytes_read: csv.get_ref().bytes_consumed,
-                rows_read,
-            });
+            batch(
+                &mut pending,
+                ImportProgress {
+                    bytes_read: csv.get_ref().bytes_consumed,
+                    rows_read,
+                },
+            );
+            pending.clear();
         }
     }
-    progress(ImportProgress {
-        bytes_read: csv.get_ref().bytes_consumed,
-        rows_read,
-    });
+    problems.extend(duplicate_ids(ids));
+    if !problems.is_empty() {
+        pending.clear();
+    }
+    batch(
+        &mut pending,
+        ImportProgress {
+            bytes_read: csv.get_ref().bytes_consumed,
+            rows_read,
+        },
+    );
 
-    problems.extend(duplicate_ids(&records));
     if !problems.is_empty() {
         problems.sort_by_key(|p| p.line);
         let total = problems.len();
@@ -510,7 +577,8 @@ pub fn read_register<R: Read>(
             total,
         }));
     }
-    Ok(Register { encoding, records })
+    summary.districts = districts.len();
+    Ok(summary)
 }
 
 /// Reads a register held in memory.
@@ -534,22 +602,15 @@ fn read_up_to(input: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
-fn duplicate_ids(records: &[RegisterRecord]) -> Vec<RowProblem> {
-    let mut order: Vec<u32> = (0..records.len() as u32).collect();
-    order.sort_unstable_by(|&a, &b| {
-        let (a, b) = (&records[a as usize], &records[b as usize]);
-        (&a.resident_id, a.line).cmp(&(&b.resident_id, b.line))
-    });
-    order
-        .windows(2)
+/// The second and later rows of each resident id, given every good row's id and line.
+fn duplicate_ids(mut ids: Vec<(ResidentId, u64)>) -> Vec<RowProblem> {
+    ids.sort_unstable();
+    ids.windows(2)
         .filter_map(|pair| {
-            let (first, second) = (&records[pair[0] as usize], &records[pair[1] as usize]);
-            (first.resident_id == second.resident_id).then(|| RowProblem {
-                line: second.line,
-                message: format!(
-                    "resident id `{}` also appears on line {}",
-                    second.resident_id, first.line
-                ),
+            let ((first, first_line), (second, second_line)) = (&pair[0], &pair[1]);
+            (first == second).then(|| RowProblem {
+                line: *second_line,
+                message: format!("resident id `{second}` also appears on line {first_line}"),
             })
         })
         .collect()
