@@ -511,25 +511,23 @@ impl Design {
             self.check_rows(margin.name(), margin.codes.len())?;
         }
         let sizes: Vec<usize> = margins.iter().map(|m| m.labels.len()).collect();
-        let cells = CellIndex::new(self, margins, &column_offsets(&sizes));
+        let offsets = column_offsets(&sizes);
+        let cells = CellIndex::new(self, margins, &offsets);
         let table = match &cells {
-            Some((index, sums)) => {
-                let offsets = column_offsets(&sizes);
-                RakingTable {
-                    cell_codes: (0..margins.len())
-                        .map(|k| {
-                            index
-                                .cols
-                                .iter()
-                                .skip(k)
-                                .step_by(margins.len())
-                                .map(|&col| col - offsets[k] as u32)
-                                .collect()
-                        })
-                        .collect(),
-                    base: sums.iter().map(|s| s[1]).collect(),
-                }
-            }
+            Some((index, sums)) => RakingTable {
+                cell_codes: (0..margins.len())
+                    .map(|k| {
+                        index
+                            .cols
+                            .iter()
+                            .skip(k)
+                            .step_by(margins.len())
+                            .map(|&col| col - offsets[k] as u32)
+                            .collect()
+                    })
+                    .collect(),
+                base: sums.iter().map(|s| s[1]).collect(),
+            },
             None => RakingTable {
                 cell_codes: margins.iter().map(|m| m.codes.to_vec()).collect(),
                 base: self.weights.to_vec(),
