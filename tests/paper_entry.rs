@@ -458,6 +458,89 @@ async fn a_stale_keying_screen_is_refused_and_the_newer_version_shown_with_nothi
 }
 
 #[actix_web::test]
+async fn an_admin_discards_an_entry_its_keyer_left_unfinished_so_someone_else_can_key_it() {
+    for db in databases() {
+        users(&db);
+        let (_, codes) = demo_survey(&db, 1);
+        let q = demo_questionnaire(&db);
+        let mut keyer = signed_in!(db, "keyer1");
+        let draft = paper_answers(&q, &|_| None);
+        let saved = key(&mut keyer, &codes[0], &keyed_fields(&q, &draft), "save").await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        let entry = store::passes(&mut db.conn(), code_id(&db, &codes[0])).unwrap()[0].clone();
+        assert!(!entry.is_complete());
+        let release = format!("/staff/entry/{SLUG}/drafts/{}/release", entry.id);
+
+        // Only admins see the button, and only admins may use it.
+        let mut colleague = signed_in!(db, "keyer2");
+        let listed = colleague.get(&format!("/staff/entry/{SLUG}")).await;
+        assert!(listed.body.contains("id=\"drafts\"") && !listed.body.contains(&release));
+        let refused = colleague
+            .post(
+                &release,
+                &[("csrf", &listed.hidden("csrf")), ("version", "1")],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+        let mut admin = signed_in!(db, "admin");
+        let overview = admin.get(&format!("/staff/entry/{SLUG}")).await;
+        assert!(overview.body.contains(&release), "{}", overview.body);
+        // A stale page (the keyer saved again since) discards nothing.
+        let stale = admin
+            .post(
+                &release,
+                &[("csrf", &overview.hidden("csrf")), ("version", "0")],
+            )
+            .await;
+        assert_eq!(stale.status, StatusCode::CONFLICT, "{}", stale.body);
+        assert_eq!(
+            store::passes(&mut db.conn(), code_id(&db, &codes[0]))
+                .unwrap()
+                .len(),
+            1
+        );
+        let released = admin
+            .post(
+                &release,
+                &[
+                    ("csrf", &overview.hidden("csrf")),
+                    ("version", &entry.version.to_string()),
+                ],
+            )
+            .await;
+        assert_eq!(released.status, StatusCode::SEE_OTHER, "{}", released.body);
+        let after = admin
+            .get(released.location.as_deref().unwrap_or_default())
+            .await;
+        assert!(
+            after.body.contains("ほかの職員が入力できます"),
+            "{}",
+            after.body
+        );
+        assert!(store::passes(&mut db.conn(), code_id(&db, &codes[0]))
+            .unwrap()
+            .is_empty());
+        let screen = colleague.get(&form_path(&codes[0])).await;
+        assert!(
+            screen.body.contains("1回目入力"),
+            "the first entry is free for someone else"
+        );
+        // The same page posted twice discards nothing more.
+        let again = admin
+            .post(
+                &release,
+                &[
+                    ("csrf", &overview.hidden("csrf")),
+                    ("version", &entry.version.to_string()),
+                ],
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::CONFLICT);
+    }
+}
+
+#[actix_web::test]
 async fn a_paper_form_for_a_code_answered_online_is_kept_as_a_duplicate_and_staff_can_switch() {
     for db in databases() {
         users(&db);

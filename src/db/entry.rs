@@ -280,23 +280,26 @@ pub fn save_pass(
     find_pass(conn, entry_id)
 }
 
-/// Deletes a keyer's unfinished pass (opened by mistake, or to start again) if it is still
-/// at `expected_version`, so the pass is free for someone else.
+/// Deletes an unfinished pass of the survey if it is still at `expected_version`, so the
+/// pass is free for someone else: a keyer's own draft (opened by mistake, or to start
+/// again), or one an admin releases because its keyer left it.
 pub fn discard_draft(
     conn: &mut DbConnection,
+    survey_id: i64,
     entry_id: i64,
     expected_version: i32,
 ) -> DbResult<()> {
     let n = diesel::delete(
         paper_entries::table
             .find(entry_id)
+            .filter(paper_entries::survey_id.eq(survey_id))
             .filter(paper_entries::version.eq(expected_version))
             .filter(paper_entries::status.eq(ENTRY_DRAFT)),
     )
     .execute(conn)?;
     if n == 0 {
         return Err(DbError::Conflict(
-            "this entry was saved or completed in another window; open it again".into(),
+            "this entry was saved, completed or discarded in another window; open it again".into(),
         ));
     }
     Ok(())

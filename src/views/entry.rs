@@ -89,6 +89,9 @@ pub struct KeyerRow {
 
 /// An unfinished keying pass, so the team sees who holds which form.
 pub struct DraftRow {
+    pub entry_id: i64,
+    /// The draft's version, which a release must match.
+    pub version: i32,
     /// The code as printed (grouped).
     pub code: String,
     pub pass: i32,
@@ -174,11 +177,16 @@ pub fn overview(viewer: &Viewer<'_>, o: &Overview<'_>) -> Markup {
                 }
             }
             @if !o.drafts.is_empty() {
+                @let admin = viewer.user.role == crate::auth::Role::Admin;
                 h2 { (t(lang, "入力途中の調査票", "Unfinished entries")) }
+                @if admin {
+                    p.muted { (t(lang, "入力者が作業を終えられないときは、管理者が入力途中のデータを破棄して、ほかの職員が入力できるようにします。", "When a keyer cannot finish an entry, an admin can discard it so that someone else can key the form.")) }
+                }
                 table #drafts {
                     thead { tr {
                         th { (t(lang, "コード", "Code")) } th.num { (t(lang, "回目", "Entry")) }
                         th { (t(lang, "入力者", "Keyer")) } th { (t(lang, "最終保存 (UTC)", "Last saved (UTC)")) }
+                        @if admin { th { } }
                     } }
                     tbody {
                         @for d in o.drafts {
@@ -187,6 +195,15 @@ pub fn overview(viewer: &Viewer<'_>, o: &Overview<'_>) -> Markup {
                                 td.num { (d.pass) }
                                 td { (d.keyer) }
                                 td { (d.updated_at.format("%Y-%m-%d %H:%M")) }
+                                @if admin {
+                                    td {
+                                        form method="post" action={ (base) "/drafts/" (d.entry_id) "/release" } {
+                                            input type="hidden" name="csrf" value=(viewer.csrf);
+                                            input type="hidden" name="version" value=(d.version);
+                                            button.link type="submit" { (t(lang, "破棄して入力できるようにする", "Discard so others can key it")) }
+                                        }
+                                    }
+                                }
                             }
                         }
                     }

@@ -66,6 +66,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/staff/entry/{slug}/response/{code}/count",
             web::post().to(choose_counted),
         )
+        .route(
+            "/staff/entry/{slug}/drafts/{entry}/release",
+            web::post().to(release_draft),
+        )
         .route("/staff/entry/{slug}/audit", web::get().to(audit_page))
         .route("/staff/entry/{slug}/audit.csv", web::get().to(audit_csv));
 }
@@ -145,6 +149,8 @@ struct OverviewQuery {
     done: String,
     #[serde(default)]
     saved: String,
+    #[serde(default)]
+    released: String,
 }
 
 async fn overview(
@@ -164,6 +170,18 @@ async fn overview(
                 t(lang, "途中保存しました:", "Draft saved:"),
                 query.saved
             ))
+        })
+    });
+    let notice = notice.or_else(|| {
+        (!query.released.is_empty()).then(|| {
+            Notice::Ok(
+                t(
+                    lang,
+                    "入力途中のデータを破棄しました。この調査票は、ほかの職員が入力できます。",
+                    "The unfinished entry was discarded: someone else can now key this form.",
+                )
+                .to_string(),
+            )
         })
     });
     render_overview(&req, &state, &session, &ctx, notice, "", StatusCode::OK).await
@@ -316,6 +334,8 @@ async fn render_overview(
         .iter()
         .filter(|(row, _)| !row.is_complete())
         .map(|(row, code)| DraftRow {
+            entry_id: row.id,
+            version: row.version,
             code: AccessCode::parse(code)
                 .map(|c| c.grouped())
                 .unwrap_or_else(|_| code.clone()),
@@ -837,10 +857,30 @@ async fn discard_form(
         });
     };
     let entry_id = row.id;
+    let survey_id = ctx.survey.id;
     state
-        .db(move |conn| store::discard_draft(conn, entry_id, version))
+        .db(move |conn| store::discard_draft(conn, survey_id, entry_id, version))
         .await?;
     Ok(see_other(base(&ctx.survey)))
+}
+
+/// An admin frees a pass that its keyer left unfinished, so that someone else can key it.
+async fn release_draft(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+    posted: FormFields,
+) -> Result<HttpResponse, AppError> {
+    let session = require(&req, &state, Role::Admin).await?;
+    check_csrf(&session, &posted)?;
+    let (slug, entry_id) = path.into_inner();
+    let ctx = survey_context(&state, slug).await?;
+    let version = posted.version("version")?;
+    let survey_id = ctx.survey.id;
+    state
+        .db(move |conn| store::discard_draft(conn, survey_id, entry_id, version))
+        .await?;
+    Ok(see_other(format!("{}?released=1", base(&ctx.survey))))
 }
 
 /// Accepts a form whose entries are all in: the single entry, or two identical entries.
