@@ -1,5 +1,5 @@
-//! In headless Chromium, a staff member signs in and opens the printable letters of a drawn
-//! sample: one A4 sheet per sampled person, the address block where a 長3 window envelope
+//! In headless Chromium, a staff member signs in, makes the sample final and opens the
+//! printable letters of a drawn sample: one A4 sheet per sampled person, the address block where a 長3 window envelope
 //! shows it, the access code and a QR code carrying the answering URL with the code. The
 //! page is printed to PDF through WebDriver and must have exactly one page per letter.
 //!
@@ -168,8 +168,23 @@ async fn letters_on_every_database(browser: Client, driver_url: String) {
             std::fs::write(dir.join(file), png).expect("write screenshot");
         }
 
+        // The letters page first asks to make the sample final; the button posts that and
+        // comes back to the letters.
         let path = format!("/staff/surveys/{slug}/letters");
         browser.goto(&site.url(&path)).await.expect("letters page");
+        wait_for_path(&browser, &path).await;
+        browser
+            .find(Locator::Css("form.finalise button[type=submit]"))
+            .await
+            .expect("the button that makes the sample final")
+            .click()
+            .await
+            .expect("make the sample final");
+        browser
+            .wait()
+            .for_element(Locator::Css("section.letter"))
+            .await
+            .expect("the letters, once the sample is final");
         wait_for_path(&browser, &path).await;
         let layouts: Vec<LetterLayout> = serde_json::from_value(
             browser

@@ -565,6 +565,13 @@ async fn planners_cannot_open_letters_lists_or_sample_pages_and_staff_can() {
             assert_eq!(got.status, StatusCode::FORBIDDEN, "{page}");
             assert!(!got.body.contains("花子"), "{page}");
         }
+        let refused = planner
+            .post(
+                &format!("/staff/surveys/{}/finalise", survey.slug),
+                &[("csrf", "any"), ("next", "letters")],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
         let sample = db::sample::find(&mut db.conn(), survey.id)
             .unwrap()
             .unwrap();
@@ -575,6 +582,43 @@ async fn planners_cannot_open_letters_lists_or_sample_pages_and_staff_can() {
 
         let mut staff = client(db.state()).await;
         sign_in(&mut staff, "staff1", "staff-password-1").await;
+        // Opening pages changes nothing: letters and the mailing list wait for the sample to
+        // be made final, by a POST.
+        let letters_url = format!("/staff/surveys/{}/letters", survey.slug);
+        let confirm = staff.get(&letters_url).await;
+        assert_eq!(confirm.status, StatusCode::OK, "{}", confirm.body);
+        assert!(confirm.body.contains("標本を確定する"), "{}", confirm.body);
+        assert!(!confirm.body.contains("<section class=\"letter\""));
+        let early_list = staff
+            .get(&format!("/staff/surveys/{}/mailing.csv", survey.slug))
+            .await;
+        assert_eq!(early_list.status, StatusCode::CONFLICT);
+        assert!(early_list.body.contains("標本がまだ確定していません"));
+        assert!(db::sample::find(&mut db.conn(), survey.id)
+            .unwrap()
+            .unwrap()
+            .letters_printed_at
+            .is_none());
+        let forged = staff
+            .post(
+                &format!("/staff/surveys/{}/finalise", survey.slug),
+                &[("csrf", "forged"), ("next", "letters")],
+            )
+            .await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        let finalised = staff
+            .post(
+                &format!("/staff/surveys/{}/finalise", survey.slug),
+                &[("csrf", &confirm.hidden("csrf")), ("next", "letters")],
+            )
+            .await;
+        assert_eq!(
+            finalised.status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            finalised.body
+        );
+        assert_eq!(finalised.location.as_deref(), Some(letters_url.as_str()));
         for page in pages {
             let got = staff
                 .get(&format!("/staff/surveys/{}/{page}", survey.slug))

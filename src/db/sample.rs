@@ -135,7 +135,7 @@ pub fn store(
         if let Some(existing) = find(conn, survey_id)? {
             if let Some(printed) = existing.letters_printed_at {
                 return Err(DbError::Conflict(format!(
-                    "the letters of this survey's sample were produced on {} UTC; the sample is final and cannot be replaced",
+                    "this survey's sample was made final on {} UTC (for its letters and mailing list) and cannot be replaced",
                     printed.format("%Y-%m-%d %H:%M")
                 )));
             }

@@ -274,17 +274,22 @@ pub fn sample_page(
                         dt { (t(lang, "依頼状の作成", "Letters produced")) }
                         dd { @match sample.letters_printed_at {
                             Some(at) => { (at.format("%Y-%m-%d %H:%M")) " UTC — " (t(lang, "標本は確定しています", "the sample is final")) }
-                            None => { (t(lang, "まだ（依頼状ページか発送リストを開くと確定します）", "not yet (opening the letters page or the mailing list makes the sample final)")) }
+                            None => { (t(lang, "まだ（標本を確定すると作成できます）", "not yet (make the sample final to produce them)")) }
                         } }
+                    }
+                    @if sample.letters_printed_at.is_none() {
+                        (finalise_form(viewer, slug, "sample"))
                     }
                     p {
                         a.button.secondary href={ "/staff/surveys/" (slug) "/sample.csv" } { (t(lang, "層別表（CSV）", "Strata (CSV)")) }
-                        " "
-                        a.button.secondary href={ "/staff/surveys/" (slug) "/mailing.csv" } { (t(lang, "発送リスト（CSV, UTF-8）", "Mailing list (CSV, UTF-8)")) }
-                        " "
-                        a.button.secondary href={ "/staff/surveys/" (slug) "/mailing.csv?encoding=cp932" } { (t(lang, "発送リスト（Shift_JIS）", "Mailing list (Shift_JIS)")) }
+                        @if sample.letters_printed_at.is_some() {
+                            " "
+                            a.button.secondary href={ "/staff/surveys/" (slug) "/mailing.csv" } { (t(lang, "発送リスト（CSV, UTF-8）", "Mailing list (CSV, UTF-8)")) }
+                            " "
+                            a.button.secondary href={ "/staff/surveys/" (slug) "/mailing.csv?encoding=cp932" } { (t(lang, "発送リスト（Shift_JIS）", "Mailing list (Shift_JIS)")) }
+                        }
                     }
-                    @if sample.sample_size > LETTER_BATCH as i64 {
+                    @if sample.letters_printed_at.is_some() && sample.sample_size > LETTER_BATCH as i64 {
                         p { (t(lang, "依頼状を分けて印刷:", "Print the letters in batches:")) " "
                             @for start in (1..=sample.sample_size as usize).step_by(LETTER_BATCH) {
                                 @let end = (start + LETTER_BATCH - 1).min(sample.sample_size as usize);
@@ -550,6 +555,42 @@ pub fn letters_page(
 }
 
 /// Shown instead of letters when the survey file has no `[letter]` section.
+/// The form that makes the sample final; `next` is the page to show afterwards
+/// (`letters` or `sample`).
+fn finalise_form(viewer: &Viewer<'_>, slug: &str, next: &str) -> Markup {
+    let lang = viewer.lang;
+    html! {
+        form.finalise method="post" action={ "/staff/surveys/" (slug) "/finalise" } {
+            (csrf_field(viewer.csrf))
+            input type="hidden" name="next" value=(next);
+            p { (t(lang, "依頼状と発送リストは、標本を確定してから作成します。確定した標本は、抽出し直すことができません。",
+                "Letters and the mailing list are produced from a final sample. Once final, the sample can no longer be drawn again.")) }
+            button type="submit" { (t(lang, "標本を確定する", "Make the sample final")) }
+        }
+    }
+}
+
+/// The letters page before the sample is final: what finalising means, and the button.
+pub fn finalise_first(viewer: &Viewer<'_>, survey: &Survey, sample: &SampleRow) -> Markup {
+    let lang = viewer.lang;
+    let title = t(
+        lang,
+        "標本を確定してください",
+        "Make the sample final first",
+    );
+    page(
+        lang,
+        title,
+        viewer.audience(),
+        &format!("/staff/surveys/{}/letters", survey.slug),
+        html! {
+            h1 { (title) }
+            p { (survey.title.get(lang)) " · " (t(lang, "標本", "sample")) " n = " (sample.sample_size) " · " (t(lang, "シード", "seed")) " " (sample.seed) }
+            (finalise_form(viewer, &survey.slug, "letters"))
+        },
+    )
+}
+
 pub fn no_letter_text(viewer: &Viewer<'_>, survey: &Survey) -> Markup {
     let lang = viewer.lang;
     page(

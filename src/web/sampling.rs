@@ -7,7 +7,7 @@ use maud::Markup;
 
 use super::extract::{lang_of, FormFields};
 use super::staff::{check_csrf, require};
-use super::{csv_download, html, AppState};
+use super::{csv_download, html, see_other, AppState};
 use crate::auth::Role;
 use crate::db::sample::{SampleRow, StratumRow};
 use crate::db::{self, DbConnection, DbError, DbResult};
@@ -28,6 +28,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/staff/surveys/{slug}/sample.csv",
             web::get().to(summary_csv),
         )
+        .route("/staff/surveys/{slug}/finalise", web::post().to(finalise))
         .route("/staff/surveys/{slug}/letters", web::get().to(letters))
         .route(
             "/staff/surveys/{slug}/mailing.csv",
@@ -149,21 +150,22 @@ async fn letters(
             let sample = db::sample::find(conn, survey.id)?;
             let letter = db::sample::letter(conn, survey.id)?;
             let people = match (&sample, &letter) {
-                (Some(sample), Some(_)) => {
-                    let people = db::frame::mailing(conn, sample.id, false)?;
-                    db::sample::mark_letters_printed(conn, sample.id)?;
-                    people
+                (Some(sample), Some(_)) if sample.letters_printed_at.is_some() => {
+                    db::frame::mailing(conn, sample.id, false)?
                 }
                 _ => Vec::new(),
             };
             Ok((survey, sample, letter, people))
         })
         .await?;
-    sample.ok_or_else(no_sample)?;
+    let sample = sample.ok_or_else(no_sample)?;
+    let viewer = Viewer::of(&session, lang);
     let Some(letter) = letter else {
-        let viewer = Viewer::of(&session, lang);
         return Ok(view::no_letter_text(&viewer, &survey));
     };
+    if sample.letters_printed_at.is_none() {
+        return Ok(view::finalise_first(&viewer, &survey, &sample));
+    }
     let letter =
         LetterSettings::from_json(&letter).map_err(|e| AppError::Unexpected(anyhow::anyhow!(e)))?;
     refuse_if_purged(&people)?;
@@ -260,17 +262,17 @@ async fn list_download(
         })
         .await?;
     let sample = sample.ok_or_else(no_sample)?;
+    if !reminders_only && sample.letters_printed_at.is_none() {
+        return Err(AppError::NotNow {
+            ja: "標本がまだ確定していません。標本のページで「標本を確定する」を押してから、発送リストをダウンロードしてください。".into(),
+            en: "The sample is not final yet: press \"Make the sample final\" on the sample page, then download the mailing list.".into(),
+        });
+    }
     refuse_if_purged(&people)?;
     let body = view::mailing_csv(&people, encoding).map_err(|e| AppError::NotNow {
         ja: format!("{e}（UTF-8 でダウンロードしてください）"),
         en: format!("{e} (download it as UTF-8 instead)"),
     })?;
-    if !reminders_only {
-        let sample_id = sample.id;
-        state
-            .db(move |conn| db::sample::mark_letters_printed(conn, sample_id))
-            .await?;
-    }
     let content_type = match encoding {
         TextEncoding::Utf8 => "text/csv; charset=utf-8",
         TextEncoding::ShiftJis => "text/csv; charset=shift_jis",
@@ -285,6 +287,37 @@ async fn list_download(
         content_type,
         body,
     ))
+}
+
+/// Makes the sample final (no new draw may replace it) so that letters and the mailing
+/// list can be produced; then shows the letters when `next` says so, else the sample page.
+async fn finalise(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: FormFields,
+) -> Result<HttpResponse, AppError> {
+    let session = require(&req, &state, Role::Staff).await?;
+    check_csrf(&session, &form)?;
+    let slug = path.into_inner();
+    let survey_slug = slug.clone();
+    let sample = state
+        .db(move |conn| {
+            let survey = survey_by_slug(conn, &survey_slug)?;
+            let sample = db::sample::find(conn, survey.id)?;
+            if let Some(sample) = &sample {
+                db::sample::mark_letters_printed(conn, sample.id)?;
+            }
+            Ok(sample)
+        })
+        .await?;
+    sample.ok_or_else(no_sample)?;
+    let page = if form.text("next") == "letters" {
+        "letters"
+    } else {
+        "sample"
+    };
+    Ok(see_other(format!("/staff/surveys/{slug}/{page}")))
 }
 
 async fn mailing_csv(
