@@ -176,7 +176,10 @@ fn demo_sample(conn: &mut db::DbConnection, survey_id: i64) -> Result<bool, CliE
         seed: crate::sampling::draw::Seed(20261201),
         replace: false,
     };
-    super::sample::draw(conn, survey_id, &plan)?;
+    let outcome = super::sample::draw(conn, survey_id, &plan)?;
+    // The demo's answers stand for letters that went out: the sample is final, and the
+    // letters page shows the letters straight away.
+    db::sample::mark_letters_printed(conn, outcome.sample.id)?;
     Ok(true)
 }
 

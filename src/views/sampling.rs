@@ -94,6 +94,17 @@ pub fn summary_text(sample: &SampleRow, strata: &[StratumRow]) -> String {
         "N = {}, n = {}",
         sample.frame_size, sample.sample_size
     );
+    let _ = match sample.letters_printed_at {
+        Some(at) => writeln!(
+            text,
+            "final           since {} UTC (letters and mailing list can be produced)",
+            at.format("%Y-%m-%d %H:%M")
+        ),
+        None => writeln!(
+            text,
+            "final           not yet (can still be redrawn with --replace)"
+        ),
+    };
     let _ = writeln!(
         text,
         "{:<28} {:>9} {:>7} {:>10} {:>10}",
