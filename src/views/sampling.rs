@@ -565,7 +565,6 @@ pub fn letters_page(
     }
 }
 
-/// Shown instead of letters when the survey file has no `[letter]` section.
 /// The form that makes the sample final; `next` is the page to show afterwards
 /// (`letters` or `sample`).
 fn finalise_form(viewer: &Viewer<'_>, slug: &str, next: &str) -> Markup {
@@ -602,6 +601,7 @@ pub fn finalise_first(viewer: &Viewer<'_>, survey: &Survey, sample: &SampleRow) 
     )
 }
 
+/// Shown instead of letters when the survey file has no `[letter]` section.
 pub fn no_letter_text(viewer: &Viewer<'_>, survey: &Survey) -> Markup {
     let lang = viewer.lang;
     page(

@@ -254,9 +254,12 @@ async fn list_download(
         .db(move |conn| {
             let survey = survey_by_slug(conn, &slug)?;
             let sample = db::sample::find(conn, survey.id)?;
+            // The mailing list is read only from a final sample (refused below otherwise).
             let people = match &sample {
-                Some(sample) => db::frame::mailing(conn, sample.id, reminders_only)?,
-                None => Vec::new(),
+                Some(sample) if reminders_only || sample.letters_printed_at.is_some() => {
+                    db::frame::mailing(conn, sample.id, reminders_only)?
+                }
+                _ => Vec::new(),
             };
             Ok((survey, sample, people))
         })
