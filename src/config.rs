@@ -80,6 +80,9 @@ pub struct Config {
     pub cookie_secure: bool,
     /// Whether to take the client address from `X-Forwarded-For` (`TSUNAGARI_TRUST_PROXY`).
     pub trust_proxy: bool,
+    /// The municipality's time zone, in which times and days are shown
+    /// (`TSUNAGARI_TIME_ZONE`, an IANA name; default `Asia/Tokyo`). Stored times are UTC.
+    pub time_zone: chrono_tz::Tz,
 }
 
 impl Config {
@@ -106,6 +109,12 @@ impl Config {
             Some(v) => parse_bool("TSUNAGARI_TRUST_PROXY", &v)?,
             None => false,
         };
+        let time_zone = match var("TSUNAGARI_TIME_ZONE") {
+            Some(name) => name.trim().parse().map_err(|_| {
+                format!("TSUNAGARI_TIME_ZONE = `{name}` is not a time zone name: use an IANA name such as Asia/Tokyo")
+            })?,
+            None => chrono_tz::Asia::Tokyo,
+        };
         Ok(Config {
             database,
             bind,
@@ -113,6 +122,7 @@ impl Config {
             questionnaires_dir,
             cookie_secure,
             trust_proxy,
+            time_zone,
         })
     }
 }

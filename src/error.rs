@@ -18,6 +18,10 @@ pub enum AppError {
     /// The request cannot be understood; the message says what to fix.
     #[error("{0}")]
     BadRequest(String),
+    /// A page was asked for with a parameter it does not offer (an unknown view, level or
+    /// breakdown); `ja` and `en` say which and what to use instead.
+    #[error("{en}")]
+    BadQuery { ja: String, en: String },
     /// The request is understood but not allowed in the current state (e.g. already
     /// submitted, survey closed). `ja` and `en` are shown to the person.
     #[error("{en}")]
@@ -65,7 +69,7 @@ impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::BadRequest(_) | AppError::BadQuery { .. } => StatusCode::BAD_REQUEST,
             AppError::NotNow { .. } => StatusCode::CONFLICT,
             AppError::LoginRequired { .. } => StatusCode::SEE_OTHER,
             AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
@@ -128,6 +132,7 @@ impl AppError {
                 "もう一度画面を開き直してから送信してください。",
                 message,
             ),
+            AppError::BadQuery { ja, en } => e("指定された表示はありません", "No such view", ja, en),
             AppError::NotNow { ja, en } => e("この操作はできません", "This cannot be done now", ja, en),
             AppError::LoginRequired { .. } => e("ログインが必要です", "Please sign in", "", ""),
             AppError::Forbidden => e(

@@ -3,6 +3,7 @@
 //! The crate is a library (used by the binary and by the integration tests) plus a thin
 //! binary in `main.rs`. See ARCHITECTURE.md for the code map.
 
+pub mod analysis;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -10,7 +11,6 @@ pub mod db;
 pub mod entry;
 pub mod error;
 pub mod estimate;
-pub mod prevalence;
 pub mod questionnaire;
 pub mod sampling;
 pub mod survey;

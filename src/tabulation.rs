@@ -136,6 +136,26 @@ fn row(label: &str, count: usize, base: usize) -> TableRow {
     }
 }
 
+/// The tables as CSV: `number,question,option,count,percent,base`, one row per option.
+pub fn csv(tables: &[Table]) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(["number", "question", "option", "count", "percent", "base"])?;
+    for table in tables {
+        for row in &table.rows {
+            out.write_record([
+                table.number.as_str(),
+                table.title.as_str(),
+                row.label.as_str(),
+                &row.count.to_string(),
+                &format!("{:.1}", row.percent),
+                &table.base.to_string(),
+            ])?;
+        }
+    }
+    out.into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

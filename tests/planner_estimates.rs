@@ -4,60 +4,12 @@
 mod common;
 
 use actix_web::http::StatusCode;
+use common::planner_data::drawn_survey;
 use common::*;
 use tsunagari::auth::Role;
 use tsunagari::questionnaire::{Answer, Answers};
 
 const PASSWORD: &str = "a-long-enough-password";
-
-/// The demo survey with a synthetic register of 3,000 and a district-stratified sample of
-/// 300; returns the survey id and the sampled access codes.
-fn drawn_survey(db: &TestDb) -> (i64, Vec<String>) {
-    let settings =
-        tsunagari::survey::SurveySettings::load(&repo_path("surveys/demo.toml")).unwrap();
-    let mut conn = db.conn();
-    let survey = tsunagari::cli::surveys::create(&mut conn, &db.config(), &settings).unwrap();
-    let csv = tsunagari::cli::demo::synthetic_register(3000);
-    let columns = tsunagari::sampling::register::ColumnMapping {
-        resident_id: "住民番号".into(),
-        name: vec!["氏".into(), "名".into()],
-        address: vec!["住所".into()],
-        postal_code: Some("郵便番号".into()),
-        birth_date: "生年月日".into(),
-        sex: Some("性別".into()),
-        district: Some("地区".into()),
-        exclude: None,
-    };
-    let register = tsunagari::sampling::register::read_register_bytes(
-        csv.as_bytes(),
-        &tsunagari::sampling::register::ImportOptions::new(columns),
-    )
-    .unwrap();
-    tsunagari::db::frame::store(&mut conn, survey.id, "register.csv", &register).unwrap();
-    let plan = tsunagari::cli::sample::DrawPlan {
-        eligibility: tsunagari::sampling::age::Eligibility::new(
-            chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
-        ),
-        strata_by: vec![tsunagari::sampling::strata::StratumVariable::District],
-        age_bands: "16-29,30-39,...,80-".parse().unwrap(),
-        method: tsunagari::sampling::allocation::AllocationMethod::Proportional {
-            total: 300,
-            minimum: 10,
-        },
-        seed: tsunagari::sampling::draw::Seed(7),
-        replace: false,
-    };
-    tsunagari::cli::sample::draw(&mut conn, survey.id, &plan).unwrap_or_else(|e| panic!("{e:?}"));
-    let sample = tsunagari::db::sample::find(&mut conn, survey.id)
-        .unwrap()
-        .unwrap();
-    let codes = tsunagari::db::sample::outcomes(&mut conn, sample.id)
-        .unwrap()
-        .into_iter()
-        .map(|u| u.code)
-        .collect();
-    (survey.id, codes)
-}
 
 fn submit(db: &TestDb, survey_id: i64, code: &str, direct: u32) {
     let mut conn = db.conn();
@@ -82,7 +34,7 @@ fn submit(db: &TestDb, survey_id: i64, code: &str, direct: u32) {
 #[actix_web::test]
 async fn raked_estimates_add_up_to_the_register_and_no_withheld_cell_stands_alone() {
     for db in databases() {
-        let (survey_id, codes) = drawn_survey(&db);
+        let (survey_id, codes) = drawn_survey(&db, 7);
         assert_eq!(codes.len(), 300);
         // Everyone who answers says しばしばある・常にある: the estimated number of lonely
         // residents must then be the whole eligible register, whatever the weights.
@@ -105,11 +57,13 @@ async fn raked_estimates_add_up_to_the_register_and_no_withheld_cell_stands_alon
         assert!(page.body.contains("National: 4.8%"));
         c.get("/lang?to=ja&back=%2F").await;
         let ja = c.get("/planner/demo-2026/estimates").await;
-        assert!(
-            ja.body.contains("<td>女</td>") && ja.body.contains("<td>男</td>"),
-            "sex in Japanese"
-        );
         assert!(ja.body.contains("全国: 4.8%"));
+        let subgroups = c.get("/planner/demo-2026/subgroups").await;
+        assert!(
+            subgroups.body.contains(r#"<th scope="row">女性</th>"#)
+                && subgroups.body.contains(r#"<th scope="row">男性</th>"#),
+            "the register's sex in Japanese"
+        );
         c.get("/lang?to=en&back=%2F").await;
 
         let csv = c.get("/planner/demo-2026/estimates.csv").await;
@@ -143,7 +97,7 @@ async fn raked_estimates_add_up_to_the_register_and_no_withheld_cell_stands_alon
                 .entry((r[0].to_string(), r[1].to_string()))
                 .or_default();
             entry.0 += 1;
-            if r[9].starts_with("suppress") {
+            if r[9].starts_with("withheld") {
                 entry.1 += 1;
                 assert_eq!(&r[4], "", "a withheld cell has no number: {r:?}");
             }
@@ -158,7 +112,7 @@ async fn raked_estimates_add_up_to_the_register_and_no_withheld_cell_stands_alon
         // Levels of a breakdown add up to the respondents.
         let by_district: usize = rows
             .iter()
-            .filter(|r| r[0].starts_with("Feels lonely often") && &r[1] == "District")
+            .filter(|r| r[0].starts_with("Feels lonely often") && &r[1] == "District (register)")
             .map(|r| r[3].parse::<usize>().unwrap())
             .sum();
         assert_eq!(by_district, 240);
@@ -175,10 +129,20 @@ async fn a_survey_without_a_sample_says_why_there_are_no_estimates() {
         let page = c.get("/planner/demo-2026/estimates").await;
         assert_eq!(page.status, StatusCode::OK);
         assert!(
-            page.body.contains("no sample has been drawn"),
+            page.body
+                .contains("この調査には標本（住民基本台帳からの無作為抽出）がないため"),
             "{}",
             page.body
         );
+        for path in ["subgroups", "table?outcome=indicator:lonely_often&by=sex"] {
+            let page = c.get(&format!("/planner/demo-2026/{path}")).await;
+            assert_eq!(page.status, StatusCode::OK, "{path}");
+            assert!(
+                page.body.contains("この調査には標本"),
+                "{path}: {}",
+                page.body
+            );
+        }
         assert_eq!(
             c.get("/planner/demo-2026/estimates.csv").await.status,
             StatusCode::CONFLICT

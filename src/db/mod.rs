@@ -4,8 +4,10 @@
 //! against it. Nothing here knows about HTTP: handlers call these functions inside
 //! `web::block` and map [`DbError`] to responses in `error.rs`.
 
+pub mod analysis;
 pub mod codes;
 pub mod entry;
+pub mod fieldwork;
 pub mod frame;
 pub mod responses;
 pub mod sample;

@@ -33,6 +33,7 @@ diesel::table! {
         help_json -> Text,
         created_at -> Timestamp,
         double_entry -> Bool,
+        data_version -> BigInt,
     }
 }
 

@@ -93,3 +93,15 @@ pub fn set_status(conn: &mut DbConnection, id: i64, status: &str) -> DbResult<()
     }
     Ok(())
 }
+
+/// The version of the data the survey's estimates are built from: database triggers raise it
+/// in the same transaction as every change to a submitted response or to the sample (see the
+/// migration `analysis_data_version`), so a cache keyed by it is never stale.
+pub fn data_version(conn: &mut DbConnection, id: i64) -> DbResult<i64> {
+    surveys::table
+        .find(id)
+        .select(surveys::data_version)
+        .first(conn)
+        .optional()?
+        .ok_or(DbError::NotFound)
+}

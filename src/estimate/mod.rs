@@ -17,6 +17,7 @@
 mod calibrate;
 mod chisq;
 mod columns;
+mod contrast;
 mod data;
 mod design;
 pub mod distributions;
@@ -29,6 +30,9 @@ pub use calibrate::{
 };
 pub use chisq::RaoScottTest;
 pub use columns::{Categorical, Outcome};
+pub use contrast::{
+    independent_difference, two_proportion_test, DifferenceTest, TwoProportionTest,
+};
 pub use data::{
     read_csv_columns, read_totals_csv, ColumnKind, ColumnRequest, CsvColumn, CsvColumns,
     TotalsEntry,

@@ -2,9 +2,10 @@
 //! [`Questionnaire`]. Every problem found is reported, not only the first.
 
 use super::model::{
-    flatten_questions, Band, Choice, Code, Condition, DistressDef, DistressRule, GridRow,
-    Indicator, IndicatorDef, IndicatorRule, Item, ItemKind, MissingRule, Module, NationalFigure,
-    Page, Questionnaire, QuestionnaireKind, Response, Scale, ScaleDef,
+    flatten_questions, Band, Breakdown, BreakdownDef, BreakdownGroup, BreakdownSource, Choice,
+    Code, Condition, DistressDef, DistressRule, GridRow, GroupRule, Indicator, IndicatorDef,
+    IndicatorRule, Item, ItemKind, MissingRule, Module, NationalFigure, Page, Questionnaire,
+    QuestionnaireKind, Response, Scale, ScaleDef,
 };
 use super::text::Text;
 use serde::Deserialize;
@@ -188,6 +189,29 @@ struct RawQuestionnaire {
     distress: Vec<RawDistress>,
     #[serde(default, rename = "indicator")]
     indicators: Vec<RawIndicator>,
+    #[serde(default, rename = "breakdown")]
+    breakdowns: Vec<RawBreakdown>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBreakdown {
+    id: String,
+    name: Text,
+    item: Option<String>,
+    scale: Option<String>,
+    #[serde(default)]
+    groups: Vec<RawGroup>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    ja: String,
+    en: Option<String>,
+    codes: Option<Vec<Code>>,
+    min: Option<f64>,
+    max: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -209,6 +233,7 @@ struct RawNational {
     percent: f64,
     year: u16,
     source: Text,
+    respondents: Option<u32>,
 }
 
 #[derive(Deserialize, Clone, Copy)]
@@ -495,6 +520,7 @@ impl Validator {
         let scales = self.scales(raw.scales, &questions);
         let distress = self.distress(raw.distress, &questions, &scales);
         let indicators = self.indicators(raw.indicators, &questions, &scales);
+        let breakdowns = self.breakdowns(raw.breakdowns, &questions, &scales);
 
         if !self.errors.is_empty() {
             return Err(LoadErrors(self.errors));
@@ -515,12 +541,14 @@ impl Validator {
             all_scales: scales,
             all_distress: distress,
             all_indicators: indicators,
+            all_breakdowns: breakdowns,
             pages: Vec::new(),
             questions: Vec::new(),
             question_index: HashMap::new(),
             scales: Vec::new(),
             distress: Vec::new(),
             indicators: Vec::new(),
+            breakdowns: Vec::new(),
         };
         let defaults = questionnaire
             .modules
@@ -1300,6 +1328,7 @@ impl Validator {
                 percent: n.percent,
                 year: n.year,
                 source: n.source,
+                respondents: n.respondents,
             });
             let (rule, module) = match (raw.item, raw.codes, raw.scale, raw.min, raw.max) {
                 (Some(item), Some(codes), None, None, None) => {
@@ -1367,6 +1396,167 @@ impl Validator {
             });
         }
         indicators
+    }
+}
+
+impl Validator {
+    fn breakdowns(
+        &mut self,
+        raw: Vec<RawBreakdown>,
+        questions: &HashMap<String, QuestionInfo>,
+        scales: &[ScaleDef],
+    ) -> Vec<BreakdownDef> {
+        let mut breakdowns = Vec::new();
+        let mut seen = HashSet::new();
+        for raw in raw {
+            let location = format!("breakdown `{}`", raw.id);
+            self.check_id(&location, "breakdown", &raw.id);
+            if !seen.insert(raw.id.clone()) {
+                self.error(&location, "the id is used by another breakdown");
+                continue;
+            }
+            let written: Vec<(Text, Option<Vec<Code>>, Option<(f64, f64)>)> = raw
+                .groups
+                .into_iter()
+                .map(|g| {
+                    let range = match (g.min, g.max) {
+                        (None, None) => None,
+                        (min, max) => Some((min.unwrap_or(f64::MIN), max.unwrap_or(f64::MAX))),
+                    };
+                    (text_of(g.ja, g.en), g.codes, range)
+                })
+                .collect();
+            let (source, groups, module) = match (raw.item, raw.scale) {
+                (Some(item), None) => {
+                    let Some(info) = questions.get(&item) else {
+                        self.error(
+                            &location,
+                            format!("item `{item}` is not a question of this questionnaire"),
+                        );
+                        continue;
+                    };
+                    let groups = match &info.response {
+                        Response::Single { options } | Response::Multiple { options, .. } => {
+                            if written.is_empty()
+                                && matches!(info.response, Response::Multiple { .. })
+                            {
+                                self.error(&location, format!("item `{item}` ({}) is a multiple-choice question: write its groups, e.g. `groups = [{{ ja = \"参加している\", codes = [1, 2] }}, …]`", info.number));
+                                continue;
+                            }
+                            if written.is_empty() {
+                                options
+                                    .iter()
+                                    .map(|o| BreakdownGroup {
+                                        label: o.label.clone(),
+                                        rule: GroupRule::Codes(vec![o.code]),
+                                    })
+                                    .collect()
+                            } else {
+                                let mut groups = Vec::new();
+                                for (label, codes, range) in written {
+                                    let Some(codes) =
+                                        codes.filter(|c| !c.is_empty() && range.is_none())
+                                    else {
+                                        self.error(&location, format!("every group of item `{item}` ({}) needs `codes = [...]` (and no min/max): the codes are {}", info.number, codes_list(options)));
+                                        continue;
+                                    };
+                                    if let Some(code) =
+                                        codes.iter().find(|c| info.response.option(**c).is_none())
+                                    {
+                                        self.error(&location, format!("item `{item}` ({}) has no option {code} (codes: {})", info.number, codes_list(options)));
+                                        continue;
+                                    }
+                                    groups.push(BreakdownGroup {
+                                        label,
+                                        rule: GroupRule::Codes(codes),
+                                    });
+                                }
+                                groups
+                            }
+                        }
+                        Response::Number { .. } => {
+                            let mut groups = Vec::new();
+                            for (label, codes, range) in written {
+                                let (Some((min, max)), None) = (range, codes) else {
+                                    self.error(&location, format!("every group of the number item `{item}` ({}) needs `min` and/or `max` (and no codes)", info.number));
+                                    continue;
+                                };
+                                groups.push(BreakdownGroup {
+                                    label,
+                                    rule: GroupRule::Between { min, max },
+                                });
+                            }
+                            groups
+                        }
+                        Response::Text { .. } => {
+                            self.error(&location, format!("item `{item}` ({}) is a free-text question: a breakdown needs a choice or number question, or a scale", info.number));
+                            continue;
+                        }
+                    };
+                    (BreakdownSource::Question(item), groups, info.module.clone())
+                }
+                (None, Some(scale)) => {
+                    let Some(def) = scales.iter().find(|def| def.scale.id == scale) else {
+                        self.error(&location, format!("scale `{scale}` is not defined"));
+                        continue;
+                    };
+                    let groups = if written.is_empty() {
+                        def.scale
+                            .bands
+                            .iter()
+                            .map(|band| BreakdownGroup {
+                                label: band.label.clone(),
+                                rule: GroupRule::Between {
+                                    min: f64::from(band.min),
+                                    max: f64::from(band.max),
+                                },
+                            })
+                            .collect()
+                    } else {
+                        let mut groups = Vec::new();
+                        for (label, codes, range) in written {
+                            let (Some((min, max)), None) = (range, codes) else {
+                                self.error(&location, format!("every group of scale `{scale}` needs `min` and/or `max` totals (and no codes)"));
+                                continue;
+                            };
+                            groups.push(BreakdownGroup {
+                                label,
+                                rule: GroupRule::Between { min, max },
+                            });
+                        }
+                        groups
+                    };
+                    (BreakdownSource::Scale(scale), groups, def.module.clone())
+                }
+                _ => {
+                    self.error(
+                        &location,
+                        "write either `item = \"...\"` or `scale = \"...\"` (one of them)",
+                    );
+                    continue;
+                }
+            };
+            if groups.len() < 2 {
+                self.error(
+                    &location,
+                    format!(
+                        "a breakdown needs at least two groups (found {})",
+                        groups.len()
+                    ),
+                );
+                continue;
+            }
+            breakdowns.push(BreakdownDef {
+                breakdown: Breakdown {
+                    id: raw.id,
+                    name: raw.name,
+                    source,
+                    groups,
+                },
+                module,
+            });
+        }
+        breakdowns
     }
 }
 

@@ -34,9 +34,9 @@ pub use catalogue::Catalogue;
 pub use flow::{PageAnswers, Progress, ReviewEntry};
 pub use load::{from_toml_str, load_dir, load_file, LoadError, LoadErrors};
 pub use model::{
-    Band, Choice, Code, Condition, DistressRule, GridRow, Indicator, IndicatorRule, Item, ItemKind,
-    MissingRule, Module, NationalFigure, Page, Question, Questionnaire, QuestionnaireKind,
-    Response, Scale,
+    Band, Breakdown, BreakdownGroup, BreakdownSource, Choice, Code, Condition, DistressRule,
+    GridRow, GroupRule, Indicator, IndicatorRule, Item, ItemKind, MissingRule, Module,
+    NationalFigure, Page, Question, Questionnaire, QuestionnaireKind, Response, Scale,
 };
 pub use scoring::{DistressReason, ScaleScore};
 pub use text::{Lang, Text};

@@ -40,12 +40,14 @@ pub struct Questionnaire {
     pub(super) all_scales: Vec<ScaleDef>,
     pub(super) all_distress: Vec<DistressDef>,
     pub(super) all_indicators: Vec<IndicatorDef>,
+    pub(super) all_breakdowns: Vec<BreakdownDef>,
     pub(super) pages: Vec<Page>,
     pub(super) questions: Vec<Question>,
     pub(super) question_index: HashMap<String, usize>,
     pub(super) scales: Vec<Scale>,
     pub(super) distress: Vec<DistressRule>,
     pub(super) indicators: Vec<Indicator>,
+    pub(super) breakdowns: Vec<Breakdown>,
 }
 
 /// An indicator together with the module it depends on.
@@ -100,6 +102,65 @@ pub struct NationalFigure {
     pub year: u16,
     /// Where the figure comes from.
     pub source: Text,
+    /// Valid responses of the national survey that year (the base of the percentage), when
+    /// known; a test of the city's difference from the nation needs it.
+    pub respondents: Option<u32>,
+}
+
+/// An answered variable planners may break tables down by (婚姻状況, ひとり暮らし, 健康状態 …),
+/// defined in the questionnaire file: a question's options or a scale's bands, or groups of
+/// them written out.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Breakdown {
+    /// Identifier (`"marital_status"`), used in links and downloads.
+    pub id: String,
+    /// Short name for table headings (「婚姻状況」).
+    pub name: Text,
+    /// The question or scale the groups are read from.
+    pub source: BreakdownSource,
+    /// The groups in the order shown; a respondent belongs to the first group that matches.
+    pub groups: Vec<BreakdownGroup>,
+}
+
+/// What a breakdown reads.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BreakdownSource {
+    /// A question (single or multiple choice, or number).
+    Question(String),
+    /// A scale total.
+    Scale(String),
+}
+
+/// One group of a breakdown.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BreakdownGroup {
+    /// The group's label.
+    pub label: Text,
+    /// Who belongs to it.
+    pub rule: GroupRule,
+}
+
+/// Who belongs to a breakdown group.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GroupRule {
+    /// Chose one of these codes (for a multiple-choice question: any of them).
+    Codes(Vec<Code>),
+    /// A number answer or scale total within `[min, max]`.
+    Between {
+        /// Smallest value in the group.
+        min: f64,
+        /// Largest value in the group.
+        max: f64,
+    },
+}
+
+/// A breakdown together with the module it depends on.
+#[derive(Clone, Debug)]
+pub(super) struct BreakdownDef {
+    pub breakdown: Breakdown,
+    pub module: Option<String>,
 }
 
 /// A scale together with the module its items belong to (`None`: the core questionnaire).
@@ -570,12 +631,23 @@ impl Questionnaire {
             .filter(|def| included(&def.module))
             .map(|def| def.indicator.clone())
             .collect();
+        self.breakdowns = self
+            .all_breakdowns
+            .iter()
+            .filter(|def| included(&def.module))
+            .map(|def| def.breakdown.clone())
+            .collect();
         self.enabled_modules = enabled;
     }
 
     /// The indicators of the included modules, in file order.
     pub fn indicators(&self) -> &[Indicator] {
         &self.indicators
+    }
+
+    /// The breakdowns of the included modules, in file order.
+    pub fn breakdowns(&self) -> &[Breakdown] {
+        &self.breakdowns
     }
 
     /// Places where a text has no English version (for checking shipped files).

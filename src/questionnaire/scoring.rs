@@ -1,7 +1,10 @@
 //! Scale scores and the distress decision, both defined as data in the questionnaire file.
 
 use super::answers::{Answer, Answers};
-use super::model::{Band, Code, DistressRule, Indicator, IndicatorRule, Questionnaire, Scale};
+use super::model::{
+    Band, Breakdown, BreakdownSource, Code, DistressRule, GroupRule, Indicator, IndicatorRule,
+    Questionnaire, Scale,
+};
 use super::text::Lang;
 
 /// One respondent's result on one scale.
@@ -163,5 +166,32 @@ impl Indicator {
                 Some((*min..=*max).contains(&total))
             }
         }
+    }
+}
+
+impl Breakdown {
+    /// The index of the group a respondent belongs to: the first group whose rule matches,
+    /// `None` without a valid answer (or total) or outside every group.
+    pub fn group_of(&self, questionnaire: &Questionnaire, answers: &Answers) -> Option<usize> {
+        let value = match &self.source {
+            BreakdownSource::Question(question) => answers.get(question)?,
+            BreakdownSource::Scale(scale) => {
+                let total = questionnaire.scale(scale)?.score(answers).total?;
+                return self.groups.iter().position(|group| {
+                    matches!(group.rule, GroupRule::Between { min, max }
+                        if min <= f64::from(total) && f64::from(total) <= max)
+                });
+            }
+        };
+        self.groups
+            .iter()
+            .position(|group| match (&group.rule, value) {
+                (GroupRule::Codes(codes), Answer::Choice(code)) => codes.contains(code),
+                (GroupRule::Codes(codes), Answer::Choices(chosen)) => {
+                    chosen.iter().any(|code| codes.contains(code))
+                }
+                (GroupRule::Between { min, max }, Answer::Number(x)) => *min <= *x && *x <= *max,
+                _ => false,
+            })
     }
 }

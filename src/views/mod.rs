@@ -1,5 +1,6 @@
 //! maud views: functions from data to `Markup`, one module per audience.
 
+pub mod chart;
 pub mod entry;
 pub mod error;
 pub mod layout;
@@ -8,3 +9,4 @@ pub mod resident;
 pub mod sampling;
 pub mod staff;
 pub mod style;
+pub mod subgroups;

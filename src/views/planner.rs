@@ -1,12 +1,16 @@
-//! Pages for planners: the surveys and their simple tabulation in the national convention.
+//! Pages for planners: the surveys, the simple tabulation in the national convention, the
+//! overview of weighted estimates beside the national figures, and fieldwork progress.
 
 use maud::{html, Markup};
 
 use super::layout::{page, t};
 use super::staff::Viewer;
-use crate::prevalence::{Breakdown, Cell, IndicatorTable, Report, Weighting, Withheld};
+use super::subgroups::{p_value, planner_nav, weighting_sentence};
+use crate::analysis::cache::Analysis;
+use crate::analysis::cells::{Direction, View};
+use crate::analysis::subgroups::IndicatorReport;
+use crate::db::fieldwork::Progress;
 use crate::questionnaire::Lang;
-use crate::sampling::register::Sex;
 use crate::survey::Survey;
 use crate::tabulation::{Table, MIN_RESPONDENTS};
 
@@ -93,9 +97,16 @@ pub fn tabulation(
     )
 }
 
-/// Weighted prevalence of every indicator, overall and by age band, sex and district, with
-/// intervals, population counts and the national figure; or why there are no estimates.
-pub fn estimates(viewer: &Viewer<'_>, survey: &Survey, report: Result<&Report, &String>) -> Markup {
+/// The overview: every indicator's weighted rate for the whole population, the city in the
+/// national convention beside the national figure with a test of the difference, and how the
+/// weights were made; or why there are no estimates.
+pub fn estimates(
+    viewer: &Viewer<'_>,
+    survey: &Survey,
+    analysis: &Analysis,
+    view: View,
+    alpha: f64,
+) -> Markup {
     let lang = viewer.lang;
     let here = format!("/planner/{}/estimates", survey.slug);
     page(
@@ -104,128 +115,188 @@ pub fn estimates(viewer: &Viewer<'_>, survey: &Survey, report: Result<&Report, &
         viewer.audience(),
         &here,
         html! {
-            h1 { (survey.title.get(lang)) }
-            p {
-                a href={ "/planner/" (survey.slug) } { (t(lang, "単純集計（重み付けなし）", "Simple tabulation (unweighted)")) }
-            }
-            @match report {
-                Err(why) => div.notice.bad { (t(lang, "推計値を表示できません: ", "No estimates: ")) (why) },
-                Ok(report) => {
-                    (weighting_note(lang, report))
-                    p { a.button.secondary href={ (here) ".csv" } { (t(lang, "CSVでダウンロード（Excel用）", "Download CSV (for Excel)")) } }
-                    @for table in &report.tables { (indicator_table(lang, table)) }
+            h1 { (survey.title.get(lang)) " — " (t(lang, "推計の概要", "Overview")) }
+            (planner_nav(lang, &survey.slug, "estimates"))
+            @match (&analysis.dataset, analysis.report()) {
+                (Err(e), _) => div.notice.bad { (e.message(lang)) },
+                (Ok(_), Err(why)) => div.notice.bad { (t(lang, "推計値を表示できません: ", "No estimates: ")) (why) },
+                (Ok(data), Ok(report)) => {
+                    div.notice {
+                        p { (match lang {
+                            Lang::Ja => format!("標本から回答した{}人の回答を、層別無作為抽出の設計（層・抽出率）に基づく重みで推計しています。", data.respondents),
+                            Lang::En => format!("Estimates from {} respondents of the stratified random sample, weighted by the design (strata, sampling fractions).", data.respondents),
+                        }) }
+                        (weighting_sentence(lang, data))
+                        p.muted { (match lang {
+                            Lang::Ja => format!("重み: 最小 {:.1} / 中央値 {:.1} / 最大 {:.1}、重み付けによるデザイン効果 {:.2}", data.weights.min, data.weights.median, data.weights.max, data.weights.kish_deff),
+                            Lang::En => format!("Weights: min {:.1} / median {:.1} / max {:.1}, design effect from weighting {:.2}", data.weights.min, data.weights.median, data.weights.max, data.weights.kish_deff),
+                        }) }
+                    }
+                    table.overview {
+                        thead { tr {
+                            th scope="col" { (t(lang, "指標", "Indicator")) }
+                            th.num scope="col" { (t(lang, "推計値（重み付け）", "Estimate (weighted)")) }
+                            th.num scope="col" { (t(lang, "95%信頼区間", "95% CI")) }
+                            th.num scope="col" { (t(lang, "推計人数", "Estimated residents")) }
+                            th scope="col" { (t(lang, "全国との比較（国の集計方法：重み付けなし・無回答を分母に含む）", "Compared with the nation (national convention: unweighted, no answer in the base)")) }
+                        } }
+                        tbody { @for indicator in &report.indicators { (overview_row(lang, &survey.slug, indicator, view, alpha)) } }
+                    }
+                    p { a.button.secondary href={ "/planner/" (survey.slug) "/subgroups" } { (t(lang, "層別の集計を見る（年齢・性別・地区・世帯・健康など）", "See the subgroups (age, sex, district, household, health …)")) } }
                     p.muted { (t(lang,
-                        "「—」の欄は公表基準（回答10人未満、実効標本数30未満、信頼区間が広すぎる等）により非表示、「—*」は他の非表示の欄が差し引きで分からないよう併せて非表示にした欄です。推計人数は16歳以上の住民に占める推計の人数です。",
-                        "“—” cells are withheld by the presentation rules (fewer than 10 respondents, effective sample size under 30, interval too wide); “—*” cells are withheld so that another withheld cell cannot be worked out by subtraction. Population counts are estimated residents aged 16 and over.")) }
+                        "全国の値は国の公表値（回答者に占める割合、重み付けなし）です。比べる市の値も同じ方法で計算し、2つの割合の差の検定（有意水準5%）で「高い・低い・有意な差なし」を判断しています。",
+                        "National figures are as published (share of respondents, unweighted). The city's figure beside them is computed the same way, and “higher / lower / no significant difference” follows a two-proportion test at the 5% level.")) }
                 }
             }
         },
     )
 }
 
-fn weighting_note(lang: Lang, report: &Report) -> Markup {
-    let w = &report.weights;
-    html! {
-        div.notice {
-            p {
-                (match lang {
-                    Lang::Ja => format!("標本から回答した{}人の回答を、層別無作為抽出の設計（層・抽出率）に基づく重みで推計しています。", report.respondents),
-                    Lang::En => format!("Estimates from {} respondents of the stratified random sample, weighted by the design (strata, sampling fractions).", report.respondents),
-                })
-                " "
-                (match &report.weighting {
-                    Weighting::Raked => t(lang, "重みは住民基本台帳の性・年齢別と地区別の人口に合わせて調整（レイキング）しています。", "Weights are raked to the register's population by sex × age band and by district.").to_string(),
-                    Weighting::PostStratifiedByAge { reason } => match lang {
-                        Lang::Ja => format!("重みは年齢別人口にのみ合わせています（性・年齢×地区での調整ができないため: {reason}）。"),
-                        Lang::En => format!("Weights are post-stratified to age bands only (raking was not possible: {reason})."),
-                    },
-                    Weighting::BaseWeights { reason } => match lang {
-                        Lang::Ja => format!("人口への調整ができないため、抽出の重みのみで推計しています（{reason}）。"),
-                        Lang::En => format!("Only the sampling weights are used (no calibration was possible: {reason})."),
-                    },
-                })
-            }
-            p.muted {
-                (match lang {
-                    Lang::Ja => format!("重み: 最小 {:.1} / 中央値 {:.1} / 最大 {:.1}、重み付けによるデザイン効果 {:.2}", w.min, w.median, w.max, w.kish_deff),
-                    Lang::En => format!("Weights: min {:.1} / median {:.1} / max {:.1}, design effect from weighting {:.2}", w.min, w.median, w.max, w.kish_deff),
-                })
-            }
-        }
-    }
-}
-
-fn indicator_table(lang: Lang, table: &IndicatorTable) -> Markup {
-    html! {
-        h2 { (table.indicator.name.get(lang)) }
-        @if let Some(national) = &table.indicator.national {
-            p.muted {
-                (match lang {
-                    Lang::Ja => format!("全国: {:.1}%（{}、回答者に占める割合・重み付けなし）", national.percent, national.source.get(lang)),
-                    Lang::En => format!("National: {:.1}% ({}; unweighted share of respondents)", national.percent, national.source.get(lang)),
-                })
-            }
-        }
-        table {
-            thead { tr {
-                th { (t(lang, "区分", "Group")) }
-                th.num { "n" }
-                th.num { (t(lang, "推計値", "Estimate")) }
-                th.num { (t(lang, "95%信頼区間", "95% CI")) }
-                th.num { (t(lang, "推計人数（±は95%の幅）", "Population (± 95% margin)")) }
-            } }
-            tbody {
-                (cell_row(lang, t(lang, "全体", "All"), &table.overall))
-                @for (breakdown, cells) in &table.breakdowns {
-                    tr { th colspan="5" { (breakdown.name(lang)) } }
-                    @for cell in cells { (cell_row(lang, &level_label(lang, *breakdown, &cell.level), cell)) }
-                }
-            }
-        }
-    }
-}
-
-/// A level as people read it: the register's sex codes in the page's language.
-fn level_label(lang: Lang, breakdown: Breakdown, level: &str) -> String {
-    match (breakdown, lang, Sex::parse(level)) {
-        (Breakdown::Sex, Lang::Ja, Ok(sex)) => sex.label().to_string(),
-        _ => level.to_string(),
-    }
-}
-
-fn cell_row(lang: Lang, label: &str, cell: &Cell) -> Markup {
-    let shown = cell.estimate.as_ref().filter(|_| cell.withheld.is_none());
+fn overview_row(
+    lang: Lang,
+    slug: &str,
+    indicator: &IndicatorReport,
+    view: View,
+    alpha: f64,
+) -> Markup {
+    let shown = indicator.overall.shown(view);
     html! {
         tr {
-            td { (label) }
-            td.num { (cell.n) }
+            th scope="row" { a href={ "/planner/" (slug) "/subgroups?indicator=" (indicator.indicator.id) } { (indicator.indicator.name.get(lang)) } }
             @match shown {
                 Some(e) => {
-                    td.num { (format!("{:.1}%", 100.0 * e.estimate)) @if e.presentation.footnote_complement { "†" } }
+                    td.num { (format!("{:.1}%", 100.0 * e.estimate)) }
                     td.num { @match e.ci { Some((lo, hi)) => (format!("{:.1}–{:.1}%", 100.0 * lo, 100.0 * hi)), None => "–" } }
                     td.num { (format!("{:.0}", e.total)) " ± " (format!("{:.0}", 1.96 * e.total_se)) }
                 }
-                None => {
-                    @let mark = if matches!(cell.withheld, Some(Withheld::Complementary)) { "—*" } else { "—" };
-                    td.num title=(withheld_reason(lang, cell.withheld.as_ref())) { (mark) }
-                    td.num { "" }
-                    td.num { "" }
+                None => { td.num { "＊" } td.num {} td.num {} }
+            }
+            td {
+                @match &indicator.national {
+                    None => span.muted { (t(lang, "全国の値なし", "No national figure")) },
+                    Some(n) => {
+                        (match lang {
+                            Lang::Ja => format!("全国: {:.1}%（{}）", n.figure.percent, n.figure.source.get(lang)),
+                            Lang::En => format!("National: {:.1}% ({})", n.figure.percent, n.figure.source.get(lang)),
+                        })
+                        br;
+                        (match lang {
+                            Lang::Ja => format!("市（同じ集計方法）: {:.1}%（{}人中{}人）", n.percent(), n.base, n.yes),
+                            Lang::En => format!("City (same convention): {:.1}% ({} of {})", n.percent(), n.yes, n.base),
+                        })
+                        br;
+                        @match (&n.test, n.direction(alpha)) {
+                            (None, _) => span.muted { (t(lang, "全国の回答者数が不明のため検定なし", "No test: the national number of respondents is not known")) },
+                            (Some(test), Some(Direction::Higher)) => strong.higher { (t(lang, "全国より高い", "Higher than the nation")) } " (p=" (p_value(test.p_value)) ")",
+                            (Some(test), Some(Direction::Lower)) => strong.lower { (t(lang, "全国より低い", "Lower than the nation")) } " (p=" (p_value(test.p_value)) ")",
+                            (Some(test), None) => span { (t(lang, "全国と有意な差なし", "No significant difference from the nation")) } " (p=" (p_value(test.p_value)) ")",
+                        }
+                    }
                 }
             }
         }
     }
 }
 
-fn withheld_reason(lang: Lang, withheld: Option<&Withheld>) -> String {
-    match withheld {
-        Some(Withheld::Rule(code)) => code.clone(),
-        Some(Withheld::Complementary) => t(
-            lang,
-            "差し引きで分からないよう非表示",
-            "withheld against subtraction",
-        )
-        .into(),
-        Some(Withheld::NoRespondents) => t(lang, "回答なし", "no respondents").into(),
-        None => String::new(),
+/// Fieldwork for planners: counted responses by day and mode, response rates by stratum and
+/// the paper forms still waiting, as a chart and tables. Days are in `zone`.
+pub fn fieldwork(
+    viewer: &Viewer<'_>,
+    survey: &Survey,
+    progress: &Progress,
+    zone: &chrono_tz::Tz,
+) -> Markup {
+    let lang = viewer.lang;
+    let here = format!("/planner/{}/fieldwork", survey.slug);
+    let days = by_day(progress, zone);
+    let rates = progress
+        .sample
+        .as_ref()
+        .map(|(strata, outcomes)| super::sampling::RateTable::new(strata, outcomes));
+    page(
+        lang,
+        survey.title.get(lang),
+        viewer.audience(),
+        &here,
+        html! {
+            h1 { (survey.title.get(lang)) " — " (t(lang, "回収状況", "Fieldwork")) }
+            (planner_nav(lang, &survey.slug, "fieldwork"))
+            h2 { (t(lang, "日別の回答数（集計に数える回答）", "Responses by day (those that count)")) }
+            @if days.is_empty() {
+                p { (t(lang, "まだ回答はありません。", "No responses yet.")) }
+            } @else {
+                (super::chart::daily_chart(lang, &days))
+                table.daily {
+                    thead { tr {
+                        th scope="col" { (t(lang, "日付", "Date")) }
+                        th.num scope="col" { (t(lang, "インターネット", "Online")) }
+                        th.num scope="col" { (t(lang, "郵送（紙）", "Paper")) }
+                        th.num scope="col" { (t(lang, "累計", "Cumulative")) }
+                    } }
+                    tbody {
+                        @let mut cumulative = 0;
+                        @for day in &days {
+                            @let _ = { cumulative += day.online + day.paper; };
+                            tr { td { (day.date.format("%Y-%m-%d")) } td.num { (day.online) } td.num { (day.paper) } td.num { (cumulative) } }
+                        }
+                    }
+                }
+            }
+            h2 { (t(lang, "層別の回収率", "Response rates by stratum")) }
+            @match &rates {
+                None => p { (t(lang, "この調査には標本がありません。", "This survey has no sample.")) },
+                Some(rates) => (super::sampling::rate_table(lang, rates)),
+            }
+            h2 { (t(lang, "紙の調査票の入力状況", "Paper forms")) }
+            table.backlog {
+                tbody {
+                    tr { th scope="row" { (t(lang, "受け付けた封筒", "Envelopes logged")) } td.num { (progress.paper.envelopes) } }
+                    tr { th scope="row" { (t(lang, "入力が済み集計に入った調査票", "Forms keyed and accepted")) } td.num { (progress.paper.accepted) } }
+                    tr { th scope="row" { (t(lang, "2回目の入力待ち", "Waiting for the second keying")) } td.num { (progress.backlog.awaiting_second) } }
+                    tr { th scope="row" { (t(lang, "照合待ち（2回の入力が食い違う）", "Waiting for reconciliation (the two keyings differ)")) } td.num { (progress.backlog.awaiting_reconciliation) } }
+                    tr { th scope="row" { (t(lang, "入力途中", "Keying started, not finished")) } td.num { (progress.backlog.unfinished) } }
+                }
+            }
+        },
+    )
+}
+
+/// Counted responses of one day, by mode.
+pub struct Day {
+    pub date: chrono::NaiveDate,
+    pub online: usize,
+    pub paper: usize,
+}
+
+/// Responses grouped by their day in `zone` (stored times are UTC), every day from the first
+/// to the last included.
+fn by_day(progress: &Progress, zone: &chrono_tz::Tz) -> Vec<Day> {
+    use chrono::TimeZone;
+    let mut days: std::collections::BTreeMap<chrono::NaiveDate, (usize, usize)> =
+        Default::default();
+    for (at, channel) in &progress.submitted {
+        let local = zone.from_utc_datetime(at).date_naive();
+        let entry = days.entry(local).or_default();
+        if channel == crate::db::entry::CHANNEL_PAPER {
+            entry.1 += 1;
+        } else {
+            entry.0 += 1;
+        }
     }
+    let (Some(first), Some(last)) = (days.keys().next().copied(), days.keys().last().copied())
+    else {
+        return Vec::new();
+    };
+    first
+        .iter_days()
+        .take_while(|d| *d <= last)
+        .map(|date| {
+            let (online, paper) = days.get(&date).copied().unwrap_or_default();
+            Day {
+                date,
+                online,
+                paper,
+            }
+        })
+        .collect()
 }

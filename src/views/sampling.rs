@@ -335,6 +335,42 @@ pub fn sample_page(
     )
 }
 
+/// The response rates per stratum and in all (RR1, RR2, 有効回収率), for staff and planners.
+pub fn rate_table(lang: Lang, rates: &RateTable) -> Markup {
+    html! {
+    table.rates {
+        thead { tr {
+            th { (t(lang, "層", "Stratum")) }
+            th.num { (t(lang, "標本", "Sampled")) }
+            th.num { (t(lang, "完了 I", "Complete I")) }
+            th.num { (t(lang, "一部 P", "Partial P")) }
+            th.num { (t(lang, "拒否 R", "Refused R")) }
+            th.num { (t(lang, "不明 U", "Unknown U")) }
+            th.num { (t(lang, "対象外 NE", "Not eligible NE")) }
+            th.num { "RR1" }
+            th.num { "RR2" }
+            th.num { (t(lang, "有効回収率", "Valid rate")) }
+        } }
+        tbody {
+            @for (label, c) in rates.all_rows() {
+                tr {
+                    td { (label) }
+                    td.num { (c.sample()) }
+                    td.num { (c.complete) }
+                    td.num { (c.partial) }
+                    td.num { (c.refusal) }
+                    td.num { (c.unknown()) }
+                    td.num { (c.not_eligible) }
+                    td.num { (percent(c.rr1())) }
+                    td.num { (percent(c.rr2())) }
+                    td.num { (percent(c.valid_response_rate())) }
+                }
+            }
+        }
+    }
+    }
+}
+
 /// The dispositions page: response rates per stratum, the form to record a disposition and
 /// the recorded ones.
 pub fn dispositions_page(
@@ -372,36 +408,7 @@ pub fn dispositions_page(
             h2 { (t(lang, "回収率", "Response rates")) }
             p.muted { (t(lang, "RR1 = 完了 ÷ (対象となりうる全員)、RR2 は一部回答を含む（AAPOR 定義）。有効回収率 = 有効回答 ÷ 標本数（自治体の公表値）。",
                 "RR1 = complete ÷ all possibly eligible; RR2 includes partials (AAPOR). Valid response rate = valid responses ÷ sample, as municipalities publish it.")) }
-            table.rates {
-                thead { tr {
-                    th { (t(lang, "層", "Stratum")) }
-                    th.num { (t(lang, "標本", "Sampled")) }
-                    th.num { (t(lang, "完了 I", "Complete I")) }
-                    th.num { (t(lang, "一部 P", "Partial P")) }
-                    th.num { (t(lang, "拒否 R", "Refused R")) }
-                    th.num { (t(lang, "不明 U", "Unknown U")) }
-                    th.num { (t(lang, "対象外 NE", "Not eligible NE")) }
-                    th.num { "RR1" }
-                    th.num { "RR2" }
-                    th.num { (t(lang, "有効回収率", "Valid rate")) }
-                } }
-                tbody {
-                    @for (label, c) in rates.all_rows() {
-                        tr {
-                            td { (label) }
-                            td.num { (c.sample()) }
-                            td.num { (c.complete) }
-                            td.num { (c.partial) }
-                            td.num { (c.refusal) }
-                            td.num { (c.unknown()) }
-                            td.num { (c.not_eligible) }
-                            td.num { (percent(c.rr1())) }
-                            td.num { (percent(c.rr2())) }
-                            td.num { (percent(c.valid_response_rate())) }
-                        }
-                    }
-                }
-            }
+            (rate_table(lang, rates))
             p {
                 a.button.secondary href={ "/staff/surveys/" (slug) "/response-rates.csv" } { (t(lang, "回収率（CSV）", "Response rates (CSV)")) }
                 " "

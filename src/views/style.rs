@@ -127,5 +127,27 @@ section.letter .contact { position: absolute; left: 20mm; right: 20mm; top: 266m
   section.letter { margin: 0; page-break-after: always; break-after: page; }
   section.letter:last-of-type { page-break-after: auto; break-after: auto; }
 }
+/* Planner pages: the subgroup tables and their charts. */
+nav.planner { display: flex; flex-wrap: wrap; gap: .25rem 1.25rem; margin: 0 0 1rem; }
+nav.planner a, nav.planner strong { display: inline-block; min-height: 2.75rem; line-height: 2.75rem; }
+form.controls { background: #fff; border: 1px solid var(--line); padding: .5rem 1rem; margin: 0 0 .75rem; }
+form.controls label { display: inline-block; margin: .25rem 1rem .25rem 0; }
+form.controls select { width: auto; max-width: 100%; }
+p.downloads a { display: inline-block; min-height: 2.75rem; line-height: 2.75rem; }
+.table-scroll { overflow-x: auto; }
+table.matrix th[scope=col] { min-width: 7rem; font-size: .85rem; vertical-align: bottom; }
+table.matrix tr.breakdown th, table.matrix tr.breakdown td { background: #eef2f6; }
+table.matrix tr.overall th, table.matrix tr.overall td { font-weight: bold; }
+.higher { color: #b5452f; font-weight: bold; }
+.lower { color: #2f7d4f; font-weight: bold; }
+small.reference { color: #7a5200; }
+span.withheld { color: var(--muted); cursor: help; }
+.side-by-side { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
+.side-by-side > table { flex: 1 1 36rem; width: auto; }
+.side-by-side > figure { flex: 0 1 680px; margin: 0; }
+svg.chart { max-width: 100%; height: auto; background: #fff; }
+section.breakdown { break-inside: avoid; page-break-inside: avoid; margin-bottom: 1.5rem; }
+.legend p { margin: .25rem 0; }
+@media print { nav.planner, form.controls, p.downloads { display: none; } main.wide { max-width: none; } }
 @media print { header.site, .actions, .lang-switch { display: none; } body { background: #fff; } }
 "#;

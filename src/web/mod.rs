@@ -19,6 +19,7 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{DefaultHeaders, Logger};
 use actix_web::{web, App};
 
+use crate::analysis::cache::AnalysisCache;
 use crate::auth::rate_limit::FailureLimiter;
 use crate::config::Config;
 use crate::db::{DbConnection, DbError, DbResult, Pool};
@@ -35,6 +36,8 @@ pub struct AppState {
     pub code_failures: FailureLimiter,
     /// Failed logins per client.
     pub login_failures: FailureLimiter,
+    /// Each survey's analysis dataset, rebuilt when its data version changes.
+    pub analyses: AnalysisCache,
 }
 
 impl AppState {
@@ -48,6 +51,7 @@ impl AppState {
             catalogue,
             code_failures: FailureLimiter::new(10, Duration::from_secs(60)),
             login_failures: FailureLimiter::new(10, Duration::from_secs(60)),
+            analyses: AnalysisCache::default(),
         }))
     }
 

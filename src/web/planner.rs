@@ -1,20 +1,29 @@
-//! Planner pages: surveys, their simple tabulation and weighted prevalence, and CSV downloads.
+//! Planner pages: surveys, the simple tabulation, weighted estimates, the subgroup table, any
+//! table a planner builds, charts, fieldwork, and their downloads. Everything estimated comes
+//! from the survey's cached [`Analysis`]; handlers only find it, parse the query and render.
 
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use maud::Markup;
 
 use super::extract::lang_of;
 use super::staff::require;
-use super::{csv_download, with_utf8_bom, AppState};
+use super::{csv_download, html, with_utf8_bom, AppState};
+use crate::analysis::cache::Analysis;
+use crate::analysis::cells::View;
+use crate::analysis::custom::{self, OutcomeChoice, TableRequest};
+use crate::analysis::{AnalysisError, Dataset};
 use crate::auth::Role;
 use crate::db::{self, DbError};
 use crate::error::AppError;
-use crate::prevalence::{self, planner_options, RegisterCell, Report, Respondent};
 use crate::questionnaire::{Answers, Lang};
 use crate::survey::Survey;
 use crate::tabulation::{simple_tabulation, Table, MIN_RESPONDENTS};
 use crate::views::planner as view;
 use crate::views::staff::Viewer;
+use crate::views::subgroups as subgroups_view;
 
 /// Registers the planner routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -28,7 +37,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/planner/{slug}/estimates.csv",
             web::get().to(estimates_csv),
-        );
+        )
+        .route("/planner/{slug}/subgroups", web::get().to(subgroups))
+        .route(
+            "/planner/{slug}/subgroups.csv",
+            web::get().to(subgroups_csv),
+        )
+        .route(
+            "/planner/{slug}/subgroups.json",
+            web::get().to(subgroups_json),
+        )
+        .route(
+            "/planner/{slug}/chart/{indicator}/{by}.svg",
+            web::get().to(chart_svg),
+        )
+        .route("/planner/{slug}/table", web::get().to(table))
+        .route("/planner/{slug}/table.csv", web::get().to(table_csv))
+        .route("/planner/{slug}/fieldwork", web::get().to(fieldwork));
 }
 
 async fn surveys(req: HttpRequest, state: web::Data<AppState>) -> Result<Markup, AppError> {
@@ -108,27 +133,7 @@ async fn tabulation_csv(
             ),
         });
     };
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let write = |out: &mut csv::Writer<Vec<u8>>| -> Result<(), csv::Error> {
-        out.write_record(["number", "question", "option", "count", "percent", "base"])?;
-        for table in &tables {
-            for row in &table.rows {
-                out.write_record([
-                    table.number.as_str(),
-                    table.title.as_str(),
-                    row.label.as_str(),
-                    &row.count.to_string(),
-                    &format!("{:.1}", row.percent),
-                    &table.base.to_string(),
-                ])?;
-            }
-        }
-        Ok(())
-    };
-    write(&mut out).map_err(|e| AppError::Unexpected(e.into()))?;
-    let body = out
-        .into_inner()
-        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("{e}")))?;
+    let body = crate::tabulation::csv(&tables).map_err(|e| AppError::Unexpected(e.into()))?;
     Ok(csv_download(
         &format!("{}-tabulation.csv", survey.slug),
         "text/csv; charset=utf-8",
@@ -136,65 +141,101 @@ async fn tabulation_csv(
     ))
 }
 
-/// The prevalence report of a survey: its sample design, the register margins and the
-/// answers of the respondents who count.
-async fn load_report(
-    state: &AppState,
-    slug: String,
-) -> Result<(Survey, Result<Report, String>), AppError> {
-    let (survey, design, stored) = state
+/// The survey's analysis at its current data version: from the cache, or built now (on the
+/// blocking pool) and kept.
+async fn analysis(state: &AppState, slug: String) -> Result<(Survey, Arc<Analysis>), AppError> {
+    let (survey, version) = state
         .db(move |conn| {
             let row = db::surveys::find_by_slug(conn, &slug)?.ok_or(DbError::NotFound)?;
             let survey = Survey::try_from(row)?;
-            let design = db::sample::design_for_estimation(conn, survey.id)?;
-            let stored = db::responses::submitted_answers(conn, survey.id)?;
-            Ok((survey, design, stored))
+            let version = db::surveys::data_version(conn, survey.id)?;
+            Ok((survey, version))
         })
         .await?;
-    let Some(design) = design else {
-        return Ok((survey, Err(NO_SAMPLE.into())));
-    };
-    let questionnaire = state.questionnaire_for(&survey)?;
-    let mut answers: std::collections::HashMap<i64, Answers> = std::collections::HashMap::new();
-    for (id, json) in stored {
-        let parsed = serde_json::from_str(&json).map_err(|e| {
-            AppError::Unexpected(anyhow::anyhow!("response {id} has unreadable answers: {e}"))
-        })?;
-        answers.insert(id, parsed);
+    if let Some(cached) = state.analyses.get(survey.id, version) {
+        return Ok((survey, cached));
     }
-    let respondents: Vec<Respondent> = design
-        .respondents
-        .into_iter()
-        .filter_map(|row| {
-            let answers = answers.remove(&row.response_id)?;
-            Some(Respondent {
-                stratum: row.stratum,
-                population: row.population as f64,
-                base_weight: row.base_weight,
-                sex: row.sex,
-                age_band: row.age_band,
-                district: row.district,
-                answers,
-            })
-        })
-        .collect();
-    let register: Vec<RegisterCell> = design
-        .margins
-        .into_iter()
-        .map(|m| RegisterCell {
-            sex: m.sex,
-            age_band: m.age_band,
-            district: m.district,
-            population: m.population as f64,
-        })
-        .collect();
-    let outcome = prevalence::report(&questionnaire, &respondents, &register, &planner_options())
-        .map_err(|e| e.to_string());
-    Ok((survey, outcome))
+    let questionnaire = state.questionnaire_for(&survey)?;
+    let survey_id = survey.id;
+    // The version was read before the data: a change in between only makes the next request
+    // rebuild again, never keeps stale numbers.
+    let stored = state
+        .db(move |conn| db::analysis::respondents(conn, survey_id))
+        .await?;
+    let built = web::block(move || {
+        let dataset = match stored {
+            None => Err(AnalysisError::NoSample),
+            Some((respondents, register)) => Dataset::build(&questionnaire, respondents, &register),
+        };
+        let analysis = Analysis::new(version, dataset);
+        // The subgroup report is what nearly every page reads: compute it here, off the
+        // async threads, rather than in the first handler that asks.
+        let _ = analysis.report();
+        analysis
+    })
+    .await
+    .map_err(|e| AppError::Unexpected(anyhow::anyhow!("building the analysis failed: {e}")))?;
+    let built = Arc::new(built);
+    state.analyses.put(survey_id, Arc::clone(&built));
+    Ok((survey, built))
 }
 
-const NO_SAMPLE: &str =
-    "no sample has been drawn for this survey, so there is no design to weight by";
+/// The query of the estimate pages: view, significance level, indicator.
+#[derive(Debug, Default, serde::Deserialize)]
+struct EstimateQuery {
+    view: Option<String>,
+    alpha: Option<String>,
+    indicator: Option<String>,
+    outcome: Option<String>,
+    by: Option<String>,
+    by2: Option<String>,
+}
+
+/// A parsed estimate query, or the message saying which parameter is wrong.
+struct Options {
+    view: View,
+    alpha: f64,
+    indicator: Option<String>,
+}
+
+fn query(req: &HttpRequest) -> EstimateQuery {
+    // Unknown or repeated parameters are ignored; a malformed query is treated as empty
+    // (every page has sensible defaults).
+    serde_urlencoded::from_str(req.query_string()).unwrap_or_default()
+}
+
+fn options(q: &EstimateQuery) -> Result<Options, (String, String)> {
+    let view = match q.view.as_deref() {
+        None | Some("") => View::Working,
+        Some(v) => View::parse(v).ok_or_else(|| {
+            (
+                format!("表示「{v}」はありません。working（作業用）か publication（公表用）を指定してください。"),
+                format!("There is no view `{v}`: use working or publication."),
+            )
+        })?,
+    };
+    let alpha =
+        match q.alpha.as_deref() {
+            None | Some("") | Some("0.05") => 0.05,
+            Some("0.01") => 0.01,
+            Some("0.1") | Some("0.10") => 0.10,
+            Some(a) => return Err((
+                format!(
+                    "有意水準「{a}」は選べません。0.05、0.01、0.10 のいずれかを指定してください。"
+                ),
+                format!("Significance level `{a}` is not offered: use 0.05, 0.01 or 0.10."),
+            )),
+        };
+    Ok(Options {
+        view,
+        alpha,
+        indicator: q.indicator.clone().filter(|s| !s.is_empty()),
+    })
+}
+
+fn bad_query((ja, en): (String, String)) -> AppError {
+    AppError::BadQuery { ja, en }
+}
 
 async fn estimates(
     req: HttpRequest,
@@ -202,9 +243,12 @@ async fn estimates(
     path: web::Path<String>,
 ) -> Result<Markup, AppError> {
     let session = require(&req, &state, Role::Planner).await?;
-    let (survey, report) = load_report(&state, path.into_inner()).await?;
+    let opts = options(&query(&req)).map_err(bad_query)?;
+    let (survey, analysis) = analysis(&state, path.into_inner()).await?;
     let viewer = Viewer::of(&session, lang_of(&req));
-    Ok(view::estimates(&viewer, &survey, report.as_ref()))
+    Ok(view::estimates(
+        &viewer, &survey, &analysis, opts.view, opts.alpha,
+    ))
 }
 
 async fn estimates_csv(
@@ -214,17 +258,217 @@ async fn estimates_csv(
 ) -> Result<HttpResponse, AppError> {
     require(&req, &state, Role::Planner).await?;
     let lang = lang_of(&req);
-    let (survey, report) = load_report(&state, path.into_inner()).await?;
-    let report = report.map_err(|why| AppError::NotNow {
-        ja: format!("推計できません: {why}"),
-        en: format!("No estimates: {why}"),
-    })?;
+    let opts = options(&query(&req)).map_err(bad_query)?;
+    let (survey, analysis) = analysis(&state, path.into_inner()).await?;
+    let report = report_or_not_now(&analysis, lang)?;
     let body = report
-        .csv(lang)
+        .detail_csv(opts.view, lang)
         .map_err(|e| AppError::Unexpected(e.into()))?;
     Ok(csv_download(
         &format!("{}-estimates.csv", survey.slug),
         "text/csv; charset=utf-8",
         with_utf8_bom(body),
+    ))
+}
+
+/// The subgroup report, or a 409 saying why there are no estimates (for downloads).
+fn report_or_not_now(
+    analysis: &Analysis,
+    lang: Lang,
+) -> Result<&crate::analysis::subgroups::SubgroupReport, AppError> {
+    if let Err(e) = &analysis.dataset {
+        return Err(AppError::NotNow {
+            ja: e.message(Lang::Ja),
+            en: e.message(Lang::En),
+        });
+    }
+    analysis
+        .report()
+        .map_err(|why| AppError::NotNow {
+            ja: format!("推計できません（{why}）。"),
+            en: format!("No estimates: {why}."),
+        })
+        .inspect_err(|_| {
+            let _ = lang;
+        })
+}
+
+async fn subgroups(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let session = require(&req, &state, Role::Planner).await?;
+    let lang = lang_of(&req);
+    let opts = options(&query(&req)).map_err(bad_query)?;
+    let (survey, analysis) = analysis(&state, path.into_inner()).await?;
+    let viewer = Viewer::of(&session, lang);
+    let page = subgroups_view::page(
+        &viewer,
+        &survey,
+        &analysis,
+        &subgroups_view::Choice {
+            view: opts.view,
+            alpha: opts.alpha,
+            indicator: opts.indicator.as_deref(),
+        },
+    );
+    Ok(html(page.status, page.markup))
+}
+
+async fn subgroups_csv(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    require(&req, &state, Role::Planner).await?;
+    let lang = lang_of(&req);
+    let opts = options(&query(&req)).map_err(bad_query)?;
+    let (survey, analysis) = analysis(&state, path.into_inner()).await?;
+    let report = report_or_not_now(&analysis, lang)?;
+    let body = report
+        .csv(opts.view, lang)
+        .map_err(|e| AppError::Unexpected(e.into()))?;
+    Ok(csv_download(
+        &format!("{}-subgroups.csv", survey.slug),
+        "text/csv; charset=utf-8",
+        with_utf8_bom(body),
+    ))
+}
+
+async fn subgroups_json(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    require(&req, &state, Role::Planner).await?;
+    let lang = lang_of(&req);
+    let opts = options(&query(&req)).map_err(bad_query)?;
+    let (_, analysis) = analysis(&state, path.into_inner()).await?;
+    let report = report_or_not_now(&analysis, lang)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .body(report.json(opts.view, opts.alpha, lang).to_string()))
+}
+
+async fn chart_svg(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String)>,
+) -> Result<HttpResponse, AppError> {
+    require(&req, &state, Role::Planner).await?;
+    let lang = lang_of(&req);
+    let opts = options(&query(&req)).map_err(bad_query)?;
+    let (slug, indicator, by) = path.into_inner();
+    let (_, analysis) = analysis(&state, slug).await?;
+    let report = report_or_not_now(&analysis, lang)?;
+    let indicator = report.indicator(&indicator).ok_or(AppError::NotFound)?;
+    let table = indicator.table(&by).ok_or(AppError::NotFound)?;
+    let svg = crate::views::chart::breakdown_chart(lang, indicator, table, opts.view, opts.alpha);
+    Ok(HttpResponse::Ok()
+        .content_type("image/svg+xml; charset=utf-8")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .body(svg.into_string()))
+}
+
+/// The table a planner asked for, or why it cannot be made.
+fn table_request(q: &EstimateQuery) -> Option<TableRequest> {
+    let outcome = q.outcome.as_deref().filter(|s| !s.is_empty())?;
+    let by = q.by.clone().filter(|s| !s.is_empty())?;
+    Some(TableRequest {
+        outcome: OutcomeChoice::parse(outcome).unwrap_or(OutcomeChoice::Indicator(outcome.into())),
+        by,
+        by2: q.by2.clone().filter(|s| !s.is_empty()),
+    })
+}
+
+async fn table(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let session = require(&req, &state, Role::Planner).await?;
+    let lang = lang_of(&req);
+    let q = query(&req);
+    let opts = options(&q).map_err(bad_query)?;
+    let (survey, analysis) = analysis(&state, path.into_inner()).await?;
+    let request = table_request(&q);
+    let built = match (&analysis.dataset, &request) {
+        (Ok(data), Some(request)) => Some(custom::build(data, request)),
+        _ => None,
+    };
+    let status = match &built {
+        Some(Err(_)) => StatusCode::BAD_REQUEST,
+        _ => StatusCode::OK,
+    };
+    let viewer = Viewer::of(&session, lang);
+    Ok(html(
+        status,
+        subgroups_view::custom_page(
+            &viewer,
+            &survey,
+            &analysis,
+            request.as_ref(),
+            built.as_ref(),
+            opts.view,
+        ),
+    ))
+}
+
+async fn table_csv(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    require(&req, &state, Role::Planner).await?;
+    let lang = lang_of(&req);
+    let q = query(&req);
+    let opts = options(&q).map_err(bad_query)?;
+    let (survey, analysis) = analysis(&state, path.into_inner()).await?;
+    let data = analysis.dataset.as_ref().map_err(|e| AppError::NotNow {
+        ja: e.message(Lang::Ja),
+        en: e.message(Lang::En),
+    })?;
+    let request = table_request(&q).ok_or_else(|| {
+        bad_query((
+            "集計する項目（outcome）と区分（by）を指定してください。".into(),
+            "Give the outcome and the breakdown (outcome, by).".into(),
+        ))
+    })?;
+    let table = custom::build(data, &request)
+        .map_err(|e| bad_query((e.message(Lang::Ja), e.message(Lang::En))))?;
+    let body = table
+        .csv(opts.view, lang)
+        .map_err(|e| AppError::Unexpected(e.into()))?;
+    Ok(csv_download(
+        &format!("{}-table.csv", survey.slug),
+        "text/csv; charset=utf-8",
+        with_utf8_bom(body),
+    ))
+}
+
+async fn fieldwork(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<Markup, AppError> {
+    let session = require(&req, &state, Role::Planner).await?;
+    let lang = lang_of(&req);
+    let slug = path.into_inner();
+    let (survey, progress) = state
+        .db(move |conn| {
+            let row = db::surveys::find_by_slug(conn, &slug)?.ok_or(DbError::NotFound)?;
+            let survey = Survey::try_from(row)?;
+            let progress = db::fieldwork::progress(conn, survey.id)?;
+            Ok((survey, progress))
+        })
+        .await?;
+    let viewer = Viewer::of(&session, lang);
+    Ok(view::fieldwork(
+        &viewer,
+        &survey,
+        &progress,
+        &state.config.time_zone,
     ))
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod planner_data;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -81,6 +82,7 @@ impl TestDb {
             questionnaires_dir: repo_path("questionnaires"),
             cookie_secure: false,
             trust_proxy: false,
+            time_zone: chrono_tz::Asia::Tokyo,
         }
     }
 

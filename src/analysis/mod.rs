@@ -1,0 +1,268 @@
+//! The analysis dataset of a survey and everything planners read from it: one row per counted
+//! respondent with the design columns, the calibrated weights, every breakdown variable and
+//! every indicator, built once from storage and shared by every planner page and download.
+//!
+//! Pure: respondents (design columns + answers) and register totals in, tables out. The web
+//! layer caches a [`Dataset`] per survey and rebuilds it only when the survey's data version
+//! changes (see `db::surveys::data_version`).
+//!
+//! - [`Dataset::build`]: design (strata, fpc, base weights N_h / n_h), calibration to the
+//!   register ([`weighting`]), breakdown variables (register sex, age band and district, then
+//!   the questionnaire's `[[breakdown]]`s), indicators as 0/1/missing.
+//! - [`subgroups`]: every indicator by every breakdown with tests (the Suzaka table, done
+//!   right), and any one- or two-way table a planner builds ([`custom`]).
+//! - [`cells`]: the two kinds of blank — privacy (withheld everywhere) and reliability
+//!   (参考値 on working pages, withheld in the publication view).
+
+pub mod cache;
+pub mod cells;
+pub mod custom;
+pub mod subgroups;
+pub mod weighting;
+
+use crate::estimate::{Categorical, Design, EstimateError, LonelyPsu, Outcome, WeightDiagnostics};
+use crate::questionnaire::{Answers, Indicator, Lang, Questionnaire, Text};
+
+pub use weighting::{RegisterCell, Weighting};
+
+/// One respondent: the sampled person's design columns and their answers.
+#[derive(Debug, Clone)]
+pub struct Respondent {
+    pub stratum: String,
+    /// N_h, the stratum's population on the reference date.
+    pub population: f64,
+    /// N_h / n_h.
+    pub base_weight: f64,
+    pub sex: Option<String>,
+    pub age_band: String,
+    pub district: Option<String>,
+    pub answers: Answers,
+}
+
+/// Where a breakdown variable comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// The resident register (known for every sampled person).
+    Register,
+    /// An answer to the questionnaire (a `[[breakdown]]` of the file).
+    Answer,
+}
+
+/// A variable tables can be broken down by.
+#[derive(Debug, Clone)]
+pub struct Variable {
+    /// Identifier in links and downloads (`sex`, `age_band`, `district`, `living_alone` …).
+    pub id: String,
+    /// Heading.
+    pub name: Text,
+    pub origin: Origin,
+    /// One label per level, in the column's level order.
+    pub labels: Vec<Text>,
+    /// The level of every respondent (missing when not answered).
+    pub column: Categorical,
+}
+
+impl Variable {
+    /// Respondents without a level (no answer).
+    pub fn missing(&self) -> usize {
+        self.column.missing_count()
+    }
+}
+
+/// An indicator with its value for every respondent.
+#[derive(Debug, Clone)]
+pub struct IndicatorColumn {
+    pub indicator: Indicator,
+    /// 1 yes, 0 no, missing without a valid answer.
+    pub outcome: Outcome,
+    /// The same as a two-level column (`no`, `yes`), for tests of independence.
+    pub categorical: Categorical,
+    /// Respondents counted "yes" (unweighted).
+    pub yes: usize,
+}
+
+/// Everything planners' pages read about one survey.
+#[derive(Debug, Clone)]
+pub struct Dataset {
+    /// Counted respondents (rows).
+    pub respondents: usize,
+    pub design: Design,
+    pub weighting: Weighting,
+    pub weights: WeightDiagnostics,
+    pub variables: Vec<Variable>,
+    pub indicators: Vec<IndicatorColumn>,
+    /// The answers, in row order (for tables of any single-choice item).
+    pub answers: Vec<Answers>,
+    pub questionnaire: Questionnaire,
+}
+
+/// Why no dataset can be made.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    #[error("no sample has been drawn for this survey, so there is no design to weight by")]
+    NoSample,
+    #[error("no respondents from the sample have submitted yet")]
+    NoRespondents,
+    #[error(transparent)]
+    Estimate(#[from] EstimateError),
+}
+
+impl AnalysisError {
+    /// The message for a planner, in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (AnalysisError::NoSample, Lang::Ja) => "この調査には標本（住民基本台帳からの無作為抽出）がないため、重み付きの推計はできません。公開型の調査は単純集計をご覧ください。".into(),
+            (AnalysisError::NoSample, Lang::En) => "No sample has been drawn for this survey, so there is no design to weight by. For an open questionnaire, see the simple tabulation.".into(),
+            (AnalysisError::NoRespondents, Lang::Ja) => {
+                "標本から回答を提出した方がまだいないため、推計できません。".into()
+            }
+            (AnalysisError::NoRespondents, Lang::En) => {
+                "Nobody from the sample has submitted yet: nothing to estimate.".into()
+            }
+            (AnalysisError::Estimate(e), Lang::Ja) => format!("推計できません（{e}）。"),
+            (AnalysisError::Estimate(e), Lang::En) => format!("No estimates: {e}."),
+        }
+    }
+}
+
+impl Dataset {
+    /// Builds the dataset: the design of the sample, calibrated to the register, with every
+    /// breakdown and indicator of `questionnaire` as columns.
+    pub fn build(
+        questionnaire: &Questionnaire,
+        respondents: Vec<Respondent>,
+        register: &[RegisterCell],
+    ) -> Result<Dataset, AnalysisError> {
+        if respondents.is_empty() {
+            return Err(AnalysisError::NoRespondents);
+        }
+        let base = Design::builder(respondents.iter().map(|r| r.base_weight).collect())
+            .strata(
+                "stratum",
+                Categorical::from_labels(&column(&respondents, |r| r.stratum.clone())),
+            )
+            .fpc("N_h", respondents.iter().map(|r| r.population).collect())
+            .lonely_psu(LonelyPsu::Adjust)
+            .build()?;
+        let (design, weighting) = weighting::calibrate(&base, &respondents, register);
+        let mut variables = register_variables(&respondents);
+        for breakdown in questionnaire.breakdowns() {
+            let codes = respondents
+                .iter()
+                .map(|r| {
+                    breakdown
+                        .group_of(questionnaire, &r.answers)
+                        .map_or(Categorical::MISSING, |g| g as u32)
+                })
+                .collect();
+            variables.push(Variable {
+                id: breakdown.id.clone(),
+                name: breakdown.name.clone(),
+                origin: Origin::Answer,
+                labels: breakdown.groups.iter().map(|g| g.label.clone()).collect(),
+                column: Categorical::from_codes(codes, level_names(breakdown.groups.len()))?,
+            });
+        }
+        let indicators = questionnaire
+            .indicators()
+            .iter()
+            .map(|indicator| {
+                let values: Vec<Option<bool>> = respondents
+                    .iter()
+                    .map(|r| indicator.value(questionnaire, &r.answers))
+                    .collect();
+                let codes = values
+                    .iter()
+                    .map(|v| v.map_or(Categorical::MISSING, u32::from))
+                    .collect();
+                Ok(IndicatorColumn {
+                    indicator: indicator.clone(),
+                    yes: values.iter().filter(|v| **v == Some(true)).count(),
+                    outcome: Outcome::binary(&values),
+                    categorical: Categorical::from_codes(
+                        codes,
+                        vec!["no".to_string(), "yes".to_string()],
+                    )?,
+                })
+            })
+            .collect::<Result<Vec<_>, EstimateError>>()?;
+        Ok(Dataset {
+            respondents: respondents.len(),
+            weights: design.weight_diagnostics(),
+            design,
+            weighting,
+            variables,
+            indicators,
+            answers: respondents.into_iter().map(|r| r.answers).collect(),
+            questionnaire: questionnaire.clone(),
+        })
+    }
+
+    /// The breakdown variable with this id.
+    pub fn variable(&self, id: &str) -> Option<&Variable> {
+        self.variables.iter().find(|v| v.id == id)
+    }
+
+    /// The indicator with this id.
+    pub fn indicator(&self, id: &str) -> Option<&IndicatorColumn> {
+        self.indicators.iter().find(|i| i.indicator.id == id)
+    }
+}
+
+/// Level names of a column whose labels are kept apart (`0`, `1`, …).
+fn level_names(n: usize) -> Vec<String> {
+    (0..n).map(|i| i.to_string()).collect()
+}
+
+fn column(respondents: &[Respondent], f: impl Fn(&Respondent) -> String) -> Vec<String> {
+    respondents.iter().map(f).collect()
+}
+
+/// Sex, age band and district as the register has them.
+fn register_variables(respondents: &[Respondent]) -> Vec<Variable> {
+    let sex = Categorical::from_labels(&column(respondents, |r| r.sex.clone().unwrap_or_default()));
+    let age = Categorical::from_labels(&column(respondents, |r| r.age_band.clone()));
+    let district = Categorical::from_labels(&column(respondents, |r| {
+        r.district.clone().unwrap_or_default()
+    }));
+    let sex_label = |level: &str| match level {
+        "male" => Text::new("男性", "Male"),
+        "female" => Text::new("女性", "Female"),
+        other => Text::new(other, other),
+    };
+    let age_label = |level: &str| {
+        let en = level.to_string();
+        let ja = match level.strip_suffix('-').or_else(|| level.strip_suffix('+')) {
+            Some(from) => format!("{from}歳以上"),
+            None => format!("{}歳", level.replace('-', "～")),
+        };
+        Text::new(ja, en)
+    };
+    vec![
+        Variable {
+            id: "sex".into(),
+            name: Text::new("性別（住民基本台帳）", "Sex (register)"),
+            origin: Origin::Register,
+            labels: sex.levels().iter().map(|l| sex_label(l)).collect(),
+            column: sex,
+        },
+        Variable {
+            id: "age_band".into(),
+            name: Text::new("年齢（住民基本台帳）", "Age band (register)"),
+            origin: Origin::Register,
+            labels: age.levels().iter().map(|l| age_label(l)).collect(),
+            column: age,
+        },
+        Variable {
+            id: "district".into(),
+            name: Text::new("地区（住民基本台帳）", "District (register)"),
+            origin: Origin::Register,
+            labels: district
+                .levels()
+                .iter()
+                .map(|l| Text::new(l.as_str(), l.as_str()))
+                .collect(),
+            column: district,
+        },
+    ]
+}

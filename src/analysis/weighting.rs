@@ -1,0 +1,136 @@
+//! How the planner's weights are made: the respondents' base weights raked to the register by
+//! sex × age band and by district; when that is impossible, post-stratified by age band; when
+//! that is impossible too, the base weights — always saying why, in both languages.
+
+use std::collections::BTreeMap;
+
+use super::{column, Respondent};
+use crate::estimate::{Categorical, Design, MarginTotals, RakeOptions};
+use crate::questionnaire::Lang;
+
+/// Eligible residents of the register in one sex × age band × district cell.
+#[derive(Debug, Clone)]
+pub struct RegisterCell {
+    pub sex: Option<String>,
+    pub age_band: String,
+    pub district: Option<String>,
+    pub population: f64,
+}
+
+/// How the weights were made.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Weighting {
+    /// Raked to the register by sex × age band and by district.
+    Raked,
+    /// Post-stratified to the register by age band only; why raking was not possible.
+    PostStratifiedByAge { reason: Fallback },
+    /// Base weights only; why no calibration was possible.
+    BaseWeights { reason: Fallback },
+}
+
+/// Why a calibration step could not be used.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fallback {
+    /// The sample has no register totals stored.
+    NoRegisterTotals,
+    /// A margin or the raking itself failed; the engine's message (English, technical).
+    Failed { step: &'static str, detail: String },
+    /// Both raking and post-stratification failed.
+    Both(Box<Fallback>, Box<Fallback>),
+}
+
+impl Fallback {
+    /// A sentence for the planner page.
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Fallback::NoRegisterTotals, Lang::Ja) => {
+                "住民基本台帳の人口（区分ごとの人数）が保存されていません".into()
+            }
+            (Fallback::NoRegisterTotals, Lang::En) => "the register totals are not available".into(),
+            (Fallback::Failed { step, .. }, Lang::Ja) => format!(
+                "{}で、回答者の区分と住民基本台帳の区分が対応しませんでした（回答者のいない区分、または台帳にない区分があります）",
+                match *step {
+                    "rake" => "性別×年齢と地区による補正",
+                    _ => "年齢による補正",
+                }
+            ),
+            (Fallback::Failed { step, detail }, Lang::En) => format!("{step}: {detail}"),
+            (Fallback::Both(first, second), lang) => {
+                format!("{}; {}", first.message(lang), second.message(lang))
+            }
+        }
+    }
+}
+
+/// Rakes to sex × age band and district; falls back to age band alone, then to base weights.
+pub(super) fn calibrate(
+    base: &Design,
+    respondents: &[Respondent],
+    register: &[RegisterCell],
+) -> (Design, Weighting) {
+    let sex_age =
+        |sex: &Option<String>, age: &str| format!("{} × {age}", sex.as_deref().unwrap_or("?"));
+    let sum_by = |key: &dyn Fn(&RegisterCell) -> String| {
+        let mut totals: BTreeMap<String, f64> = BTreeMap::new();
+        for c in register {
+            *totals.entry(key(c)).or_default() += c.population;
+        }
+        totals.into_iter().collect::<Vec<_>>()
+    };
+    let failed = |step: &'static str| {
+        move |e: crate::estimate::EstimateError| Fallback::Failed {
+            step,
+            detail: e.to_string(),
+        }
+    };
+    let raked = (|| {
+        if register.is_empty() {
+            return Err(Fallback::NoRegisterTotals);
+        }
+        let sexage =
+            Categorical::from_labels(&column(respondents, |r| sex_age(&r.sex, &r.age_band)));
+        let district = Categorical::from_labels(&column(respondents, |r| {
+            r.district.clone().unwrap_or_else(|| "?".into())
+        }));
+        let m1 = MarginTotals::new(
+            "sex × age band",
+            &sexage,
+            &sum_by(&|c| sex_age(&c.sex, &c.age_band)),
+        )
+        .map_err(failed("rake"))?;
+        let m2 = MarginTotals::new(
+            "district",
+            &district,
+            &sum_by(&|c| c.district.clone().unwrap_or_else(|| "?".into())),
+        )
+        .map_err(failed("rake"))?;
+        base.rake(&[m1, m2], &RakeOptions::default())
+            .map_err(failed("rake"))
+    })();
+    let reason = match raked {
+        Ok(design) => return (design, Weighting::Raked),
+        Err(reason) => reason,
+    };
+    let by_age = (|| {
+        if register.is_empty() {
+            return Err(Fallback::NoRegisterTotals);
+        }
+        let age = Categorical::from_labels(&column(respondents, |r| r.age_band.clone()));
+        let m = MarginTotals::new("age band", &age, &sum_by(&|c| c.age_band.clone()))
+            .map_err(failed("post-stratify"))?;
+        base.post_stratify(&m).map_err(failed("post-stratify"))
+    })();
+    match by_age {
+        Ok(design) => (design, Weighting::PostStratifiedByAge { reason }),
+        Err(second) => (
+            base.clone(),
+            Weighting::BaseWeights {
+                reason: if second == reason {
+                    reason
+                } else {
+                    Fallback::Both(Box::new(reason), Box::new(second))
+                },
+            },
+        ),
+    }
+}
