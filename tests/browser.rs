@@ -80,8 +80,9 @@ fn intended_answers() -> BTreeMap<&'static str, Answer> {
 }
 
 /// Question pages whose screenshots are kept (page id, file name), besides the thanks page.
-const SCREENSHOTS: [(&str, &str); 2] = [
+const SCREENSHOTS: [(&str, &str); 3] = [
     ("direct", "question-page.png"),
+    ("k6", "grid-page.png"),
     ("household", "number-page.png"),
 ];
 
@@ -215,6 +216,18 @@ impl Resident<'_> {
             }
             if let Some((_, file)) = SCREENSHOTS.iter().find(|(id, _)| *id == page.id) {
                 self.screenshot(file).await;
+            }
+            if page.id == "k6" {
+                // Six rows of five options: as tiles (each at least 44 px, checked above)
+                // instead of one option per line, which made this page 3,159 px tall.
+                let height: f64 = self
+                    .run_js("return document.documentElement.scrollHeight;")
+                    .await;
+                eprintln!("the K6 page is {height} px tall at {WIDTH}×{HEIGHT}");
+                assert!(
+                    height < 2000.0,
+                    "{where_}: the K6 page is {height} px tall (3,159 px with one option a line)"
+                );
             }
             if ends_in_a_one_line_field {
                 // Enter in a one-line field submits the form with its first button: 次へ.
@@ -615,6 +628,24 @@ impl Resident<'_> {
             .await;
     }
 
+    /// Waits until the page shown is in `lang`.
+    async fn wait_for_lang(&self, lang: &str) {
+        let deadline = Instant::now() + NAVIGATION_TIMEOUT;
+        loop {
+            let shown: String = self
+                .run_js("return document.readyState === 'complete' ? document.documentElement.lang : '';")
+                .await;
+            if shown == lang {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the page never came back in `{lang}`"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     async fn is_checked(&self, input_id: &str) -> bool {
         self.run_js_with(
             "return document.getElementById(arguments[0]).checked;",
@@ -792,20 +823,7 @@ async fn switching_language_keeps_the_choice_made_on_the_page() {
             resident.choose("contact_in_person", 3).await;
             assert!(resident.smaller_side(".lang-switch button").await >= MIN_TAP_TARGET);
             resident.tap(".lang-switch button").await;
-            let deadline = Instant::now() + NAVIGATION_TIMEOUT;
-            loop {
-                let lang: String = resident
-                    .run_js("return document.documentElement.lang;")
-                    .await;
-                if lang == "en" {
-                    break;
-                }
-                assert!(
-                    Instant::now() < deadline,
-                    "the page never came back in English"
-                );
-                tokio::time::sleep(Duration::from_millis(50)).await;
-            }
+            resident.wait_for_lang("en").await;
             assert!(
                 resident.is_checked("contact_in_person-3").await,
                 "{}: the choice survives the switch",
@@ -820,8 +838,9 @@ async fn switching_language_keeps_the_choice_made_on_the_page() {
                 stored_answers(&db, &codes[0]).get("contact_in_person"),
                 Some(&Answer::Choice(3))
             );
-            // Back to Japanese for the next scenario.
+            // Back to Japanese for the next database (the cookie is the browser's).
             resident.tap(".lang-switch button").await;
+            resident.wait_for_lang("ja").await;
             site.stop().await;
         }
     })

@@ -35,13 +35,22 @@ pub fn page(lang: Lang, title: &str, audience: Audience<'_>, here: &str, body: M
 
 /// A resident's page of questions: like [`page`], but the language switch is a button of the
 /// page's form `form_id`, so the choices made on the page go along and are shown again in
-/// the other language (nothing is saved by switching).
-pub fn answering_page(lang: Lang, title: &str, form_id: &str, body: Markup) -> Markup {
+/// the other language (nothing is saved by switching). `default_button` is the form's
+/// first button in document order — the one Enter in a one-line field presses — so it
+/// comes before the switch.
+pub fn answering_page(
+    lang: Lang,
+    title: &str,
+    form_id: &str,
+    default_button: Markup,
+    body: Markup,
+) -> Markup {
     let other = match lang {
         Lang::Ja => Lang::En,
         Lang::En => Lang::Ja,
     };
     let switch = html! {
+        (default_button)
         span.lang-switch {
             button.link type="submit" form=(form_id) name="action" value={ "lang-" (other.code()) }
                 formnovalidate lang=(other.code()) {

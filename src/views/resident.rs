@@ -182,10 +182,19 @@ pub fn question_page(p: &QuestionPage<'_>) -> Markup {
             p.progress.answered, p.progress.applicable
         ),
     };
+    // Enter in a one-line field presses the form's first button in document order: this
+    // off-screen 次へ (placed in the header, before the language switch, which belongs to the
+    // form too), so Enter goes forward while the visible 前へ / 次へ keep their order for the
+    // eye and for Tab.
+    let default_button = html! {
+        button.default-next type="submit" form=(ANSWER_FORM) name="action" value="next"
+            tabindex="-1" aria-hidden="true" { (t(lang, "次へ", "Next")) }
+    };
     answering_page(
         lang,
         page_def.title.get(lang),
         ANSWER_FORM,
+        default_button,
         html! {
             // The heading first, so that a screen reader (and the eye) meets what the page is
             // about before the survey name and the progress.
@@ -242,9 +251,6 @@ pub fn question_page(p: &QuestionPage<'_>) -> Markup {
                 }
             }
             form #answer-form method="post" action=(here) novalidate {
-                // Enter in a one-line field presses a form's first button: this one, so Enter
-                // goes forward while the visible buttons (and Tab) run 前へ then 次へ.
-                button.default-next type="submit" name="action" value="next" tabindex="-1" aria-hidden="true" { (t(lang, "次へ", "Next")) }
                 (csrf_field(p.csrf))
                 input type="hidden" name="version" value=(p.version);
                 @if p.from_review { input type="hidden" name="from" value="review"; }

@@ -72,7 +72,7 @@ dl.review a.change { display: inline-flex; align-items: center; justify-content:
 .item.grid { padding: .75rem .5rem; }
 .grid-row { margin: .5rem 0; padding-top: .4rem; }
 .grid-row legend { margin-bottom: .3rem; }
-.grid-row .choices { display: grid; grid-template-columns: repeat(auto-fit, minmax(3.6rem, 1fr)); gap: .3rem; }
+.grid-row .choices { display: grid; grid-template-columns: repeat(auto-fit, minmax(3.2rem, 1fr)); gap: .25rem; }
 .grid-row .choice { flex-direction: column; justify-content: center; gap: .15rem; margin: 0;
   min-height: 2.75rem; padding: .3rem .15rem; text-align: center; font-size: .8rem; line-height: 1.3; }
 .grid-row .choice input { width: 1.25rem; height: 1.25rem; }
