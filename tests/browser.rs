@@ -820,6 +820,18 @@ async fn switching_language_keeps_the_choice_made_on_the_page() {
             };
             resident.start_from_the_qr_link(&codes[0].grouped()).await;
             resident.wait_for_path("/answer/page/0").await;
+            // 次へ with nothing chosen: the page comes back with the focus on what to fix.
+            resident.tap(".pager button[value=next]").await;
+            let deadline = Instant::now() + NAVIGATION_TIMEOUT;
+            while !resident
+                .run_js::<bool>("return document.readyState === 'complete' && !!document.getElementById('error-summary');")
+                .await
+            {
+                assert!(Instant::now() < deadline, "no error summary after 次へ on a blank page");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            let focus = resident.focus().await;
+            assert_eq!(focus.id, "error-summary", "the focus moves to the error summary");
             resident.choose("contact_in_person", 3).await;
             assert!(resident.smaller_side(".lang-switch button").await >= MIN_TAP_TARGET);
             resident.tap(".lang-switch button").await;
