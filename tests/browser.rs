@@ -80,8 +80,9 @@ fn intended_answers() -> BTreeMap<&'static str, Answer> {
 }
 
 /// Question pages whose screenshots are kept (page id, file name), besides the thanks page.
-const SCREENSHOTS: [(&str, &str); 2] = [
+const SCREENSHOTS: [(&str, &str); 3] = [
     ("direct", "question-page.png"),
+    ("k6", "grid-page.png"),
     ("household", "number-page.png"),
 ];
 
@@ -215,6 +216,18 @@ impl Resident<'_> {
             }
             if let Some((_, file)) = SCREENSHOTS.iter().find(|(id, _)| *id == page.id) {
                 self.screenshot(file).await;
+            }
+            if page.id == "k6" {
+                // Six rows of five options: as tiles (each at least 44 px, checked above)
+                // instead of one option per line, which made this page 3,159 px tall.
+                let height: f64 = self
+                    .run_js("return document.documentElement.scrollHeight;")
+                    .await;
+                eprintln!("the K6 page is {height} px tall at {WIDTH}×{HEIGHT}");
+                assert!(
+                    height < 2000.0,
+                    "{where_}: the K6 page is {height} px tall (3,159 px with one option a line)"
+                );
             }
             if ends_in_a_one_line_field {
                 // Enter in a one-line field submits the form with its first button: 次へ.
@@ -497,4 +510,411 @@ struct Layout {
     height: u32,
     scroll_width: u32,
     small: Vec<String>,
+}
+
+// ----- the resident fixes of issue 11, each in the browser at 390×844 -----
+
+use fantoccini::Locator;
+
+/// Runs `scenario` against every database with a fresh browser, shutting the browser down
+/// even when the scenario fails.
+async fn in_browser<F, Fut>(scenario: F)
+where
+    F: FnOnce(Client) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let driver = Chromedriver::start();
+    let browser = driver.connect().await;
+    let outcome = tokio::spawn(scenario(browser.clone())).await;
+    let _ = browser.close().await;
+    drop(driver);
+    if let Err(failure) = outcome {
+        std::panic::resume_unwind(failure.into_panic());
+    }
+}
+
+/// Stores a complete set of answers for `code` directly (as if every page had been saved),
+/// `choose` picking options like [`valid_fields`].
+fn answer_everything_in_the_database(
+    db: &TestDb,
+    code: &tsunagari::sampling::access_code::AccessCode,
+    q: &Questionnaire,
+    choose: &dyn Fn(&str) -> Option<u32>,
+) -> Answers {
+    let mut conn = db.conn();
+    let (code_id, survey_id) = tsunagari::db::codes::find(&mut conn, code)
+        .unwrap()
+        .unwrap();
+    let response =
+        tsunagari::db::responses::start_or_resume_online(&mut conn, survey_id, code_id).unwrap();
+    let mut answers = Answers::new();
+    let mut index = 0;
+    loop {
+        let fields = valid_fields(q, index, &answers, choose);
+        q.save_page(
+            index,
+            &tsunagari::questionnaire::RawInput::from_pairs(fields),
+            &mut answers,
+        )
+        .unwrap()
+        .unwrap();
+        match q.next_page(index, &answers) {
+            Some(next) => index = next,
+            None => break,
+        }
+    }
+    let json = serde_json::to_string(&answers).unwrap();
+    tsunagari::db::responses::save_progress(
+        &mut conn,
+        response.id,
+        response.version,
+        &json,
+        "{}",
+        index as i32,
+    )
+    .unwrap();
+    answers
+}
+
+fn stored_answers(db: &TestDb, code: &tsunagari::sampling::access_code::AccessCode) -> Answers {
+    serde_json::from_str(&stored_response(db, code).unwrap().answers_json).unwrap()
+}
+
+impl Resident<'_> {
+    /// Opens the QR link of the letter and presses the one button it shows.
+    async fn start_from_the_qr_link(&self, code: &str) {
+        self.browser
+            .goto(&self.site.url(&format!("/c/{code}")))
+            .await
+            .expect("open the QR link");
+        self.check_phone_layout("the QR link page").await;
+        let focus = self.focus().await;
+        assert_eq!(
+            (focus.tag.as_str(), focus.text.as_str()),
+            ("button", "はじめる"),
+            "the one button has the focus"
+        );
+        self.press(&[Key::Enter]).await;
+    }
+
+    /// Clicks (taps) the element `css`.
+    async fn tap(&self, css: &str) {
+        self.browser
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no {css}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot tap {css}: {e}"));
+    }
+
+    /// Taps the option `code` of question `id` (its label, as a finger would).
+    async fn choose(&self, id: &str, code: u32) {
+        self.tap(&format!("label[for='{id}-{code}']")).await;
+    }
+
+    /// Taps the first option of every radio group on the page with nothing chosen yet.
+    async fn choose_the_rest(&self) {
+        let _: serde_json::Value = self
+            .run_js(
+                "const names = new Set([...document.querySelectorAll('main input[type=radio]')].map(e => e.name));
+                 for (const name of names) {
+                   if (!document.querySelector(`input[name='${name}']:checked`)) {
+                     document.querySelector(`input[name='${name}']`).click();
+                   }
+                 }
+                 return null;",
+            )
+            .await;
+    }
+
+    /// Waits until the page shown is in `lang`.
+    async fn wait_for_lang(&self, lang: &str) {
+        let deadline = Instant::now() + NAVIGATION_TIMEOUT;
+        loop {
+            let shown: String = self
+                .run_js("return document.readyState === 'complete' ? document.documentElement.lang : '';")
+                .await;
+            if shown == lang {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the page never came back in `{lang}`"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn is_checked(&self, input_id: &str) -> bool {
+        self.run_js_with(
+            "return document.getElementById(arguments[0]).checked;",
+            vec![json!(input_id)],
+        )
+        .await
+    }
+
+    /// The smaller side of the element `css`, in CSS pixels.
+    async fn smaller_side(&self, css: &str) -> f64 {
+        self.run_js_with(
+            "const r = document.querySelector(arguments[0]).getBoundingClientRect();
+             return Math.min(r.width, r.height);",
+            vec![json!(css)],
+        )
+        .await
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver; .ci/run runs it"]
+async fn the_back_button_then_next_saves_and_moves_on_with_the_answers_kept() {
+    in_browser(|browser| async move {
+        for db in databases() {
+            let (_, codes) = demo_survey(&db, 1);
+            let questionnaire = demo_questionnaire(&db);
+            let site = Site::start(db.state());
+            let resident = Resident {
+                browser: &browser,
+                site: &site,
+                questionnaire: &questionnaire,
+            };
+            resident.start_from_the_qr_link(&codes[0].grouped()).await;
+            resident.wait_for_path("/answer/page/0").await;
+            resident.choose("contact_in_person", 2).await;
+            resident.choose_the_rest().await;
+            resident.tap(".pager button[value=next]").await;
+            resident.wait_for_path("/answer/page/1").await;
+            resident.tap("label[for='participation-1']").await;
+            resident.tap(".pager button[value=next]").await;
+            resident.wait_for_path("/answer/page/2").await;
+            let saved = stored_response(&db, &codes[0]).unwrap();
+
+            // One step back: the page as the browser kept it, drawn from an older version.
+            browser.back().await.expect("back");
+            resident.wait_for_path("/answer/page/1").await;
+            let drawn: String = resident
+                .run_js("return document.querySelector('input[name=version]').value;")
+                .await;
+            assert!(
+                drawn.parse::<i32>().unwrap() < saved.version,
+                "{}: the back button shows the page drawn before the last save",
+                db.backend()
+            );
+            // Nothing changed, 次へ: saved, on to the next page.
+            resident.tap(".pager button[value=next]").await;
+            resident.wait_for_path("/answer/page/2").await;
+            let heading: String = resident
+                .run_js("return document.querySelector('h1').innerText;")
+                .await;
+            assert_ne!(heading, "エラー", "{}", db.backend());
+            assert_eq!(stored_answers(&db, &codes[0]).len(), {
+                let answers: Answers = serde_json::from_str(&saved.answers_json).unwrap();
+                answers.len()
+            });
+
+            // Back twice to page 0, change 問1(1), 次へ: saved over the newer answers.
+            browser.back().await.expect("back");
+            resident.wait_for_path("/answer/page/1").await;
+            browser.back().await.expect("back");
+            resident.wait_for_path("/answer/page/0").await;
+            resident.choose("contact_in_person", 4).await;
+            resident.tap(".pager button[value=next]").await;
+            resident.wait_for_path("/answer/page/1").await;
+            let now = stored_answers(&db, &codes[0]);
+            assert_eq!(now.get("contact_in_person"), Some(&Answer::Choice(4)));
+            assert_eq!(
+                now.get("participation"),
+                Some(&Answer::Choices(vec![1])),
+                "{}: the later page's answers are kept",
+                db.backend()
+            );
+            assert!(
+                resident.is_checked("participation-1").await,
+                "the next page shows its stored answer"
+            );
+            site.stop().await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver; .ci/run runs it"]
+async fn a_change_from_the_review_returns_to_the_review() {
+    in_browser(|browser| async move {
+        for db in databases() {
+            let (_, codes) = demo_survey(&db, 1);
+            let questionnaire = demo_questionnaire(&db);
+            answer_everything_in_the_database(&db, &codes[0], &questionnaire, &|id| {
+                (id == "consult").then_some(2)
+            });
+            let site = Site::start(db.state());
+            let resident = Resident {
+                browser: &browser,
+                site: &site,
+                questionnaire: &questionnaire,
+            };
+            resident.start_from_the_qr_link(&codes[0].grouped()).await;
+            resident.wait_for_path("/answer/review").await;
+            resident.check_phone_layout("the review page").await;
+            let review: String = resident
+                .run_js("return document.querySelector('main').innerText;")
+                .await;
+            assert!(review.contains("問12 人との"), "{review}");
+            let change = "a.change[href$='#q-contact_phone']";
+            assert!(resident.smaller_side(change).await >= MIN_TAP_TARGET);
+            assert!(resident.smaller_side(".lang-switch a").await >= MIN_TAP_TARGET);
+
+            resident.tap(change).await;
+            resident.wait_for_path("/answer/page/0").await;
+            resident.choose("contact_phone", 5).await;
+            resident.tap(".pager button[value=next]").await;
+            resident.wait_for_path("/answer/review").await;
+            assert_eq!(
+                stored_answers(&db, &codes[0]).get("contact_phone"),
+                Some(&Answer::Choice(5)),
+                "{}",
+                db.backend()
+            );
+
+            // A change that opens 問6-1: that page, then the review.
+            resident.tap("a.change[href$='#q-consult']").await;
+            let reliance = questionnaire.question("consult").unwrap().page_index;
+            let consult_who = questionnaire.question("consult_who").unwrap().page_index;
+            resident
+                .wait_for_path(&format!("/answer/page/{reliance}"))
+                .await;
+            resident.choose("consult", 1).await;
+            resident.tap(".pager button[value=next]").await;
+            resident
+                .wait_for_path(&format!("/answer/page/{consult_who}"))
+                .await;
+            let text: String = resident
+                .run_js("return document.querySelector('main').innerText;")
+                .await;
+            assert!(
+                !text.contains("答えた方に"),
+                "no paper routing online: {text}"
+            );
+            resident.tap("label[for='consult_who-2']").await;
+            resident.tap(".pager button[value=next]").await;
+            resident.wait_for_path("/answer/review").await;
+            site.stop().await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver; .ci/run runs it"]
+async fn switching_language_keeps_the_choice_made_on_the_page() {
+    in_browser(|browser| async move {
+        for db in databases() {
+            let (_, codes) = demo_survey(&db, 1);
+            let questionnaire = demo_questionnaire(&db);
+            let site = Site::start(db.state());
+            let resident = Resident {
+                browser: &browser,
+                site: &site,
+                questionnaire: &questionnaire,
+            };
+            resident.start_from_the_qr_link(&codes[0].grouped()).await;
+            resident.wait_for_path("/answer/page/0").await;
+            // 次へ with nothing chosen: the page comes back with the focus on what to fix.
+            resident.tap(".pager button[value=next]").await;
+            let deadline = Instant::now() + NAVIGATION_TIMEOUT;
+            while !resident
+                .run_js::<bool>("return document.readyState === 'complete' && !!document.getElementById('error-summary');")
+                .await
+            {
+                assert!(Instant::now() < deadline, "no error summary after 次へ on a blank page");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            let focus = resident.focus().await;
+            assert_eq!(focus.id, "error-summary", "the focus moves to the error summary");
+            resident.choose("contact_in_person", 3).await;
+            assert!(resident.smaller_side(".lang-switch button").await >= MIN_TAP_TARGET);
+            resident.tap(".lang-switch button").await;
+            resident.wait_for_lang("en").await;
+            assert!(
+                resident.is_checked("contact_in_person-3").await,
+                "{}: the choice survives the switch",
+                db.backend()
+            );
+            resident.check_phone_layout("the page in English").await;
+            // And 次へ in English saves it.
+            resident.choose_the_rest().await;
+            resident.tap(".pager button[value=next]").await;
+            resident.wait_for_path("/answer/page/1").await;
+            assert_eq!(
+                stored_answers(&db, &codes[0]).get("contact_in_person"),
+                Some(&Answer::Choice(3))
+            );
+            // Back to Japanese for the next database (the cookie is the browser's).
+            resident.tap(".lang-switch button").await;
+            resident.wait_for_lang("ja").await;
+            site.stop().await;
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver; .ci/run runs it"]
+async fn the_distress_end_page_confirms_first_then_shows_the_help_on_the_first_screen() {
+    in_browser(|browser| async move {
+        for db in databases() {
+            let (_, codes) = demo_survey(&db, 1);
+            let questionnaire = demo_questionnaire(&db);
+            answer_everything_in_the_database(&db, &codes[0], &questionnaire, &|id| {
+                (id == "direct").then_some(5)
+            });
+            let site = Site::start(db.state());
+            let resident = Resident {
+                browser: &browser,
+                site: &site,
+                questionnaire: &questionnaire,
+            };
+            resident.start_from_the_qr_link(&codes[0].grouped()).await;
+            resident.wait_for_path("/answer/review").await;
+            resident.tap("form[action='/answer/submit'] button").await;
+            resident.wait_for_path("/answer/done").await;
+            resident.check_phone_layout("the distress end page").await;
+            #[derive(Deserialize)]
+            struct Order {
+                first: String,
+                first_text: String,
+                h1_top: f64,
+                help_top: f64,
+                help_class: String,
+            }
+            let order: Order = resident
+                .run_js(
+                    "const main = document.querySelector('main');
+                     const h1 = document.querySelector('h1');
+                     const help = document.querySelector('section.help');
+                     return { first: main.firstElementChild.tagName.toLowerCase(),
+                              first_text: main.firstElementChild.innerText,
+                              h1_top: h1.getBoundingClientRect().top,
+                              help_top: help.getBoundingClientRect().top,
+                              help_class: help.className };",
+                )
+                .await;
+            assert_eq!(
+                (order.first.as_str(), order.first_text.as_str()),
+                ("h1", "回答を受け付けました"),
+                "{}",
+                db.backend()
+            );
+            assert!(order.h1_top < order.help_top);
+            assert!(
+                order.help_top < HEIGHT as f64 / 2.0,
+                "the help starts in the upper half of the first screen: {} px",
+                order.help_top
+            );
+            assert_eq!(order.help_class, "help urgent");
+            site.stop().await;
+        }
+    })
+    .await;
 }

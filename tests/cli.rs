@@ -220,6 +220,55 @@ fn the_demo_prints_working_codes_links_and_a_login_and_can_be_run_twice() {
 }
 
 #[test]
+fn the_first_demo_on_a_fresh_database_file_prints_no_error() {
+    // Several fresh files in a row: the lock fight between pool connections switching a new
+    // file to WAL was a race, so one run alone could pass by luck.
+    let demo = repo_path("surveys/demo.toml");
+    let open = repo_path("surveys/gatekeeper-demo.toml");
+    for _ in 0..3 {
+        let cli = Cli::new();
+        let out = cli
+            .command(&[
+                "demo",
+                "--no-serve",
+                "--survey-file",
+                demo.to_str().unwrap(),
+                "--open-survey-file",
+                open.to_str().unwrap(),
+            ])
+            .env("RUST_LOG", "info")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let errors = stderr(&out);
+        assert!(
+            !errors.contains("ERROR") && !errors.contains("database is locked"),
+            "the first screen shows an error:\n{errors}"
+        );
+        // The file was switched to WAL once, before the pool opened.
+        let wal = cli.dir.path().join("cli.sqlite3-wal");
+        let journal_mode: String = {
+            use diesel::prelude::*;
+            let mut conn = diesel::SqliteConnection::establish(
+                cli.dir.path().join("cli.sqlite3").to_str().unwrap(),
+            )
+            .unwrap();
+            diesel::sql_query("PRAGMA journal_mode")
+                .get_result::<JournalMode>(&mut conn)
+                .unwrap()
+                .journal_mode
+        };
+        assert_eq!(journal_mode, "wal", "{}", wal.display());
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct JournalMode {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    journal_mode: String,
+}
+
+#[test]
 fn a_malformed_database_url_is_a_usage_error() {
     let cli = Cli::new();
     let out = cli

@@ -121,10 +121,17 @@ async fn a_resident_answers_resumes_on_another_device_submits_and_cannot_answer_
             .body
             .find("class=\"help urgent\"")
             .expect("urgent help is shown");
-        let thanks = done.body.find("<h1>").unwrap();
+        let thanks = done.body.find("<h1>回答を受け付けました</h1>").unwrap();
+        let main = done.body.find("<main").unwrap();
+        let inside_main = main + done.body[main..].find('>').unwrap() + 1;
+        assert_eq!(
+            thanks, inside_main,
+            "the confirmation is the first line of the page"
+        );
+        let paper = done.body.find("返送しないでください").unwrap();
         assert!(
-            help < thanks,
-            "help comes before the thanks when distress is signalled"
+            thanks < help && help < paper,
+            "the confirmation, then the help at once, before anything else"
         );
         assert!(done.body.contains("0120-279-338"));
 
@@ -295,7 +302,7 @@ async fn wrong_answers_are_shown_next_to_the_item_with_what_was_typed_and_nothin
 }
 
 #[actix_web::test]
-async fn forged_oversized_malformed_and_stale_posts_are_refused_and_keep_saved_answers() {
+async fn forged_oversized_and_malformed_posts_are_refused_and_keep_saved_answers() {
     for db in databases() {
         let (_, codes) = demo_survey(&db, 1);
         let q = demo_questionnaire(&db);
@@ -349,15 +356,6 @@ async fn forged_oversized_malformed_and_stale_posts_are_refused_and_keep_saved_a
             )
             .await;
         assert_eq!(garbled.status, StatusCode::BAD_REQUEST);
-
-        // A page drawn before the last save (another tab) cannot overwrite it.
-        let mut stale = valid.clone();
-        stale.extend([
-            ("csrf".into(), page.hidden("csrf")),
-            ("version".into(), page.hidden("version")),
-        ]);
-        let conflict = c.post("/answer/page/0", &as_refs(&stale)).await;
-        assert_eq!(conflict.status, StatusCode::CONFLICT);
 
         assert_eq!(
             stored_response(&db, &codes[0]).unwrap().answers_json,
@@ -456,7 +454,11 @@ async fn the_language_switch_shows_the_questions_in_english_and_comes_back() {
         assert_eq!(switched.location.as_deref(), Some("/answer/page/0"));
         let page = c.get("/answer/page/0").await;
         assert!(page.body.contains("lang=\"en\""));
-        assert!(page.body.contains("Page 1 of"));
+        assert!(
+            page.body.contains("0 of 36 questions answered"),
+            "{}",
+            page.body
+        );
         let off_site = c
             .get("/lang?to=ja&back=https%3A%2F%2Fevil.example%2F")
             .await;
@@ -528,5 +530,474 @@ async fn an_open_questionnaire_is_answered_anonymously_through_its_link_and_each
             c.post("/o/demo-2026", &[("csrf", &csrf)]).await.status,
             StatusCode::NOT_FOUND
         );
+    }
+}
+
+/// Posts page `$index` with `$fields` as drawn with `$version`, plus extra fields.
+macro_rules! post_page {
+    ($c:expr, $index:expr, $fields:expr, $csrf:expr, $version:expr $(, ($k:expr, $v:expr))*) => {{
+        let mut all: Fields = $fields.clone();
+        all.push(("csrf".into(), $csrf.to_string()));
+        all.push(("version".into(), $version.to_string()));
+        $( all.push(($k.to_string(), $v.to_string())); )*
+        $c.post(&format!("/answer/page/{}", $index), &as_refs(&all)).await
+    }};
+}
+
+/// Whether the input with this id is rendered checked.
+fn is_checked(body: &str, input_id: &str) -> bool {
+    let marker = format!("id=\"{input_id}\"");
+    let start = body
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no input {input_id}"));
+    let end = start + body[start..].find('>').unwrap();
+    body[start..end].contains(" checked")
+}
+
+fn stored_answers(db: &TestDb, code: &tsunagari::sampling::access_code::AccessCode) -> Answers {
+    serde_json::from_str(&stored_response(db, code).unwrap().answers_json).unwrap()
+}
+
+#[actix_web::test]
+async fn the_back_button_then_next_saves_over_the_sessions_own_newer_answers_and_moves_on() {
+    for db in databases() {
+        let (_, codes) = demo_survey(&db, 1);
+        let q = demo_questionnaire(&db);
+        let mut c = started!(db, codes[0]);
+        let reliance = q.question("consult").unwrap().page_index;
+        let consult_who = q.question("consult_who").unwrap().page_index;
+        let ucla = q.question("ucla_1").unwrap().page_index;
+        let yes = |id: &str| (id == "consult").then_some(1);
+        let mut answers = Answers::new();
+        let mut before_reliance = Answers::new();
+        let mut drawn = None;
+        let mut index = 0;
+        while index <= consult_who {
+            if index == reliance {
+                before_reliance = answers.clone();
+                drawn = Some(c.get(&format!("/answer/page/{index}")).await);
+            }
+            let saved = answer_page(&mut c, &q, index, &mut answers, &yes).await;
+            index = page_index(saved.location.as_deref().unwrap()).unwrap();
+        }
+        assert_eq!(index, ucla);
+        let drawn = drawn.unwrap();
+        let version_then: i32 = drawn.hidden("version").parse().unwrap();
+        let stored = stored_response(&db, &codes[0]).unwrap();
+        assert!(stored.version > version_then + 1, "two saves since");
+        assert!(stored_answers(&db, &codes[0]).get("consult_who").is_some());
+
+        // Back twice, nothing changed, 次へ: saved, on to the next page, answers kept.
+        let fields = valid_fields(&q, reliance, &before_reliance, &yes);
+        let again = post_page!(c, reliance, fields, drawn.hidden("csrf"), version_then);
+        assert_eq!(
+            again.location,
+            Some(format!("/answer/page/{consult_who}")),
+            "{}: {}",
+            db.backend(),
+            again.body
+        );
+        assert_eq!(stored_answers(&db, &codes[0]), answers);
+        assert_eq!(
+            stored_response(&db, &codes[0]).unwrap().version,
+            stored.version + 1
+        );
+
+        // The same old page, now with 問6 changed to 「いない」: saved over the newer answers,
+        // 問6-1 (which that hides) dropped, everything else kept.
+        let fields = valid_fields(&q, reliance, &before_reliance, &|id| {
+            (id == "consult").then_some(2)
+        });
+        let changed = post_page!(c, reliance, fields, drawn.hidden("csrf"), version_then);
+        assert_eq!(changed.location, Some(format!("/answer/page/{ucla}")));
+        let now = stored_answers(&db, &codes[0]);
+        assert_eq!(now.get("consult"), Some(&Answer::Choice(2)));
+        assert_eq!(now.get("consult_who"), None);
+        assert_eq!(
+            now.get("contact_in_person"),
+            answers.get("contact_in_person")
+        );
+        assert_eq!(now.len(), answers.len() - 1);
+    }
+}
+
+#[actix_web::test]
+async fn another_device_changing_the_same_questions_shows_both_answers_and_keeps_what_was_typed() {
+    for db in databases() {
+        let (_, codes) = demo_survey(&db, 1);
+        let q = demo_questionnaire(&db);
+        let mut phone = started!(db, codes[0]);
+        let mut laptop = started!(db, codes[0]);
+        let drawn = phone.get("/answer/page/0").await;
+
+        // The laptop answers page 0 first: 問1(1) 「週1回程度」.
+        let mut laptop_answers = Answers::new();
+        answer_page(&mut laptop, &q, 0, &mut laptop_answers, &|id| {
+            (id == "contact_in_person").then_some(3)
+        })
+        .await;
+        let after_laptop = stored_response(&db, &codes[0]).unwrap();
+
+        // The phone sends its page, drawn before that, with 「月1回程度」.
+        let typed = valid_fields(&q, 0, &Answers::new(), &|id| {
+            (id == "contact_in_person").then_some(5)
+        });
+        let conflict = post_page!(
+            phone,
+            0,
+            typed,
+            drawn.hidden("csrf"),
+            drawn.hidden("version")
+        );
+        assert_eq!(conflict.status, StatusCode::CONFLICT, "{}", db.backend());
+        let body = &conflict.body;
+        assert!(body.contains("<html lang=\"ja\""));
+        assert!(body.contains("別の端末"), "{body}");
+        assert!(
+            body.contains("週1回程度") && body.contains("月1回程度"),
+            "both versions are explained"
+        );
+        assert!(
+            is_checked(body, "contact_in_person-5") && !is_checked(body, "contact_in_person-3"),
+            "what was typed is kept"
+        );
+        assert!(
+            body.contains("action=\"/answer/page/0\""),
+            "still inside the questionnaire"
+        );
+        for english in ["(409)", "Conflict", "changed elsewhere", "other device"] {
+            assert!(!body.contains(english), "`{english}` on a Japanese page");
+        }
+        assert_eq!(
+            stored_response(&db, &codes[0]).unwrap().answers_json,
+            after_laptop.answers_json,
+            "nothing is overwritten before the resident decides"
+        );
+        assert_eq!(conflict.hidden("version"), after_laptop.version.to_string());
+
+        // 次へ on that page keeps the phone's answer.
+        let decided = post_page!(
+            phone,
+            0,
+            typed,
+            conflict.hidden("csrf"),
+            conflict.hidden("version")
+        );
+        assert_eq!(decided.status, StatusCode::SEE_OTHER, "{}", decided.body);
+        assert_eq!(
+            stored_answers(&db, &codes[0]).get("contact_in_person"),
+            Some(&Answer::Choice(5))
+        );
+
+        // The laptop changing another page is no conflict for the phone: both are kept.
+        let drawn = phone.get("/answer/page/0").await;
+        let mut sofar = stored_answers(&db, &codes[0]);
+        answer_page(&mut laptop, &q, 1, &mut sofar, &|_| None).await;
+        let typed = valid_fields(&q, 0, &Answers::new(), &|id| {
+            (id == "contact_phone").then_some(4)
+        });
+        let merged = post_page!(
+            phone,
+            0,
+            typed,
+            drawn.hidden("csrf"),
+            drawn.hidden("version")
+        );
+        assert_eq!(merged.status, StatusCode::SEE_OTHER, "{}", merged.body);
+        let now = stored_answers(&db, &codes[0]);
+        assert_eq!(now.get("contact_phone"), Some(&Answer::Choice(4)));
+        assert!(
+            now.get("participation").is_some(),
+            "the laptop's page is kept"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn sending_a_review_another_device_changed_shows_the_review_again_and_the_sessions_own_changes_do_not(
+) {
+    for db in databases() {
+        let (_, codes) = demo_survey(&db, 1);
+        let q = demo_questionnaire(&db);
+        let mut phone = started!(db, codes[0]);
+        let mut answers = Answers::new();
+        let mut index = 0;
+        loop {
+            let saved = answer_page(&mut phone, &q, index, &mut answers, &|_| None).await;
+            match page_index(saved.location.as_deref().unwrap()) {
+                Some(next) => index = next,
+                None => break,
+            }
+        }
+        let review = phone.get("/answer/review").await;
+        // The phone itself changes page 0 in another tab: its own change, no question.
+        let mut own = answers.clone();
+        answer_page(&mut phone, &q, 0, &mut own, &|id| {
+            (id == "contact_phone").then_some(2)
+        })
+        .await;
+        // Another device changes page 1 after the review was drawn.
+        let mut laptop = started!(db, codes[0]);
+        let mut theirs = own.clone();
+        answer_page(&mut laptop, &q, 1, &mut theirs, &|id| {
+            (id == "participation").then_some(2)
+        })
+        .await;
+        let refused = phone
+            .post(
+                "/answer/submit",
+                &[
+                    ("csrf", &review.hidden("csrf")),
+                    ("version", &review.hidden("version")),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::CONFLICT, "{}", db.backend());
+        assert!(refused.body.contains("別の端末"), "{}", refused.body);
+        assert!(refused.body.contains("問2"), "{}", refused.body);
+        assert!(!stored_response(&db, &codes[0]).unwrap().is_submitted());
+        let sent = phone
+            .post(
+                "/answer/submit",
+                &[
+                    ("csrf", &refused.hidden("csrf")),
+                    ("version", &refused.hidden("version")),
+                ],
+            )
+            .await;
+        assert_eq!(
+            sent.location.as_deref(),
+            Some("/answer/done"),
+            "{}",
+            sent.body
+        );
+        assert_eq!(stored_answers(&db, &codes[0]), theirs);
+    }
+}
+
+#[actix_web::test]
+async fn a_change_from_the_review_returns_to_the_review_unless_it_opens_questions() {
+    for db in databases() {
+        let (_, codes) = demo_survey(&db, 1);
+        let q = demo_questionnaire(&db);
+        let mut c = started!(db, codes[0]);
+        let no = |id: &str| (id == "consult").then_some(2);
+        let mut answers = Answers::new();
+        let mut index = 0;
+        loop {
+            let saved = answer_page(&mut c, &q, index, &mut answers, &no).await;
+            match page_index(saved.location.as_deref().unwrap()) {
+                Some(next) => index = next,
+                None => break,
+            }
+        }
+        let review = c.get("/answer/review").await;
+        assert!(
+            review.body.contains("問12</span> 人との"),
+            "a space after the number"
+        );
+        assert!(review
+            .body
+            .contains("href=\"/answer/page/0?from=review#q-contact_in_person\""));
+
+        // Change 問1 from the review: 次へ goes straight back.
+        let page = c.get("/answer/page/0?from=review").await;
+        assert_eq!(page.hidden("from"), "review");
+        let fields = valid_fields(&q, 0, &answers, &|id| {
+            (id == "contact_in_person").then_some(6)
+        });
+        let back = post_page!(
+            c,
+            0,
+            fields,
+            page.hidden("csrf"),
+            page.hidden("version"),
+            ("from", "review")
+        );
+        assert_eq!(back.location.as_deref(), Some("/answer/review"));
+
+        // Change 問6 to 「いる」: 問6-1 now needs an answer, then the review.
+        let reliance = q.question("consult").unwrap().page_index;
+        let consult_who = q.question("consult_who").unwrap().page_index;
+        let page = c.get(&format!("/answer/page/{reliance}?from=review")).await;
+        let fields = valid_fields(&q, reliance, &answers, &|id| (id == "consult").then_some(1));
+        let next = post_page!(
+            c,
+            reliance,
+            fields,
+            page.hidden("csrf"),
+            page.hidden("version"),
+            ("from", "review")
+        );
+        assert_eq!(
+            next.location,
+            Some(format!("/answer/page/{consult_who}?from=review"))
+        );
+        let page = c.get(next.location.as_deref().unwrap()).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            !page.body.contains("答えた方に"),
+            "paper routing text is not shown online"
+        );
+        let fields = valid_fields(&q, consult_who, &stored_answers(&db, &codes[0]), &|_| None);
+        let done = post_page!(
+            c,
+            consult_who,
+            fields,
+            page.hidden("csrf"),
+            page.hidden("version"),
+            ("from", "review")
+        );
+        assert_eq!(done.location.as_deref(), Some("/answer/review"));
+    }
+}
+
+#[actix_web::test]
+async fn switching_language_on_a_page_keeps_what_was_chosen_there_and_saves_nothing() {
+    for db in databases() {
+        let (_, codes) = demo_survey(&db, 1);
+        let q = demo_questionnaire(&db);
+        let mut c = started!(db, codes[0]);
+        let page = c.get("/answer/page/0").await;
+        assert!(
+            page.body
+                .contains("form=\"answer-form\" name=\"action\" value=\"lang-en\""),
+            "the switch sends the page along"
+        );
+        let chosen = vec![("contact_in_person".to_string(), "4".to_string())];
+        let switched = post_page!(
+            c,
+            0,
+            chosen,
+            page.hidden("csrf"),
+            page.hidden("version"),
+            ("action", "lang-en")
+        );
+        assert_eq!(switched.status, StatusCode::OK, "{}", switched.body);
+        assert!(switched.body.contains("<html lang=\"en\""));
+        assert!(is_checked(&switched.body, "contact_in_person-4"));
+        assert!(
+            !switched.body.contains("has-error"),
+            "no complaints about the rest"
+        );
+        assert_eq!(switched.hidden("version"), page.hidden("version"));
+        assert_eq!(
+            c.cookies.get("tsunagari_lang").map(String::as_str),
+            Some("en")
+        );
+        let stored = stored_response(&db, &codes[0]).unwrap();
+        assert_eq!((stored.version, stored.answers_json.as_str()), (0, "{}"));
+        // Back to Japanese, still chosen; 次へ then saves it.
+        let back = post_page!(
+            c,
+            0,
+            chosen,
+            page.hidden("csrf"),
+            page.hidden("version"),
+            ("action", "lang-ja")
+        );
+        assert!(back.body.contains("<html lang=\"ja\""));
+        assert!(is_checked(&back.body, "contact_in_person-4"));
+        let mut fields = valid_fields(&q, 0, &Answers::new(), &|_| None);
+        fields.retain(|(k, _)| k != "contact_in_person");
+        fields.extend(chosen.clone());
+        let saved = post_page!(c, 0, fields, back.hidden("csrf"), back.hidden("version"));
+        assert_eq!(saved.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            stored_answers(&db, &codes[0]).get("contact_in_person"),
+            Some(&Answer::Choice(4))
+        );
+    }
+}
+
+#[actix_web::test]
+async fn the_qr_link_is_one_button_that_starts_and_opening_it_changes_nothing() {
+    for db in databases() {
+        let (_, codes) = demo_survey(&db, 1);
+        let mut c = client(db.state()).await;
+        let link = c.get(&format!("/c/{}", codes[0].grouped())).await;
+        assert_eq!(link.status, StatusCode::OK);
+        assert_eq!(link.hidden("code"), codes[0].grouped());
+        assert!(
+            link.body.contains("type=\"submit\" autofocus"),
+            "{}",
+            link.body
+        );
+        assert!(link.body.contains("押すだけ"));
+        assert!(!link.body.contains("type=\"text\""), "nothing to type");
+        assert!(
+            stored_response(&db, &codes[0]).is_none(),
+            "a GET changes nothing"
+        );
+        let started = c
+            .post(
+                "/start",
+                &[
+                    ("csrf", &link.hidden("csrf")),
+                    ("code", &link.hidden("code")),
+                ],
+            )
+            .await;
+        assert_eq!(started.location.as_deref(), Some("/answer"));
+        assert!(stored_response(&db, &codes[0]).is_some());
+    }
+}
+
+#[actix_web::test]
+async fn errors_take_the_focus_mark_the_wrong_fields_and_hints_belong_to_their_inputs() {
+    for db in databases() {
+        let (_, codes) = demo_survey(&db, 1);
+        let q = demo_questionnaire(&db);
+        let mut c = started!(db, codes[0]);
+        let page = c.get("/answer/page/0").await;
+        let pager = &page.body[page.body.find("class=\"actions pager\"").unwrap()..];
+        assert!(
+            !pager.contains("value=\"back\""),
+            "no 前へ on the first page"
+        );
+        let refused = post_page!(
+            c,
+            0,
+            Fields::new(),
+            page.hidden("csrf"),
+            page.hidden("version")
+        );
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(refused
+            .body
+            .contains("id=\"error-summary\" role=\"alert\" tabindex=\"-1\" autofocus"));
+        assert!(refused.body.contains(
+            "id=\"contact_in_person-1\" type=\"radio\" name=\"contact_in_person\" value=\"1\" aria-invalid=\"true\""
+        ));
+        assert!(
+            refused
+                .body
+                .contains("aria-describedby=\"contact-note contact_in_person-error\"")
+                || refused
+                    .body
+                    .contains("aria-describedby=\"contact_in_person-error\""),
+            "{}",
+            refused.body
+        );
+
+        let household = q.question("household_size").unwrap().page_index;
+        let mut answers = Answers::new();
+        let mut index = 0;
+        while index < household {
+            let saved = answer_page(&mut c, &q, index, &mut answers, &|_| None).await;
+            index = page_index(saved.location.as_deref().unwrap()).unwrap();
+        }
+        let page = c.get(&format!("/answer/page/{household}")).await;
+        assert!(
+            page.body
+                .contains("aria-describedby=\"household_size-hint\""),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains("id=\"household_size-hint\""));
+        let pager = &page.body[page.body.find("class=\"actions pager\"").unwrap()..];
+        let back = pager.find("value=\"back\"").unwrap();
+        let next = pager.find("value=\"next\"").unwrap();
+        assert!(back < next, "前へ comes before 次へ for Tab as for the eye");
     }
 }

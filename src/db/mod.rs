@@ -67,13 +67,14 @@ struct SqlitePragmas;
 impl CustomizeConnection<DbConnection, r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
         if let DbConnection::Sqlite(sqlite) = conn {
-            // WAL lets residents read while staff write; busy_timeout (set first, because
-            // switching to WAL itself needs the lock) waits out short locks instead of failing
-            // a resident's page save.
+            // busy_timeout waits out short locks instead of failing a resident's page save.
+            // The journal mode (WAL, so residents read while staff write) is a property of
+            // the file, set once by `prepare_sqlite_file` before the pool opens: several new
+            // connections switching a fresh file to WAL at once would fight for its lock.
             sqlite
                 .batch_execute(
-                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                    "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
         }
@@ -90,6 +91,7 @@ pub fn connect(url: &DatabaseUrl) -> anyhow::Result<Pool> {
                 std::fs::create_dir_all(parent)
                     .with_context(|| format!("creating the folder {}", parent.display()))?;
             }
+            prepare_sqlite_file(path)?;
             4
         }
         DatabaseUrl::Postgres(_) => 10,
@@ -100,6 +102,18 @@ pub fn connect(url: &DatabaseUrl) -> anyhow::Result<Pool> {
         .connection_customizer(Box::new(SqlitePragmas))
         .build(manager)
         .with_context(|| format!("connecting to {}", url.describe()))
+}
+
+/// Creates the SQLite file if needed and switches it to WAL, on one connection, before any
+/// pool connection exists. WAL stays set in the file, so the pool's connections only read it.
+fn prepare_sqlite_file(path: &std::path::Path) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let location = path.to_string_lossy();
+    let mut conn = diesel::SqliteConnection::establish(&location)
+        .with_context(|| format!("opening the SQLite file {}", path.display()))?;
+    conn.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL;")
+        .with_context(|| format!("switching {} to WAL", path.display()))?;
+    Ok(())
 }
 
 /// Applies every migration not yet applied; returns how many ran.

@@ -1,7 +1,9 @@
 //! Responses: the answers of one resident (online) or one paper form, saved page by page.
 //!
 //! Every write names the version it read; a write over a newer version is refused, so two
-//! tabs or devices never silently overwrite each other.
+//! tabs or devices never silently overwrite each other. (A resident's page drawn from an
+//! older version is merged into the stored answers first, by the questionnaire's rule, and
+//! then written with the version just read; `answer_sources_json` says who changed what.)
 
 use diesel::prelude::*;
 
@@ -24,6 +26,8 @@ pub struct ResponseRow {
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
     pub submitted_at: Option<chrono::NaiveDateTime>,
+    /// Which save last changed each answer (see `questionnaire::AnswerSources`).
+    pub answer_sources_json: String,
 }
 
 impl ResponseRow {
@@ -89,13 +93,14 @@ pub fn find(conn: &mut DbConnection, id: i64) -> DbResult<ResponseRow> {
         .ok_or(DbError::NotFound)
 }
 
-/// Saves answers (and where the resident is) if the response is still at `expected_version`
-/// and not submitted; returns the new row.
+/// Saves answers, who changed them (`sources_json`) and where the resident is, if the
+/// response is still at `expected_version` and not submitted; returns the new row.
 pub fn save_progress(
     conn: &mut DbConnection,
     id: i64,
     expected_version: i32,
     answers_json: &str,
+    sources_json: &str,
     page_index: i32,
 ) -> DbResult<ResponseRow> {
     let n = diesel::update(
@@ -106,6 +111,7 @@ pub fn save_progress(
     )
     .set((
         responses::answers_json.eq(answers_json),
+        responses::answer_sources_json.eq(sources_json),
         responses::page_index.eq(page_index),
         responses::version.eq(expected_version + 1),
         responses::updated_at.eq(now()),

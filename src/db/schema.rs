@@ -65,6 +65,7 @@ diesel::table! {
         count_chosen_by -> Nullable<BigInt>,
         count_chosen_at -> Nullable<Timestamp>,
         count_reason -> Nullable<Text>,
+        answer_sources_json -> Text,
     }
 }
 

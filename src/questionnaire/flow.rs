@@ -31,6 +31,27 @@ pub struct Progress {
     pub total: usize,
 }
 
+/// How far the respondent is: questions answered out of the questions that apply.
+///
+/// A question whose condition cannot be decided yet (it depends on a question not answered
+/// so far) counts as applying, so the total never grows as conditional pages appear; it only
+/// shrinks when an answer rules questions out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AnswerProgress {
+    /// Questions that apply and have an entry (an optional question left blank counts).
+    pub answered: usize,
+    /// Questions that apply, or may still apply.
+    pub applicable: usize,
+}
+
+/// Whether a question is shown, hidden, or depends on answers not given yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Applies {
+    Yes,
+    No,
+    Undecided,
+}
+
 /// One line of the review page.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReviewEntry {
@@ -72,6 +93,60 @@ impl Condition {
             Condition::All(parts) => parts.iter().all(|part| part.holds(answers, hidden)),
             Condition::Any(parts) => parts.iter().any(|part| part.holds(answers, hidden)),
             Condition::Not(inner) => !inner.holds(answers, hidden),
+        }
+    }
+}
+
+impl Condition {
+    /// Three-valued [`Condition::holds`]: `None` while it depends on a question that applies
+    /// (or may apply) and has no entry yet. Questions in `hidden` count as unanswered.
+    fn decided(
+        &self,
+        answers: &Answers,
+        hidden: &HashSet<&str>,
+        undecided: &HashSet<&str>,
+    ) -> Option<bool> {
+        let open = |question: &str| {
+            !hidden.contains(question)
+                && (undecided.contains(question) || answers.get(question).is_none())
+        };
+        match self {
+            Condition::Chosen { question, .. }
+            | Condition::Answered { question }
+            | Condition::Between { question, .. } => {
+                if open(question) {
+                    None
+                } else {
+                    Some(self.holds(answers, hidden))
+                }
+            }
+            Condition::All(parts) => {
+                let values: Vec<Option<bool>> = parts
+                    .iter()
+                    .map(|part| part.decided(answers, hidden, undecided))
+                    .collect();
+                if values.contains(&Some(false)) {
+                    Some(false)
+                } else if values.iter().all(|v| *v == Some(true)) {
+                    Some(true)
+                } else {
+                    None
+                }
+            }
+            Condition::Any(parts) => {
+                let values: Vec<Option<bool>> = parts
+                    .iter()
+                    .map(|part| part.decided(answers, hidden, undecided))
+                    .collect();
+                if values.contains(&Some(true)) {
+                    Some(true)
+                } else if values.iter().all(|v| *v == Some(false)) {
+                    Some(false)
+                } else {
+                    None
+                }
+            }
+            Condition::Not(inner) => inner.decided(answers, hidden, undecided).map(|v| !v),
         }
     }
 }
@@ -173,6 +248,45 @@ impl Questionnaire {
             current: before + 1,
             total: pages.len().max(before + 1),
         }
+    }
+
+    /// Questions answered out of the questions that apply (see [`AnswerProgress`]).
+    pub fn answer_progress(&self, answers: &Answers) -> AnswerProgress {
+        let mut hidden: HashSet<&str> = HashSet::new();
+        let mut undecided: HashSet<&str> = HashSet::new();
+        let mut progress = AnswerProgress {
+            answered: 0,
+            applicable: 0,
+        };
+        for question in &self.questions {
+            let applies = match &question.show_if {
+                None => Applies::Yes,
+                Some(condition) => match condition.decided(answers, &hidden, &undecided) {
+                    Some(true) => Applies::Yes,
+                    Some(false) => Applies::No,
+                    None => Applies::Undecided,
+                },
+            };
+            match applies {
+                Applies::No => {
+                    hidden.insert(question.id.as_str());
+                }
+                Applies::Undecided => {
+                    undecided.insert(question.id.as_str());
+                    progress.applicable += 1;
+                }
+                Applies::Yes => {
+                    progress.applicable += 1;
+                    let done = answers
+                        .get(&question.id)
+                        .is_some_and(|answer| answer.is_given() || !question.required);
+                    if done {
+                        progress.answered += 1;
+                    }
+                }
+            }
+        }
+        progress
     }
 
     /// Parses the posted fields of page `page_index`. `answers` are the answers so far (used

@@ -23,6 +23,7 @@ mod answers;
 mod catalogue;
 mod flow;
 mod load;
+mod merge;
 mod model;
 mod scoring;
 mod text;
@@ -31,8 +32,9 @@ pub use answers::{
     Answer, AnswerError, AnswerProblem, Answers, MissingReason, PageErrors, RawInput,
 };
 pub use catalogue::Catalogue;
-pub use flow::{PageAnswers, Progress, ReviewEntry};
+pub use flow::{AnswerProgress, PageAnswers, Progress, ReviewEntry};
 pub use load::{from_toml_str, load_dir, load_file, LoadError, LoadErrors};
+pub use merge::{AnswerSource, AnswerSources, Conflict, Merged, PageSave};
 pub use model::{
     Band, Breakdown, BreakdownGroup, BreakdownSource, Choice, Code, Condition, DistressRule,
     GridRow, GroupRule, Indicator, IndicatorRule, Item, ItemKind, MissingRule, Module,

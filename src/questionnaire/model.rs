@@ -216,6 +216,9 @@ pub struct Item {
     pub text: Text,
     /// An extra instruction (e.g. 「あてはまるものすべてに○」).
     pub note: Option<Text>,
+    /// A routing instruction for the paper form only (「（問6で「いる」と答えた方に）」);
+    /// online the routing is automatic, so resident pages never show it.
+    pub paper_note: Option<Text>,
     /// Whether an answer is needed when the item is shown (grids: every row).
     pub required: bool,
     /// When the item is shown; `None` means always. Conditions only refer to earlier pages.
@@ -677,6 +680,9 @@ impl Questionnaire {
                 check(&item.text, format!("item `{}` text", item.id));
                 if let Some(note) = &item.note {
                     check(note, format!("item `{}` note", item.id));
+                }
+                if let Some(note) = &item.paper_note {
+                    check(note, format!("item `{}` paper_note", item.id));
                 }
                 let options: &[Choice] = match &item.kind {
                     ItemKind::Question(response) => {

@@ -1914,3 +1914,160 @@ mod indicators {
         );
     }
 }
+
+#[test]
+fn progress_counts_questions_that_may_apply_so_conditional_pages_never_raise_the_total() {
+    let q = national();
+    let total = q.questions().len();
+    let start = q.answer_progress(&Answers::new());
+    // Nothing answered: every question may still apply (問6-1 and F4-1 depend on answers
+    // not given yet).
+    assert_eq!(
+        start,
+        AnswerProgress {
+            answered: 0,
+            applicable: total
+        }
+    );
+    // 問6 「いる」 shows 問6-1: the total stays, one more is answered.
+    let yes = answers(&[("consult", Answer::Choice(1))]);
+    assert_eq!(
+        q.answer_progress(&yes),
+        AnswerProgress {
+            answered: 1,
+            applicable: total
+        }
+    );
+    // 問6 「いない」 rules 問6-1 out: the total shrinks by one.
+    let no = answers(&[("consult", Answer::Choice(2))]);
+    assert_eq!(
+        q.answer_progress(&no),
+        AnswerProgress {
+            answered: 1,
+            applicable: total - 1
+        }
+    );
+    // A household of one rules F4-1 out as well; an optional question left blank counts as
+    // answered, a required one marked missing does not.
+    let mut more = no.clone();
+    more.insert("household_size", Answer::Number(1.0));
+    more.insert("comments", Answer::Missing(MissingReason::NoAnswer));
+    more.insert("sex", Answer::Missing(MissingReason::NoAnswer));
+    assert_eq!(
+        q.answer_progress(&more),
+        AnswerProgress {
+            answered: 3,
+            applicable: total - 2
+        }
+    );
+}
+
+#[test]
+fn a_stale_page_of_the_same_session_is_merged_and_drops_what_it_hides() {
+    let q = national();
+    let stored = answers(&[
+        ("consult", Answer::Choice(1)),
+        ("consult_who", Answer::Choices(vec![1, 2])),
+        ("direct", Answer::Choice(3)),
+    ]);
+    let mut sources = AnswerSources::default();
+    sources.record(&Answers::new(), &stored, 4, "me");
+    // The 問6 page drawn at version 1 (before any of these saves) says 「いない」.
+    let posted = vec![("consult".to_string(), Answer::Choice(2))];
+    let merged = q
+        .merge_page(
+            &stored,
+            &sources,
+            &PageSave {
+                drawn_version: 1,
+                stored_version: 4,
+                writer: "me",
+                answers: &posted,
+                hidden: &[],
+            },
+        )
+        .expect("the session's own answers are simply superseded");
+    assert_eq!(
+        merged.answers,
+        answers(&[
+            ("consult", Answer::Choice(2)),
+            ("direct", Answer::Choice(3))
+        ]),
+        "問6-1 is hidden now and dropped; other pages are kept"
+    );
+    assert_eq!(merged.sources.get("consult").unwrap().version, 5);
+    assert_eq!(merged.sources.get("consult_who").unwrap().version, 5);
+    assert_eq!(merged.sources.get("direct").unwrap().version, 4);
+}
+
+#[test]
+fn a_stale_page_conflicts_only_where_another_session_changed_its_questions_since_it_was_drawn() {
+    let q = national();
+    let stored = answers(&[
+        ("consult", Answer::Choice(2)),
+        ("direct", Answer::Choice(3)),
+    ]);
+    let mut sources = AnswerSources::default();
+    sources.record(
+        &Answers::new(),
+        &answers(&[("direct", Answer::Choice(3))]),
+        2,
+        "phone",
+    );
+    sources.record(
+        &answers(&[("direct", Answer::Choice(3))]),
+        &stored,
+        3,
+        "laptop",
+    );
+    let save = |drawn_version, posted: &[(String, Answer)]| {
+        q.merge_page(
+            &stored,
+            &sources,
+            &PageSave {
+                drawn_version,
+                stored_version: 3,
+                writer: "phone",
+                answers: posted,
+                hidden: &[],
+            },
+        )
+    };
+    let typed = vec![("consult".to_string(), Answer::Choice(1))];
+    let conflicts = save(2, &typed).expect_err("the laptop answered 問6 after version 2");
+    assert_eq!(
+        conflicts,
+        vec![Conflict {
+            question_id: "consult".into(),
+            number: "問6".into(),
+            stored: Some(Answer::Choice(2)),
+            typed: Answer::Choice(1),
+        }]
+    );
+    // Drawn after the laptop's save: the resident has seen it, so the page is saved.
+    assert!(save(3, &typed).is_ok());
+    // The same answer as the laptop's is no conflict; another page's changes are merged.
+    let same = vec![("consult".to_string(), Answer::Choice(2))];
+    assert!(save(2, &same).is_ok());
+    let other_page = vec![("direct".to_string(), Answer::Choice(5))];
+    let merged = save(1, &other_page).expect("問8 was last changed by this session");
+    assert_eq!(merged.answers.get("consult"), Some(&Answer::Choice(2)));
+    assert_eq!(merged.answers.get("direct"), Some(&Answer::Choice(5)));
+}
+
+#[test]
+fn paper_routing_notes_are_kept_apart_from_the_question_text() {
+    let q = national();
+    for id in ["consult_who", "household_members"] {
+        let item = q
+            .pages()
+            .iter()
+            .flat_map(|page| &page.items)
+            .find(|item| item.id == id)
+            .unwrap();
+        let note = item.paper_note.as_ref().expect("a paper note");
+        assert!(note.get(Lang::Ja).contains("方に"), "{id}");
+        assert!(!item.text.get(Lang::Ja).contains("方に"), "{id}");
+        assert!(!item.text.get(Lang::En).starts_with('('), "{id}");
+    }
+}

@@ -29,6 +29,39 @@ pub fn t<'a>(lang: Lang, ja: &'a str, en: &'a str) -> &'a str {
 
 /// A whole HTML page. `here` is the current path (for the language switch to come back to).
 pub fn page(lang: Lang, title: &str, audience: Audience<'_>, here: &str, body: Markup) -> Markup {
+    let switch = language_switch(lang, here);
+    frame(lang, title, audience, switch, body)
+}
+
+/// A resident's page of questions: like [`page`], but the language switch is a button of the
+/// page's form `form_id`, so the choices made on the page go along and are shown again in
+/// the other language (nothing is saved by switching). `default_button` is the form's
+/// first button in document order — the one Enter in a one-line field presses — so it
+/// comes before the switch.
+pub fn answering_page(
+    lang: Lang,
+    title: &str,
+    form_id: &str,
+    default_button: Markup,
+    body: Markup,
+) -> Markup {
+    let other = match lang {
+        Lang::Ja => Lang::En,
+        Lang::En => Lang::Ja,
+    };
+    let switch = html! {
+        (default_button)
+        span.lang-switch {
+            button.link type="submit" form=(form_id) name="action" value={ "lang-" (other.code()) }
+                formnovalidate lang=(other.code()) {
+                (t(lang, "English", "日本語"))
+            }
+        }
+    };
+    frame(lang, title, Audience::Resident, switch, body)
+}
+
+fn frame(lang: Lang, title: &str, audience: Audience<'_>, switch: Markup, body: Markup) -> Markup {
     let wide = matches!(audience, Audience::Staff { .. });
     html! {
         (DOCTYPE)
@@ -46,7 +79,7 @@ pub fn page(lang: Lang, title: &str, audience: Audience<'_>, here: &str, body: M
                         _ => span.brand { (t(lang, "つながりに関する調査", "Survey on connections")) },
                     }
                     nav {
-                        (language_switch(lang, here))
+                        (switch)
                         (staff_nav(lang, &audience))
                     }
                 }

@@ -18,6 +18,8 @@ h1 { font-size: 1.4rem; line-height: 1.4; }
 h2 { font-size: 1.15rem; }
 a { color: var(--accent); }
 .lang-switch { font-size: .9rem; }
+.lang-switch a, .lang-switch button.link { display: inline-flex; align-items: center; justify-content: center;
+  min-height: 2.75rem; min-width: 2.75rem; padding: 0 .5rem; font-size: .9rem; }
 fieldset { border: 0; margin: 0 0 1.5rem; padding: 0; }
 .item > fieldset:last-child, .grid-row:last-child > fieldset { margin-bottom: 0; }
 legend, .label { font-weight: bold; margin-bottom: .5rem; display: block; padding: 0; }
@@ -42,7 +44,11 @@ button.secondary, .button.secondary { background: #fff; color: var(--accent); }
 button.link { background: none; border: 0; color: var(--accent); text-decoration: underline; padding: 0; min-height: 0; font-size: 1rem; }
 button.link[value=later] { min-height: 2.75rem; }
 .actions { display: flex; flex-wrap: wrap; gap: .75rem; justify-content: space-between; margin: 1.5rem 0; }
-.pager button[value=back] { order: -1; }
+/* Resident pages: the form's first button is an off-screen 次へ, so Enter in a one-line
+   field goes forward while the visible 前へ / 次へ keep their order for the eye and for Tab. */
+.default-next { position: absolute; left: -100vw; top: auto; }
+.pager button[value=next] { margin-left: auto; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .progress { margin: .5rem 0 1rem; }
 .progress progress { width: 100%; height: 1rem; }
 .notice { background: #fff; border-left: .4rem solid var(--accent); padding: .75rem 1rem; margin: 1rem 0; }
@@ -56,10 +62,20 @@ table { border-collapse: collapse; width: 100%; background: #fff; }
 th, td { border: 1px solid var(--line); padding: .35rem .5rem; text-align: left; vertical-align: top; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 dl.review dt { font-weight: bold; margin-top: .75rem; }
-dl.review dd { margin: 0 0 0 1rem; }
+dl.review dd { margin: 0 0 0 1rem; display: flex; align-items: center; justify-content: space-between; gap: .5rem; }
+dl.review a.change { display: inline-flex; align-items: center; justify-content: center; flex: none;
+  min-height: 2.75rem; min-width: 2.75rem; padding: 0 .75rem; }
 .muted { color: var(--muted); }
 .code-input { letter-spacing: .1em; text-transform: uppercase; font-family: ui-monospace, monospace; }
 .grid-row { margin: .75rem 0; padding-top: .5rem; border-top: 1px dashed var(--line); }
+/* Grids: a row's options side by side as tiles (each at least 44 px), not one per line. */
+.item.grid { padding: .75rem .5rem; }
+.grid-row { margin: .5rem 0; padding-top: .4rem; }
+.grid-row legend { margin-bottom: .3rem; }
+.grid-row .choices { display: grid; grid-template-columns: repeat(auto-fit, minmax(3.2rem, 1fr)); gap: .25rem; }
+.grid-row .choice { flex-direction: column; justify-content: center; gap: .15rem; margin: 0;
+  min-height: 2.75rem; padding: .3rem .15rem; text-align: center; font-size: .8rem; line-height: 1.3; }
+.grid-row .choice input { width: 1.25rem; height: 1.25rem; }
 /* Paper entry: dense, keyboard-first, mirrors the printed numbering. */
 table.keying { margin-bottom: .25rem; table-layout: fixed; }
 table.keying th, table.keying td { padding: .15rem .4rem; vertical-align: middle; }

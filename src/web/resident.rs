@@ -2,7 +2,9 @@
 //!
 //! A resident never has an account: the access code opens (or reopens) their response and a
 //! session cookie remembers it while they answer. Every page save names the version it was
-//! drawn from, so two devices cannot silently overwrite each other.
+//! drawn from: over a newer version it is merged (the back button, the resident's own earlier
+//! saves), unless another device changed the same questions since, which the resident then
+//! sees and decides (`questionnaire::merge`). Nothing is silently overwritten.
 
 use std::time::Instant;
 
@@ -10,7 +12,7 @@ use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::extract::{client_ip, cookie, lang_of, FormFields, RESIDENT_COOKIE};
+use super::extract::{client_ip, cookie, lang_of, FormFields, LANG_COOKIE, RESIDENT_COOKIE};
 use super::staff::{check_form_csrf, form_csrf, html_with_form_csrf};
 use super::{html, refuse_if_limited, see_other, AppState};
 use crate::auth;
@@ -18,7 +20,8 @@ use crate::db::responses::ResponseRow;
 use crate::db::{self, DbError};
 use crate::error::AppError;
 use crate::questionnaire::{
-    AnswerProblem, Answers, Lang, Questionnaire, QuestionnaireKind, RawInput,
+    AnswerProblem, AnswerSources, Answers, Conflict, Lang, PageErrors, PageSave, Questionnaire,
+    QuestionnaireKind, RawInput,
 };
 use crate::sampling::access_code::AccessCode;
 use crate::survey::{Survey, SurveyStatus};
@@ -60,8 +63,8 @@ fn code_entry(
     html_with_form_csrf(state, status, &token, is_new, body)
 }
 
-/// The link a QR code carries: the code is filled in, one tap starts. A tampered code is
-/// reported on the same page.
+/// The link a QR code carries: a page with the code already in and one button that starts
+/// (a GET changes nothing). A tampered code is reported on the code-entry page.
 async fn code_link(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -69,7 +72,12 @@ async fn code_link(
 ) -> HttpResponse {
     let typed = path.into_inner();
     match AccessCode::parse(&typed) {
-        Ok(code) => code_entry(&req, &state, StatusCode::OK, &code.grouped(), None),
+        Ok(code) => {
+            let (token, is_new) = form_csrf(&req);
+            let here = req.uri().path().to_string();
+            let body = view::code_link(lang_of(&req), &token, &code.grouped(), &here);
+            html_with_form_csrf(&state, StatusCode::OK, &token, is_new, body)
+        }
         Err(e) => code_entry(
             &req,
             &state,
@@ -243,10 +251,13 @@ async fn open_survey(state: &AppState, slug: String) -> Result<(Survey, Question
 struct Answering {
     lang: Lang,
     csrf: String,
+    /// A tag of this answering session, recorded with the answers it changes.
+    writer: String,
     response: ResponseRow,
     survey: Survey,
     questionnaire: Questionnaire,
     answers: Answers,
+    sources: AnswerSources,
 }
 
 /// The resident's context, or `None` when there is no live session (back to the start).
@@ -255,6 +266,7 @@ async fn answering(req: &HttpRequest, state: &AppState) -> Result<Option<Answeri
         return Ok(None);
     };
     let hash = auth::token_hash(&token);
+    let writer = hash.chars().take(16).collect::<String>();
     let found = state
         .db(move |conn| {
             let Some(session) = db::sessions::find_resident(conn, &hash)? else {
@@ -281,13 +293,22 @@ async fn answering(req: &HttpRequest, state: &AppState) -> Result<Option<Answeri
             response.id
         ))
     })?;
+    let sources: AnswerSources =
+        serde_json::from_str(&response.answer_sources_json).map_err(|e| {
+            AppError::Unexpected(anyhow::anyhow!(
+                "response {} has unreadable answer sources: {e}",
+                response.id
+            ))
+        })?;
     Ok(Some(Answering {
         lang: lang_of(req),
         csrf,
+        writer,
         response,
         survey,
         questionnaire,
         answers,
+        sources,
     }))
 }
 
@@ -305,11 +326,21 @@ async fn resume(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
     })
 }
 
+/// How a page is drawn besides the stored answers.
+struct Drawn<'a> {
+    values: &'a RawInput,
+    errors: Option<&'a PageErrors>,
+    conflicts: &'a [Conflict],
+    retry: bool,
+    /// The version the page goes out with (and comes back with).
+    version: i32,
+    from_review: bool,
+}
+
 fn render_page(
     a: &Answering,
     index: usize,
-    values: &RawInput,
-    errors: Option<&crate::questionnaire::PageErrors>,
+    drawn: &Drawn<'_>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let items = a
@@ -322,14 +353,33 @@ fn render_page(
         questionnaire: &a.questionnaire,
         page_index: index,
         items,
-        progress: a.questionnaire.progress(index, &a.answers),
-        values,
-        errors,
+        progress: a.questionnaire.answer_progress(&a.answers),
+        values: drawn.values,
+        errors: drawn.errors,
+        conflicts: drawn.conflicts,
+        retry: drawn.retry,
         csrf: &a.csrf,
-        version: a.response.version,
+        version: drawn.version,
         has_previous: a.questionnaire.previous_page(index, &a.answers).is_some(),
+        from_review: drawn.from_review,
     };
     Ok(html(status, view::question_page(&page)))
+}
+
+/// Whether the page was opened with 変更 from the review (`?from=review`).
+fn opened_from_review(req: &HttpRequest) -> bool {
+    req.query_string()
+        .split('&')
+        .any(|pair| pair == "from=review")
+}
+
+/// A page's address, keeping the way back to the review.
+fn page_path(index: usize, from_review: bool) -> String {
+    if from_review {
+        format!("/answer/page/{index}?from=review")
+    } else {
+        format!("/answer/page/{index}")
+    }
 }
 
 async fn show_page(
@@ -338,6 +388,7 @@ async fn show_page(
     path: web::Path<usize>,
 ) -> Result<HttpResponse, AppError> {
     let index = path.into_inner();
+    let from_review = opened_from_review(&req);
     let Some(a) = answering(&req, &state).await? else {
         return Ok(see_other("/"));
     };
@@ -350,12 +401,20 @@ async fn show_page(
     if !a.questionnaire.visible_pages(&a.answers).contains(&index) {
         // Skipped by an earlier answer: go on to the next page that applies.
         return Ok(match a.questionnaire.next_page(index, &a.answers) {
-            Some(next) => see_other(format!("/answer/page/{next}")),
+            Some(next) => see_other(page_path(next, from_review)),
             None => see_other("/answer/review"),
         });
     }
     let values = a.questionnaire.form_values(&a.answers);
-    render_page(&a, index, &values, None, StatusCode::OK)
+    let drawn = Drawn {
+        values: &values,
+        errors: None,
+        conflicts: &[],
+        retry: false,
+        version: a.response.version,
+        from_review,
+    };
+    render_page(&a, index, &drawn, StatusCode::OK)
 }
 
 /// What the resident pressed.
@@ -364,6 +423,9 @@ enum PageAction {
     Next,
     Back,
     Later,
+    /// The language switch of a question page: show the page again in `Lang`, with what was
+    /// chosen on it, saving nothing.
+    Language(Lang),
 }
 
 async fn save_page(
@@ -373,7 +435,7 @@ async fn save_page(
     form: FormFields,
 ) -> Result<HttpResponse, AppError> {
     let index = path.into_inner();
-    let Some(a) = answering(&req, &state).await? else {
+    let Some(mut a) = answering(&req, &state).await? else {
         return Ok(see_other("/"));
     };
     if !auth::csrf_matches(&a.csrf, form.text("csrf")) {
@@ -385,34 +447,55 @@ async fn save_page(
     a.questionnaire
         .page(index)
         .map_err(|_| AppError::NotFound)?;
-    let version = form.version("version")?;
+    let drawn_version = form.version("version")?;
+    let from_review = form.get("from") == Some("review");
     let action = match form.get("action").unwrap_or("next") {
         "next" => PageAction::Next,
         "back" => PageAction::Back,
         "later" => PageAction::Later,
-        other => return Err(AppError::BadRequest(format!("unknown action `{other}`"))),
+        other => match other.strip_prefix("lang-").and_then(Lang::parse) {
+            Some(lang) => PageAction::Language(lang),
+            None => return Err(AppError::BadRequest(format!("unknown action `{other}`"))),
+        },
     };
     let input = RawInput::from_pairs(
         form.0
             .iter()
-            .filter(|(k, _)| k != "csrf" && k != "version" && k != "action")
+            .filter(|(k, _)| !matches!(k.as_str(), "csrf" | "version" | "action" | "from"))
             .cloned(),
     );
-    let mut answers = a.answers.clone();
+    let drawn = |values, errors, conflicts, retry, version| Drawn {
+        values,
+        errors,
+        conflicts,
+        retry,
+        version,
+        from_review,
+    };
+    if let PageAction::Language(lang) = action {
+        a.lang = lang;
+        let mut response = render_page(
+            &a,
+            index,
+            &drawn(&input, None, &[], false, drawn_version),
+            StatusCode::OK,
+        )?;
+        response
+            .add_cookie(&cookie(
+                LANG_COOKIE,
+                lang.code().to_string(),
+                state.config.cookie_secure,
+                CookieDuration::days(365),
+            ))
+            .map_err(|e| AppError::Unexpected(e.into()))?;
+        return Ok(response);
+    }
     let parsed = a
         .questionnaire
-        .parse_page(index, &input, &answers)
+        .parse_page(index, &input, &a.answers)
         .map_err(|e| AppError::Unexpected(e.into()))?;
-    match parsed {
-        Ok(page) => {
-            for id in &page.hidden {
-                answers.remove(id);
-            }
-            for (id, answer) in page.answers {
-                answers.insert(id, answer);
-            }
-            a.questionnaire.drop_hidden_answers(&mut answers);
-        }
+    let (page_answers, hidden) = match parsed {
+        Ok(page) => (page.answers, page.hidden),
         Err(errors) => {
             // Going back or stopping may leave required questions blank, but never stores a
             // value that is wrong; a wrong value is shown again with its message.
@@ -424,37 +507,88 @@ async fn save_page(
                 return render_page(
                     &a,
                     index,
-                    &input,
-                    Some(&errors),
+                    &drawn(&input, Some(&errors), &[], false, drawn_version),
                     StatusCode::UNPROCESSABLE_ENTITY,
                 );
             }
-            for question in a.questionnaire.page_questions(index) {
-                if let Ok(Some(answer)) = question.parse_values(input.values(&question.id)) {
-                    answers.insert(question.id.clone(), answer);
-                }
-            }
+            let partial = a
+                .questionnaire
+                .page_questions(index)
+                .filter_map(
+                    |question| match question.parse_values(input.values(&question.id)) {
+                        Ok(Some(answer)) => Some((question.id.clone(), answer)),
+                        _ => None,
+                    },
+                )
+                .collect();
+            (partial, Vec::new())
         }
-    }
+    };
+    let save = PageSave {
+        drawn_version,
+        stored_version: a.response.version,
+        writer: &a.writer,
+        answers: &page_answers,
+        hidden: &hidden,
+    };
+    let merged = match a.questionnaire.merge_page(&a.answers, &a.sources, &save) {
+        Ok(merged) => merged,
+        Err(conflicts) => {
+            // Another device changed these questions since the page was drawn: show both,
+            // keep what was typed, and let the next 次へ (drawn from the version now stored)
+            // decide.
+            return render_page(
+                &a,
+                index,
+                &drawn(&input, None, &conflicts, false, a.response.version),
+                StatusCode::CONFLICT,
+            );
+        }
+    };
+    let answers = merged.answers;
     let destination = match action {
+        PageAction::Next if from_review => a.questionnaire.first_unfinished_page(&answers),
         PageAction::Next => a.questionnaire.next_page(index, &answers),
         PageAction::Back => a
             .questionnaire
             .previous_page(index, &answers)
             .or(Some(index)),
-        PageAction::Later => Some(index),
+        PageAction::Later | PageAction::Language(_) => Some(index),
     };
     let json = serde_json::to_string(&answers).map_err(|e| AppError::Unexpected(e.into()))?;
+    let sources_json =
+        serde_json::to_string(&merged.sources).map_err(|e| AppError::Unexpected(e.into()))?;
     let response_id = a.response.id;
+    let read_version = a.response.version;
     let stored_index = destination.unwrap_or(index) as i32;
-    state
+    let written = state
         .db(move |conn| {
-            db::responses::save_progress(conn, response_id, version, &json, stored_index)
+            // Written with the version just read: a save in between is never overwritten.
+            match db::responses::save_progress(
+                conn,
+                response_id,
+                read_version,
+                &json,
+                &sources_json,
+                stored_index,
+            ) {
+                Ok(_) => Ok(true),
+                Err(DbError::Conflict(_)) => Ok(false),
+                Err(e) => Err(e),
+            }
         })
         .await?;
+    if !written {
+        return render_page(
+            &a,
+            index,
+            &drawn(&input, None, &[], true, drawn_version),
+            StatusCode::CONFLICT,
+        );
+    }
     Ok(match (action, destination) {
         (PageAction::Later, _) => see_other("/answer/saved"),
-        (_, Some(next)) => see_other(format!("/answer/page/{next}")),
+        (_, Some(next)) => see_other(page_path(next, from_review)),
         (_, None) => see_other("/answer/review"),
     })
 }
@@ -466,6 +600,12 @@ async fn review(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
     if a.response.is_submitted() {
         return Ok(see_other("/answer/done"));
     }
+    Ok(review_page(&a, &[], StatusCode::OK))
+}
+
+/// The review page; `changed_elsewhere` lists the printed numbers another device changed
+/// since the resident last saw it.
+fn review_page(a: &Answering, changed_elsewhere: &[String], status: StatusCode) -> HttpResponse {
     let entries = a.questionnaire.review(&a.answers, a.lang);
     let missing = unanswered(&a.questionnaire, &a.answers);
     let body = view::review(
@@ -475,8 +615,9 @@ async fn review(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResp
         &missing,
         &a.csrf,
         a.response.version,
+        changed_elsewhere,
     );
-    Ok(html(StatusCode::OK, body))
+    html(status, body)
 }
 
 /// Shown questions that still need an entry: (page, printed number).
@@ -515,17 +656,59 @@ async fn submit(
     if a.response.is_submitted() {
         return Ok(see_other("/answer/done"));
     }
-    let version = form.version("version")?;
+    let seen_version = form.version("version")?;
     if !a.questionnaire.is_complete(&a.answers) {
         return Ok(see_other("/answer/review"));
+    }
+    // The review was drawn from `seen_version`. Later saves of this session (the back
+    // button) are the resident's own; answers another device changed since then have not
+    // been seen, so the review is shown again with them.
+    let changed = changed_numbers(
+        &a,
+        a.sources.changed_by_others_since(seen_version, &a.writer),
+    );
+    if !changed.is_empty() {
+        return Ok(review_page(&a, &changed, StatusCode::CONFLICT));
     }
     let distress = a.questionnaire.is_distressed(&a.answers);
     let json = serde_json::to_string(&a.answers).map_err(|e| AppError::Unexpected(e.into()))?;
     let response_id = a.response.id;
-    state
-        .db(move |conn| db::responses::submit(conn, response_id, version, &json, distress))
+    let read_version = a.response.version;
+    let written = state
+        .db(move |conn| {
+            match db::responses::submit(conn, response_id, read_version, &json, distress) {
+                Ok(_) => Ok(true),
+                Err(DbError::Conflict(_)) => Ok(false),
+                Err(e) => Err(e),
+            }
+        })
         .await?;
+    if !written {
+        // Another save came in between: reload and show what is stored now.
+        let Some(now) = answering(&req, &state).await? else {
+            return Ok(see_other("/"));
+        };
+        if now.response.is_submitted() {
+            return Ok(see_other("/answer/done"));
+        }
+        let changed = changed_numbers(
+            &now,
+            now.sources
+                .changed_by_others_since(read_version, &now.writer),
+        );
+        return Ok(review_page(&now, &changed, StatusCode::CONFLICT));
+    }
     Ok(see_other("/answer/done"))
+}
+
+/// The printed numbers of question ids, in questionnaire order.
+fn changed_numbers(a: &Answering, ids: Vec<&str>) -> Vec<String> {
+    a.questionnaire
+        .questions()
+        .iter()
+        .filter(|q| ids.contains(&q.id.as_str()))
+        .map(|q| q.number.clone())
+        .collect()
 }
 
 async fn saved(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
