@@ -266,3 +266,6 @@ fn register_variables(respondents: &[Respondent]) -> Vec<Variable> {
         },
     ]
 }
+
+#[cfg(test)]
+mod tests;

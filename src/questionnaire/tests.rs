@@ -2071,3 +2071,60 @@ fn paper_routing_notes_are_kept_apart_from_the_question_text() {
         assert!(!item.text.get(Lang::En).starts_with('('), "{id}");
     }
 }
+
+#[test]
+fn breakdowns_read_options_ranges_codes_of_several_and_scale_bands() {
+    let q = national();
+    let by = |id: &str| q.breakdowns().iter().find(|b| b.id == id).unwrap().clone();
+    let mut a = Answers::new();
+    let marital = by("marital_status");
+    assert_eq!(marital.groups.len(), 4, "one group per option");
+    assert_eq!(marital.group_of(&q, &a), None, "no answer, no group");
+    a.insert("marital_status", Answer::Choice(3));
+    assert_eq!(marital.group_of(&q, &a), Some(2));
+    let alone = by("living_alone");
+    a.insert("household_size", Answer::Number(1.0));
+    assert_eq!(alone.group_of(&q, &a), Some(0));
+    a.insert("household_size", Answer::Number(4.0));
+    assert_eq!(alone.group_of(&q, &a), Some(1));
+    let participation = by("participation");
+    a.insert("participation", Answer::Choices(vec![2, 4]));
+    assert_eq!(participation.group_of(&q, &a), Some(1));
+    a.insert("participation", Answer::Choices(vec![6]));
+    assert_eq!(participation.group_of(&q, &a), Some(0));
+    let k6 = by("k6_band");
+    assert_eq!(k6.groups.len(), 4, "the scale's bands");
+    for (i, item) in ["k6_1", "k6_2", "k6_3", "k6_4", "k6_5", "k6_6"]
+        .iter()
+        .enumerate()
+    {
+        a.insert(*item, Answer::Choice(if i < 3 { 3 } else { 2 }));
+    }
+    // Points 2 + 2 + 2 + 1 + 1 + 1 = 9: band 5–9.
+    assert_eq!(k6.group_of(&q, &a), Some(1));
+    let without = q.with_modules(["lsns6"]).unwrap();
+    assert!(!without.breakdowns().iter().any(|b| b.id == "k6_band"));
+}
+
+#[test]
+fn a_breakdown_on_free_text_or_with_one_group_or_bad_codes_is_refused() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/questionnaires/tsunagari-national.toml"
+    ))
+    .unwrap();
+    for (extra, expected) in [
+            ("item = \"comments\"", "free-text question"),
+            ("item = \"participation\"", "write its groups"),
+            ("item = \"health\"\ngroups = [{ ja = \"a\", codes = [1, 9] }, { ja = \"b\", codes = [2] }]", "no option 9"),
+            ("item = \"health\"\ngroups = [{ ja = \"a\", codes = [1, 2, 3] }]", "at least two groups"),
+            ("scale = \"nope\"", "scale `nope` is not defined"),
+            ("item = \"health\"\nscale = \"k6\"", "one of them"),
+        ] {
+            let bad = format!("{text}\n[[breakdown]]\nid = \"x\"\nname = {{ ja = \"x\" }}\n{extra}\n");
+            let err = from_toml_str("tsunagari-national.toml", &bad)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("breakdown `x`") && err.contains(expected), "{extra}: {err}");
+        }
+}

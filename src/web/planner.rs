@@ -214,18 +214,19 @@ fn options(q: &EstimateQuery) -> Result<Options, (String, String)> {
             )
         })?,
     };
-    let alpha =
-        match q.alpha.as_deref() {
-            None | Some("") | Some("0.05") => 0.05,
-            Some("0.01") => 0.01,
-            Some("0.1") | Some("0.10") => 0.10,
-            Some(a) => return Err((
+    let alpha = match q.alpha.as_deref() {
+        None | Some("") | Some("0.05") => 0.05,
+        Some("0.01") => 0.01,
+        Some("0.1") | Some("0.10") => 0.10,
+        Some(a) => {
+            return Err((
                 format!(
                     "有意水準「{a}」は選べません。0.05、0.01、0.10 のいずれかを指定してください。"
                 ),
                 format!("Significance level `{a}` is not offered: use 0.05, 0.01 or 0.10."),
-            )),
-        };
+            ))
+        }
+    };
     Ok(Options {
         view,
         alpha,
