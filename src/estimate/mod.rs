@@ -17,7 +17,6 @@
 mod calibrate;
 mod chisq;
 mod columns;
-mod contrast;
 mod data;
 mod design;
 pub mod distributions;
