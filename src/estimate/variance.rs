@@ -37,8 +37,11 @@ pub(crate) struct StratumMoments {
     m00: f64,
     t1: f64,
     t0: f64,
-    /// PSUs of the stratum with at least one row in the domain.
+    /// PSUs of the stratum with at least one answering row in the domain.
     present: usize,
+    /// PSUs of the stratum with at least one row in the domain, answered or not (what R's
+    /// `degf(subset(design, domain))` counts).
+    units: usize,
 }
 
 /// One pass worth of sums for the domains of a grouping.
@@ -48,6 +51,8 @@ pub(crate) struct Moments {
     n_cols: usize,
     /// Respondents with an answer, per domain.
     pub(crate) n: Vec<usize>,
+    /// Rows per domain, answered or not.
+    pub(crate) rows: Vec<usize>,
     /// Σ w per domain.
     pub(crate) sum_w: Vec<f64>,
     /// Σ w y per domain.
@@ -118,6 +123,11 @@ struct BinCells<'a> {
     n_cols: usize,
 }
 
+/// Bins per cell in a binned pass: answer 0, answer 1, missing.
+const KEYS: usize = 3;
+/// The bin of rows whose answer is missing.
+const MISSING_KEY: usize = 2;
+
 #[inline]
 fn add<const N: usize>(bin: &mut [f64; N], values: &[f64; N]) {
     for (sum, value) in bin.iter_mut().zip(values) {
@@ -131,6 +141,7 @@ impl Moments {
             n_strata,
             n_cols,
             n: vec![0; levels],
+            rows: vec![0; levels],
             sum_w: vec![0.0; levels],
             sum_wy: vec![0.0; levels],
             e1: vec![0.0; levels * n_cols],
@@ -161,22 +172,37 @@ impl Design {
             .iter()
             .map(|g| Moments::new(g.levels(), n_strata, n_cols))
             .collect();
-        // Per grouping, per (PSU, level): Σ w·y, Σ w, rows — only for clustered designs.
-        let mut psu_sums: Vec<Vec<(f64, f64, u32)>> = match &self.psu {
+        // Per grouping, per (PSU, level): Σ w·y, Σ w, answering rows, rows — only for
+        // clustered designs.
+        let mut psu_sums: Vec<Vec<(f64, f64, u32, u32)>> = match &self.psu {
             Some(_) => groupings
                 .iter()
-                .map(|g| vec![(0.0, 0.0, 0); self.n_psu * g.levels()])
+                .map(|g| vec![(0.0, 0.0, 0, 0); self.n_psu * g.levels()])
                 .collect(),
             None => Vec::new(),
         };
         for i in 0..self.n_rows() {
             let yi = y[i];
+            let h = self.strata[i] as usize;
             if yi.is_nan() {
+                // Only counted: the row is in its domain's design (degrees of freedom).
+                for (g, grouping) in groupings.iter().enumerate() {
+                    let level = grouping.level_of(i);
+                    if level == Categorical::MISSING {
+                        continue;
+                    }
+                    let l = level as usize;
+                    let m = &mut all[g];
+                    m.rows[l] += 1;
+                    match &self.psu {
+                        None => m.strata[l * n_strata + h].units += 1,
+                        Some(psu) => psu_sums[g][psu[i] as usize * m.n.len() + l].3 += 1,
+                    }
+                }
                 continue;
             }
             let w = self.weights[i];
             let s1 = w * yi;
-            let h = self.strata[i] as usize;
             let calibrated = calibration.map(|cal| {
                 let q = self.cal_weights[i];
                 let scaled = match &cal.omega {
@@ -194,6 +220,7 @@ impl Design {
                 let l = level as usize;
                 let m = &mut all[g];
                 m.n[l] += 1;
+                m.rows[l] += 1;
                 m.sum_w[l] += w;
                 m.sum_wy[l] += s1;
                 match &self.psu {
@@ -205,6 +232,7 @@ impl Design {
                         sm.t1 += s1;
                         sm.t0 += w;
                         sm.present += 1;
+                        sm.units += 1;
                     }
                     Some(psu) => {
                         let levels = m.n.len();
@@ -212,6 +240,7 @@ impl Design {
                         cell.0 += s1;
                         cell.1 += w;
                         cell.2 += 1;
+                        cell.3 += 1;
                     }
                 }
                 if let Some((e1, e0, r1, r0, cols)) = calibrated {
@@ -243,8 +272,11 @@ impl Design {
                 for (j, &stratum) in self.psu_stratum.iter().enumerate() {
                     let h = stratum as usize;
                     for l in 0..levels {
-                        let (s1, s0, rows) = psu_sums[j * levels + l];
-                        if rows == 0 {
+                        let (s1, s0, answering, rows) = psu_sums[j * levels + l];
+                        if rows > 0 {
+                            m.strata[l * n_strata + h].units += 1;
+                        }
+                        if answering == 0 {
                             continue;
                         }
                         let sm = &mut m.strata[l * n_strata + h];
@@ -333,25 +365,34 @@ impl Design {
             .iter()
             .map(|g| g.level_per_cell(cells.row_cell, n_cells))
             .collect();
-        // Bins (level, cell, y) of the groupings that cut across cells; (cell, y) for all.
-        let mut cell_bins = vec![[0.0; N]; n_cells * 2];
+        // Bins (level, cell, answer) of the groupings that cut across cells; (cell, answer)
+        // for all. The answer is 0, 1 or missing (key 2, whose bins only count rows).
+        let mut cell_bins = vec![[0.0; N]; n_cells * KEYS];
         let mut own_bins: Vec<(&Grouping, Vec<[f64; N]>)> = groupings
             .iter()
             .zip(&cell_levels)
             .filter(|(_, levels)| levels.is_none())
-            .map(|(g, _)| (g, vec![[0.0; N]; g.levels() * n_cells * 2]))
+            .map(|(g, _)| (g, vec![[0.0; N]; g.levels() * n_cells * KEYS]))
             .collect();
         for (i, (&yi, &cell)) in y.iter().zip(cells.row_cell).enumerate() {
             if yi.is_nan() {
+                let key = cell as usize * KEYS + MISSING_KEY;
+                cell_bins[key][0] += 1.0;
+                for (grouping, bins) in own_bins.iter_mut() {
+                    let level = grouping.level_of(i);
+                    if level != Categorical::MISSING {
+                        bins[level as usize * n_cells * KEYS + key][0] += 1.0;
+                    }
+                }
                 continue;
             }
             let sums = row_sums(i, self.weights[i]);
-            let key = cell as usize * 2 + usize::from(yi == 1.0);
+            let key = cell as usize * KEYS + usize::from(yi == 1.0);
             add(&mut cell_bins[key], &sums);
             for (grouping, bins) in own_bins.iter_mut() {
                 let level = grouping.level_of(i);
                 if level != Categorical::MISSING {
-                    add(&mut bins[level as usize * n_cells * 2 + key], &sums);
+                    add(&mut bins[level as usize * n_cells * KEYS + key], &sums);
                 }
             }
         }
@@ -364,7 +405,7 @@ impl Design {
                 match levels {
                     Some(levels) => {
                         for (key, bin) in cell_bins.iter().enumerate() {
-                            let level = levels[key / 2];
+                            let level = levels[key / KEYS];
                             if level != Categorical::MISSING {
                                 self.add_bin(&mut m, cells, level as usize, key, bin);
                             }
@@ -373,8 +414,8 @@ impl Design {
                     None => {
                         let bins = own_bins.next().unwrap_or_default();
                         for (index, bin) in bins.iter().enumerate() {
-                            let key = index % (n_cells * 2);
-                            self.add_bin(&mut m, cells, index / (n_cells * 2), key, bin);
+                            let key = index % (n_cells * KEYS);
+                            self.add_bin(&mut m, cells, index / (n_cells * KEYS), key, bin);
                         }
                     }
                 }
@@ -396,12 +437,18 @@ impl Design {
         if rows == 0.0 {
             return;
         }
-        let (w, ww) = (bin[1], bin[2]);
-        let (scaled, wq) = if N == 5 { (bin[3], bin[4]) } else { (rows, ww) };
-        let y = (key % 2) as f64;
-        let cell = key / 2;
+        let cell = key / KEYS;
         let (n_strata, n_cols, k) = (m.n_strata, cells.n_cols, cells.k);
         let h = cells.stratum[cell] as usize;
+        // Without clusters every row is its own PSU.
+        m.rows[l] += rows as usize;
+        m.strata[l * n_strata + h].units += rows as usize;
+        if key % KEYS == MISSING_KEY {
+            return;
+        }
+        let (w, ww) = (bin[1], bin[2]);
+        let (scaled, wq) = if N == 5 { (bin[3], bin[4]) } else { (rows, ww) };
+        let y = (key % KEYS) as f64;
         m.n[l] += rows as usize;
         m.sum_w[l] += w;
         m.sum_wy[l] += y * w;
@@ -558,11 +605,13 @@ impl Design {
             .unwrap_or_else(|| self.direct_variance(y, grouping, m, level, alpha, beta))
     }
 
-    /// Degrees of freedom of a domain: its PSUs minus its strata (R's `degf` of the subset).
+    /// Degrees of freedom of a domain: its PSUs minus its strata, counting every row of the
+    /// domain whether or not it answered — R's `degf(subset(design, domain))`, which is
+    /// what `svyciprop` on that subset uses.
     pub(crate) fn domain_df(&self, m: &Moments, level: usize) -> usize {
         let strata = &m.strata[level * m.n_strata..(level + 1) * m.n_strata];
-        let psus: usize = strata.iter().map(|s| s.present).sum();
-        let present = strata.iter().filter(|s| s.present > 0).count();
+        let psus: usize = strata.iter().map(|s| s.units).sum();
+        let present = strata.iter().filter(|s| s.units > 0).count();
         psus - present
     }
 
@@ -762,6 +811,7 @@ mod tests {
         let direct = design.moments_many(&s.y, &groupings);
         for (g, (b, d)) in binned.iter().zip(&direct).enumerate() {
             assert_eq!(b.n, d.n, "grouping {g}: n");
+            assert_eq!(b.rows, d.rows, "grouping {g}: rows");
             assert_close(&b.sum_w, &d.sum_w, "sum_w");
             assert_close(&b.sum_wy, &d.sum_wy, "sum_wy");
             assert_close(&b.e1, &d.e1, "e1");
@@ -771,7 +821,17 @@ mod tests {
             let flat = |m: &Moments| -> Vec<f64> {
                 m.strata
                     .iter()
-                    .flat_map(|s| [s.m11, s.m10, s.m00, s.t1, s.t0, s.present as f64])
+                    .flat_map(|s| {
+                        [
+                            s.m11,
+                            s.m10,
+                            s.m00,
+                            s.t1,
+                            s.t0,
+                            s.present as f64,
+                            s.units as f64,
+                        ]
+                    })
                     .collect()
             };
             assert_close(&flat(b), &flat(d), "stratum moments");
@@ -807,5 +867,30 @@ mod tests {
             .post_stratify(&margin("age", &s.age, &[30_000.0, 70_000.0]))
             .unwrap();
         check_binned_equals_row_by_row(&post, &s);
+    }
+
+    #[test]
+    fn domain_df_counts_rows_without_an_answer() {
+        let s = sample();
+        let grouping = Grouping::Levels {
+            codes: s.across.codes(),
+            levels: s.across.levels().len(),
+        };
+        for m in [
+            s.design
+                .binary_moments_many(&s.y, std::slice::from_ref(&grouping)),
+            s.design.moments_many(&s.y, std::slice::from_ref(&grouping)),
+        ] {
+            let m = &m[0];
+            for l in 0..3 {
+                let rows = s.across.counts()[l];
+                assert_eq!(m.rows[l], rows);
+                assert!(
+                    m.n[l] < rows,
+                    "the sample has missing answers in every level"
+                );
+                assert_eq!(s.design.domain_df(m, l), rows - 6);
+            }
+        }
     }
 }
