@@ -30,6 +30,37 @@ pub(crate) enum Grouping<'a> {
     Levels { codes: &'a [u32], levels: usize },
 }
 
+/// The linearised score of a statistic on the total scale divided by w: α·δy + β·δ on its
+/// domain δ, plus optionally α′·δᵁy + β′·δᵁ on the union δᵁ of the grouping's domains (for a
+/// domain against the rest of the population); rows without an answer score zero.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Score {
+    pub(crate) alpha: f64,
+    pub(crate) beta: f64,
+    pub(crate) union: Option<(f64, f64)>,
+}
+
+impl Score {
+    /// A score on the domain only.
+    pub(crate) fn domain(alpha: f64, beta: f64) -> Score {
+        Score {
+            alpha,
+            beta,
+            union: None,
+        }
+    }
+}
+
+/// Σ over strata of `units` minus the number of strata where it is positive.
+fn units_minus_strata(
+    strata: &[StratumMoments],
+    units: impl Fn(&StratumMoments) -> usize,
+) -> usize {
+    let total: usize = strata.iter().map(&units).sum();
+    let present = strata.iter().filter(|s| units(s) > 0).count();
+    total - present
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct StratumMoments {
     m11: f64,
@@ -42,6 +73,27 @@ pub(crate) struct StratumMoments {
     /// PSUs of the stratum with at least one row in the domain, answered or not (what R's
     /// `degf(subset(design, domain))` counts).
     units: usize,
+}
+
+/// Moments of the union of a grouping's domains (every row with a level), and cross
+/// moments between each domain and that union: what the variance of a score that mixes a
+/// domain with the union (a domain against the rest of the population) needs.
+#[derive(Debug, Clone)]
+pub(crate) struct UnionMoments {
+    /// Respondents with an answer in some domain.
+    pub(crate) n: usize,
+    /// Σ w over the union.
+    pub(crate) sum_w: f64,
+    /// Σ w y over the union.
+    pub(crate) sum_wy: f64,
+    strata: Vec<StratumMoments>,
+    /// Per (level, stratum): Σ_j S1_j S1ᵁ_j, Σ_j S1_j S0ᵁ_j, Σ_j S0_j S1ᵁ_j, Σ_j S0_j S0ᵁ_j
+    /// over the stratum's PSUs, with ᵁ the union's PSU sums.
+    cross: Vec<[f64; 4]>,
+    e1: Vec<f64>,
+    e0: Vec<f64>,
+    r1: Vec<f64>,
+    r0: Vec<f64>,
 }
 
 /// One pass worth of sums for the domains of a grouping.
@@ -62,6 +114,8 @@ pub(crate) struct Moments {
     strata: Vec<StratumMoments>,
     r1: Vec<f64>,
     r0: Vec<f64>,
+    /// Filled in by [`Design::contrast_moments`] only.
+    pub(crate) union: Option<UnionMoments>,
 }
 
 impl Grouping<'_> {
@@ -149,6 +203,55 @@ impl Moments {
             strata: vec![StratumMoments::default(); levels * n_strata],
             r1: vec![0.0; levels * n_strata * n_cols],
             r0: vec![0.0; levels * n_strata * n_cols],
+            union: None,
+        }
+    }
+
+    /// The union of the domains when every row is its own PSU: each row's PSU sums are its
+    /// own, so the union's moments are the sums of the domains' and a domain's cross moments
+    /// with the union are its own moments.
+    fn union_of_unclustered(&self) -> UnionMoments {
+        let (n_strata, n_cols) = (self.n_strata, self.n_cols);
+        let mut u = self.union_linear_parts();
+        for (index, sm) in self.strata.iter().enumerate() {
+            let us = &mut u.strata[index % n_strata];
+            us.m11 += sm.m11;
+            us.m10 += sm.m10;
+            us.m00 += sm.m00;
+            us.t1 += sm.t1;
+            us.t0 += sm.t0;
+            us.present += sm.present;
+            us.units += sm.units;
+            u.cross[index] = [sm.m11, sm.m10, sm.m10, sm.m00];
+        }
+        debug_assert_eq!(u.r1.len(), n_strata * n_cols);
+        u
+    }
+
+    /// The parts of the union's moments that add up over the domains (counts, sums, the
+    /// calibration column sums); the per-stratum quadratic moments are left at zero.
+    fn union_linear_parts(&self) -> UnionMoments {
+        let (n_strata, n_cols) = (self.n_strata, self.n_cols);
+        let levels = self.n.len();
+        let sum_columns = |values: &[f64], width: usize| -> Vec<f64> {
+            let mut total = vec![0.0; width];
+            for chunk in values.chunks(width.max(1)).take(levels) {
+                for (t, v) in total.iter_mut().zip(chunk) {
+                    *t += v;
+                }
+            }
+            total
+        };
+        UnionMoments {
+            n: self.n.iter().sum(),
+            sum_w: self.sum_w.iter().sum(),
+            sum_wy: self.sum_wy.iter().sum(),
+            strata: vec![StratumMoments::default(); n_strata],
+            cross: vec![[0.0; 4]; levels * n_strata],
+            e1: sum_columns(&self.e1, n_cols),
+            e0: sum_columns(&self.e0, n_cols),
+            r1: sum_columns(&self.r1, n_strata * n_cols),
+            r0: sum_columns(&self.r0, n_strata * n_cols),
         }
     }
 }
@@ -165,6 +268,28 @@ impl Design {
     /// [`Design::moments`] for several groupings at once, still in one pass over the rows:
     /// what a row contributes is worked out once and added to its domain in every grouping.
     pub(crate) fn moments_many(&self, y: &[f64], groupings: &[Grouping]) -> Vec<Moments> {
+        self.moments_many_with(y, groupings, false)
+    }
+
+    /// The moments of one grouping together with its [`UnionMoments`] (for a domain against
+    /// the rest of the population), from one pass over the rows.
+    pub(crate) fn contrast_moments(&self, y: &[f64], grouping: &Grouping) -> Moments {
+        let mut m = if self.psu.is_some() {
+            self.moments_many_with(y, std::slice::from_ref(grouping), true)
+        } else {
+            self.binary_moments_many(y, std::slice::from_ref(grouping))
+        }
+        .pop()
+        .expect("one grouping gives one set of moments");
+        if m.union.is_none() {
+            m.union = Some(m.union_of_unclustered());
+        }
+        m
+    }
+
+    /// [`Design::moments_many`]; with `union`, clustered designs also get each grouping's
+    /// [`UnionMoments`] (which need the PSU sums of the pass).
+    fn moments_many_with(&self, y: &[f64], groupings: &[Grouping], union: bool) -> Vec<Moments> {
         let n_strata = self.n_strata();
         let calibration = self.calibration.as_ref();
         let n_cols = calibration.map_or(0, |c| c.n_cols);
@@ -295,9 +420,53 @@ impl Design {
                         }
                     }
                 }
+                if union {
+                    m.union = Some(self.clustered_union(m, psu_sums));
+                }
             }
         }
         all
+    }
+
+    /// [`UnionMoments`] of a clustered design from the pass's per-(PSU, level) sums.
+    fn clustered_union(&self, m: &Moments, psu_sums: &[(f64, f64, u32, u32)]) -> UnionMoments {
+        let n_strata = m.n_strata;
+        let levels = m.n.len();
+        let mut u = m.union_linear_parts();
+        for (j, &stratum) in self.psu_stratum.iter().enumerate() {
+            let h = stratum as usize;
+            let sums = &psu_sums[j * levels..(j + 1) * levels];
+            let (mut s1u, mut s0u, mut answering, mut rows) = (0.0, 0.0, 0u32, 0u32);
+            for &(s1, s0, a, r) in sums {
+                s1u += s1;
+                s0u += s0;
+                answering += a;
+                rows += r;
+            }
+            let us = &mut u.strata[h];
+            if rows > 0 {
+                us.units += 1;
+            }
+            if answering == 0 {
+                continue;
+            }
+            us.m11 += s1u * s1u;
+            us.m10 += s1u * s0u;
+            us.m00 += s0u * s0u;
+            us.t1 += s1u;
+            us.t0 += s0u;
+            us.present += 1;
+            for (l, &(s1, s0, a, _)) in sums.iter().enumerate() {
+                if a > 0 {
+                    let c = &mut u.cross[l * n_strata + h];
+                    c[0] += s1 * s1u;
+                    c[1] += s1 * s0u;
+                    c[2] += s0 * s1u;
+                    c[3] += s0 * s0u;
+                }
+            }
+        }
+        u
     }
 
     /// [`Design::moments_many`] for an outcome of zeros and ones (and NaN for missing).
@@ -480,11 +649,32 @@ impl Design {
         alpha: f64,
         beta: f64,
     ) -> Option<f64> {
+        self.score_variance(m, level, Score::domain(alpha, beta))
+    }
+
+    /// [`Design::linearized_variance`] of any [`Score`]; one with a union part needs the
+    /// moments of [`Design::contrast_moments`].
+    pub(crate) fn score_variance(&self, m: &Moments, level: usize, score: Score) -> Option<f64> {
         let (n_strata, n_cols) = (m.n_strata, m.n_cols);
+        let (alpha, beta) = (score.alpha, score.beta);
+        let union = score.union.map(|(a, b)| {
+            let u = m
+                .union
+                .as_ref()
+                .expect("a score with a union part needs contrast moments");
+            (u, a, b)
+        });
         let calibration = self.calibration.as_ref();
         let adjustment = calibration.map(|cal| {
             let sums: Vec<f64> = (0..n_cols)
-                .map(|col| alpha * m.e1[level * n_cols + col] + beta * m.e0[level * n_cols + col])
+                .map(|col| {
+                    let own =
+                        alpha * m.e1[level * n_cols + col] + beta * m.e0[level * n_cols + col];
+                    match union {
+                        Some((u, a, b)) => own + a * u.e1[col] + b * u.e0[col],
+                        None => own,
+                    }
+                })
                 .collect();
             cal.adjustment(&sums)
         });
@@ -493,9 +683,11 @@ impl Design {
         let (mut strata_present, mut strata_used) = (0usize, 0usize);
         for h in 0..n_strata {
             let sm = m.strata[level * n_strata + h];
+            // The rows of the score: the domain, or the union when the score has a part there.
+            let present = union.map_or(sm.present, |(u, _, _)| u.strata[h].present);
             // R's subset of a calibrated design keeps every row (with weight zero), so every
             // stratum takes part; otherwise only strata with rows in the domain do.
-            if calibration.is_none() && sm.present == 0 {
+            if calibration.is_none() && present == 0 {
                 continue;
             }
             strata_present += 1;
@@ -509,7 +701,24 @@ impl Design {
             let mut size =
                 alpha * alpha * sm.m11 + (2.0 * alpha * beta * sm.m10).abs() + beta * beta * sm.m00;
             let mut sum = alpha * sm.t1 + beta * sm.t0;
-            if let (Some(cal), Some(a)) = (calibration, &adjustment) {
+            if let Some((u, a, b)) = union {
+                let us = u.strata[h];
+                let c = u.cross[level * n_strata + h];
+                let own = a * a * us.m11 + 2.0 * a * b * us.m10 + b * b * us.m00;
+                let products = [
+                    alpha * a * c[0],
+                    alpha * b * c[1],
+                    beta * a * c[2],
+                    beta * b * c[3],
+                ];
+                sum_sq += own + 2.0 * products.iter().sum::<f64>();
+                size += a * a * us.m11
+                    + (2.0 * a * b * us.m10).abs()
+                    + b * b * us.m00
+                    + 2.0 * products.iter().map(|p| p.abs()).sum::<f64>();
+                sum += a * us.t1 + b * us.t0;
+            }
+            if let (Some(cal), Some(adj)) = (calibration, &adjustment) {
                 let r_base = (level * n_strata + h) * n_cols;
                 let gram = &cal.gram[h * n_cols * n_cols..(h + 1) * n_cols * n_cols];
                 let mut cross = 0.0;
@@ -518,17 +727,21 @@ impl Design {
                 let active = &cal.active_cols[h];
                 for &col in active {
                     let i = col as usize;
-                    if a[i] == 0.0 {
+                    if adj[i] == 0.0 {
                         continue;
                     }
-                    cross += a[i] * (alpha * m.r1[r_base + i] + beta * m.r0[r_base + i]);
+                    let mut r = alpha * m.r1[r_base + i] + beta * m.r0[r_base + i];
+                    if let Some((u, a, b)) = union {
+                        r += a * u.r1[h * n_cols + i] + b * u.r0[h * n_cols + i];
+                    }
+                    cross += adj[i] * r;
                     let row = &gram[i * n_cols..(i + 1) * n_cols];
-                    quadratic += a[i]
+                    quadratic += adj[i]
                         * active
                             .iter()
-                            .map(|&b| row[b as usize] * a[b as usize])
+                            .map(|&b| row[b as usize] * adj[b as usize])
                             .sum::<f64>();
-                    sum -= a[i] * cal.psu_sums[h * n_cols + i];
+                    sum -= adj[i] * cal.psu_sums[h * n_cols + i];
                 }
                 sum_sq += quadratic - 2.0 * cross;
                 size += quadratic.abs() + 2.0 * cross.abs();
@@ -571,22 +784,42 @@ impl Design {
         alpha: f64,
         beta: f64,
     ) -> f64 {
-        let in_domain = |i: usize| match grouping {
-            Grouping::All => true,
-            Grouping::Mask(mask) => mask[i],
-            Grouping::Levels { codes, .. } => codes[i] as usize == level,
-        };
+        self.direct_score_variance(y, grouping, m, level, Score::domain(alpha, beta))
+    }
+
+    /// [`Design::score_variance`] computed row by row.
+    pub(crate) fn direct_score_variance(
+        &self,
+        y: &[f64],
+        grouping: &Grouping,
+        m: &Moments,
+        level: usize,
+        score: Score,
+    ) -> f64 {
         let scores: Vec<f64> = (0..self.n_rows())
             .map(|i| {
-                if !y[i].is_nan() && in_domain(i) {
-                    self.weights[i] * (alpha * y[i] + beta)
-                } else {
-                    0.0
+                let row_level = grouping.level_of(i);
+                if y[i].is_nan() || row_level == Categorical::MISSING {
+                    return 0.0;
                 }
+                let mut z = 0.0;
+                if row_level as usize == level {
+                    z += score.alpha * y[i] + score.beta;
+                }
+                if let Some((a, b)) = score.union {
+                    z += a * y[i] + b;
+                }
+                self.weights[i] * z
             })
             .collect();
         let present: Vec<bool> = (0..m.n_strata)
-            .map(|h| self.calibration.is_some() || m.strata[level * m.n_strata + h].present > 0)
+            .map(|h| {
+                let rows = match (&score.union, &m.union) {
+                    (Some(_), Some(u)) => u.strata[h].present,
+                    _ => m.strata[level * m.n_strata + h].present,
+                };
+                self.calibration.is_some() || rows > 0
+            })
             .collect();
         self.influence_covariance(&[scores], &present)[0].max(0.0)
     }
@@ -605,14 +838,34 @@ impl Design {
             .unwrap_or_else(|| self.direct_variance(y, grouping, m, level, alpha, beta))
     }
 
+    /// [`Design::variance`] of any [`Score`].
+    pub(crate) fn score_variance_or_direct(
+        &self,
+        y: &[f64],
+        grouping: &Grouping,
+        m: &Moments,
+        level: usize,
+        score: Score,
+    ) -> f64 {
+        self.score_variance(m, level, score)
+            .unwrap_or_else(|| self.direct_score_variance(y, grouping, m, level, score))
+    }
+
     /// Degrees of freedom of a domain: its PSUs minus its strata, counting every row of the
     /// domain whether or not it answered — R's `degf(subset(design, domain))`, which is
     /// what `svyciprop` on that subset uses.
     pub(crate) fn domain_df(&self, m: &Moments, level: usize) -> usize {
-        let strata = &m.strata[level * m.n_strata..(level + 1) * m.n_strata];
-        let psus: usize = strata.iter().map(|s| s.units).sum();
-        let present = strata.iter().filter(|s| s.units > 0).count();
-        psus - present
+        units_minus_strata(
+            &m.strata[level * m.n_strata..(level + 1) * m.n_strata],
+            |s| s.units,
+        )
+    }
+
+    /// Degrees of freedom of the answering rows of the union of a grouping's domains: PSUs
+    /// with an answer there minus their strata (R's `degf` of the design `svyglm` fits on,
+    /// after it drops the rows with a missing value).
+    pub(crate) fn union_answering_df(&self, u: &UnionMoments) -> usize {
+        units_minus_strata(&u.strata, |s| s.present)
     }
 
     /// Covariance matrix (row-major, p × p) of statistics given by their per-row scores
@@ -726,6 +979,8 @@ mod tests {
     /// classify by, one that cuts across the strata, and two raking margins.
     struct Sample {
         design: Design,
+        /// The same rows in 60 survey points (10 per stratum), with fpc.
+        clustered: Design,
         y: Vec<f64>,
         region: Categorical,
         across: Categorical,
@@ -753,12 +1008,20 @@ mod tests {
                 f64::from(u8::from(rng.gen_bool(0.3)))
             });
         }
+        let points: Vec<String> = (0..n).map(|i| format!("p{}", i % 10)).collect();
+        let clustered = Design::builder(weights.clone())
+            .strata("stratum", Categorical::from_labels(&strata))
+            .clusters("point", Categorical::from_labels(&points))
+            .fpc("points", vec![40.0; n])
+            .build()
+            .unwrap();
         let design = Design::builder(weights)
             .strata("stratum", Categorical::from_labels(&strata))
             .build()
             .unwrap();
         Sample {
             design,
+            clustered,
             y,
             region: Categorical::from_labels(&region),
             across: Categorical::from_labels(&across),
@@ -867,6 +1130,89 @@ mod tests {
             .post_stratify(&margin("age", &s.age, &[30_000.0, 70_000.0]))
             .unwrap();
         check_binned_equals_row_by_row(&post, &s);
+    }
+
+    /// The variance of a level-against-the-rest score from the moments (with the union's)
+    /// must equal R's row-by-row computation, for every level of a variable that cuts across
+    /// the cells (with missing codes) and of one the strata classify by.
+    fn check_contrast_variances(design: &Design, s: &Sample) {
+        let mut checked = 0;
+        for column in [&s.across, &s.region, &s.sex] {
+            let grouping = Grouping::Levels {
+                codes: column.codes(),
+                levels: column.levels().len(),
+            };
+            let m = design.contrast_moments(&s.y, &grouping);
+            let u = m.union.as_ref().unwrap();
+            assert_eq!(u.n, m.n.iter().sum::<usize>());
+            for l in 0..column.levels().len() {
+                let (w_level, w_rest) = (m.sum_w[l], u.sum_w - m.sum_w[l]);
+                let (p_level, p_rest) = (m.sum_wy[l] / w_level, (u.sum_wy - m.sum_wy[l]) / w_rest);
+                let score = Score {
+                    alpha: 1.0 / w_level + 1.0 / w_rest,
+                    beta: -(p_level / w_level + p_rest / w_rest),
+                    union: Some((-1.0 / w_rest, p_rest / w_rest)),
+                };
+                let fast = design
+                    .score_variance(&m, l, score)
+                    .expect("no cancellation here");
+                let direct = design.direct_score_variance(&s.y, &grouping, &m, l, score);
+                assert!(
+                    (fast - direct).abs() <= 1e-9 * direct,
+                    "level {l}: moments {fast} vs row by row {direct}"
+                );
+                // A score without its union part is the level's own proportion.
+                let own = Score::domain(1.0 / w_level, -p_level / w_level);
+                let plain = design
+                    .linearized_variance(&m, l, own.alpha, own.beta)
+                    .unwrap();
+                let direct = design.direct_score_variance(&s.y, &grouping, &m, l, own);
+                assert!((plain - direct).abs() <= 1e-9 * direct);
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 3 + 3 + 2);
+    }
+
+    #[test]
+    fn contrast_variances_from_moments_equal_row_by_row_ones() {
+        let s = sample();
+        let margins = [
+            margin("sex", &s.sex, &[52_000.0, 48_000.0]),
+            margin("age", &s.age, &[30_000.0, 70_000.0]),
+        ];
+        let age = margin("age", &s.age, &[30_000.0, 70_000.0]);
+        for design in [&s.design, &s.clustered] {
+            check_contrast_variances(design, &s);
+            let raked = design.rake(&margins, &RakeOptions::default()).unwrap();
+            check_contrast_variances(&raked, &s);
+            let trimmed = raked.trim_weights(None, Some(60.0), true).unwrap();
+            check_contrast_variances(&trimmed, &s);
+            check_contrast_variances(&design.post_stratify(&age).unwrap(), &s);
+        }
+    }
+
+    #[test]
+    fn clustered_union_moments_count_points_not_rows() {
+        let s = sample();
+        let grouping = Grouping::Levels {
+            codes: s.across.codes(),
+            levels: s.across.levels().len(),
+        };
+        let m = s.clustered.contrast_moments(&s.y, &grouping);
+        let u = m.union.as_ref().unwrap();
+        // Every point of every stratum has someone with a known `across` who answered.
+        assert_eq!(s.clustered.union_answering_df(u), 60 - 6);
+        for l in 0..3 {
+            assert_eq!(s.clustered.domain_df(&m, l), 60 - 6);
+        }
+        let unclustered = s.design.contrast_moments(&s.y, &grouping);
+        let answered_known = (0..s.y.len())
+            .filter(|&i| !s.y[i].is_nan() && s.across.codes()[i] != Categorical::MISSING)
+            .count();
+        let u = unclustered.union.as_ref().unwrap();
+        assert_eq!(u.n, answered_known);
+        assert_eq!(s.design.union_answering_df(u), answered_known - 6);
     }
 
     #[test]
