@@ -10,6 +10,11 @@
 # * An outcome "COL" is a 0/1 column; "COL=VALUE" is the indicator of COL == VALUE.
 #   An empty cell is missing. Every estimate is computed on the domain of non-missing
 #   answers inside the full design: design[domain & !is.na(y), ] (svymean(na.rm = TRUE)).
+# * Confidence intervals and degrees of freedom are what a planner gets in R from the
+#   domain's design with the missing answers still in it:
+#   svyciprop(~I(y == 1), subset(design, domain), method = ..., na.rm = TRUE), whose df is
+#   degf(subset(design, domain)) -- PSUs minus strata of the domain, counting respondents
+#   whose answer is missing (and whose Korn-Graubard factor uses nrow() of that subset).
 # * Raking is run to full convergence (epsilon 1e-13 relative, up to 500 sweeps), so that
 #   the weights are the raking solution itself rather than an early stop.
 suppressMessages(library(survey))
@@ -36,8 +41,9 @@ indicator <- function(df, spec) {
   ifelse(is.na(col) | col == "", NA, as.numeric(col == parts[2]))
 }
 
-ci_of <- function(sub, method, level) {
-  r <- tryCatch(suppressWarnings(attr(svyciprop(~yy, sub, method = method, level = level), "ci")),
+ci_of <- function(dom, method, level) {
+  r <- tryCatch(suppressWarnings(attr(svyciprop(~I(yy == 1), dom, method = method, level = level,
+                                                na.rm = TRUE), "ci")),
                 error = function(e) c(NA, NA))
   as.numeric(r)
 }
@@ -56,20 +62,23 @@ estimate_rows <- function(des, df, outcomes, bys, level = 0.95) {
     y <- indicator(df, spec)
     keep <- d$keep & !is.na(y)
     if (!any(keep)) next
-    # Rows outside the domain get weight zero (calibrated designs) or are dropped; their
-    # value of yy is never used, so a 0 keeps R's NA propagation out of the sums.
+    # Estimates: the answers in the domain. Rows outside it get weight zero (calibrated
+    # designs) or are dropped; their value of yy is never used, so a 0 keeps R's NA
+    # propagation out of the sums.
     y0 <- ifelse(keep, y, 0)
     d2 <- update(des, yy = y0)
     sub <- d2[keep, ]
     m <- suppressWarnings(svymean(~yy, sub, deff = TRUE))
     t <- svytotal(~yy, sub)
-    lg <- ci_of(sub, "logit", level)
-    bt <- ci_of(sub, "beta", level)
-    wd <- ci_of(sub, "mean", level)
+    # Intervals and df: the domain itself, missing answers included (subset(design, domain)).
+    dom <- update(des, yy = y)[d$keep, ]
+    lg <- ci_of(dom, "logit", level)
+    bt <- ci_of(dom, "beta", level)
+    wd <- ci_of(dom, "mean", level)
     rows[[length(rows) + 1]] <- data.frame(
       by = d$by, level = d$level, outcome = spec, n = sum(keep),
       estimate = num(coef(m)), se = num(SE(m)), total = num(coef(t)), total_se = num(SE(t)),
-      deff = num(deff(m)), df = degf(sub),
+      deff = num(deff(m)), df = degf(dom),
       logit_low = num(lg[1]), logit_high = num(lg[2]),
       beta_low = num(bt[1]), beta_high = num(bt[2]),
       wald_low = num(wd[1]), wald_high = num(wd[2]))

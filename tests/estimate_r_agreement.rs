@@ -1,14 +1,18 @@
 //! Agreement with R's survey package (4.1.1): every case in r/estimate_fixtures.R, compared
 //! on estimate, se, ci_low, ci_high, total and total_se to 1e-6 relative (1e-9 absolute
 //! near zero), plus n, degrees of freedom, design effect, calibrated weights, means and the
-//! Rao–Scott test.
+//! Rao–Scott test; and every case in r/dashboard_fixtures.R (files `dash_*`): domains with
+//! missing answers, each level against the rest of the population, a city proportion
+//! against a national one, and Rao–Scott tests with missing values on both sides.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
 use clap::Parser;
 use tsunagari::cli::estimate::{compute, prepare, EstimateArgs};
-use tsunagari::estimate::{Categorical, Domain, Outcome};
+use tsunagari::estimate::{
+    independent_difference, two_proportion_test, Categorical, ColumnRequest, Domain, Outcome,
+};
 
 #[derive(Parser)]
 struct Wrapper {
@@ -38,8 +42,11 @@ fn args(line: &str) -> EstimateArgs {
     for word in line.split_whitespace() {
         let word = if after_file_flag {
             fixture(word).display().to_string()
-        } else if let Some((var, file)) = word.split_once("=totals") {
-            format!("{var}={}", fixture(&format!("totals{file}")).display())
+        } else if let Some((var, file)) = word
+            .split_once('=')
+            .filter(|(_, file)| file.ends_with(".csv"))
+        {
+            format!("{var}={}", fixture(file).display())
         } else {
             word.to_string()
         };
@@ -84,7 +91,12 @@ fn assert_close(what: &str, ours: f64, r: f64) {
 
 /// Runs one fixture case with each interval method and compares every row with R.
 fn check_case(case: &str, command_line: &str) {
-    let expected = read_expected(&format!("expected_{case}.csv"));
+    check_expected_file(case, &format!("expected_{case}.csv"), command_line);
+}
+
+/// [`check_case`] for the rows of any file in the format of `expected_*.csv`.
+fn check_expected_file(case: &str, file: &str, command_line: &str) {
+    let expected = read_expected(file);
     assert!(!expected.is_empty());
     for (method, low, high) in [
         ("logit", "logit_low", "logit_high"),
@@ -428,4 +440,281 @@ fn rao_scott_tests_agree_with_r() {
         assert_close(&what("ddf"), test.ddf, value(r, "ddf").unwrap());
         assert_close(&what("p"), test.p_value, value(r, "p_value").unwrap());
     }
+}
+
+// ---- r/dashboard_fixtures.R ----
+
+/// The designs of r/dashboard_fixtures.R, as `tsunagari estimate` arguments.
+const DASH_DESIGNS: [(&str, &str); 5] = [
+    ("strat", "--data dash_survey.csv --weights w --strata stratum --fpc N_h"),
+    (
+        "raked",
+        "--data dash_survey.csv --weights w --strata stratum --fpc N_h \
+         --rake sexage=dash_totals_sexage.csv --rake district=dash_totals_district.csv",
+    ),
+    (
+        "poststrat",
+        "--data dash_survey.csv --weights w --strata stratum --fpc N_h \
+         --poststratify sexage=dash_totals_sexage.csv",
+    ),
+    (
+        "clustered",
+        "--data dash_clustered.csv --weights w --strata region --cluster point --fpc points_in_region",
+    ),
+    (
+        "clustered_raked",
+        "--data dash_clustered.csv --weights w --strata region --cluster point --fpc points_in_region \
+         --rake sex=dash_totals_sex.csv --rake region=dash_totals_region.csv",
+    ),
+];
+const DASH_BYS: &str = "district ageband sex household employed carer";
+const DASH_CLUSTERED_BYS: &str = "region sex household";
+
+fn dash_bys(case: &str) -> &'static str {
+    if case.starts_with("clustered") {
+        DASH_CLUSTERED_BYS
+    } else {
+        DASH_BYS
+    }
+}
+
+fn dash_outcomes(case: &str) -> &'static str {
+    if case.starts_with("clustered") {
+        "lonely"
+    } else {
+        "lonely isolated"
+    }
+}
+
+#[test]
+fn domains_with_missing_answers_agree_with_r_on_intervals_and_df() {
+    for (case, line) in DASH_DESIGNS {
+        check_expected_file(
+            case,
+            &format!("dash_expected_{case}.csv"),
+            &format!(
+                "{line} --outcome {} --by {}",
+                dash_outcomes(case),
+                dash_bys(case)
+            ),
+        );
+    }
+}
+
+#[test]
+fn the_dashboard_fixtures_have_domains_whose_df_counts_missing_answers() {
+    // Guards the fixtures themselves: the df R gives must differ from the df of the
+    // answering rows in many domains, on stratified, calibrated and clustered designs, and
+    // one domain must have a stratum where nobody in it answered.
+    for (case, _) in DASH_DESIGNS {
+        let expected = read_expected(&format!("dash_expected_{case}.csv"));
+        let differ = expected
+            .iter()
+            .filter(|r| r["df"] != r["df_answered"])
+            .count();
+        assert!(differ >= 1, "{case}: no domain with missing answers");
+    }
+    let strat = read_expected("dash_expected_strat.csv");
+    let carers = strat
+        .iter()
+        .find(|r| r["by"] == "carer" && r["level"] == "yes" && r["outcome"] == "lonely")
+        .unwrap();
+    let (df, answered): (usize, usize) = (
+        carers["df"].parse().unwrap(),
+        carers["df_answered"].parse().unwrap(),
+    );
+    let (rows, n): (usize, usize) = (
+        carers["rows"].parse().unwrap(),
+        carers["n"].parse().unwrap(),
+    );
+    // Three carers in Chuo:65+ without an answer: three more PSUs and one more stratum.
+    assert!(rows - n >= 3 && df - answered < rows - n, "{carers:?}");
+}
+
+#[test]
+fn means_in_domains_with_missing_answers_agree_with_r() {
+    let expected = read_expected("dash_expected_means.csv");
+    let mut compared = 0;
+    for (case, line) in &DASH_DESIGNS[..3] {
+        let (data, design) = prepare(&args(&format!(
+            "{line} --outcome wellbeing --by household carer"
+        )))
+        .unwrap();
+        let wellbeing = Outcome::from_values(data.numeric("wellbeing").unwrap().to_vec());
+        for r in expected.iter().filter(|r| r["case"] == *case) {
+            let column = (r["by"] != "all").then(|| data.categorical(&r["by"]).unwrap());
+            let domain = match column {
+                Some(column) => Domain::Level(column, &r["level"]),
+                None => Domain::All,
+            };
+            let m = design.mean(&wellbeing, domain).unwrap();
+            let what = |f: &str| format!("{case} {} {} {f}", r["by"], r["level"]);
+            assert_eq!(m.n.to_string(), r["n"], "{}", what("n"));
+            assert_eq!(m.df.to_string(), r["df"], "{}", what("df"));
+            for (field, ours) in [
+                ("estimate", m.estimate),
+                ("se", m.se),
+                ("total", m.total),
+                ("total_se", m.total_se),
+            ] {
+                assert_close(&what(field), ours, value(r, field).unwrap());
+            }
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, expected.len());
+}
+
+#[test]
+fn each_level_against_the_rest_agrees_with_r_svyttest() {
+    let expected = read_expected("dash_expected_vs_rest.csv");
+    let mut compared = 0;
+    let mut tests = 0;
+    for (case, line) in DASH_DESIGNS {
+        let (outcomes, bys) = (dash_outcomes(case), dash_bys(case));
+        let (data, design) =
+            prepare(&args(&format!("{line} --outcome {outcomes} --by {bys}"))).unwrap();
+        for by in bys.split_whitespace() {
+            let column = data.categorical(by).unwrap();
+            for outcome in outcomes.split_whitespace() {
+                let y = Outcome::from_values(data.numeric(outcome).unwrap().to_vec());
+                let ours = design.domain_vs_rest(&y, column).unwrap();
+                assert_eq!(ours.len(), column.levels().len());
+                for r in expected
+                    .iter()
+                    .filter(|r| r["case"] == case && r["by"] == by && r["outcome"] == outcome)
+                {
+                    let what = |f: &str| format!("{case} {by}={} {outcome} {f}", r["level"]);
+                    let level = ours
+                        .iter()
+                        .find(|l| l.level == r["level"])
+                        .unwrap_or_else(|| panic!("{}", what("level missing")));
+                    assert_eq!(level.n.to_string(), r["n"], "{}", what("n"));
+                    match (&level.estimate, value(r, "difference")) {
+                        (None, None) => {}
+                        (Some(t), Some(difference)) => {
+                            assert_close(&what("difference"), t.difference, difference);
+                            assert_close(&what("se"), t.se, value(r, "se").unwrap());
+                            assert_close(
+                                &what("statistic"),
+                                t.statistic,
+                                value(r, "statistic").unwrap(),
+                            );
+                            assert_eq!(t.df, value(r, "df"), "{}", what("df"));
+                            assert_close(&what("p"), t.p_value, value(r, "p_value").unwrap());
+                            tests += 1;
+                        }
+                        (ours, r_value) => panic!("{}: ours {ours:?}, R {r_value:?}", what("test")),
+                    }
+                    compared += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(compared, expected.len());
+    assert!(tests > 50, "only {tests} tests compared");
+}
+
+#[test]
+fn a_level_against_the_rest_does_not_exist_without_a_rest_or_a_level() {
+    let (data, design) = prepare(&args(&format!(
+        "{} --outcome lonely --by district",
+        DASH_DESIGNS[1].1
+    )))
+    .unwrap();
+    let y = Outcome::from_values(data.numeric("lonely").unwrap().to_vec());
+    // Everyone in one level: no rest; a level without anyone: no level.
+    let one = Categorical::from_labels(&vec!["all"; design.n_rows()]);
+    let tests = design.domain_vs_rest(&y, &one).unwrap();
+    assert_eq!(tests.len(), 1);
+    assert!(tests[0].estimate.is_none());
+    let nobody_answered: Vec<&str> = y
+        .values()
+        .iter()
+        .map(|v| if v.is_nan() { "skipped" } else { "answered" })
+        .collect();
+    let tests = design
+        .domain_vs_rest(&y, &Categorical::from_labels(&nobody_answered))
+        .unwrap();
+    let skipped = tests.iter().find(|t| t.level == "skipped").unwrap();
+    assert_eq!(skipped.n, 0);
+    assert!(tests.iter().all(|t| t.estimate.is_none()));
+    // An outcome nobody has: SE 0 in every level.
+    let zeros = Outcome::from_values(vec![0.0; design.n_rows()]);
+    let column = data.categorical("district").unwrap();
+    let tests = design.domain_vs_rest(&zeros, column).unwrap();
+    assert!(tests.iter().all(|t| t.estimate.is_none() && t.n > 0));
+}
+
+#[test]
+fn a_city_proportion_against_the_national_one_agrees_with_r_prop_test() {
+    let expected = read_expected("dash_expected_two_proportion.csv");
+    assert!(expected.len() >= 8);
+    for r in &expected {
+        let [p1, n1, p2, n2] = ["p1", "n1", "p2", "n2"].map(|f| value(r, f).unwrap());
+        let what = |f: &str| format!("prop.test {p1} of {n1} vs {p2} of {n2}: {f}");
+        match (two_proportion_test(p1, n1, p2, n2), value(r, "chi_square")) {
+            (None, None) => {}
+            (Some(t), Some(chi_square)) => {
+                assert_close(
+                    &what("difference"),
+                    t.difference,
+                    value(r, "difference").unwrap(),
+                );
+                assert_close(&what("X²"), t.chi_square, chi_square);
+                assert_close(&what("p"), t.p_value, value(r, "p_value").unwrap());
+                assert_close(&what("z²"), t.z * t.z, chi_square);
+                assert!(t.z * t.difference >= 0.0, "{}", what("sign of z"));
+            }
+            (ours, r_value) => panic!("{}: ours {ours:?}, R {r_value:?}", what("test")),
+        }
+    }
+}
+
+#[test]
+fn a_change_between_waves_uses_both_standard_errors() {
+    let t = independent_difference(0.412, 0.021, 0.371, 0.019).unwrap();
+    assert_close("difference", t.difference, 0.041);
+    assert_close("se", t.se, (0.021f64.powi(2) + 0.019f64.powi(2)).sqrt());
+    // R: 2 * pnorm(-0.041 / sqrt(0.021^2 + 0.019^2))
+    assert_close("p", t.p_value, 0.14768409065157534);
+    assert_eq!(t.df, None);
+}
+
+#[test]
+fn rao_scott_tests_with_missing_values_on_both_sides_agree_with_r() {
+    let expected = read_expected("dash_expected_chisq.csv");
+    let (mut compared, mut missing_both) = (0, 0);
+    for (case, line) in DASH_DESIGNS {
+        let file = line.split_whitespace().nth(1).unwrap();
+        let (_, design) = prepare(&args(&format!("{line} --outcome lonely"))).unwrap();
+        for r in expected.iter().filter(|r| r["case"] == case) {
+            let columns = tsunagari::estimate::read_csv_columns(
+                &fixture(file),
+                &[
+                    ColumnRequest::categorical(&r["rows"]),
+                    ColumnRequest::categorical(&r["cols"]),
+                ],
+            )
+            .unwrap();
+            let rows = columns.categorical(&r["rows"]).unwrap();
+            let cols = columns.categorical(&r["cols"]).unwrap();
+            if rows.missing_count() > 0 && cols.missing_count() > 0 {
+                missing_both += 1;
+            }
+            let test = design.chisq(rows, cols).unwrap();
+            let what = |f: &str| format!("{case} {} x {} {f}", r["rows"], r["cols"]);
+            assert_close(&what("X²"), test.pearson, value(r, "pearson").unwrap());
+            assert_close(&what("F"), test.f, value(r, "f").unwrap());
+            assert_close(&what("ndf"), test.ndf, value(r, "ndf").unwrap());
+            assert_close(&what("ddf"), test.ddf, value(r, "ddf").unwrap());
+            assert_close(&what("p"), test.p_value, value(r, "p_value").unwrap());
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, expected.len());
+    assert!(
+        missing_both >= 10,
+        "{missing_both} tables with missing values on both sides"
+    );
 }

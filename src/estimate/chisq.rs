@@ -9,7 +9,9 @@ use super::{EstimateError, Result};
 /// Result of the Rao–Scott second-order (F) test.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RaoScottTest {
-    /// Pearson's X² on the weighted table rescaled to the number of respondents.
+    /// Pearson's X² on the weighted table rescaled to the design's number of rows, as R's
+    /// `svychisq` does (`svytable(Ntotal = nrow(design))`: respondents who left either
+    /// question unanswered included). The adjusted `f` does not depend on this scale.
     pub pearson: f64,
     /// The adjusted statistic F = X² / tr(Δ).
     pub f: f64,
@@ -96,7 +98,9 @@ impl Design {
         };
         let v = self.influence_covariance(&scores, &present);
 
-        let n_f = n as f64;
+        // R scales the weighted table to N = nrow(design), missing answers included; X² and
+        // tr(Δ) both scale with N, so F, its df and p do not.
+        let n_f = n_rows as f64;
         let row_p: Vec<f64> = (0..nr)
             .map(|r| (0..nc).map(|c| p[r + nr * c]).sum())
             .collect();

@@ -185,6 +185,20 @@ pub fn standard_normal_quantile(p: f64) -> f64 {
     -std::f64::consts::SQRT_2 * statrs::function::erf::erfc_inv(2.0 * p)
 }
 
+/// Two-sided p-value of a t statistic, P(|T| > |t|) with `df` degrees of freedom (R's
+/// `2 * pt(-abs(t), df)`).
+pub fn t_two_sided_p(t: f64, df: f64) -> f64 {
+    if t == 0.0 {
+        return 1.0;
+    }
+    beta_cdf(df / (df + t * t), 0.5 * df, 0.5)
+}
+
+/// Two-sided p-value of a standard normal statistic, P(|Z| > |z|) (R's `2 * pnorm(-abs(z))`).
+pub fn normal_two_sided_p(z: f64) -> f64 {
+    statrs::function::erf::erfc(z.abs() / std::f64::consts::SQRT_2)
+}
+
 /// P(F > f) for F with `df1` and `df2` degrees of freedom (R's `pf(f, df1, df2, lower.tail = FALSE)`).
 pub fn f_upper_tail(f: f64, df1: f64, df2: f64) -> f64 {
     if f <= 0.0 {
@@ -275,6 +289,18 @@ mod tests {
     #[test]
     fn the_normal_quantile_agrees_with_r() {
         close(standard_normal_quantile(0.975), 1.959963984540054, 1e-14);
+    }
+
+    #[test]
+    fn two_sided_p_values_agree_with_r() {
+        // R: 2 * pt(-2.5, 7), 2 * pt(-40, 300), 2 * pt(-0.3, 1), 2 * pnorm(-10)
+        close(t_two_sided_p(2.5, 7.0), 0.040992218585752874, 1e-12);
+        close(t_two_sided_p(-2.5, 7.0), 0.040992218585752874, 1e-12);
+        close(t_two_sided_p(40.0, 300.0), 2.8524180395311094e-122, 1e-9);
+        close(t_two_sided_p(0.3, 1.0), 0.81445284184451539, 1e-12);
+        assert_eq!(t_two_sided_p(0.0, 12.0), 1.0);
+        close(normal_two_sided_p(-10.0), 1.5239706048321054e-23, 1e-9);
+        assert_eq!(normal_two_sided_p(0.0), 1.0);
     }
 
     #[test]

@@ -85,7 +85,8 @@ pub struct ProportionEstimate {
     pub deff: Option<f64>,
     /// NCHS effective sample size p(1 − p)/SE², capped at `n` (and `n` when p is 0 or 1).
     pub n_eff: f64,
-    /// Degrees of freedom: the domain's PSUs minus its strata.
+    /// Degrees of freedom: the domain's PSUs minus its strata, counting the domain's
+    /// respondents whose answer is missing (R's `degf(subset(design, domain))`).
     pub df: usize,
     /// Presentation decision.
     pub presentation: Presentation,
@@ -104,7 +105,9 @@ pub struct MeanEstimate {
     pub total: f64,
     /// Standard error of the total.
     pub total_se: f64,
-    /// Degrees of freedom.
+    /// Degrees of freedom, as for a proportion: the domain's PSUs minus its strata,
+    /// respondents without an answer included (R's `degf(subset(design, domain))`, the df
+    /// to give `confint(svymean(...), df = )`).
     pub df: usize,
 }
 
@@ -309,12 +312,13 @@ impl Design {
         let variance = self.variance(y, grouping, m, l, 1.0 / w, -p / w);
         let se = variance.sqrt();
         let df = self.domain_df(m, l);
-        // R's svyciprop(method = "beta") uses nrow(design): for a calibrated design the
-        // subset keeps every row (with weight zero), otherwise only the domain's rows.
+        // R's svyciprop(method = "beta") uses nrow(design) of subset(design, domain): for a
+        // calibrated design the subset keeps every row (with weight zero), otherwise the
+        // domain's rows, those without an answer included.
         let design_rows = if self.is_calibrated() {
             self.n_rows()
         } else {
-            n
+            m.rows[l]
         };
         let interior = p > 0.0 && p < 1.0;
         let ci = match options.ci {

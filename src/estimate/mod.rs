@@ -4,9 +4,11 @@
 //! vectors (weights, strata, clusters, finite population correction), calibrate it
 //! ([`Design::rake`], [`Design::post_stratify`], [`Design::trim_weights`]), then ask it for
 //! estimates ([`Design::proportion`], [`Design::proportion_by`],
-//! [`Design::proportion_tables`], [`Design::mean`], [`Design::chisq`]). Variances are Taylor-linearised with the calibration step included,
-//! exactly as R does for `rake` / `postStratify` designs; the tests hold every number to R's
-//! within 1e-6 relative.
+//! [`Design::proportion_tables`], [`Design::mean`]) and tests ([`Design::chisq`],
+//! [`Design::domain_vs_rest`]; [`two_proportion_test`] and [`independent_difference`] compare
+//! with figures from outside the design). Variances are Taylor-linearised with the
+//! calibration step included, exactly as R does for `rake` / `postStratify` designs; the tests
+//! hold every number to R's within 1e-6 relative.
 //!
 //! Speed comes from columnar data and single passes: any number of subgroup tables is one
 //! pass over the rows into per-stratum moments, after which every level's variance is a small
@@ -17,6 +19,7 @@
 mod calibrate;
 mod chisq;
 mod columns;
+mod contrast;
 mod data;
 mod design;
 pub mod distributions;

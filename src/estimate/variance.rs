@@ -30,6 +30,37 @@ pub(crate) enum Grouping<'a> {
     Levels { codes: &'a [u32], levels: usize },
 }
 
+/// The linearised score of a statistic on the total scale divided by w: α·δy + β·δ on its
+/// domain δ, plus optionally α′·δᵁy + β′·δᵁ on the union δᵁ of the grouping's domains (for a
+/// domain against the rest of the population); rows without an answer score zero.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Score {
+    pub(crate) alpha: f64,
+    pub(crate) beta: f64,
+    pub(crate) union: Option<(f64, f64)>,
+}
+
+impl Score {
+    /// A score on the domain only.
+    pub(crate) fn domain(alpha: f64, beta: f64) -> Score {
+        Score {
+            alpha,
+            beta,
+            union: None,
+        }
+    }
+}
+
+/// Σ over strata of `units` minus the number of strata where it is positive.
+fn units_minus_strata(
+    strata: &[StratumMoments],
+    units: impl Fn(&StratumMoments) -> usize,
+) -> usize {
+    let total: usize = strata.iter().map(&units).sum();
+    let present = strata.iter().filter(|s| units(s) > 0).count();
+    total - present
+}
+
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct StratumMoments {
     m11: f64,
@@ -37,8 +68,32 @@ pub(crate) struct StratumMoments {
     m00: f64,
     t1: f64,
     t0: f64,
-    /// PSUs of the stratum with at least one row in the domain.
+    /// PSUs of the stratum with at least one answering row in the domain.
     present: usize,
+    /// PSUs of the stratum with at least one row in the domain, answered or not (what R's
+    /// `degf(subset(design, domain))` counts).
+    units: usize,
+}
+
+/// Moments of the union of a grouping's domains (every row with a level), and cross
+/// moments between each domain and that union: what the variance of a score that mixes a
+/// domain with the union (a domain against the rest of the population) needs.
+#[derive(Debug, Clone)]
+pub(crate) struct UnionMoments {
+    /// Respondents with an answer in some domain.
+    pub(crate) n: usize,
+    /// Σ w over the union.
+    pub(crate) sum_w: f64,
+    /// Σ w y over the union.
+    pub(crate) sum_wy: f64,
+    strata: Vec<StratumMoments>,
+    /// Per (level, stratum): Σ_j S1_j S1ᵁ_j, Σ_j S1_j S0ᵁ_j, Σ_j S0_j S1ᵁ_j, Σ_j S0_j S0ᵁ_j
+    /// over the stratum's PSUs, with ᵁ the union's PSU sums.
+    cross: Vec<[f64; 4]>,
+    e1: Vec<f64>,
+    e0: Vec<f64>,
+    r1: Vec<f64>,
+    r0: Vec<f64>,
 }
 
 /// One pass worth of sums for the domains of a grouping.
@@ -48,6 +103,8 @@ pub(crate) struct Moments {
     n_cols: usize,
     /// Respondents with an answer, per domain.
     pub(crate) n: Vec<usize>,
+    /// Rows per domain, answered or not.
+    pub(crate) rows: Vec<usize>,
     /// Σ w per domain.
     pub(crate) sum_w: Vec<f64>,
     /// Σ w y per domain.
@@ -57,6 +114,8 @@ pub(crate) struct Moments {
     strata: Vec<StratumMoments>,
     r1: Vec<f64>,
     r0: Vec<f64>,
+    /// Filled in by [`Design::contrast_moments`] only.
+    pub(crate) union: Option<UnionMoments>,
 }
 
 impl Grouping<'_> {
@@ -118,6 +177,11 @@ struct BinCells<'a> {
     n_cols: usize,
 }
 
+/// Bins per cell in a binned pass: answer 0, answer 1, missing.
+const KEYS: usize = 3;
+/// The bin of rows whose answer is missing.
+const MISSING_KEY: usize = 2;
+
 #[inline]
 fn add<const N: usize>(bin: &mut [f64; N], values: &[f64; N]) {
     for (sum, value) in bin.iter_mut().zip(values) {
@@ -131,6 +195,7 @@ impl Moments {
             n_strata,
             n_cols,
             n: vec![0; levels],
+            rows: vec![0; levels],
             sum_w: vec![0.0; levels],
             sum_wy: vec![0.0; levels],
             e1: vec![0.0; levels * n_cols],
@@ -138,6 +203,55 @@ impl Moments {
             strata: vec![StratumMoments::default(); levels * n_strata],
             r1: vec![0.0; levels * n_strata * n_cols],
             r0: vec![0.0; levels * n_strata * n_cols],
+            union: None,
+        }
+    }
+
+    /// The union of the domains when every row is its own PSU: each row's PSU sums are its
+    /// own, so the union's moments are the sums of the domains' and a domain's cross moments
+    /// with the union are its own moments.
+    fn union_of_unclustered(&self) -> UnionMoments {
+        let (n_strata, n_cols) = (self.n_strata, self.n_cols);
+        let mut u = self.union_linear_parts();
+        for (index, sm) in self.strata.iter().enumerate() {
+            let us = &mut u.strata[index % n_strata];
+            us.m11 += sm.m11;
+            us.m10 += sm.m10;
+            us.m00 += sm.m00;
+            us.t1 += sm.t1;
+            us.t0 += sm.t0;
+            us.present += sm.present;
+            us.units += sm.units;
+            u.cross[index] = [sm.m11, sm.m10, sm.m10, sm.m00];
+        }
+        debug_assert_eq!(u.r1.len(), n_strata * n_cols);
+        u
+    }
+
+    /// The parts of the union's moments that add up over the domains (counts, sums, the
+    /// calibration column sums); the per-stratum quadratic moments are left at zero.
+    fn union_linear_parts(&self) -> UnionMoments {
+        let (n_strata, n_cols) = (self.n_strata, self.n_cols);
+        let levels = self.n.len();
+        let sum_columns = |values: &[f64], width: usize| -> Vec<f64> {
+            let mut total = vec![0.0; width];
+            for chunk in values.chunks(width.max(1)).take(levels) {
+                for (t, v) in total.iter_mut().zip(chunk) {
+                    *t += v;
+                }
+            }
+            total
+        };
+        UnionMoments {
+            n: self.n.iter().sum(),
+            sum_w: self.sum_w.iter().sum(),
+            sum_wy: self.sum_wy.iter().sum(),
+            strata: vec![StratumMoments::default(); n_strata],
+            cross: vec![[0.0; 4]; levels * n_strata],
+            e1: sum_columns(&self.e1, n_cols),
+            e0: sum_columns(&self.e0, n_cols),
+            r1: sum_columns(&self.r1, n_strata * n_cols),
+            r0: sum_columns(&self.r0, n_strata * n_cols),
         }
     }
 }
@@ -154,6 +268,28 @@ impl Design {
     /// [`Design::moments`] for several groupings at once, still in one pass over the rows:
     /// what a row contributes is worked out once and added to its domain in every grouping.
     pub(crate) fn moments_many(&self, y: &[f64], groupings: &[Grouping]) -> Vec<Moments> {
+        self.moments_many_with(y, groupings, false)
+    }
+
+    /// The moments of one grouping together with its [`UnionMoments`] (for a domain against
+    /// the rest of the population), from one pass over the rows.
+    pub(crate) fn contrast_moments(&self, y: &[f64], grouping: &Grouping) -> Moments {
+        let mut m = if self.psu.is_some() {
+            self.moments_many_with(y, std::slice::from_ref(grouping), true)
+        } else {
+            self.binary_moments_many(y, std::slice::from_ref(grouping))
+        }
+        .pop()
+        .expect("one grouping gives one set of moments");
+        if m.union.is_none() {
+            m.union = Some(m.union_of_unclustered());
+        }
+        m
+    }
+
+    /// [`Design::moments_many`]; with `union`, clustered designs also get each grouping's
+    /// [`UnionMoments`] (which need the PSU sums of the pass).
+    fn moments_many_with(&self, y: &[f64], groupings: &[Grouping], union: bool) -> Vec<Moments> {
         let n_strata = self.n_strata();
         let calibration = self.calibration.as_ref();
         let n_cols = calibration.map_or(0, |c| c.n_cols);
@@ -161,22 +297,37 @@ impl Design {
             .iter()
             .map(|g| Moments::new(g.levels(), n_strata, n_cols))
             .collect();
-        // Per grouping, per (PSU, level): Σ w·y, Σ w, rows — only for clustered designs.
-        let mut psu_sums: Vec<Vec<(f64, f64, u32)>> = match &self.psu {
+        // Per grouping, per (PSU, level): Σ w·y, Σ w, answering rows, rows — only for
+        // clustered designs.
+        let mut psu_sums: Vec<Vec<(f64, f64, u32, u32)>> = match &self.psu {
             Some(_) => groupings
                 .iter()
-                .map(|g| vec![(0.0, 0.0, 0); self.n_psu * g.levels()])
+                .map(|g| vec![(0.0, 0.0, 0, 0); self.n_psu * g.levels()])
                 .collect(),
             None => Vec::new(),
         };
         for i in 0..self.n_rows() {
             let yi = y[i];
+            let h = self.strata[i] as usize;
             if yi.is_nan() {
+                // Only counted: the row is in its domain's design (degrees of freedom).
+                for (g, grouping) in groupings.iter().enumerate() {
+                    let level = grouping.level_of(i);
+                    if level == Categorical::MISSING {
+                        continue;
+                    }
+                    let l = level as usize;
+                    let m = &mut all[g];
+                    m.rows[l] += 1;
+                    match &self.psu {
+                        None => m.strata[l * n_strata + h].units += 1,
+                        Some(psu) => psu_sums[g][psu[i] as usize * m.n.len() + l].3 += 1,
+                    }
+                }
                 continue;
             }
             let w = self.weights[i];
             let s1 = w * yi;
-            let h = self.strata[i] as usize;
             let calibrated = calibration.map(|cal| {
                 let q = self.cal_weights[i];
                 let scaled = match &cal.omega {
@@ -194,6 +345,7 @@ impl Design {
                 let l = level as usize;
                 let m = &mut all[g];
                 m.n[l] += 1;
+                m.rows[l] += 1;
                 m.sum_w[l] += w;
                 m.sum_wy[l] += s1;
                 match &self.psu {
@@ -205,6 +357,7 @@ impl Design {
                         sm.t1 += s1;
                         sm.t0 += w;
                         sm.present += 1;
+                        sm.units += 1;
                     }
                     Some(psu) => {
                         let levels = m.n.len();
@@ -212,6 +365,7 @@ impl Design {
                         cell.0 += s1;
                         cell.1 += w;
                         cell.2 += 1;
+                        cell.3 += 1;
                     }
                 }
                 if let Some((e1, e0, r1, r0, cols)) = calibrated {
@@ -243,8 +397,11 @@ impl Design {
                 for (j, &stratum) in self.psu_stratum.iter().enumerate() {
                     let h = stratum as usize;
                     for l in 0..levels {
-                        let (s1, s0, rows) = psu_sums[j * levels + l];
-                        if rows == 0 {
+                        let (s1, s0, answering, rows) = psu_sums[j * levels + l];
+                        if rows > 0 {
+                            m.strata[l * n_strata + h].units += 1;
+                        }
+                        if answering == 0 {
                             continue;
                         }
                         let sm = &mut m.strata[l * n_strata + h];
@@ -263,9 +420,53 @@ impl Design {
                         }
                     }
                 }
+                if union {
+                    m.union = Some(self.clustered_union(m, psu_sums));
+                }
             }
         }
         all
+    }
+
+    /// [`UnionMoments`] of a clustered design from the pass's per-(PSU, level) sums.
+    fn clustered_union(&self, m: &Moments, psu_sums: &[(f64, f64, u32, u32)]) -> UnionMoments {
+        let n_strata = m.n_strata;
+        let levels = m.n.len();
+        let mut u = m.union_linear_parts();
+        for (j, &stratum) in self.psu_stratum.iter().enumerate() {
+            let h = stratum as usize;
+            let sums = &psu_sums[j * levels..(j + 1) * levels];
+            let (mut s1u, mut s0u, mut answering, mut rows) = (0.0, 0.0, 0u32, 0u32);
+            for &(s1, s0, a, r) in sums {
+                s1u += s1;
+                s0u += s0;
+                answering += a;
+                rows += r;
+            }
+            let us = &mut u.strata[h];
+            if rows > 0 {
+                us.units += 1;
+            }
+            if answering == 0 {
+                continue;
+            }
+            us.m11 += s1u * s1u;
+            us.m10 += s1u * s0u;
+            us.m00 += s0u * s0u;
+            us.t1 += s1u;
+            us.t0 += s0u;
+            us.present += 1;
+            for (l, &(s1, s0, a, _)) in sums.iter().enumerate() {
+                if a > 0 {
+                    let c = &mut u.cross[l * n_strata + h];
+                    c[0] += s1 * s1u;
+                    c[1] += s1 * s0u;
+                    c[2] += s0 * s1u;
+                    c[3] += s0 * s0u;
+                }
+            }
+        }
+        u
     }
 
     /// [`Design::moments_many`] for an outcome of zeros and ones (and NaN for missing).
@@ -333,25 +534,34 @@ impl Design {
             .iter()
             .map(|g| g.level_per_cell(cells.row_cell, n_cells))
             .collect();
-        // Bins (level, cell, y) of the groupings that cut across cells; (cell, y) for all.
-        let mut cell_bins = vec![[0.0; N]; n_cells * 2];
+        // Bins (level, cell, answer) of the groupings that cut across cells; (cell, answer)
+        // for all. The answer is 0, 1 or missing (key 2, whose bins only count rows).
+        let mut cell_bins = vec![[0.0; N]; n_cells * KEYS];
         let mut own_bins: Vec<(&Grouping, Vec<[f64; N]>)> = groupings
             .iter()
             .zip(&cell_levels)
             .filter(|(_, levels)| levels.is_none())
-            .map(|(g, _)| (g, vec![[0.0; N]; g.levels() * n_cells * 2]))
+            .map(|(g, _)| (g, vec![[0.0; N]; g.levels() * n_cells * KEYS]))
             .collect();
         for (i, (&yi, &cell)) in y.iter().zip(cells.row_cell).enumerate() {
             if yi.is_nan() {
+                let key = cell as usize * KEYS + MISSING_KEY;
+                cell_bins[key][0] += 1.0;
+                for (grouping, bins) in own_bins.iter_mut() {
+                    let level = grouping.level_of(i);
+                    if level != Categorical::MISSING {
+                        bins[level as usize * n_cells * KEYS + key][0] += 1.0;
+                    }
+                }
                 continue;
             }
             let sums = row_sums(i, self.weights[i]);
-            let key = cell as usize * 2 + usize::from(yi == 1.0);
+            let key = cell as usize * KEYS + usize::from(yi == 1.0);
             add(&mut cell_bins[key], &sums);
             for (grouping, bins) in own_bins.iter_mut() {
                 let level = grouping.level_of(i);
                 if level != Categorical::MISSING {
-                    add(&mut bins[level as usize * n_cells * 2 + key], &sums);
+                    add(&mut bins[level as usize * n_cells * KEYS + key], &sums);
                 }
             }
         }
@@ -364,7 +574,7 @@ impl Design {
                 match levels {
                     Some(levels) => {
                         for (key, bin) in cell_bins.iter().enumerate() {
-                            let level = levels[key / 2];
+                            let level = levels[key / KEYS];
                             if level != Categorical::MISSING {
                                 self.add_bin(&mut m, cells, level as usize, key, bin);
                             }
@@ -373,8 +583,8 @@ impl Design {
                     None => {
                         let bins = own_bins.next().unwrap_or_default();
                         for (index, bin) in bins.iter().enumerate() {
-                            let key = index % (n_cells * 2);
-                            self.add_bin(&mut m, cells, index / (n_cells * 2), key, bin);
+                            let key = index % (n_cells * KEYS);
+                            self.add_bin(&mut m, cells, index / (n_cells * KEYS), key, bin);
                         }
                     }
                 }
@@ -396,12 +606,18 @@ impl Design {
         if rows == 0.0 {
             return;
         }
-        let (w, ww) = (bin[1], bin[2]);
-        let (scaled, wq) = if N == 5 { (bin[3], bin[4]) } else { (rows, ww) };
-        let y = (key % 2) as f64;
-        let cell = key / 2;
+        let cell = key / KEYS;
         let (n_strata, n_cols, k) = (m.n_strata, cells.n_cols, cells.k);
         let h = cells.stratum[cell] as usize;
+        // Without clusters every row is its own PSU.
+        m.rows[l] += rows as usize;
+        m.strata[l * n_strata + h].units += rows as usize;
+        if key % KEYS == MISSING_KEY {
+            return;
+        }
+        let (w, ww) = (bin[1], bin[2]);
+        let (scaled, wq) = if N == 5 { (bin[3], bin[4]) } else { (rows, ww) };
+        let y = (key % KEYS) as f64;
         m.n[l] += rows as usize;
         m.sum_w[l] += w;
         m.sum_wy[l] += y * w;
@@ -433,11 +649,32 @@ impl Design {
         alpha: f64,
         beta: f64,
     ) -> Option<f64> {
+        self.score_variance(m, level, Score::domain(alpha, beta))
+    }
+
+    /// [`Design::linearized_variance`] of any [`Score`]; one with a union part needs the
+    /// moments of [`Design::contrast_moments`].
+    pub(crate) fn score_variance(&self, m: &Moments, level: usize, score: Score) -> Option<f64> {
         let (n_strata, n_cols) = (m.n_strata, m.n_cols);
+        let (alpha, beta) = (score.alpha, score.beta);
+        let union = score.union.map(|(a, b)| {
+            let u = m
+                .union
+                .as_ref()
+                .expect("a score with a union part needs contrast moments");
+            (u, a, b)
+        });
         let calibration = self.calibration.as_ref();
         let adjustment = calibration.map(|cal| {
             let sums: Vec<f64> = (0..n_cols)
-                .map(|col| alpha * m.e1[level * n_cols + col] + beta * m.e0[level * n_cols + col])
+                .map(|col| {
+                    let own =
+                        alpha * m.e1[level * n_cols + col] + beta * m.e0[level * n_cols + col];
+                    match union {
+                        Some((u, a, b)) => own + a * u.e1[col] + b * u.e0[col],
+                        None => own,
+                    }
+                })
                 .collect();
             cal.adjustment(&sums)
         });
@@ -446,9 +683,11 @@ impl Design {
         let (mut strata_present, mut strata_used) = (0usize, 0usize);
         for h in 0..n_strata {
             let sm = m.strata[level * n_strata + h];
+            // The rows of the score: the domain, or the union when the score has a part there.
+            let present = union.map_or(sm.present, |(u, _, _)| u.strata[h].present);
             // R's subset of a calibrated design keeps every row (with weight zero), so every
             // stratum takes part; otherwise only strata with rows in the domain do.
-            if calibration.is_none() && sm.present == 0 {
+            if calibration.is_none() && present == 0 {
                 continue;
             }
             strata_present += 1;
@@ -462,7 +701,24 @@ impl Design {
             let mut size =
                 alpha * alpha * sm.m11 + (2.0 * alpha * beta * sm.m10).abs() + beta * beta * sm.m00;
             let mut sum = alpha * sm.t1 + beta * sm.t0;
-            if let (Some(cal), Some(a)) = (calibration, &adjustment) {
+            if let Some((u, a, b)) = union {
+                let us = u.strata[h];
+                let c = u.cross[level * n_strata + h];
+                let own = a * a * us.m11 + 2.0 * a * b * us.m10 + b * b * us.m00;
+                let products = [
+                    alpha * a * c[0],
+                    alpha * b * c[1],
+                    beta * a * c[2],
+                    beta * b * c[3],
+                ];
+                sum_sq += own + 2.0 * products.iter().sum::<f64>();
+                size += a * a * us.m11
+                    + (2.0 * a * b * us.m10).abs()
+                    + b * b * us.m00
+                    + 2.0 * products.iter().map(|p| p.abs()).sum::<f64>();
+                sum += a * us.t1 + b * us.t0;
+            }
+            if let (Some(cal), Some(adj)) = (calibration, &adjustment) {
                 let r_base = (level * n_strata + h) * n_cols;
                 let gram = &cal.gram[h * n_cols * n_cols..(h + 1) * n_cols * n_cols];
                 let mut cross = 0.0;
@@ -471,17 +727,21 @@ impl Design {
                 let active = &cal.active_cols[h];
                 for &col in active {
                     let i = col as usize;
-                    if a[i] == 0.0 {
+                    if adj[i] == 0.0 {
                         continue;
                     }
-                    cross += a[i] * (alpha * m.r1[r_base + i] + beta * m.r0[r_base + i]);
+                    let mut r = alpha * m.r1[r_base + i] + beta * m.r0[r_base + i];
+                    if let Some((u, a, b)) = union {
+                        r += a * u.r1[h * n_cols + i] + b * u.r0[h * n_cols + i];
+                    }
+                    cross += adj[i] * r;
                     let row = &gram[i * n_cols..(i + 1) * n_cols];
-                    quadratic += a[i]
+                    quadratic += adj[i]
                         * active
                             .iter()
-                            .map(|&b| row[b as usize] * a[b as usize])
+                            .map(|&b| row[b as usize] * adj[b as usize])
                             .sum::<f64>();
-                    sum -= a[i] * cal.psu_sums[h * n_cols + i];
+                    sum -= adj[i] * cal.psu_sums[h * n_cols + i];
                 }
                 sum_sq += quadratic - 2.0 * cross;
                 size += quadratic.abs() + 2.0 * cross.abs();
@@ -524,22 +784,42 @@ impl Design {
         alpha: f64,
         beta: f64,
     ) -> f64 {
-        let in_domain = |i: usize| match grouping {
-            Grouping::All => true,
-            Grouping::Mask(mask) => mask[i],
-            Grouping::Levels { codes, .. } => codes[i] as usize == level,
-        };
+        self.direct_score_variance(y, grouping, m, level, Score::domain(alpha, beta))
+    }
+
+    /// [`Design::score_variance`] computed row by row.
+    pub(crate) fn direct_score_variance(
+        &self,
+        y: &[f64],
+        grouping: &Grouping,
+        m: &Moments,
+        level: usize,
+        score: Score,
+    ) -> f64 {
         let scores: Vec<f64> = (0..self.n_rows())
             .map(|i| {
-                if !y[i].is_nan() && in_domain(i) {
-                    self.weights[i] * (alpha * y[i] + beta)
-                } else {
-                    0.0
+                let row_level = grouping.level_of(i);
+                if y[i].is_nan() || row_level == Categorical::MISSING {
+                    return 0.0;
                 }
+                let mut z = 0.0;
+                if row_level as usize == level {
+                    z += score.alpha * y[i] + score.beta;
+                }
+                if let Some((a, b)) = score.union {
+                    z += a * y[i] + b;
+                }
+                self.weights[i] * z
             })
             .collect();
         let present: Vec<bool> = (0..m.n_strata)
-            .map(|h| self.calibration.is_some() || m.strata[level * m.n_strata + h].present > 0)
+            .map(|h| {
+                let rows = match (&score.union, &m.union) {
+                    (Some(_), Some(u)) => u.strata[h].present,
+                    _ => m.strata[level * m.n_strata + h].present,
+                };
+                self.calibration.is_some() || rows > 0
+            })
             .collect();
         self.influence_covariance(&[scores], &present)[0].max(0.0)
     }
@@ -558,12 +838,34 @@ impl Design {
             .unwrap_or_else(|| self.direct_variance(y, grouping, m, level, alpha, beta))
     }
 
-    /// Degrees of freedom of a domain: its PSUs minus its strata (R's `degf` of the subset).
+    /// [`Design::variance`] of any [`Score`].
+    pub(crate) fn score_variance_or_direct(
+        &self,
+        y: &[f64],
+        grouping: &Grouping,
+        m: &Moments,
+        level: usize,
+        score: Score,
+    ) -> f64 {
+        self.score_variance(m, level, score)
+            .unwrap_or_else(|| self.direct_score_variance(y, grouping, m, level, score))
+    }
+
+    /// Degrees of freedom of a domain: its PSUs minus its strata, counting every row of the
+    /// domain whether or not it answered — R's `degf(subset(design, domain))`, which is
+    /// what `svyciprop` on that subset uses.
     pub(crate) fn domain_df(&self, m: &Moments, level: usize) -> usize {
-        let strata = &m.strata[level * m.n_strata..(level + 1) * m.n_strata];
-        let psus: usize = strata.iter().map(|s| s.present).sum();
-        let present = strata.iter().filter(|s| s.present > 0).count();
-        psus - present
+        units_minus_strata(
+            &m.strata[level * m.n_strata..(level + 1) * m.n_strata],
+            |s| s.units,
+        )
+    }
+
+    /// Degrees of freedom of the answering rows of the union of a grouping's domains: PSUs
+    /// with an answer there minus their strata (R's `degf` of the design `svyglm` fits on,
+    /// after it drops the rows with a missing value).
+    pub(crate) fn union_answering_df(&self, u: &UnionMoments) -> usize {
+        units_minus_strata(&u.strata, |s| s.present)
     }
 
     /// Covariance matrix (row-major, p × p) of statistics given by their per-row scores
@@ -677,6 +979,8 @@ mod tests {
     /// classify by, one that cuts across the strata, and two raking margins.
     struct Sample {
         design: Design,
+        /// The same rows in 60 survey points (10 per stratum), with fpc.
+        clustered: Design,
         y: Vec<f64>,
         region: Categorical,
         across: Categorical,
@@ -704,12 +1008,20 @@ mod tests {
                 f64::from(u8::from(rng.gen_bool(0.3)))
             });
         }
+        let points: Vec<String> = (0..n).map(|i| format!("p{}", i % 10)).collect();
+        let clustered = Design::builder(weights.clone())
+            .strata("stratum", Categorical::from_labels(&strata))
+            .clusters("point", Categorical::from_labels(&points))
+            .fpc("points", vec![40.0; n])
+            .build()
+            .unwrap();
         let design = Design::builder(weights)
             .strata("stratum", Categorical::from_labels(&strata))
             .build()
             .unwrap();
         Sample {
             design,
+            clustered,
             y,
             region: Categorical::from_labels(&region),
             across: Categorical::from_labels(&across),
@@ -762,6 +1074,7 @@ mod tests {
         let direct = design.moments_many(&s.y, &groupings);
         for (g, (b, d)) in binned.iter().zip(&direct).enumerate() {
             assert_eq!(b.n, d.n, "grouping {g}: n");
+            assert_eq!(b.rows, d.rows, "grouping {g}: rows");
             assert_close(&b.sum_w, &d.sum_w, "sum_w");
             assert_close(&b.sum_wy, &d.sum_wy, "sum_wy");
             assert_close(&b.e1, &d.e1, "e1");
@@ -771,7 +1084,17 @@ mod tests {
             let flat = |m: &Moments| -> Vec<f64> {
                 m.strata
                     .iter()
-                    .flat_map(|s| [s.m11, s.m10, s.m00, s.t1, s.t0, s.present as f64])
+                    .flat_map(|s| {
+                        [
+                            s.m11,
+                            s.m10,
+                            s.m00,
+                            s.t1,
+                            s.t0,
+                            s.present as f64,
+                            s.units as f64,
+                        ]
+                    })
                     .collect()
             };
             assert_close(&flat(b), &flat(d), "stratum moments");
@@ -807,5 +1130,113 @@ mod tests {
             .post_stratify(&margin("age", &s.age, &[30_000.0, 70_000.0]))
             .unwrap();
         check_binned_equals_row_by_row(&post, &s);
+    }
+
+    /// The variance of a level-against-the-rest score from the moments (with the union's)
+    /// must equal R's row-by-row computation, for every level of a variable that cuts across
+    /// the cells (with missing codes) and of one the strata classify by.
+    fn check_contrast_variances(design: &Design, s: &Sample) {
+        let mut checked = 0;
+        for column in [&s.across, &s.region, &s.sex] {
+            let grouping = Grouping::Levels {
+                codes: column.codes(),
+                levels: column.levels().len(),
+            };
+            let m = design.contrast_moments(&s.y, &grouping);
+            let u = m.union.as_ref().unwrap();
+            assert_eq!(u.n, m.n.iter().sum::<usize>());
+            for l in 0..column.levels().len() {
+                let (w_level, w_rest) = (m.sum_w[l], u.sum_w - m.sum_w[l]);
+                let (p_level, p_rest) = (m.sum_wy[l] / w_level, (u.sum_wy - m.sum_wy[l]) / w_rest);
+                let score = Score {
+                    alpha: 1.0 / w_level + 1.0 / w_rest,
+                    beta: -(p_level / w_level + p_rest / w_rest),
+                    union: Some((-1.0 / w_rest, p_rest / w_rest)),
+                };
+                let fast = design
+                    .score_variance(&m, l, score)
+                    .expect("no cancellation here");
+                let direct = design.direct_score_variance(&s.y, &grouping, &m, l, score);
+                assert!(
+                    (fast - direct).abs() <= 1e-9 * direct,
+                    "level {l}: moments {fast} vs row by row {direct}"
+                );
+                // A score without its union part is the level's own proportion.
+                let own = Score::domain(1.0 / w_level, -p_level / w_level);
+                let plain = design
+                    .linearized_variance(&m, l, own.alpha, own.beta)
+                    .unwrap();
+                let direct = design.direct_score_variance(&s.y, &grouping, &m, l, own);
+                assert!((plain - direct).abs() <= 1e-9 * direct);
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 3 + 3 + 2);
+    }
+
+    #[test]
+    fn contrast_variances_from_moments_equal_row_by_row_ones() {
+        let s = sample();
+        let margins = [
+            margin("sex", &s.sex, &[52_000.0, 48_000.0]),
+            margin("age", &s.age, &[30_000.0, 70_000.0]),
+        ];
+        let age = margin("age", &s.age, &[30_000.0, 70_000.0]);
+        for design in [&s.design, &s.clustered] {
+            check_contrast_variances(design, &s);
+            let raked = design.rake(&margins, &RakeOptions::default()).unwrap();
+            check_contrast_variances(&raked, &s);
+            let trimmed = raked.trim_weights(None, Some(60.0), true).unwrap();
+            check_contrast_variances(&trimmed, &s);
+            check_contrast_variances(&design.post_stratify(&age).unwrap(), &s);
+        }
+    }
+
+    #[test]
+    fn clustered_union_moments_count_points_not_rows() {
+        let s = sample();
+        let grouping = Grouping::Levels {
+            codes: s.across.codes(),
+            levels: s.across.levels().len(),
+        };
+        let m = s.clustered.contrast_moments(&s.y, &grouping);
+        let u = m.union.as_ref().unwrap();
+        // Every point of every stratum has someone with a known `across` who answered.
+        assert_eq!(s.clustered.union_answering_df(u), 60 - 6);
+        for l in 0..3 {
+            assert_eq!(s.clustered.domain_df(&m, l), 60 - 6);
+        }
+        let unclustered = s.design.contrast_moments(&s.y, &grouping);
+        let answered_known = (0..s.y.len())
+            .filter(|&i| !s.y[i].is_nan() && s.across.codes()[i] != Categorical::MISSING)
+            .count();
+        let u = unclustered.union.as_ref().unwrap();
+        assert_eq!(u.n, answered_known);
+        assert_eq!(s.design.union_answering_df(u), answered_known - 6);
+    }
+
+    #[test]
+    fn domain_df_counts_rows_without_an_answer() {
+        let s = sample();
+        let grouping = Grouping::Levels {
+            codes: s.across.codes(),
+            levels: s.across.levels().len(),
+        };
+        for m in [
+            s.design
+                .binary_moments_many(&s.y, std::slice::from_ref(&grouping)),
+            s.design.moments_many(&s.y, std::slice::from_ref(&grouping)),
+        ] {
+            let m = &m[0];
+            for l in 0..3 {
+                let rows = s.across.counts()[l];
+                assert_eq!(m.rows[l], rows);
+                assert!(
+                    m.n[l] < rows,
+                    "the sample has missing answers in every level"
+                );
+                assert_eq!(s.design.domain_df(m, l), rows - 6);
+            }
+        }
     }
 }
