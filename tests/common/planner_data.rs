@@ -61,7 +61,8 @@ pub fn answers_of(i: usize) -> Answers {
     let mut a = Answers::new();
     let alone = i % 4 == 0;
     let poor_health = i % 5 == 0;
-    let lonely = (alone && i % 3 != 2) || (poor_health && i % 2 == 0) || i % 17 == 0;
+    let lonely =
+        (alone && i % 3 != 2) || (poor_health && i % 2 == 0) || i % 17 == 0 || i % 80 == 7;
     a.insert(
         "direct",
         Answer::Choice(if lonely { 5 } else { 1 + (i % 3) as u32 }),
