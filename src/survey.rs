@@ -84,6 +84,10 @@ pub struct SurveySettings {
     /// The text of the printed request letter sent to each sampled resident.
     #[serde(default)]
     pub letter: Option<LetterSettings>,
+    /// The slug of the same questionnaire's earlier survey (last year's wave), if any: the
+    /// planner overview compares each indicator with it.
+    #[serde(default)]
+    pub previous_wave: Option<String>,
 }
 
 /// The words of the request letter (依頼状). The page adds the addressee, the access code,

@@ -386,7 +386,8 @@ async fn the_cache_equals_a_fresh_build_and_follows_every_new_response() {
                 .unwrap();
             let r = tsunagari::db::responses::start_or_resume_online(&mut conn, survey_id, code_id)
                 .unwrap();
-            tsunagari::db::responses::save_progress(&mut conn, r.id, r.version, "{}", "{}", 1).unwrap();
+            tsunagari::db::responses::save_progress(&mut conn, r.id, r.version, "{}", "{}", 1)
+                .unwrap();
         }
         assert_eq!(
             tsunagari::db::surveys::data_version(&mut db.conn(), survey_id).unwrap(),
@@ -506,5 +507,90 @@ async fn fieldwork_shows_responses_by_day_in_the_municipalitys_time_zone() {
             page.body.contains(r#"class="online""#),
             "the chart is drawn"
         );
+    }
+}
+
+#[actix_web::test]
+async fn the_overview_compares_each_indicator_with_the_previous_wave() {
+    for db in databases() {
+        let (first_id, codes) = drawn_survey(&db, 11);
+        for (i, code) in codes.iter().enumerate().take(150) {
+            submit(&db, first_id, code, &answers_of(i));
+        }
+        let mut settings =
+            tsunagari::survey::SurveySettings::load(&repo_path("surveys/demo.toml")).unwrap();
+        settings.slug = "demo-2027".into();
+        // A wrong name is refused and creates nothing.
+        settings.previous_wave = Some("demo-2025".into());
+        let refused =
+            tsunagari::cli::surveys::create(&mut db.conn(), &db.config(), &settings).unwrap_err();
+        assert!(
+            format!("{refused:?}").contains("no survey `demo-2025`"),
+            "{refused:?}"
+        );
+        assert!(
+            tsunagari::db::surveys::find_by_slug(&mut db.conn(), "demo-2027")
+                .unwrap()
+                .is_none()
+        );
+        settings.previous_wave = Some("demo-2026".into());
+        let (second_id, codes2) = common::planner_data::drawn_survey_of(&db, &settings, 12);
+        // A year later everyone is lonelier: the change must be significant.
+        for (i, code) in codes2.iter().enumerate().take(150) {
+            let mut a = answers_of(i);
+            if i % 3 == 0 {
+                a.insert("direct", Answer::Choice(5));
+            }
+            submit(&db, second_id, code, &a);
+        }
+        add_user(&db, "admin1", PASSWORD, Role::Admin);
+        let mut c = client(db.state()).await;
+        sign_in(&mut c, "admin1", PASSWORD).await;
+        let page = c.get("/planner/demo-2027/estimates").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let waves = &page.body[page.body.find(r#"id="waves""#).expect("the section")..];
+        assert!(waves.contains("前回: "), "{waves}");
+        assert!(waves.contains("上昇"), "the rise is significant: {waves}");
+
+        // The admin clears it, then names a survey that cannot be a previous wave.
+        let csrf = page.hidden("csrf");
+        let cleared = c
+            .post(
+                "/planner/demo-2027/previous-wave",
+                &[("csrf", &csrf), ("previous", "")],
+            )
+            .await;
+        assert_eq!(cleared.status, StatusCode::SEE_OTHER);
+        let page = c.get("/planner/demo-2027/estimates").await;
+        assert!(page.body.contains("前回の調査は設定されていません"));
+        let itself = c
+            .post(
+                "/planner/demo-2027/previous-wave",
+                &[("csrf", &csrf), ("previous", "demo-2027")],
+            )
+            .await;
+        assert_eq!(itself.status, StatusCode::BAD_REQUEST);
+        assert!(itself
+            .body
+            .contains("調査そのものを前回の調査にはできません"));
+        assert!(
+            tsunagari::db::surveys::previous_wave(&mut db.conn(), second_id)
+                .unwrap()
+                .is_none()
+        );
+        // Planners read it but may not change it.
+        add_user(&db, "planner1", PASSWORD, Role::Planner);
+        let mut p = client(db.state()).await;
+        sign_in(&mut p, "planner1", PASSWORD).await;
+        let page = p.get("/planner/demo-2027/estimates").await;
+        assert!(!page.body.contains("previous-wave"));
+        let csrf = page.hidden("csrf");
+        let refused = p
+            .post(
+                "/planner/demo-2027/previous-wave",
+                &[("csrf", &csrf), ("previous", "demo-2026")],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
     }
 }

@@ -18,6 +18,7 @@ pub mod cache;
 pub mod cells;
 pub mod custom;
 pub mod subgroups;
+pub mod waves;
 pub mod weighting;
 
 use crate::estimate::{Categorical, Design, EstimateError, LonelyPsu, Outcome, WeightDiagnostics};

@@ -68,6 +68,19 @@ pub fn create(
         .map_err(|e| CliError::Usage(e.to_string()))?
         .check_survey(&settings.questionnaire, &settings.modules)
         .map_err(CliError::Usage)?;
+    // Checked before anything is stored, so a wrong name creates nothing.
+    let wave = match &settings.previous_wave {
+        Some(previous) => Some(
+            crate::ops::previous_wave::check(
+                conn,
+                &settings.slug,
+                &settings.questionnaire,
+                previous,
+            )
+            .map_err(|e| CliError::Usage(e.message(crate::questionnaire::Lang::En)))?,
+        ),
+        None => None,
+    };
     let row = db::surveys::create(
         conn,
         &db::surveys::NewSurvey {
@@ -82,6 +95,9 @@ pub fn create(
     )?;
     if let Some(letter) = &settings.letter {
         db::sample::set_letter(conn, row.id, &letter.to_json())?;
+    }
+    if let Some(wave) = wave {
+        db::surveys::set_previous_wave(conn, row.id, Some(wave.id))?;
     }
     Ok(row)
 }

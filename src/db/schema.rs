@@ -34,6 +34,7 @@ diesel::table! {
         created_at -> Timestamp,
         double_entry -> Bool,
         data_version -> BigInt,
+        previous_wave_id -> Nullable<BigInt>,
     }
 }
 

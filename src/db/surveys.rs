@@ -105,3 +105,29 @@ pub fn data_version(conn: &mut DbConnection, id: i64) -> DbResult<i64> {
         .optional()?
         .ok_or(DbError::NotFound)
 }
+
+/// The survey named as this survey's previous wave, if any.
+pub fn previous_wave(conn: &mut DbConnection, id: i64) -> DbResult<Option<SurveyRow>> {
+    let previous: Option<i64> = surveys::table
+        .find(id)
+        .select(surveys::previous_wave_id)
+        .first(conn)
+        .optional()?
+        .ok_or(DbError::NotFound)?;
+    match previous {
+        Some(previous) => Ok(Some(find(conn, previous)?)),
+        None => Ok(None),
+    }
+}
+
+/// Names (or, with `None`, clears) the previous wave of a survey. The caller checks that it
+/// is another survey of the same questionnaire.
+pub fn set_previous_wave(conn: &mut DbConnection, id: i64, previous: Option<i64>) -> DbResult<()> {
+    let n = diesel::update(surveys::table.find(id))
+        .set(surveys::previous_wave_id.eq(previous))
+        .execute(conn)?;
+    if n == 0 {
+        return Err(DbError::NotFound);
+    }
+    Ok(())
+}

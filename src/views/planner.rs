@@ -97,6 +97,13 @@ pub fn tabulation(
     )
 }
 
+/// The previous wave of a survey and the surveys that could be named as it.
+pub struct Waves<'a> {
+    pub previous: Option<(&'a Survey, &'a Analysis)>,
+    /// Other surveys of the same questionnaire (for the admin's choice).
+    pub candidates: &'a [Survey],
+}
+
 /// The overview: every indicator's weighted rate for the whole population, the city in the
 /// national convention beside the national figure with a test of the difference, and how the
 /// weights were made; or why there are no estimates.
@@ -104,6 +111,7 @@ pub fn estimates(
     viewer: &Viewer<'_>,
     survey: &Survey,
     analysis: &Analysis,
+    waves: &Waves<'_>,
     view: View,
     alpha: f64,
 ) -> Markup {
@@ -142,6 +150,7 @@ pub fn estimates(
                         } }
                         tbody { @for indicator in &report.indicators { (overview_row(lang, &survey.slug, indicator, view, alpha)) } }
                     }
+                    (waves_section(viewer, survey, report, waves, view, alpha))
                     p { a.button.secondary href={ "/planner/" (survey.slug) "/subgroups" } { (t(lang, "層別の集計を見る（年齢・性別・地区・世帯・健康など）", "See the subgroups (age, sex, district, household, health …)")) } }
                     p.muted { (t(lang,
                         "全国の値は国の公表値（回答者に占める割合、重み付けなし）です。比べる市の値も同じ方法で計算し、2つの割合の差の検定（有意水準5%）で「高い・低い・有意な差なし」を判断しています。",
@@ -150,6 +159,88 @@ pub fn estimates(
             }
         },
     )
+}
+
+fn waves_section(
+    viewer: &Viewer<'_>,
+    survey: &Survey,
+    report: &crate::analysis::subgroups::SubgroupReport,
+    waves: &Waves<'_>,
+    view: View,
+    alpha: f64,
+) -> Markup {
+    let lang = viewer.lang;
+    let pct = |e: Option<&crate::estimate::ProportionEstimate>| match e {
+        Some(e) => match e.ci {
+            Some((lo, hi)) => format!(
+                "{:.1}%（{:.1}–{:.1}）",
+                100.0 * e.estimate,
+                100.0 * lo,
+                100.0 * hi
+            ),
+            None => format!("{:.1}%", 100.0 * e.estimate),
+        },
+        None => "＊".to_string(),
+    };
+    html! {
+        section #waves {
+            h2 { (t(lang, "前回調査との比較", "Compared with the previous wave")) }
+            @match waves.previous {
+                None => p.muted { (t(lang, "前回の調査は設定されていません。", "No previous wave is named.")) },
+                Some((previous, analysis)) => {
+                    @match analysis.report() {
+                        Err(why) => p.notice.bad { (previous.title.get(lang)) ": " (why) },
+                        Ok(before) => {
+                            p { (t(lang, "前回: ", "Previous wave: ")) a href={ "/planner/" (previous.slug) "/estimates" } { (previous.title.get(lang)) } }
+                            table.waves {
+                                thead { tr {
+                                    th scope="col" { (t(lang, "指標", "Indicator")) }
+                                    th.num scope="col" { (t(lang, "今回（95%信頼区間）", "This wave (95% CI)")) }
+                                    th.num scope="col" { (t(lang, "前回（95%信頼区間）", "Previous (95% CI)")) }
+                                    th.num scope="col" { (t(lang, "変化（ポイント）", "Change (points)")) }
+                                    th scope="col" { (t(lang, "変化の検定", "Test of the change")) }
+                                } }
+                                tbody { @for change in crate::analysis::waves::compare(report, before, view) {
+                                    tr {
+                                        th scope="row" { (change.indicator.name.get(lang)) }
+                                        td.num { (pct(change.current)) }
+                                        td.num { (pct(change.previous)) }
+                                        @match &change.test {
+                                            Some(test) => {
+                                                td.num { (format!("{:+.1}", 100.0 * test.difference)) }
+                                                td { @match change.direction(alpha) {
+                                                    Some(Direction::Higher) => strong.higher { (t(lang, "上昇", "Up")) },
+                                                    Some(Direction::Lower) => strong.lower { (t(lang, "低下", "Down")) },
+                                                    None => span { (t(lang, "有意な変化なし", "No significant change")) },
+                                                } " (p=" (p_value(test.p_value)) ")" }
+                                            }
+                                            None => { td.num { "–" } td { span.muted { (t(lang, "比べられません（どちらかが非表示、または前回にない指標）", "Not comparable (withheld in one wave, or not asked before)")) } } }
+                                        }
+                                    }
+                                } }
+                            }
+                            p.muted { (t(lang,
+                                "2回の調査は別々の標本のため、変化の標準誤差は両方の標準誤差から求めています（独立な標本の差の検定）。",
+                                "The two waves are independent samples: the change's standard error combines both waves' standard errors.")) }
+                        }
+                    }
+                }
+            }
+            @if viewer.user.role == crate::auth::Role::Admin {
+                form.inline-form method="post" action={ "/planner/" (survey.slug) "/previous-wave" } {
+                    (super::layout::csrf_field(viewer.csrf))
+                    label for="previous" { (t(lang, "前回の調査（同じ調査票の調査）", "Previous wave (a survey of the same questionnaire)")) }
+                    select #previous name="previous" {
+                        option value="" selected[waves.previous.is_none()] { (t(lang, "なし", "None")) }
+                        @for candidate in waves.candidates {
+                            option value=(candidate.slug) selected[waves.previous.is_some_and(|(p, _)| p.slug == candidate.slug)] { (candidate.title.get(lang)) }
+                        }
+                    }
+                    button.secondary type="submit" { (t(lang, "設定する", "Set")) }
+                }
+            }
+        }
+    }
 }
 
 fn overview_row(

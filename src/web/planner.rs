@@ -35,6 +35,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/planner/{slug}/estimates", web::get().to(estimates))
         .route(
+            "/planner/{slug}/previous-wave",
+            web::post().to(set_previous_wave),
+        )
+        .route(
             "/planner/{slug}/estimates.csv",
             web::get().to(estimates_csv),
         )
@@ -245,11 +249,76 @@ async fn estimates(
 ) -> Result<Markup, AppError> {
     let session = require(&req, &state, Role::Planner).await?;
     let opts = options(&query(&req)).map_err(bad_query)?;
-    let (survey, analysis) = analysis(&state, path.into_inner()).await?;
+    let slug = path.into_inner();
+    let (survey, analysis) = analysis(&state, slug.clone()).await?;
+    let survey_id = survey.id;
+    let questionnaire = survey.questionnaire.clone();
+    let (previous, candidates) = state
+        .db(move |conn| {
+            let previous = db::surveys::previous_wave(conn, survey_id)?
+                .map(Survey::try_from)
+                .transpose()?;
+            let candidates = db::surveys::list(conn)?
+                .into_iter()
+                .filter(|row| row.id != survey_id && row.questionnaire == questionnaire)
+                .map(Survey::try_from)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((previous, candidates))
+        })
+        .await?;
+    let previous = match previous {
+        Some(wave) => Some(analysis_of(&state, wave).await?),
+        None => None,
+    };
     let viewer = Viewer::of(&session, lang_of(&req));
     Ok(view::estimates(
-        &viewer, &survey, &analysis, opts.view, opts.alpha,
+        &viewer,
+        &survey,
+        &analysis,
+        &view::Waves {
+            previous: previous.as_ref().map(|(s, a)| (s, a.as_ref())),
+            candidates: &candidates,
+        },
+        opts.view,
+        opts.alpha,
     ))
+}
+
+/// The analysis of a survey already looked up.
+async fn analysis_of(
+    state: &AppState,
+    survey: Survey,
+) -> Result<(Survey, Arc<Analysis>), AppError> {
+    analysis(state, survey.slug).await
+}
+
+/// An admin names (or clears) the survey's previous wave.
+async fn set_previous_wave(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: crate::web::extract::FormFields,
+) -> Result<HttpResponse, AppError> {
+    let session = require(&req, &state, Role::Admin).await?;
+    super::staff::check_csrf(&session, &form)?;
+    let slug = path.into_inner();
+    let chosen = form.text("previous").trim().to_string();
+    let own_slug = slug.clone();
+    let outcome = state
+        .db(move |conn| {
+            let own = db::surveys::find_by_slug(conn, &own_slug)?.ok_or(DbError::NotFound)?;
+            Ok(crate::ops::previous_wave::set(
+                conn,
+                &own,
+                (!chosen.is_empty()).then_some(chosen.as_str()),
+            ))
+        })
+        .await?;
+    outcome.map_err(|e| AppError::BadQuery {
+        ja: e.message(Lang::Ja),
+        en: e.message(Lang::En),
+    })?;
+    Ok(super::see_other(format!("/planner/{slug}/estimates#waves")))
 }
 
 async fn estimates_csv(

@@ -11,8 +11,17 @@ use super::{repo_path, TestDb};
 pub fn drawn_survey(db: &TestDb, seed: u64) -> (i64, Vec<String>) {
     let settings =
         tsunagari::survey::SurveySettings::load(&repo_path("surveys/demo.toml")).unwrap();
+    drawn_survey_of(db, &settings, seed)
+}
+
+/// Like [`drawn_survey`], for the survey of `settings`.
+pub fn drawn_survey_of(
+    db: &TestDb,
+    settings: &tsunagari::survey::SurveySettings,
+    seed: u64,
+) -> (i64, Vec<String>) {
     let mut conn = db.conn();
-    let survey = tsunagari::cli::surveys::create(&mut conn, &db.config(), &settings).unwrap();
+    let survey = tsunagari::cli::surveys::create(&mut conn, &db.config(), settings).unwrap();
     let csv = tsunagari::cli::demo::synthetic_register(3000);
     let columns = tsunagari::sampling::register::ColumnMapping {
         resident_id: "住民番号".into(),
@@ -61,8 +70,7 @@ pub fn answers_of(i: usize) -> Answers {
     let mut a = Answers::new();
     let alone = i % 4 == 0;
     let poor_health = i % 5 == 0;
-    let lonely =
-        (alone && i % 3 != 2) || (poor_health && i % 2 == 0) || i % 17 == 0 || i % 80 == 7;
+    let lonely = (alone && i % 3 != 2) || (poor_health && i % 2 == 0) || i % 17 == 0 || i % 80 == 7;
     a.insert(
         "direct",
         Answer::Choice(if lonely { 5 } else { 1 + (i % 3) as u32 }),

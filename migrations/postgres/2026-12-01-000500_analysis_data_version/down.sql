@@ -1,3 +1,4 @@
+ALTER TABLE surveys DROP COLUMN previous_wave_id;
 DROP TRIGGER samples_data_version ON samples;
 DROP TRIGGER responses_data_version_delete ON responses;
 DROP TRIGGER responses_data_version_update ON responses;

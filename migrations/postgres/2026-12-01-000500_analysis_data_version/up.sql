@@ -29,3 +29,7 @@ FOR EACH ROW WHEN (OLD.status = 'submitted') EXECUTE FUNCTION bump_survey_data_v
 
 CREATE TRIGGER samples_data_version AFTER INSERT OR DELETE ON samples
 FOR EACH ROW EXECUTE FUNCTION bump_survey_data_version();
+
+-- A survey may name an earlier survey of the same questionnaire as its previous wave; the
+-- planner overview then shows each indicator for both waves and tests the change.
+ALTER TABLE surveys ADD COLUMN previous_wave_id BIGINT REFERENCES surveys (id);

@@ -1,3 +1,4 @@
+ALTER TABLE surveys DROP COLUMN previous_wave_id;
 DROP TRIGGER samples_data_version_delete;
 DROP TRIGGER samples_data_version_insert;
 DROP TRIGGER responses_data_version_delete;

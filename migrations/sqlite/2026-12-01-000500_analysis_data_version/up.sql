@@ -33,3 +33,7 @@ CREATE TRIGGER samples_data_version_delete AFTER DELETE ON samples
 BEGIN
   UPDATE surveys SET data_version = data_version + 1 WHERE id = OLD.survey_id;
 END;
+
+-- A survey may name an earlier survey of the same questionnaire as its previous wave; the
+-- planner overview then shows each indicator for both waves and tests the change.
+ALTER TABLE surveys ADD COLUMN previous_wave_id BIGINT REFERENCES surveys (id);
