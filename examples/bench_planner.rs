@@ -86,9 +86,7 @@ fn options() -> Options {
             "--repeat" => o.repeat = number("--repeat", value("--repeat")) as usize,
             "--workers" => o.workers = Some(number("--workers", value("--workers")) as usize),
             "--gzip" => o.gzip = true,
-            "--timeout" => {
-                o.timeout = Duration::from_secs(number("--timeout", value("--timeout")))
-            }
+            "--timeout" => o.timeout = Duration::from_secs(number("--timeout", value("--timeout"))),
             "--budget" => o.budget = Duration::from_secs(number("--budget", value("--budget"))),
             "-h" | "--help" => usage("see the options below"),
             route if route.starts_with('/') => o.routes.push(route.to_string()),
@@ -205,7 +203,8 @@ impl Http {
         let stream = reader.get_mut();
         stream.write_all(head.as_bytes())?;
         stream.write_all(body.as_bytes())?;
-        let bad = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
+        let bad =
+            |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_string());
         let mut status_line = String::new();
         if reader.read_line(&mut status_line)? == 0 {
             return Err(bad("connection closed before the status line"));
@@ -414,7 +413,10 @@ fn main() {
                         times.push(reply.took);
                     }
                     if reply.status != last.0 && i > 0 {
-                        eprintln!("{route}: status changed from {} to {}", last.0, reply.status);
+                        eprintln!(
+                            "{route}: status changed from {} to {}",
+                            last.0, reply.status
+                        );
                     }
                     last = (reply.status, reply.body.len());
                 }
@@ -450,7 +452,9 @@ fn main() {
             first.map_or("-".into(), |d| format!("{:.1}", ms(d))),
             median,
             at(0.9),
-            times.first().map_or("-".into(), |d| format!("{:.1}", ms(*d))),
+            times
+                .first()
+                .map_or("-".into(), |d| format!("{:.1}", ms(*d))),
             times.len() + usize::from(first.is_some()),
         );
         if last.0 != 200 {

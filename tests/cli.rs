@@ -265,7 +265,10 @@ fn the_demo_builds_a_survey_of_the_size_asked_with_valid_answers_and_refuses_ano
             text.contains("(800 residents drawn from a synthetic register of 3000)"),
             "{text}"
         );
-        assert!(text.contains("(500 synthetic respondents answered)"), "{text}");
+        assert!(
+            text.contains("(500 synthetic respondents answered)"),
+            "{text}"
+        );
     }
     // A different size on the same database changes nothing and says what to do.
     let other = run("600");
@@ -298,7 +301,11 @@ fn the_demo_builds_a_survey_of_the_size_asked_with_valid_answers_and_refuses_ano
     let design = tsunagari::db::sample::design_for_estimation(&mut conn, survey.id)
         .unwrap()
         .unwrap();
-    assert_eq!(design.respondents.len(), 500, "every response is a sampled person's");
+    assert_eq!(
+        design.respondents.len(),
+        500,
+        "every response is a sampled person's"
+    );
     let paper = tsunagari::db::entry::paper_counts(&mut conn, survey.id).unwrap();
     assert!((50..=350).contains(&paper.accepted), "{paper:?}");
     assert_eq!(paper.envelopes, paper.accepted, "{paper:?}");
@@ -312,12 +319,23 @@ fn the_demo_builds_a_survey_of_the_size_asked_with_valid_answers_and_refuses_ano
     let (mut with_missing, mut lonely_alone, mut alone, mut lonely_others) = (0, 0, 0, 0);
     for (id, json) in &stored {
         let answers: Answers = serde_json::from_str(json).unwrap();
-        assert!(questionnaire.check_answers(&answers).is_empty(), "{id}: {json}");
-        assert!(questionnaire.skip_violations(&answers).is_empty(), "{id}: {json}");
+        assert!(
+            questionnaire.check_answers(&answers).is_empty(),
+            "{id}: {json}"
+        );
+        assert!(
+            questionnaire.skip_violations(&answers).is_empty(),
+            "{id}: {json}"
+        );
         // Every question shown has an entry (an answer, or 無回答 on paper), and only those.
         for question in questionnaire.questions() {
             let shown = questionnaire.is_shown(&question.id, &answers);
-            assert_eq!(shown, answers.get(&question.id).is_some(), "{id} {}", question.id);
+            assert_eq!(
+                shown,
+                answers.get(&question.id).is_some(),
+                "{id} {}",
+                question.id
+            );
         }
         if answers
             .iter()

@@ -100,11 +100,7 @@ fn open_database(args: &DemoArgs) -> Result<(db::Pool, crate::config::Config), C
 }
 
 /// The refusal when the database already holds a demo of another size: nothing is changed.
-fn different_demo(
-    config: &crate::config::Config,
-    existing: &str,
-    wanted: &DemoSize,
-) -> CliError {
+fn different_demo(config: &crate::config::Config, existing: &str, wanted: &DemoSize) -> CliError {
     let file = match wanted.responses {
         Some(k) => format!("data/demo-{k}.sqlite3"),
         None => "data/demo.sqlite3".into(),
@@ -368,8 +364,8 @@ fn check_existing(
     };
     let sampled = db::sample::find(conn, survey_id)?.map(|s| s.sample_size);
     let (_, submitted) = db::responses::counts(conn, survey_id)?;
-    let same_frame = frame.row_count == size.register as i64
-        && sampled.is_none_or(|n| n == size.sample as i64);
+    let same_frame =
+        frame.row_count == size.register as i64 && sampled.is_none_or(|n| n == size.sample as i64);
     let k = size.responses.unwrap_or(0) as i64;
     // People trying the demo may have answered on the free codes since.
     let same_answers = submitted == 0 || (k..=k + DEMO_KEPT_FREE as i64).contains(&submitted);
@@ -476,20 +472,20 @@ fn realistic_responses(
         made.with_missing += usize::from(missing);
         // Days after the letters: most answer in the first days, more after the reminder
         // on day 14; paper forms arrive (and are keyed) a few days later.
-        let before_reminder = rng.gen_bool(0.7);
-        let exponential = -(1.0 - rng.gen::<f64>()).ln();
-        let day = match before_reminder {
-            true => (4.0 * exponential).min(13.0),
-            false => 14.0 + (3.0 * exponential).min(13.0),
+        // An exponential wait cut off at the end of each fortnight (inverse CDF).
+        let wait =
+            |mean: f64, days: f64, u: f64| -mean * (1.0 - u * (1.0 - (-days / mean).exp())).ln();
+        let day = match rng.gen_bool(0.7) {
+            true => wait(4.0, 14.0, rng.gen()),
+            false => 14.0 + wait(3.0, 14.0, rng.gen()),
         };
         let (day, first_hour, hours) = match profile.paper {
-            true => ((day + 3.0).min(27.0), 9, 8),
+            true => (3.0 + day * 0.89, 9, 8),
             false => (day, 7, 17),
         };
         let seconds = (first_hour * 3600 + rng.gen_range(0..hours * 3600)) as i64;
-        let submitted_at = start
-            + chrono::Duration::days(day as i64)
-            + chrono::Duration::seconds(seconds);
+        let submitted_at =
+            start + chrono::Duration::days(day as i64) + chrono::Duration::seconds(seconds);
         let channel = if profile.paper {
             made.paper += 1;
             db::entry::CHANNEL_PAPER
@@ -500,14 +496,18 @@ fn realistic_responses(
         rows.push(db::responses::NewSubmitted {
             access_code_id: candidates[i].access_code_id,
             channel,
-            answers_json: serde_json::to_string(&answers).map_err(|e| CliError::Failed(e.into()))?,
+            answers_json: serde_json::to_string(&answers)
+                .map_err(|e| CliError::Failed(e.into()))?,
             distress: questionnaire.is_distressed(&answers),
             submitted_at,
         });
     }
     rows.sort_by_key(|r| r.submitted_at);
     let mut batches: std::collections::BTreeMap<chrono::NaiveDate, i32> = Default::default();
-    for row in rows.iter().filter(|r| r.channel == db::entry::CHANNEL_PAPER) {
+    for row in rows
+        .iter()
+        .filter(|r| r.channel == db::entry::CHANNEL_PAPER)
+    {
         *batches.entry(row.submitted_at.date()).or_default() += 1;
     }
     let mut answered = vec![false; candidates.len()];

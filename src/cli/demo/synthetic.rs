@@ -91,19 +91,17 @@ fn ordinal(z: f64, cuts: &[f64]) -> u32 {
     cuts.iter().filter(|c| z > **c).count() as u32
 }
 
-/// Bounds of a frame age band label (`16-29` → 16..=29, `80-` → 80..=95).
+/// Bounds of a frame age band label (`16-29` → 16..=29, `80+` or `80-` → 80..=95).
 fn band_bounds(label: &str) -> (u32, u32) {
-    let mut parts = label.split('-');
-    let lo = parts
-        .next()
-        .and_then(|p| p.trim().parse().ok())
-        .unwrap_or(40);
-    let hi = parts
-        .next()
-        .and_then(|p| p.trim().parse().ok())
-        .unwrap_or(95)
-        .max(lo);
-    (lo, hi)
+    let numbers: Vec<u32> = label
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|part| part.parse().ok())
+        .collect();
+    match numbers[..] {
+        [lo, hi, ..] => (lo, hi.max(lo)),
+        [lo] => (lo, 95.max(lo)),
+        [] => (40, 60),
+    }
 }
 
 /// The probability that a sampled person answers at all (older residents answer more, as in
@@ -119,7 +117,12 @@ pub fn response_propensity(person: &Person<'_>) -> f64 {
         70..=79 => 0.75,
         _ => 0.55,
     };
-    by_age * if person.sex == Some("female") { 1.1 } else { 1.0 }
+    by_age
+        * if person.sex == Some("female") {
+            1.1
+        } else {
+            1.0
+        }
 }
 
 /// Draws the face sheet and latent traits of one respondent.
@@ -227,7 +230,11 @@ pub fn profile(person: &Person<'_>, rng: &mut ChaCha20Rng) -> Profile {
     let good_health = (0.5 - 0.004 * years_over).max(0.15);
     let health = 1 + pick(
         rng,
-        &[good_health, (1.0 - good_health - poor_health).max(0.1), poor_health],
+        &[
+            good_health,
+            (1.0 - good_health - poor_health).max(0.1),
+            poor_health,
+        ],
     ) as u32;
     let mut little = 0.28;
     let mut leeway_p = 0.15;
@@ -271,21 +278,23 @@ pub fn profile(person: &Person<'_>, rng: &mut ChaCha20Rng) -> Profile {
     let network = normal(rng) + 0.4 * flag(marital == 1) + 0.3 * flag(household >= 3)
         - 0.3 * flag(household == 1)
         + 0.2 * flag(matches!(employment, 1..=4))
-        - 0.2 * flag(age >= 80)
+        - 0.1 * flag(age >= 80)
         - 0.3 * flag(health == 3)
         + 0.2 * flag(years == 4);
-    let lonely = 0.55 * flag(household == 1)
-        + 0.6 * flag(health == 3)
-        + 0.2 * flag(health == 2)
-        + 0.55 * flag(leeway == 3)
+    // Effects in the direction (and roughly the size) of the national survey's tables.
+    let lonely = 0.3 * flag(household == 1)
+        + 0.5 * flag(health == 3)
+        + 0.15 * flag(health == 2)
+        + 0.45 * flag(leeway == 3)
         - 0.15 * flag(leeway == 1)
-        + 0.35 * flag(marital == 4)
-        + 0.25 * flag(marital == 2 && age >= 30)
-        + 0.3 * flag(marital == 3)
-        + 0.3 * flag(jobless)
-        + 0.2 * flag(age < 40)
-        - 0.45 * network
-        + 0.85 * normal(rng);
+        + 0.25 * flag(marital == 4)
+        + 0.2 * flag(marital == 2 && age >= 30)
+        + 0.1 * flag(marital == 3)
+        + 0.25 * flag(jobless)
+        + 0.3 * flag(age < 40)
+        - 0.25 * flag(age >= 65)
+        - 0.4 * network
+        + 0.9 * normal(rng);
     let paper_p = match age {
         0..=29 => 0.1,
         30..=39 => 0.15,
@@ -366,17 +375,17 @@ const COMMENTS: [&str; 8] = [
 
 /// What the model answers to a question it knows, as raw form values (codes, a number, a
 /// text); `None` for questions it does not know or leaves blank.
-fn modelled(
-    question: &Question,
-    p: &Profile,
-    rng: &mut ChaCha20Rng,
-) -> Option<Vec<String>> {
+fn modelled(question: &Question, p: &Profile, rng: &mut ChaCha20Rng) -> Option<Vec<String>> {
     let codes = |codes: Vec<u32>| Some(codes.into_iter().map(|c| c.to_string()).collect());
     let one = |code: u32| codes(vec![code]);
     let id = question.id.as_str();
     let older = f64::from(p.age.saturating_sub(16)) / 70.0;
     match id {
-        "age_band" => one(if p.age < 20 { 1 } else { (2 + (p.age - 20) / 10).min(8) }),
+        "age_band" => one(if p.age < 20 {
+            1
+        } else {
+            (2 + (p.age - 20) / 10).min(8)
+        }),
         "sex" => one(p.sex_answer),
         "marital_status" => one(p.marital),
         "household_size" => Some(vec![p.household.to_string()]),
@@ -399,12 +408,12 @@ fn modelled(
         // 4 points; about 7% score 10–12 on the three items together.
         _ if id.starts_with("ucla_") => {
             let z = 0.85 * p.lonely + 0.5 * normal(rng);
-            one(1 + ordinal(z, &[-0.52, 0.47, 1.4]))
+            one(1 + ordinal(z, &[-0.47, 0.6, 1.6]))
         }
         // 5 points, mostly まったくない; about 5% score 13 or more on the six items.
         _ if id.starts_with("k6_") => {
             let z = 0.8 * p.distress + 0.6 * normal(rng);
-            one(1 + ordinal(z, &[0.13, 0.84, 1.4, 1.96]))
+            one(1 + ordinal(z, &[0.2, 0.92, 1.55, 2.1]))
         }
         // いない … 9人以上; family closer for those living with others.
         _ if id.starts_with("lsns_family_") => {
@@ -432,7 +441,14 @@ fn modelled(
             let mut chosen = Vec::new();
             let activities = [
                 (1, -2.2 + 2.0 * older + 0.5 * s),
-                (2, if (30..55).contains(&p.age) { -1.3 } else { -5.0 } + 0.3 * s),
+                (
+                    2,
+                    if (30..55).contains(&p.age) {
+                        -1.3
+                    } else {
+                        -5.0
+                    } + 0.3 * s,
+                ),
                 (3, -2.6 + 0.6 * s + 0.5 * older),
                 (4, -0.9 + 0.5 * s - 0.6 * f64::from(u8::from(p.health == 3))),
                 (5, -3.2 + 0.2 * s),
@@ -454,11 +470,13 @@ fn modelled(
                 + 0.04 * f64::from(u8::from(p.age >= 80));
             one(1 + pick(rng, &[yes, 0.95 - yes, 0.05]) as u32)
         }
-        "help_given" => one(if chance(rng, logistic(-0.8 + 0.6 * p.network - 0.2 * p.lonely)) {
-            1
-        } else {
-            2
-        }),
+        "help_given" => one(
+            if chance(rng, logistic(-0.8 + 0.6 * p.network - 0.2 * p.lonely)) {
+                1
+            } else {
+                2
+            },
+        ),
         "rely_on" => {
             let none = logistic(
                 -3.2 + 1.0 * p.lonely - 0.9 * p.network
@@ -468,7 +486,7 @@ fn modelled(
         }
         "consult" => {
             let none = logistic(
-                -2.6 + 1.1 * p.lonely - 0.9 * p.network + 0.4 * f64::from(u8::from(p.male)),
+                -2.9 + 1.1 * p.lonely - 0.9 * p.network + 0.4 * f64::from(u8::from(p.male)),
             );
             one(if chance(rng, none) { 2 } else { 1 })
         }
@@ -500,8 +518,9 @@ fn modelled(
             }
             codes(chosen)
         }
-        "comments" => chance(rng, 0.04)
-            .then(|| vec![COMMENTS[rng.gen_range(0..COMMENTS.len())].to_string()]),
+        "comments" => {
+            chance(rng, 0.04).then(|| vec![COMMENTS[rng.gen_range(0..COMMENTS.len())].to_string()])
+        }
         _ => None,
     }
 }
@@ -522,9 +541,9 @@ fn generic(question: &Question, rng: &mut ChaCha20Rng) -> Option<Vec<String>> {
             };
             Some(vec![code.to_string()])
         }
-        Response::Number { min, max, .. } => {
-            Some(vec![(min + f64::from(rng.gen_range(0..4u8))).min(*max).to_string()])
-        }
+        Response::Number { min, max, .. } => Some(vec![(min + f64::from(rng.gen_range(0..4u8)))
+            .min(*max)
+            .to_string()]),
         Response::Text { .. } if question.required => Some(vec!["特になし".to_string()]),
         Response::Text { .. } => None,
     }
@@ -541,22 +560,24 @@ fn values(question: &Question, p: &Profile, rng: &mut ChaCha20Rng) -> Vec<String
     generic(question, rng).unwrap_or_default()
 }
 
-/// Share of paper forms with nothing (readable) marked for a question (online, required
-/// questions cannot be left out).
-fn paper_missing_rate(id: &str, p: &Profile) -> f64 {
-    let base = match id {
-        "direct" => 0.01,
-        "economic_leeway" => 0.04,
-        "household_size" | "years_of_residence" => 0.025,
-        "marital_status" | "health" | "age_band" | "sex" => 0.015,
-        "participation" | "consult_who" | "household_members" => 0.03,
+/// Share of paper forms with nothing (readable) marked for a question, on average over
+/// paper forms (online, required questions cannot be left out).
+fn paper_missing_rate(id: &str) -> f64 {
+    match id {
+        "direct" => 0.012,
+        "economic_leeway" => 0.06,
+        "household_size" => 0.035,
+        "years_of_residence" => 0.03,
+        "marital_status" | "health" | "age_band" | "sex" => 0.02,
+        "participation" | "consult_who" | "household_members" => 0.035,
         "comments" => 0.0,
-        _ if id.starts_with("k6_") || id.starts_with("lsns_") => 0.025,
-        _ if id.starts_with("contact_") => 0.02,
-        _ => 0.015,
-    };
-    base * if p.age >= 75 { 1.6 } else { 1.0 }
+        _ if id.starts_with("k6_") || id.starts_with("lsns_") => 0.02,
+        _ => 0.02,
+    }
 }
+
+/// Share of paper forms on which a whole grid (K6, LSNS-6, contact) is left blank.
+const PAPER_GRID_BLANK: f64 = 0.02;
 
 /// A complete online response, saved page by page through the questionnaire's own parsing.
 pub fn online_answers(
@@ -608,20 +629,42 @@ pub fn paper_answers(
 ) -> Result<Answers, String> {
     let mut answers = Answers::new();
     let mut input = RawInput::default();
+    // Most forms are filled in completely; blanks cluster on the others (more so among the
+    // oldest), and sometimes a whole grid is left out.
+    let blanks = if chance(rng, 0.6) {
+        0.0
+    } else {
+        -2.5 * (1.0 - rng.gen::<f64>()).ln() * if p.age >= 75 { 1.5 } else { 1.0 }
+    };
+    let mut blank_grids: Vec<&str> = Vec::new();
+    let mut seen_grids: Vec<&str> = Vec::new();
     for (index, question) in q.questions().iter().enumerate() {
         // Shown as the form's skip instructions read, given what was marked so far.
         if !q.visibility(&answers)[index] {
             continue;
         }
-        let keyed = if chance(rng, paper_missing_rate(&question.id, p)) {
+        if question.stem.is_some() && !seen_grids.contains(&question.item_id.as_str()) {
+            seen_grids.push(&question.item_id);
+            if chance(rng, PAPER_GRID_BLANK * blanks) {
+                blank_grids.push(&question.item_id);
+            }
+        }
+        let keyed = if blank_grids.contains(&question.item_id.as_str())
+            || chance(rng, paper_missing_rate(&question.id) * blanks)
+        {
             String::new()
         } else if matches!(question.response, Response::Single { .. }) && chance(rng, 0.003) {
             crate::entry::KEY_MULTIPLE_MARKED.to_string()
         } else {
             values(question, p, rng).join(" ")
         };
-        let answer = crate::entry::parse_keyed(question, &keyed)
-            .map_err(|e| format!("{}: {}", question.id, e.message(crate::questionnaire::Lang::En)))?;
+        let answer = crate::entry::parse_keyed(question, &keyed).map_err(|e| {
+            format!(
+                "{}: {}",
+                question.id,
+                e.message(crate::questionnaire::Lang::En)
+            )
+        })?;
         answers.insert(question.id.clone(), answer);
         input.push(question.id.clone(), keyed);
     }
