@@ -107,7 +107,7 @@ fn different_demo(config: &crate::config::Config, existing: &str, wanted: &DemoS
     };
     CliError::Usage(format!(
         "the demo survey on {} already has {existing}, not what {} asks for; nothing was changed. \
-         Build the larger demo on a fresh database: DATABASE_URL={file} tsunagari demo {} \
+         Build that demo on a fresh database: DATABASE_URL={file} tsunagari demo {} \
          (or --database {file}), or run `tsunagari demo` without size options to use the one there.",
         config.database.describe(),
         wanted.options(),
