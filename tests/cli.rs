@@ -279,3 +279,133 @@ fn a_malformed_database_url_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("scheme"), "{}", stderr(&out));
 }
+
+#[test]
+fn the_demo_builds_a_survey_of_the_size_asked_with_valid_answers_and_refuses_another_size() {
+    use tsunagari::questionnaire::{Answer, Answers, Catalogue};
+    let cli = Cli::new();
+    let demo = repo_path("surveys/demo.toml");
+    let open = repo_path("surveys/gatekeeper-demo.toml");
+    let args = |responses: &str| {
+        vec![
+            "demo".to_string(),
+            "--no-serve".into(),
+            "--survey-file".into(),
+            demo.to_str().unwrap().into(),
+            "--open-survey-file".into(),
+            open.to_str().unwrap().into(),
+            "--register".into(),
+            "3000".into(),
+            "--sample".into(),
+            "800".into(),
+            "--responses".into(),
+            responses.into(),
+        ]
+    };
+    let run = |responses: &str| {
+        let args = args(responses);
+        cli.run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    for _ in 0..2 {
+        let out = run("500");
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            text.contains("(800 residents drawn from a synthetic register of 3000)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("(500 synthetic respondents answered)"),
+            "{text}"
+        );
+    }
+    // A different size on the same database changes nothing and says what to do.
+    let other = run("600");
+    assert_eq!(other.status.code(), Some(2), "{}", stdout(&other));
+    let message = stderr(&other);
+    assert!(
+        message.contains("already has a register of 3000, a sample of 800 and 500")
+            && message.contains("DATABASE_URL="),
+        "{message}"
+    );
+
+    let url = tsunagari::config::DatabaseUrl::Sqlite(cli.dir.path().join("cli.sqlite3"));
+    let pool = tsunagari::db::connect(&url).unwrap();
+    let mut conn = pool.get().unwrap();
+    let survey = tsunagari::db::surveys::find_by_slug(&mut conn, "demo-2026")
+        .unwrap()
+        .unwrap();
+    let frame = tsunagari::db::frame::import_info(&mut conn, survey.id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(frame.row_count, 3000);
+    let sample = tsunagari::db::sample::find(&mut conn, survey.id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(sample.sample_size, 800);
+    assert_eq!(
+        tsunagari::db::responses::counts(&mut conn, survey.id).unwrap(),
+        (0, 500)
+    );
+    let design = tsunagari::db::sample::design_for_estimation(&mut conn, survey.id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        design.respondents.len(),
+        500,
+        "every response is a sampled person's"
+    );
+    let paper = tsunagari::db::entry::paper_counts(&mut conn, survey.id).unwrap();
+    assert!((50..=350).contains(&paper.accepted), "{paper:?}");
+    assert_eq!(paper.envelopes, paper.accepted, "{paper:?}");
+
+    let questionnaire = Catalogue::load(&repo_path("questionnaires"))
+        .unwrap()
+        .for_survey("tsunagari-national", &["k6".into(), "lsns6".into()])
+        .unwrap();
+    let stored = tsunagari::db::responses::submitted_answers(&mut conn, survey.id).unwrap();
+    assert_eq!(stored.len(), 500);
+    let (mut with_missing, mut lonely_alone, mut alone, mut lonely_others) = (0, 0, 0, 0);
+    for (id, json) in &stored {
+        let answers: Answers = serde_json::from_str(json).unwrap();
+        assert!(
+            questionnaire.check_answers(&answers).is_empty(),
+            "{id}: {json}"
+        );
+        assert!(
+            questionnaire.skip_violations(&answers).is_empty(),
+            "{id}: {json}"
+        );
+        // Every question shown has an entry (an answer, or 無回答 on paper), and only those.
+        for question in questionnaire.questions() {
+            let shown = questionnaire.is_shown(&question.id, &answers);
+            assert_eq!(
+                shown,
+                answers.get(&question.id).is_some(),
+                "{id} {}",
+                question.id
+            );
+        }
+        if answers
+            .iter()
+            .any(|(q, a)| !a.is_given() && q != "comments")
+        {
+            with_missing += 1;
+        }
+        let lonely = matches!(answers.get("direct"), Some(Answer::Choice(4 | 5)));
+        if answers.get("household_size") == Some(&Answer::Number(1.0)) {
+            alone += 1;
+            lonely_alone += usize::from(lonely);
+        } else {
+            lonely_others += usize::from(lonely);
+        }
+    }
+    assert!((5..=150).contains(&with_missing), "{with_missing}");
+    assert!(alone >= 30, "{alone} live alone");
+    let share_alone = lonely_alone as f64 / alone as f64;
+    let share_others = lonely_others as f64 / (500 - alone) as f64;
+    assert!(
+        share_alone > share_others + 0.05,
+        "living alone {share_alone:.2} vs {share_others:.2}"
+    );
+}

@@ -1,5 +1,7 @@
 //! `tsunagari demo`: a ready-to-try survey with codes and a staff login, then the site.
 
+mod synthetic;
+
 use std::path::PathBuf;
 
 use clap::Args;
@@ -22,6 +24,95 @@ pub struct DemoArgs {
     /// Set up and print, but do not start the server.
     #[arg(long)]
     pub no_serve: bool,
+    /// Residents in the synthetic register [default: 4000]. Any of --register, --sample and
+    /// --responses builds a survey with complete, realistic answers to every item
+    /// (online and paper, some item nonresponse); without them the demo is as it always was.
+    #[arg(long, value_name = "N")]
+    pub register: Option<usize>,
+    /// Residents drawn (stratified by district) [default: 600].
+    #[arg(long, value_name = "M")]
+    pub sample: Option<u64>,
+    /// Sampled residents who answered [default: about 60% of the sample].
+    #[arg(long, value_name = "K")]
+    pub responses: Option<usize>,
+    /// The database to build the demo in (a SQLite file path or postgres://…); overrides
+    /// DATABASE_URL.
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
+}
+
+/// The size of the demo survey asked for on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct DemoSize {
+    register: usize,
+    sample: u64,
+    /// `None`: the original demo (about 60% of the sample, simple synthetic answers).
+    responses: Option<usize>,
+}
+
+impl DemoSize {
+    fn from_args(args: &DemoArgs) -> Result<DemoSize, CliError> {
+        let register = args.register.unwrap_or(DEMO_REGISTER_SIZE);
+        let sample = args.sample.unwrap_or(DEMO_SAMPLE_SIZE);
+        let custom = args.register.is_some() || args.sample.is_some() || args.responses.is_some();
+        let free = sample.saturating_sub(DEMO_KEPT_FREE as u64) as usize;
+        let responses = custom.then(|| args.responses.unwrap_or(free * 3 / 5));
+        if sample as usize > register {
+            return Err(CliError::Usage(format!(
+                "--sample {sample} is larger than the register (--register {register})"
+            )));
+        }
+        if let Some(k) = responses {
+            if k > free {
+                return Err(CliError::Usage(format!(
+                    "--responses {k} is more than the sample leaves: {free} ({sample} sampled, of whom the first {DEMO_KEPT_FREE} stay free for people trying the demo)"
+                )));
+            }
+        }
+        Ok(DemoSize {
+            register,
+            sample,
+            responses,
+        })
+    }
+
+    /// The command-line options that ask for this size.
+    fn options(&self) -> String {
+        let mut text = format!("--register {} --sample {}", self.register, self.sample);
+        if let Some(k) = self.responses {
+            text.push_str(&format!(" --responses {k}"));
+        }
+        text
+    }
+}
+
+/// The pool and configuration: `--database` if given, else DATABASE_URL (migrated).
+fn open_database(args: &DemoArgs) -> Result<(db::Pool, crate::config::Config), CliError> {
+    let Some(raw) = &args.database else {
+        let (pool, config, _) = with_database()?;
+        return Ok((pool, config));
+    };
+    let mut config = crate::config::Config::from_env().map_err(CliError::Usage)?;
+    config.database = crate::config::DatabaseUrl::parse(raw).map_err(CliError::Usage)?;
+    let pool = db::connect(&config.database)?;
+    db::migrate(&pool)?;
+    Ok((pool, config))
+}
+
+/// The refusal when the database already holds a demo of another size: nothing is changed.
+fn different_demo(config: &crate::config::Config, existing: &str, wanted: &DemoSize) -> CliError {
+    let file = match wanted.responses {
+        Some(k) => format!("data/demo-{k}.sqlite3"),
+        None => "data/demo.sqlite3".into(),
+    };
+    CliError::Usage(format!(
+        "the demo survey on {} already has {existing}, not what {} asks for; nothing was changed. \
+         Build that demo on a fresh database: DATABASE_URL={file} tsunagari demo {} \
+         (or --database {file}), or run `tsunagari demo` without size options to use the one there.",
+        config.database.describe(),
+        wanted.options(),
+        wanted.options(),
+    ))
 }
 
 /// The stored survey of a survey file, created on the first run.
@@ -42,7 +133,9 @@ pub const DEMO_ADMIN: &str = "demo-admin";
 /// Creates (or reuses) the demo survey, makes sure it has unused codes, resets the demo
 /// admin's password, prints how to try it, and serves.
 pub fn run(args: &DemoArgs) -> CliResult {
-    let (pool, config, _) = with_database()?;
+    let size = DemoSize::from_args(args)?;
+    let custom = args.register.is_some() || args.sample.is_some() || args.responses.is_some();
+    let (pool, config) = open_database(args)?;
     let settings =
         SurveySettings::load(&args.survey_file).map_err(|e| CliError::Usage(e.to_string()))?;
     let mut conn = connection(&pool)?;
@@ -53,25 +146,45 @@ pub fn run(args: &DemoArgs) -> CliResult {
     if let Some(letter) = &settings.letter {
         db::sample::set_letter(&mut conn, survey.id, &letter.to_json())?;
     }
-    let drew_sample = demo_sample(&mut conn, survey.id)?;
+    if custom {
+        check_existing(&mut conn, &config, survey.id, &size)?;
+    }
+    let drew_sample = demo_sample(&mut conn, survey.id, &size)?;
     let questionnaire = crate::questionnaire::Catalogue::load(&config.questionnaires_dir)
         .map_err(|e| CliError::Usage(e.to_string()))?
         .for_survey(&settings.questionnaire, &settings.modules)
         .map_err(CliError::Usage)?;
-    let answered = demo_responses(&mut conn, survey.id, &questionnaire)?;
+    let password = super::accounts::generate_password();
+    let hash = auth::hash_password(&password).map_err(|e| CliError::Failed(e.into()))?;
+    let admin_id = match db::users::find_by_username(&mut conn, DEMO_ADMIN)? {
+        Some(user) => {
+            db::users::set_password(&mut conn, user.id, &hash)?;
+            user.id
+        }
+        None => db::users::create(&mut conn, DEMO_ADMIN, "デモ管理者", &hash, Role::Admin)?.id,
+    };
+    let mut realistic = None;
+    let answered = match size.responses {
+        None => demo_responses(&mut conn, survey.id, &questionnaire)?,
+        Some(k) => {
+            let started = std::time::Instant::now();
+            let made = realistic_responses(&mut conn, survey.id, &questionnaire, k, admin_id)?;
+            realistic = made.map(|made| (made, started.elapsed()));
+            db::responses::counts(&mut conn, survey.id)?.1
+        }
+    };
     let mut unused = db::codes::unused(&mut conn, survey.id, 5)?;
     if unused.len() < 5 {
         codes::issue(&mut conn, survey.id, 20)?;
         unused = db::codes::unused(&mut conn, survey.id, 5)?;
     }
-    let password = super::accounts::generate_password();
-    let hash = auth::hash_password(&password).map_err(|e| CliError::Failed(e.into()))?;
-    match db::users::find_by_username(&mut conn, DEMO_ADMIN)? {
-        Some(user) => db::users::set_password(&mut conn, user.id, &hash)?,
-        None => {
-            db::users::create(&mut conn, DEMO_ADMIN, "デモ管理者", &hash, Role::Admin)?;
-        }
-    }
+    let (register_size, sample_size) = match (
+        db::frame::import_info(&mut conn, survey.id)?,
+        db::sample::find(&mut conn, survey.id)?,
+    ) {
+        (Some(frame), Some(sample)) => (frame.row_count, sample.sample_size),
+        _ => (size.register as i64, size.sample as i64),
+    };
     drop(conn);
 
     let base = &config.base_url;
@@ -99,13 +212,22 @@ pub fn run(args: &DemoArgs) -> CliResult {
     println!("  Staff:     {base}/login   user {DEMO_ADMIN}   password {password}");
     if drew_sample {
         println!(
-            "  Letters:   {base}/staff/surveys/{}/letters   ({DEMO_SAMPLE_SIZE} residents drawn from a synthetic register of {DEMO_REGISTER_SIZE})",
+            "  Letters:   {base}/staff/surveys/{}/letters   ({sample_size} residents drawn from a synthetic register of {register_size})",
             settings.slug
         );
         println!(
             "  Results:   {base}/planner/{}/estimates   ({answered} synthetic respondents answered)",
             settings.slug
         );
+        if let Some((made, took)) = &realistic {
+            println!(
+                "  Answers:   {} online, {} paper ({} with an item left blank or several options marked); stored in {:.1} s",
+                made.online,
+                made.paper,
+                made.with_missing,
+                took.as_secs_f64()
+            );
+        }
     }
     println!();
     if args.no_serve {
@@ -137,14 +259,18 @@ const DEMO_DISTRICTS: [&str; 10] = [
     "港地区",
 ];
 
-/// Gives the demo survey a synthetic register and a sample of DEMO_SAMPLE_SIZE (stratified by district,
+/// Gives the demo survey a synthetic register and a sample of `size.sample` (stratified by district,
 /// seed 20261201) unless it already has a frame. The register is the same on every run.
 /// Returns whether the survey has a sample.
-fn demo_sample(conn: &mut db::DbConnection, survey_id: i64) -> Result<bool, CliError> {
+fn demo_sample(
+    conn: &mut db::DbConnection,
+    survey_id: i64,
+    size: &DemoSize,
+) -> Result<bool, CliError> {
     if db::frame::import_info(conn, survey_id)?.is_some() {
         return Ok(db::sample::find(conn, survey_id)?.is_some());
     }
-    let csv = synthetic_register(DEMO_REGISTER_SIZE);
+    let csv = synthetic_register(size.register);
     let columns = crate::sampling::register::ColumnMapping {
         resident_id: "住民番号".into(),
         name: vec!["氏".into(), "名".into()],
@@ -170,7 +296,7 @@ fn demo_sample(conn: &mut db::DbConnection, survey_id: i64) -> Result<bool, CliE
             .parse()
             .map_err(|e| CliError::Failed(anyhow::anyhow!("demo age bands: {e}")))?,
         method: crate::sampling::allocation::AllocationMethod::Proportional {
-            total: DEMO_SAMPLE_SIZE,
+            total: size.sample,
             minimum: 10,
         },
         seed: crate::sampling::draw::Seed(20261201),
@@ -223,6 +349,204 @@ fn demo_responses(
         count += 1;
     }
     Ok(count)
+}
+
+/// With size options: a demo survey that already has a register, sample or answers of
+/// another size is refused before anything is changed; one of the same size is reused.
+fn check_existing(
+    conn: &mut db::DbConnection,
+    config: &crate::config::Config,
+    survey_id: i64,
+    size: &DemoSize,
+) -> CliResult {
+    let Some(frame) = db::frame::import_info(conn, survey_id)? else {
+        return Ok(());
+    };
+    let sampled = db::sample::find(conn, survey_id)?.map(|s| s.sample_size);
+    let (_, submitted) = db::responses::counts(conn, survey_id)?;
+    let same_frame =
+        frame.row_count == size.register as i64 && sampled.is_none_or(|n| n == size.sample as i64);
+    let k = size.responses.unwrap_or(0) as i64;
+    // People trying the demo may have answered on the free codes since.
+    let same_answers = submitted == 0 || (k..=k + DEMO_KEPT_FREE as i64).contains(&submitted);
+    if same_frame && same_answers {
+        return Ok(());
+    }
+    let existing = format!(
+        "a register of {}, a sample of {} and {submitted} submitted responses",
+        frame.row_count,
+        sampled.unwrap_or(0)
+    );
+    Err(different_demo(config, &existing, size))
+}
+
+/// What [`realistic_responses`] stored.
+#[derive(Debug, Clone, Copy)]
+struct Realistic {
+    online: usize,
+    paper: usize,
+    /// Responses with at least one required item missing (paper only).
+    with_missing: usize,
+}
+
+/// Exactly `count` synthetic respondents with complete, realistic answers to every item of
+/// the questionnaire (see [`synthetic`]), never from the first DEMO_KEPT_FREE codes: who
+/// answers depends on age and sex as in the national survey, older people more often on
+/// paper, spread over four weeks of fieldwork with a reminder after two. Paper forms come
+/// with their envelope batches; a few non-respondents get a disposition (undeliverable,
+/// refused, …). Everything is stored in one transaction. Runs once: `None` (nothing added)
+/// when the survey has responses or no sample.
+fn realistic_responses(
+    conn: &mut db::DbConnection,
+    survey_id: i64,
+    questionnaire: &crate::questionnaire::Questionnaire,
+    count: usize,
+    admin_id: i64,
+) -> Result<Option<Realistic>, CliError> {
+    use crate::sampling::disposition::Disposition;
+    use rand::Rng;
+    use rand_chacha::rand_core::SeedableRng;
+    let failed = |e: String| CliError::Failed(anyhow::anyhow!("synthetic answers: {e}"));
+    let (in_progress, submitted) = db::responses::counts(conn, survey_id)?;
+    let Some(sample) = db::sample::find(conn, survey_id)? else {
+        return Ok(None);
+    };
+    if in_progress + submitted > 0 {
+        return Ok(None);
+    }
+    let units = db::sample::unit_profiles(conn, sample.id)?;
+    let candidates = &units[DEMO_KEPT_FREE.min(units.len())..];
+    if count > candidates.len() {
+        return Err(CliError::Usage(format!(
+            "--responses {count} is more than the {} sampled codes left for answers",
+            candidates.len()
+        )));
+    }
+    fn person(u: &db::sample::UnitProfile) -> synthetic::Person<'_> {
+        synthetic::Person {
+            sex: u.sex.as_deref(),
+            age_band: &u.age_band,
+            district: u.district.as_deref(),
+        }
+    }
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(20261201);
+    // Exactly `count` respondents, each with probability growing with their propensity
+    // (weighted sampling without replacement: the largest keys u^(1/w)).
+    let mut keys: Vec<(f64, usize)> = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, u)| {
+            let w = synthetic::response_propensity(&person(u));
+            ((1.0 - rng.gen::<f64>()).ln() / w, i)
+        })
+        .collect();
+    keys.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut chosen: Vec<usize> = keys[..count].iter().map(|(_, i)| *i).collect();
+    chosen.sort_unstable();
+    let mut profiles: Vec<synthetic::Profile> = chosen
+        .iter()
+        .map(|&i| synthetic::profile(&person(&candidates[i]), &mut rng))
+        .collect();
+    synthetic::calibrate(&mut profiles);
+
+    let start = (db::now() - chrono::Duration::days(28))
+        .date()
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight");
+    let mut made = Realistic {
+        online: 0,
+        paper: 0,
+        with_missing: 0,
+    };
+    let mut rows = Vec::with_capacity(count);
+    for (&i, profile) in chosen.iter().zip(&profiles) {
+        let answers = match profile.paper {
+            true => synthetic::paper_answers(questionnaire, profile, &mut rng),
+            false => synthetic::online_answers(questionnaire, profile, &mut rng),
+        }
+        .map_err(failed)?;
+        synthetic::check(questionnaire, &answers).map_err(failed)?;
+        let missing = answers.iter().any(|(id, answer)| {
+            !answer.is_given() && questionnaire.question(id).is_some_and(|q| q.required)
+        });
+        made.with_missing += usize::from(missing);
+        // Days after the letters: most answer in the first days, more after the reminder
+        // on day 14; paper forms arrive (and are keyed) a few days later.
+        // An exponential wait cut off at the end of each fortnight (inverse CDF).
+        let wait =
+            |mean: f64, days: f64, u: f64| -mean * (1.0 - u * (1.0 - (-days / mean).exp())).ln();
+        let day = match rng.gen_bool(0.7) {
+            true => wait(4.0, 14.0, rng.gen()),
+            false => 14.0 + wait(3.0, 14.0, rng.gen()),
+        };
+        let (day, first_hour, hours) = match profile.paper {
+            true => (3.0 + day * 0.89, 9, 8),
+            false => (day, 7, 17),
+        };
+        let seconds = (first_hour * 3600 + rng.gen_range(0..hours * 3600)) as i64;
+        let submitted_at =
+            start + chrono::Duration::days(day as i64) + chrono::Duration::seconds(seconds);
+        let channel = if profile.paper {
+            made.paper += 1;
+            db::entry::CHANNEL_PAPER
+        } else {
+            made.online += 1;
+            db::responses::CHANNEL_ONLINE
+        };
+        rows.push(db::responses::NewSubmitted {
+            access_code_id: candidates[i].access_code_id,
+            channel,
+            answers_json: serde_json::to_string(&answers)
+                .map_err(|e| CliError::Failed(e.into()))?,
+            distress: questionnaire.is_distressed(&answers),
+            submitted_at,
+        });
+    }
+    rows.sort_by_key(|r| r.submitted_at);
+    let mut batches: std::collections::BTreeMap<chrono::NaiveDate, i32> = Default::default();
+    for row in rows
+        .iter()
+        .filter(|r| r.channel == db::entry::CHANNEL_PAPER)
+    {
+        *batches.entry(row.submitted_at.date()).or_default() += 1;
+    }
+    let mut answered = vec![false; candidates.len()];
+    for &i in &chosen {
+        answered[i] = true;
+    }
+    let mut dispositions = Vec::new();
+    for (unit, _) in candidates.iter().zip(answered).filter(|(_, a)| !a) {
+        let disposition = match rng.gen_range(0..1000) {
+            0..=19 => Disposition::ReturnedUndeliverable,
+            20..=31 => Disposition::Refused,
+            32..=37 => Disposition::MovedAway,
+            38..=41 => Disposition::UnableToAnswer,
+            42..=43 => Disposition::Deceased,
+            44..=46 => Disposition::Away,
+            _ => continue,
+        };
+        let code = AccessCode::parse(&unit.code)
+            .map_err(|e| CliError::Failed(anyhow::anyhow!("demo code {}: {e}", unit.code)))?;
+        dispositions.push((code, disposition));
+    }
+    db::transaction(conn, |conn| {
+        db::responses::insert_submitted(conn, survey_id, &rows)?;
+        for (received_on, envelopes) in &batches {
+            db::entry::add_batch(
+                conn,
+                survey_id,
+                *received_on,
+                *envelopes,
+                "デモ: 郵送で返送された調査票",
+                admin_id,
+            )?;
+        }
+        for (code, disposition) in &dispositions {
+            db::sample::record_disposition(conn, survey_id, code, Some(*disposition), None)?;
+        }
+        Ok(())
+    })?;
+    Ok(Some(made))
 }
 
 /// A plausible respondent: a loneliness level drawn from the national distribution of the

@@ -217,3 +217,59 @@ pub fn start_anonymous(conn: &mut DbConnection, survey_id: i64) -> DbResult<Resp
     let id: i64 = on_backend!(conn, |c| statement.get_result(c))?;
     find(conn, id)
 }
+
+/// A complete response to store in bulk ([`insert_submitted`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSubmitted {
+    pub access_code_id: i64,
+    /// [`CHANNEL_ONLINE`] or [`super::entry::CHANNEL_PAPER`].
+    pub channel: &'static str,
+    pub answers_json: String,
+    pub distress: bool,
+    pub submitted_at: chrono::NaiveDateTime,
+}
+
+/// Rows per multi-row insert of responses (11 values a row; SQLite allows 32,766).
+const SUBMITTED_CHUNK_ROWS: usize = 1_000;
+
+/// Stores complete (submitted) responses in multi-row inserts, all counting, for codes that
+/// have no response yet (synthetic data for the demo and benchmarks): with one response per
+/// code the mixed-mode rule has nothing to settle. A code that already has a response of
+/// the same channel is a [`DbError::Conflict`]; run it inside the caller's transaction.
+pub fn insert_submitted(
+    conn: &mut DbConnection,
+    survey_id: i64,
+    rows: &[NewSubmitted],
+) -> DbResult<usize> {
+    for chunk in rows.chunks(SUBMITTED_CHUNK_ROWS) {
+        let values: Vec<_> = chunk
+            .iter()
+            .map(|r| {
+                (
+                    responses::survey_id.eq(survey_id),
+                    responses::access_code_id.eq(Some(r.access_code_id)),
+                    responses::channel.eq(r.channel),
+                    responses::status.eq(STATUS_SUBMITTED),
+                    responses::answers_json.eq(r.answers_json.as_str()),
+                    responses::page_index.eq(0),
+                    responses::version.eq(1),
+                    responses::distress.eq(r.distress),
+                    responses::created_at.eq(r.submitted_at),
+                    responses::updated_at.eq(r.submitted_at),
+                    responses::submitted_at.eq(Some(r.submitted_at)),
+                )
+            })
+            .collect();
+        let statement = diesel::insert_into(responses::table).values(values);
+        match on_backend!(conn, |c| statement.execute(c)) {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(DbError::Conflict(
+                    "an access code already has a response of this channel".into(),
+                ))
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(rows.len())
+}

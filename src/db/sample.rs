@@ -601,3 +601,35 @@ mod tests {
         );
     }
 }
+
+/// A sampled person's design columns and access code (no personal data).
+#[derive(Debug, Clone, PartialEq, Queryable)]
+pub struct UnitProfile {
+    pub unit_id: i64,
+    pub access_code_id: i64,
+    /// Normalised access code.
+    pub code: String,
+    pub stratum: String,
+    pub sex: Option<String>,
+    pub age_band: String,
+    pub district: Option<String>,
+}
+
+/// Every sampled person of a sample with their code id and design columns, in unit order:
+/// what the demo needs to give synthetic respondents answers that agree with the frame.
+pub fn unit_profiles(conn: &mut DbConnection, sample_id: i64) -> DbResult<Vec<UnitProfile>> {
+    Ok(sampled_units::table
+        .inner_join(access_codes::table)
+        .filter(sampled_units::sample_id.eq(sample_id))
+        .order(sampled_units::id.asc())
+        .select((
+            sampled_units::id,
+            access_codes::id,
+            access_codes::code,
+            sampled_units::stratum,
+            sampled_units::sex,
+            sampled_units::age_band,
+            sampled_units::district,
+        ))
+        .load(conn)?)
+}
