@@ -162,6 +162,7 @@ fn main() {
         questionnaires_dir: root.join("questionnaires"),
         cookie_secure: false,
         trust_proxy: false,
+        time_zone: chrono_tz::Asia::Tokyo,
     };
     let settings = tsunagari::survey::SurveySettings::load(&root.join("surveys/demo.toml"))
         .expect("demo survey");

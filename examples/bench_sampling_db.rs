@@ -45,6 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         questionnaires_dir: "questionnaires".into(),
         cookie_secure: false,
         trust_proxy: false,
+        time_zone: chrono_tz::Asia::Tokyo,
     };
     let survey = tsunagari::cli::surveys::create(&mut conn, &config, &settings)
         .map_err(|e| format!("{e:?}"))?;

@@ -7,6 +7,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use super::subgroups::{self, SubgroupReport};
 use super::{AnalysisError, Dataset};
+use crate::questionnaire::{Answers, Lang, Questionnaire};
+use crate::tabulation::{simple_tabulation, Table, MIN_RESPONDENTS};
 
 /// The dataset of one survey at one data version, with what is computed from it on demand.
 #[derive(Debug)]
@@ -14,16 +16,43 @@ pub struct Analysis {
     pub version: i64,
     pub dataset: Result<Dataset, AnalysisError>,
     report: OnceLock<Result<SubgroupReport, String>>,
+    /// Every counted response's answers, for the simple tabulation.
+    answers: Vec<Answers>,
+    questionnaire: Questionnaire,
+    tabulation: [OnceLock<Vec<Table>>; 2],
 }
 
 impl Analysis {
-    /// Wraps a freshly built dataset.
-    pub fn new(version: i64, dataset: Result<Dataset, AnalysisError>) -> Analysis {
+    /// Wraps a freshly built dataset, with every counted response's answers.
+    pub fn new(
+        version: i64,
+        dataset: Result<Dataset, AnalysisError>,
+        answers: Vec<Answers>,
+        questionnaire: Questionnaire,
+    ) -> Analysis {
         Analysis {
             version,
             dataset,
             report: OnceLock::new(),
+            answers,
+            questionnaire,
+            tabulation: [OnceLock::new(), OnceLock::new()],
         }
+    }
+
+    /// Counted responses (sampled or not).
+    pub fn responses(&self) -> usize {
+        self.answers.len()
+    }
+
+    /// The simple tabulation in `lang`, `None` under [`MIN_RESPONDENTS`] responses;
+    /// computed on first use.
+    pub fn tabulation(&self, lang: Lang) -> Option<&[Table]> {
+        if self.answers.len() < MIN_RESPONDENTS {
+            return None;
+        }
+        let slot = &self.tabulation[usize::from(lang == Lang::En)];
+        Some(slot.get_or_init(|| simple_tabulation(&self.questionnaire, &self.answers, lang)))
     }
 
     /// Every indicator by every breakdown, computed on first use.

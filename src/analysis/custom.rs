@@ -241,11 +241,11 @@ fn outcomes(
     }
 }
 
+/// A row's label and, in a two-way table, the second breakdown's level.
+type RowLabels = (Text, Option<Text>);
+
 /// The cross-classification of two breakdowns, row-major, with both labels per level.
-fn cross(
-    a: &Variable,
-    b: &Variable,
-) -> Result<(Categorical, Vec<(Text, Option<Text>)>), TableError> {
+fn cross(a: &Variable, b: &Variable) -> Result<(Categorical, Vec<RowLabels>), TableError> {
     let nb = b.labels.len() as u32;
     let codes = a
         .column

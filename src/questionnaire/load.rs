@@ -1401,6 +1401,9 @@ impl Validator {
     }
 }
 
+/// A breakdown group as written: label, codes, value range.
+type WrittenGroup = (Text, Option<Vec<Code>>, Option<(f64, f64)>);
+
 impl Validator {
     fn breakdowns(
         &mut self,
@@ -1417,7 +1420,7 @@ impl Validator {
                 self.error(&location, "the id is used by another breakdown");
                 continue;
             }
-            let written: Vec<(Text, Option<Vec<Code>>, Option<(f64, f64)>)> = raw
+            let written: Vec<WrittenGroup> = raw
                 .groups
                 .into_iter()
                 .map(|g| {

@@ -325,9 +325,7 @@ pub fn fieldwork(
                         th.num scope="col" { (t(lang, "累計", "Cumulative")) }
                     } }
                     tbody {
-                        @let mut cumulative = 0;
-                        @for day in &days {
-                            @let _ = { cumulative += day.online + day.paper; };
+                        @for (day, cumulative) in days.iter().scan(0, |sum, d| { *sum += d.online + d.paper; Some((d, *sum)) }) {
                             tr { td { (day.date.format("%Y-%m-%d")) } td.num { (day.online) } td.num { (day.paper) } td.num { (cumulative) } }
                         }
                     }

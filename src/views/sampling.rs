@@ -138,11 +138,16 @@ impl RateTable {
             .iter()
             .map(|s| (s.label.clone(), OutcomeCounts::default()))
             .collect();
+        let index: std::collections::HashMap<&str, usize> = strata
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.label.as_str(), i))
+            .collect();
         let mut overall = OutcomeCounts::default();
         for outcome in outcomes {
             overall.add(outcome.disposition);
-            if let Some((_, counts)) = rows.iter_mut().find(|(l, _)| *l == outcome.stratum) {
-                counts.add(outcome.disposition);
+            if let Some(&i) = index.get(outcome.stratum.as_str()) {
+                rows[i].1.add(outcome.disposition);
             }
         }
         RateTable { rows, overall }

@@ -18,9 +18,9 @@ use crate::analysis::{AnalysisError, Dataset};
 use crate::auth::Role;
 use crate::db::{self, DbError};
 use crate::error::AppError;
-use crate::questionnaire::{Answers, Lang};
+use crate::questionnaire::Lang;
 use crate::survey::Survey;
-use crate::tabulation::{simple_tabulation, Table, MIN_RESPONDENTS};
+use crate::tabulation::MIN_RESPONDENTS;
 use crate::views::planner as view;
 use crate::views::staff::Viewer;
 use crate::views::subgroups as subgroups_view;
@@ -77,36 +77,6 @@ async fn surveys(req: HttpRequest, state: web::Data<AppState>) -> Result<Markup,
     Ok(view::surveys(&viewer, &rows))
 }
 
-/// The survey and its tables (`None` under the minimum number of respondents).
-async fn load_tables(
-    state: &AppState,
-    slug: String,
-    lang: Lang,
-) -> Result<(Survey, usize, Option<Vec<Table>>), AppError> {
-    let (survey, stored) = state
-        .db(move |conn| {
-            let row = db::surveys::find_by_slug(conn, &slug)?.ok_or(DbError::NotFound)?;
-            let survey = Survey::try_from(row)?;
-            let stored = db::responses::submitted_answers(conn, survey.id)?;
-            Ok((survey, stored))
-        })
-        .await?;
-    let questionnaire = state.questionnaire_for(&survey)?;
-    let respondents: Vec<Answers> = stored
-        .iter()
-        .map(|(_, json)| serde_json::from_str(json))
-        .collect::<Result<_, _>>()
-        .map_err(|e| {
-            AppError::Unexpected(anyhow::anyhow!(
-                "survey {} has unreadable answers: {e}",
-                survey.slug
-            ))
-        })?;
-    let tables = (respondents.len() >= MIN_RESPONDENTS)
-        .then(|| simple_tabulation(&questionnaire, &respondents, lang));
-    Ok((survey, respondents.len(), tables))
-}
-
 async fn tabulation(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -114,9 +84,14 @@ async fn tabulation(
 ) -> Result<Markup, AppError> {
     let session = require(&req, &state, Role::Planner).await?;
     let lang = lang_of(&req);
-    let (survey, n, tables) = load_tables(&state, path.into_inner(), lang).await?;
+    let (survey, analysis) = analysis(&state, path.into_inner()).await?;
     let viewer = Viewer::of(&session, lang);
-    Ok(view::tabulation(&viewer, &survey, n, tables.as_deref()))
+    Ok(view::tabulation(
+        &viewer,
+        &survey,
+        analysis.responses(),
+        analysis.tabulation(lang),
+    ))
 }
 
 async fn tabulation_csv(
@@ -126,8 +101,8 @@ async fn tabulation_csv(
 ) -> Result<HttpResponse, AppError> {
     require(&req, &state, Role::Planner).await?;
     let lang = lang_of(&req);
-    let (survey, _, tables) = load_tables(&state, path.into_inner(), lang).await?;
-    let Some(tables) = tables else {
+    let (survey, analysis) = analysis(&state, path.into_inner()).await?;
+    let Some(tables) = analysis.tabulation(lang) else {
         return Err(AppError::NotNow {
             ja: format!(
                 "有効回答が{MIN_RESPONDENTS}件未満のため、集計表はダウンロードできません。"
@@ -137,7 +112,7 @@ async fn tabulation_csv(
             ),
         });
     };
-    let body = crate::tabulation::csv(&tables).map_err(|e| AppError::Unexpected(e.into()))?;
+    let body = crate::tabulation::csv(tables).map_err(|e| AppError::Unexpected(e.into()))?;
     Ok(csv_download(
         &format!("{}-tabulation.csv", survey.slug),
         "text/csv; charset=utf-8",
@@ -163,18 +138,27 @@ async fn analysis(state: &AppState, slug: String) -> Result<(Survey, Arc<Analysi
     let survey_id = survey.id;
     // The version was read before the data: a change in between only makes the next request
     // rebuild again, never keeps stale numbers.
+    let started = std::time::Instant::now();
     let stored = state
-        .db(move |conn| db::analysis::respondents(conn, survey_id))
+        .db(move |conn| db::analysis::stored(conn, survey_id))
         .await?;
+    let loaded = started.elapsed();
     let built = web::block(move || {
-        let dataset = match stored {
+        let dataset = match stored.design {
             None => Err(AnalysisError::NoSample),
             Some((respondents, register)) => Dataset::build(&questionnaire, respondents, &register),
         };
-        let analysis = Analysis::new(version, dataset);
+        let analysis = Analysis::new(version, dataset, stored.answers, questionnaire);
+        let dataset_built = started.elapsed();
         // The subgroup report is what nearly every page reads: compute it here, off the
         // async threads, rather than in the first handler that asks.
         let _ = analysis.report();
+        log::info!(
+            "analysis of survey {survey_id} at data version {version}: read {} ms, dataset {} ms, subgroup report {} ms",
+            loaded.as_millis(),
+            (dataset_built - loaded).as_millis(),
+            (started.elapsed() - dataset_built).as_millis()
+        );
         analysis
     })
     .await

@@ -68,9 +68,12 @@ pub fn drawn_survey_of(
 /// have real differences to find; marital status 「離別」 is rare (a cell under ten).
 pub fn answers_of(i: usize) -> Answers {
     let mut a = Answers::new();
-    let alone = i % 4 == 0;
-    let poor_health = i % 5 == 0;
-    let lonely = (alone && i % 3 != 2) || (poor_health && i % 2 == 0) || i % 17 == 0 || i % 80 == 7;
+    let alone = i.is_multiple_of(4);
+    let poor_health = i.is_multiple_of(5);
+    let lonely = (alone && i % 3 != 2)
+        || (poor_health && i.is_multiple_of(2))
+        || i.is_multiple_of(17)
+        || i % 80 == 7;
     a.insert(
         "direct",
         Answer::Choice(if lonely { 5 } else { 1 + (i % 3) as u32 }),
@@ -87,7 +90,7 @@ pub fn answers_of(i: usize) -> Answers {
         "marital_status",
         Answer::Choice(if i % 40 == 7 { 4 } else { 1 + (i % 3) as u32 }),
     );
-    if i % 23 != 0 {
+    if !i.is_multiple_of(23) {
         for (k, item) in ["ucla_1", "ucla_2", "ucla_3"].iter().enumerate() {
             let points = if lonely { 4 } else { 1 + ((i + k) % 3) as u32 };
             a.insert(*item, Answer::Choice(points));
