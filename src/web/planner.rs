@@ -14,8 +14,10 @@ use super::{csv_download, html, with_utf8_bom, AppState};
 use crate::analysis::cache::Analysis;
 use crate::analysis::cells::View;
 use crate::analysis::custom::{self, OutcomeChoice, TableRequest};
+use crate::analysis::subgroups::SubgroupReport;
 use crate::analysis::{AnalysisError, Dataset};
 use crate::auth::Role;
+use crate::db::sessions::StaffSession;
 use crate::db::{self, DbError};
 use crate::error::AppError;
 use crate::questionnaire::Lang;
@@ -226,17 +228,70 @@ fn bad_query((ja, en): (String, String)) -> AppError {
     AppError::BadQuery { ja, en }
 }
 
+/// What every estimate page and download starts from: the planner's session, the page's
+/// language and query, and the survey's analysis.
+struct Opened {
+    session: StaffSession,
+    lang: Lang,
+    query: EstimateQuery,
+    opts: Options,
+    survey: Survey,
+    analysis: Arc<Analysis>,
+}
+
+impl Opened {
+    async fn of(req: &HttpRequest, state: &AppState, slug: String) -> Result<Opened, AppError> {
+        let session = require(req, state, Role::Planner).await?;
+        let query = query(req);
+        let opts = options(&query).map_err(bad_query)?;
+        let (survey, analysis) = analysis(state, slug).await?;
+        Ok(Opened {
+            session,
+            lang: lang_of(req),
+            query,
+            opts,
+            survey,
+            analysis,
+        })
+    }
+
+    fn viewer(&self) -> Viewer<'_> {
+        Viewer::of(&self.session, self.lang)
+    }
+
+    /// The subgroup report, or a 409 saying why there are no estimates (for downloads).
+    fn report(&self) -> Result<&SubgroupReport, AppError> {
+        if let Err(e) = &self.analysis.dataset {
+            return Err(AppError::NotNow {
+                ja: e.message(Lang::Ja),
+                en: e.message(Lang::En),
+            });
+        }
+        self.analysis.report().map_err(|why| AppError::NotNow {
+            ja: format!("推計できません（{why}）。"),
+            en: format!("No estimates: {why}."),
+        })
+    }
+
+    /// A CSV download named after the survey.
+    fn csv(&self, name: &str, body: Result<Vec<u8>, csv::Error>) -> Result<HttpResponse, AppError> {
+        let body = body.map_err(|e| AppError::Unexpected(e.into()))?;
+        Ok(csv_download(
+            &format!("{}-{name}.csv", self.survey.slug),
+            "text/csv; charset=utf-8",
+            with_utf8_bom(body),
+        ))
+    }
+}
+
 async fn estimates(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<Markup, AppError> {
-    let session = require(&req, &state, Role::Planner).await?;
-    let opts = options(&query(&req)).map_err(bad_query)?;
-    let slug = path.into_inner();
-    let (survey, analysis) = analysis(&state, slug.clone()).await?;
-    let survey_id = survey.id;
-    let questionnaire = survey.questionnaire.clone();
+    let page = Opened::of(&req, &state, path.into_inner()).await?;
+    let survey_id = page.survey.id;
+    let questionnaire = page.survey.questionnaire.clone();
     let (previous, candidates) = state
         .db(move |conn| {
             let previous = db::surveys::previous_wave(conn, survey_id)?
@@ -251,29 +306,20 @@ async fn estimates(
         })
         .await?;
     let previous = match previous {
-        Some(wave) => Some(analysis_of(&state, wave).await?),
+        Some(wave) => Some(analysis(&state, wave.slug).await?),
         None => None,
     };
-    let viewer = Viewer::of(&session, lang_of(&req));
     Ok(view::estimates(
-        &viewer,
-        &survey,
-        &analysis,
+        &page.viewer(),
+        &page.survey,
+        &page.analysis,
         &view::Waves {
             previous: previous.as_ref().map(|(s, a)| (s, a.as_ref())),
             candidates: &candidates,
         },
-        opts.view,
-        opts.alpha,
+        page.opts.view,
+        page.opts.alpha,
     ))
-}
-
-/// The analysis of a survey already looked up.
-async fn analysis_of(
-    state: &AppState,
-    survey: Survey,
-) -> Result<(Survey, Arc<Analysis>), AppError> {
-    analysis(state, survey.slug).await
 }
 
 /// An admin names (or clears) the survey's previous wave.
@@ -310,41 +356,9 @@ async fn estimates_csv(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    require(&req, &state, Role::Planner).await?;
-    let lang = lang_of(&req);
-    let opts = options(&query(&req)).map_err(bad_query)?;
-    let (survey, analysis) = analysis(&state, path.into_inner()).await?;
-    let report = report_or_not_now(&analysis, lang)?;
-    let body = report
-        .detail_csv(opts.view, lang)
-        .map_err(|e| AppError::Unexpected(e.into()))?;
-    Ok(csv_download(
-        &format!("{}-estimates.csv", survey.slug),
-        "text/csv; charset=utf-8",
-        with_utf8_bom(body),
-    ))
-}
-
-/// The subgroup report, or a 409 saying why there are no estimates (for downloads).
-fn report_or_not_now(
-    analysis: &Analysis,
-    lang: Lang,
-) -> Result<&crate::analysis::subgroups::SubgroupReport, AppError> {
-    if let Err(e) = &analysis.dataset {
-        return Err(AppError::NotNow {
-            ja: e.message(Lang::Ja),
-            en: e.message(Lang::En),
-        });
-    }
-    analysis
-        .report()
-        .map_err(|why| AppError::NotNow {
-            ja: format!("推計できません（{why}）。"),
-            en: format!("No estimates: {why}."),
-        })
-        .inspect_err(|_| {
-            let _ = lang;
-        })
+    let page = Opened::of(&req, &state, path.into_inner()).await?;
+    let body = page.report()?.detail_csv(page.opts.view, page.lang);
+    page.csv("estimates", body)
 }
 
 async fn subgroups(
@@ -352,22 +366,18 @@ async fn subgroups(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let session = require(&req, &state, Role::Planner).await?;
-    let lang = lang_of(&req);
-    let opts = options(&query(&req)).map_err(bad_query)?;
-    let (survey, analysis) = analysis(&state, path.into_inner()).await?;
-    let viewer = Viewer::of(&session, lang);
-    let page = subgroups_view::page(
-        &viewer,
-        &survey,
-        &analysis,
+    let page = Opened::of(&req, &state, path.into_inner()).await?;
+    let rendered = subgroups_view::page(
+        &page.viewer(),
+        &page.survey,
+        &page.analysis,
         &subgroups_view::Choice {
-            view: opts.view,
-            alpha: opts.alpha,
-            indicator: opts.indicator.as_deref(),
+            view: page.opts.view,
+            alpha: page.opts.alpha,
+            indicator: page.opts.indicator.as_deref(),
         },
     );
-    Ok(html(page.status, page.markup))
+    Ok(html(rendered.status, rendered.markup))
 }
 
 async fn subgroups_csv(
@@ -375,19 +385,9 @@ async fn subgroups_csv(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    require(&req, &state, Role::Planner).await?;
-    let lang = lang_of(&req);
-    let opts = options(&query(&req)).map_err(bad_query)?;
-    let (survey, analysis) = analysis(&state, path.into_inner()).await?;
-    let report = report_or_not_now(&analysis, lang)?;
-    let body = report
-        .csv(opts.view, lang)
-        .map_err(|e| AppError::Unexpected(e.into()))?;
-    Ok(csv_download(
-        &format!("{}-subgroups.csv", survey.slug),
-        "text/csv; charset=utf-8",
-        with_utf8_bom(body),
-    ))
+    let page = Opened::of(&req, &state, path.into_inner()).await?;
+    let body = page.report()?.csv(page.opts.view, page.lang);
+    page.csv("subgroups", body)
 }
 
 async fn subgroups_json(
@@ -395,15 +395,14 @@ async fn subgroups_json(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    require(&req, &state, Role::Planner).await?;
-    let lang = lang_of(&req);
-    let opts = options(&query(&req)).map_err(bad_query)?;
-    let (_, analysis) = analysis(&state, path.into_inner()).await?;
-    let report = report_or_not_now(&analysis, lang)?;
+    let page = Opened::of(&req, &state, path.into_inner()).await?;
+    let json = page
+        .report()?
+        .json(page.opts.view, page.opts.alpha, page.lang);
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-        .body(report.json(opts.view, opts.alpha, lang).to_string()))
+        .body(json.to_string()))
 }
 
 async fn chart_svg(
@@ -411,22 +410,27 @@ async fn chart_svg(
     state: web::Data<AppState>,
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    require(&req, &state, Role::Planner).await?;
-    let lang = lang_of(&req);
-    let opts = options(&query(&req)).map_err(bad_query)?;
     let (slug, indicator, by) = path.into_inner();
-    let (_, analysis) = analysis(&state, slug).await?;
-    let report = report_or_not_now(&analysis, lang)?;
-    let indicator = report.indicator(&indicator).ok_or(AppError::NotFound)?;
+    let page = Opened::of(&req, &state, slug).await?;
+    let indicator = page
+        .report()?
+        .indicator(&indicator)
+        .ok_or(AppError::NotFound)?;
     let table = indicator.table(&by).ok_or(AppError::NotFound)?;
-    let svg = crate::views::chart::breakdown_chart(lang, indicator, table, opts.view, opts.alpha);
+    let svg = crate::views::chart::breakdown_chart(
+        page.lang,
+        indicator,
+        table,
+        page.opts.view,
+        page.opts.alpha,
+    );
     Ok(HttpResponse::Ok()
         .content_type("image/svg+xml; charset=utf-8")
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .body(svg.into_string()))
 }
 
-/// The table a planner asked for, or why it cannot be made.
+/// The table a planner asked for, when the query names an outcome and a breakdown.
 fn table_request(q: &EstimateQuery) -> Option<TableRequest> {
     let outcome = q.outcome.as_deref().filter(|s| !s.is_empty())?;
     let by = q.by.clone().filter(|s| !s.is_empty())?;
@@ -442,13 +446,9 @@ async fn table(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let session = require(&req, &state, Role::Planner).await?;
-    let lang = lang_of(&req);
-    let q = query(&req);
-    let opts = options(&q).map_err(bad_query)?;
-    let (survey, analysis) = analysis(&state, path.into_inner()).await?;
-    let request = table_request(&q);
-    let built = match (&analysis.dataset, &request) {
+    let page = Opened::of(&req, &state, path.into_inner()).await?;
+    let request = table_request(&page.query);
+    let built = match (&page.analysis.dataset, &request) {
         (Ok(data), Some(request)) => Some(custom::build(data, request)),
         _ => None,
     };
@@ -456,16 +456,15 @@ async fn table(
         Some(Err(_)) => StatusCode::BAD_REQUEST,
         _ => StatusCode::OK,
     };
-    let viewer = Viewer::of(&session, lang);
     Ok(html(
         status,
         subgroups_view::custom_page(
-            &viewer,
-            &survey,
-            &analysis,
+            &page.viewer(),
+            &page.survey,
+            &page.analysis,
             request.as_ref(),
             built.as_ref(),
-            opts.view,
+            page.opts.view,
         ),
     ))
 }
@@ -475,16 +474,16 @@ async fn table_csv(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    require(&req, &state, Role::Planner).await?;
-    let lang = lang_of(&req);
-    let q = query(&req);
-    let opts = options(&q).map_err(bad_query)?;
-    let (survey, analysis) = analysis(&state, path.into_inner()).await?;
-    let data = analysis.dataset.as_ref().map_err(|e| AppError::NotNow {
-        ja: e.message(Lang::Ja),
-        en: e.message(Lang::En),
-    })?;
-    let request = table_request(&q).ok_or_else(|| {
+    let page = Opened::of(&req, &state, path.into_inner()).await?;
+    let data = page
+        .analysis
+        .dataset
+        .as_ref()
+        .map_err(|e| AppError::NotNow {
+            ja: e.message(Lang::Ja),
+            en: e.message(Lang::En),
+        })?;
+    let request = table_request(&page.query).ok_or_else(|| {
         bad_query((
             "集計する項目（outcome）と区分（by）を指定してください。".into(),
             "Give the outcome and the breakdown (outcome, by).".into(),
@@ -492,14 +491,7 @@ async fn table_csv(
     })?;
     let table = custom::build(data, &request)
         .map_err(|e| bad_query((e.message(Lang::Ja), e.message(Lang::En))))?;
-    let body = table
-        .csv(opts.view, lang)
-        .map_err(|e| AppError::Unexpected(e.into()))?;
-    Ok(csv_download(
-        &format!("{}-table.csv", survey.slug),
-        "text/csv; charset=utf-8",
-        with_utf8_bom(body),
-    ))
+    page.csv("table", table.csv(page.opts.view, page.lang))
 }
 
 async fn fieldwork(
