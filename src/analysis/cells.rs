@@ -146,11 +146,6 @@ impl Cell {
         }
     }
 
-    /// The NCHS reason that makes a shown value a reference value.
-    pub fn reliability(&self) -> Option<SuppressReason> {
-        self.estimate.as_ref().and_then(|e| e.presentation.suppress)
-    }
-
     /// The estimate if `view` shows it.
     pub fn shown(&self, view: View) -> Option<&ProportionEstimate> {
         let estimate = self.estimate.as_ref()?;

@@ -63,13 +63,6 @@ pub struct Variable {
     pub column: Categorical,
 }
 
-impl Variable {
-    /// Respondents without a level (no answer).
-    pub fn missing(&self) -> usize {
-        self.column.missing_count()
-    }
-}
-
 /// An indicator with its value for every respondent.
 #[derive(Debug, Clone)]
 pub struct IndicatorColumn {
