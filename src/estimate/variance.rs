@@ -1050,9 +1050,9 @@ impl JointCells {
                     num[m] += sums[j] - self.omega[j] * shift[j];
                     den[m] += self.omega[j];
                 }
-                for j in 0..cells {
-                    let m = self.categories[j][k] as usize;
-                    shift[j] += num[m] / den[m];
+                for (shift, categories) in shift.iter_mut().zip(&self.categories) {
+                    let m = categories[k] as usize;
+                    *shift += num[m] / den[m];
                 }
             }
         }
