@@ -181,7 +181,7 @@ struct EstimateQuery {
     by2: Option<String>,
 }
 
-/// A parsed estimate query, or the message saying which parameter is wrong.
+/// The parsed view, significance level and indicator of an estimate query.
 struct Options {
     view: View,
     alpha: f64,
@@ -189,8 +189,8 @@ struct Options {
 }
 
 fn query(req: &HttpRequest) -> EstimateQuery {
-    // Unknown or repeated parameters are ignored; a malformed query is treated as empty
-    // (every page has sensible defaults).
+    // Unknown parameters are ignored; a query that cannot be read at all (bad encoding, a
+    // parameter given twice) is treated as empty: every page has sensible defaults.
     serde_urlencoded::from_str(req.query_string()).unwrap_or_default()
 }
 
