@@ -271,19 +271,9 @@ fn demo_sample(
         return Ok(db::sample::find(conn, survey_id)?.is_some());
     }
     let csv = synthetic_register(size.register);
-    let columns = crate::sampling::register::ColumnMapping {
-        resident_id: "住民番号".into(),
-        name: vec!["氏".into(), "名".into()],
-        address: vec!["住所".into()],
-        postal_code: Some("郵便番号".into()),
-        birth_date: "生年月日".into(),
-        sex: Some("性別".into()),
-        district: Some("地区".into()),
-        exclude: None,
-    };
     let register = crate::sampling::register::read_register_bytes(
         csv.as_bytes(),
-        &crate::sampling::register::ImportOptions::new(columns),
+        &crate::sampling::register::ImportOptions::new(synthetic_register_columns()),
     )
     .map_err(|e| CliError::Failed(anyhow::anyhow!("the demo register: {e}")))?;
     db::frame::store(conn, survey_id, "demo-register.csv", &register)?;
@@ -611,6 +601,21 @@ fn synthetic_answers(
         page = q.next_page(index, &answers);
     }
     answers
+}
+
+/// The columns of [`synthetic_register`]'s header (住民番号, 氏, 名, 住所, 郵便番号, 生年月日,
+/// 性別, 地区).
+pub fn synthetic_register_columns() -> crate::sampling::register::ColumnMapping {
+    crate::sampling::register::ColumnMapping {
+        resident_id: "住民番号".into(),
+        name: vec!["氏".into(), "名".into()],
+        address: vec!["住所".into()],
+        postal_code: Some("郵便番号".into()),
+        birth_date: "生年月日".into(),
+        sex: Some("性別".into()),
+        district: Some("地区".into()),
+        exclude: None,
+    }
 }
 
 /// A deterministic synthetic register extract (UTF-8 CSV) of `rows` residents of the demo

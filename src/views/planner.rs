@@ -5,7 +5,7 @@ use maud::{html, Markup};
 
 use super::layout::{page, t};
 use super::staff::Viewer;
-use super::subgroups::{p_value, planner_nav, weighting_sentence};
+use super::subgroups::{p_value, planner_page, weighting_sentence};
 use crate::analysis::cache::Analysis;
 use crate::analysis::cells::{Direction, View};
 use crate::analysis::subgroups::IndicatorReport;
@@ -116,15 +116,11 @@ pub fn estimates(
     alpha: f64,
 ) -> Markup {
     let lang = viewer.lang;
-    let here = format!("/planner/{}/estimates", survey.slug);
-    page(
-        lang,
-        survey.title.get(lang),
-        viewer.audience(),
-        &here,
+    planner_page(
+        viewer,
+        survey,
+        "estimates",
         html! {
-            h1 { (survey.title.get(lang)) " — " (t(lang, "推計の概要", "Overview")) }
-            (planner_nav(lang, &survey.slug, "estimates"))
             @match (&analysis.dataset, analysis.report()) {
                 (Err(e), _) => div.notice.bad { (e.message(lang)) },
                 (Ok(_), Err(why)) => div.notice.bad { (t(lang, "推計値を表示できません: ", "No estimates: ")) (why) },
@@ -298,20 +294,16 @@ pub fn fieldwork(
     zone: &chrono_tz::Tz,
 ) -> Markup {
     let lang = viewer.lang;
-    let here = format!("/planner/{}/fieldwork", survey.slug);
     let days = by_day(progress, zone);
     let rates = progress
         .sample
         .as_ref()
         .map(|(strata, outcomes)| super::sampling::RateTable::new(strata, outcomes));
-    page(
-        lang,
-        survey.title.get(lang),
-        viewer.audience(),
-        &here,
+    planner_page(
+        viewer,
+        survey,
+        "fieldwork",
         html! {
-            h1 { (survey.title.get(lang)) " — " (t(lang, "回収状況", "Fieldwork")) }
-            (planner_nav(lang, &survey.slug, "fieldwork"))
             h2 { (t(lang, "日別の回答数（集計に数える回答）", "Responses by day (those that count)")) }
             @if days.is_empty() {
                 p { (t(lang, "まだ回答はありません。", "No responses yet.")) }

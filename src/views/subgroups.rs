@@ -28,27 +28,53 @@ pub struct Rendered {
     pub markup: Markup,
 }
 
-/// Links between the planner's pages of one survey.
-pub fn planner_nav(lang: Lang, slug: &str, current: &str) -> Markup {
-    let links = [
+/// The planner's pages of one survey: path below `/planner/{slug}` and name.
+fn sections(lang: Lang) -> [(&'static str, &'static str); 5] {
+    [
         ("estimates", t(lang, "推計の概要", "Overview")),
         ("subgroups", t(lang, "層別の集計", "Subgroups")),
         ("table", t(lang, "表をつくる", "Build a table")),
         ("fieldwork", t(lang, "回収状況", "Fieldwork")),
         ("", t(lang, "単純集計", "Simple tabulation")),
-    ];
-    html! {
-        nav.planner aria-label=(t(lang, "集計のページ", "Results pages")) {
-            @for (path, label) in links {
-                @let href = if path.is_empty() { format!("/planner/{slug}") } else { format!("/planner/{slug}/{path}") };
-                @if path == current {
-                    strong aria-current="page" { (label) }
-                } @else {
-                    a href=(href) { (label) }
+    ]
+}
+
+fn section_path(slug: &str, section: &str) -> String {
+    if section.is_empty() {
+        format!("/planner/{slug}")
+    } else {
+        format!("/planner/{slug}/{section}")
+    }
+}
+
+/// A planner page of one survey: the heading (survey and section), the links between the
+/// sections, then `body`.
+pub fn planner_page(viewer: &Viewer<'_>, survey: &Survey, section: &str, body: Markup) -> Markup {
+    let lang = viewer.lang;
+    let links = sections(lang);
+    let heading = links
+        .iter()
+        .find(|(path, _)| *path == section)
+        .map_or("", |(_, name)| name);
+    frame(
+        lang,
+        survey.title.get(lang),
+        viewer.audience(),
+        &section_path(&survey.slug, section),
+        html! {
+            h1 { (survey.title.get(lang)) " — " (heading) }
+            nav.planner aria-label=(t(lang, "集計のページ", "Results pages")) {
+                @for (path, name) in links {
+                    @if path == section {
+                        strong aria-current="page" { (name) }
+                    } @else {
+                        a href=(section_path(&survey.slug, path)) { (name) }
+                    }
                 }
             }
-        }
-    }
+            (body)
+        },
+    )
 }
 
 /// The subgroup page: the matrix of every indicator by every breakdown, or one indicator in
@@ -90,14 +116,11 @@ pub fn page(
             },
         },
     };
-    let markup = frame(
-        lang,
-        survey.title.get(lang),
-        viewer.audience(),
-        &here,
+    let markup = planner_page(
+        viewer,
+        survey,
+        "subgroups",
         html! {
-            h1 { (survey.title.get(lang)) " — " (t(lang, "層別の集計", "Subgroups")) }
-            (planner_nav(lang, &survey.slug, "subgroups"))
             @if let Ok(report) = analysis.report() {
                 (controls(lang, &here, report, choice))
             }
@@ -440,14 +463,11 @@ pub fn custom_page(
 ) -> Markup {
     let lang = viewer.lang;
     let here = format!("/planner/{}/table", survey.slug);
-    frame(
-        lang,
-        survey.title.get(lang),
-        viewer.audience(),
-        &here,
+    planner_page(
+        viewer,
+        survey,
+        "table",
         html! {
-            h1 { (survey.title.get(lang)) " — " (t(lang, "表をつくる", "Build a table")) }
-            (planner_nav(lang, &survey.slug, "table"))
             @match &analysis.dataset {
                 Err(e) => div.notice.bad { (e.message(lang)) },
                 Ok(data) => {

@@ -23,19 +23,11 @@ pub fn drawn_survey_of(
     let mut conn = db.conn();
     let survey = tsunagari::cli::surveys::create(&mut conn, &db.config(), settings).unwrap();
     let csv = tsunagari::cli::demo::synthetic_register(3000);
-    let columns = tsunagari::sampling::register::ColumnMapping {
-        resident_id: "住民番号".into(),
-        name: vec!["氏".into(), "名".into()],
-        address: vec!["住所".into()],
-        postal_code: Some("郵便番号".into()),
-        birth_date: "生年月日".into(),
-        sex: Some("性別".into()),
-        district: Some("地区".into()),
-        exclude: None,
-    };
     let register = tsunagari::sampling::register::read_register_bytes(
         csv.as_bytes(),
-        &tsunagari::sampling::register::ImportOptions::new(columns),
+        &tsunagari::sampling::register::ImportOptions::new(
+            tsunagari::cli::demo::synthetic_register_columns(),
+        ),
     )
     .unwrap();
     tsunagari::db::frame::store(&mut conn, survey.id, "register.csv", &register).unwrap();
