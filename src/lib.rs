@@ -12,6 +12,7 @@ pub mod entry;
 pub mod error;
 pub mod estimate;
 pub mod ops;
+pub mod parallel;
 pub mod questionnaire;
 pub mod sampling;
 pub mod survey;

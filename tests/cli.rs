@@ -366,7 +366,7 @@ fn the_demo_builds_a_survey_of_the_size_asked_with_valid_answers_and_refuses_ano
     let stored = tsunagari::db::responses::submitted_answers(&mut conn, survey.id).unwrap();
     assert_eq!(stored.len(), 500);
     let (mut with_missing, mut lonely_alone, mut alone, mut lonely_others) = (0, 0, 0, 0);
-    for (id, json) in &stored {
+    for (id, _, json) in &stored {
         let answers: Answers = serde_json::from_str(json).unwrap();
         assert!(
             questionnaire.check_answers(&answers).is_empty(),

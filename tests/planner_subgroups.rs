@@ -33,7 +33,7 @@ fn engine(db: &TestDb, survey_id: i64) -> Engine {
         tsunagari::db::responses::submitted_answers(&mut conn, survey_id)
             .unwrap()
             .into_iter()
-            .map(|(id, json)| (id, serde_json::from_str(&json).unwrap()))
+            .map(|(id, _, json)| (id, serde_json::from_str(&json).unwrap()))
             .collect();
     let rows = &design.respondents;
     let labels = |f: &dyn Fn(&tsunagari::db::sample::DesignRow) -> String| {
@@ -224,7 +224,7 @@ async fn the_subgroup_table_is_the_engines_and_never_shows_a_withheld_cell() {
                 tsunagari::db::responses::submitted_answers(&mut conn, survey_id)
                     .unwrap()
                     .into_iter()
-                    .map(|(id, json)| (id, serde_json::from_str(&json).unwrap()))
+                    .map(|(id, _, json)| (id, serde_json::from_str(&json).unwrap()))
                     .collect();
             Categorical::from_labels(
                 &design
@@ -376,6 +376,47 @@ async fn the_cache_equals_a_fresh_build_and_follows_every_new_response() {
             json_of(&other.get("/planner/demo-2026/subgroups.json").await.body),
             after
         );
+
+        // A correction of one stored response: the rebuild that reuses every other parsed
+        // answer gives what a server that parses everything gives.
+        let (corrected_id, corrected_version) = {
+            let mut conn = db.conn();
+            let (id, version, _) =
+                tsunagari::db::responses::submitted_answers(&mut conn, survey_id).unwrap()[3];
+            let mut changed = answers_of(3);
+            changed.insert("direct", Answer::Choice(5));
+            let json = serde_json::to_string(&changed).unwrap();
+            let staff = tsunagari::db::users::find_by_username(&mut conn, "planner1")
+                .unwrap()
+                .unwrap();
+            tsunagari::db::entry::correct(&mut conn, id, version, &json, true, staff.id, &[])
+                .unwrap();
+            (id, version)
+        };
+        let corrected = c.get("/planner/demo-2026/subgroups.json").await.body;
+        assert_ne!(json_of(&corrected), after, "the correction is seen");
+        let mut fresh = client(db.state()).await;
+        sign_in(&mut fresh, "planner1", PASSWORD).await;
+        assert_eq!(
+            fresh.get("/planner/demo-2026/subgroups.json").await.body,
+            corrected
+        );
+        assert_eq!(
+            c.get("/planner/demo-2026/table.csv?outcome=question:direct&by=sex")
+                .await
+                .body,
+            fresh
+                .get("/planner/demo-2026/table.csv?outcome=question:direct&by=sex")
+                .await
+                .body
+        );
+        let stored = tsunagari::db::responses::submitted_answers(&mut db.conn(), survey_id)
+            .unwrap()
+            .into_iter()
+            .find(|(id, _, _)| *id == corrected_id)
+            .unwrap();
+        assert_eq!(stored.1, corrected_version + 1);
+
         // An unfinished online answer does not invalidate the cache (nor count).
         let version = tsunagari::db::surveys::data_version(&mut db.conn(), survey_id).unwrap();
         {
@@ -506,6 +547,31 @@ async fn fieldwork_shows_responses_by_day_in_the_municipalitys_time_zone() {
         assert!(
             page.body.contains(r#"class="online""#),
             "the chart is drawn"
+        );
+        // The page is kept between requests and read again after every change it shows.
+        assert_eq!(c.get("/planner/demo-2026/fieldwork").await.body, page.body);
+        submit(&db, survey_id, &codes[12], &answers_of(12));
+        let later = c.get("/planner/demo-2026/fieldwork").await.body;
+        assert!(later.contains(r#"<td class="num">13</td>"#), "{later}");
+        {
+            let mut conn = db.conn();
+            let staff = tsunagari::db::users::find_by_username(&mut conn, "planner1")
+                .unwrap()
+                .unwrap();
+            tsunagari::db::entry::add_batch(
+                &mut conn,
+                survey_id,
+                chrono::NaiveDate::from_ymd_opt(2026, 12, 5).unwrap(),
+                7,
+                "",
+                staff.id,
+            )
+            .unwrap();
+        }
+        let with_batch = c.get("/planner/demo-2026/fieldwork").await.body;
+        assert!(
+            with_batch.contains(r#"受け付けた封筒</th><td class="num">7</td>"#),
+            "{with_batch}"
         );
     }
 }

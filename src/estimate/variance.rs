@@ -905,13 +905,22 @@ impl Design {
         let n_strata = self.n_strata();
         let mut sums = vec![0.0; n_strata * p];
         let mut products = vec![0.0; n_strata * p * p];
+        // The products are symmetric: the upper triangle is summed, then mirrored.
         for unit in 0..n_units {
             let h = stratum_of(unit);
             let u = &totals[unit * p..(unit + 1) * p];
             for a in 0..p {
                 sums[h * p + a] += u[a];
-                for b in 0..p {
-                    products[(h * p + a) * p + b] += u[a] * u[b];
+                let row = &mut products[(h * p + a) * p..(h * p + a + 1) * p];
+                for b in a..p {
+                    row[b] += u[a] * u[b];
+                }
+            }
+        }
+        for h in 0..n_strata {
+            for a in 0..p {
+                for b in 0..a {
+                    products[(h * p + a) * p + b] = products[(h * p + b) * p + a];
                 }
             }
         }
