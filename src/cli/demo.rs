@@ -752,3 +752,42 @@ pub fn synthetic_register(rows: usize) -> String {
     }
     csv
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::questionnaire::Answer;
+    use rand_chacha::rand_core::SeedableRng;
+
+    #[test]
+    fn the_simple_demo_answers_follow_the_national_direct_question_and_participation() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/questionnaires/tsunagari-national.toml"
+        );
+        let q = crate::questionnaire::load_file(path).unwrap();
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
+        let n = 20_000;
+        let mut direct = [0usize; 6];
+        let mut none = 0;
+        for _ in 0..n {
+            let answers = synthetic_answers(&q, &mut rng);
+            match answers.get("direct") {
+                Some(Answer::Choice(code)) => direct[*code as usize - 1] += 1,
+                _ => direct[5] += 1,
+            }
+            if answers.get("participation") == Some(&Answer::Choices(vec![6])) {
+                none += 1;
+            }
+        }
+        let national = synthetic::NATIONAL_DIRECT_2023
+            .iter()
+            .chain([&synthetic::NATIONAL_DIRECT_NO_ANSWER_2023]);
+        for (count, national) in direct.iter().zip(national) {
+            let percent = 100.0 * *count as f64 / n as f64;
+            assert!((percent - national).abs() < 0.8, "{percent:.1}% vs {national}%");
+        }
+        let share = none as f64 / n as f64;
+        assert!((share - 0.518).abs() < 0.015, "{share}");
+    }
+}

@@ -913,3 +913,102 @@ pub fn check(q: &Questionnaire, answers: &Answers) -> Result<(), String> {
         None => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::questionnaire::Answer;
+    use rand::SeedableRng;
+
+    fn questionnaire() -> Questionnaire {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/questionnaires/tsunagari-national.toml"
+        );
+        let q = crate::questionnaire::load_file(path).unwrap();
+        let all: Vec<String> = q.modules().iter().map(|m| m.id.clone()).collect();
+        q.with_modules(all).unwrap()
+    }
+
+    /// `n` calibrated respondents spread over the frame's age bands and both sexes.
+    fn group(n: usize, rng: &mut ChaCha20Rng) -> Vec<Profile> {
+        let bands = ["16-29", "30-39", "40-49", "50-59", "60-69", "70-79", "80-"];
+        let mut profiles: Vec<Profile> = (0..n)
+            .map(|i| {
+                let person = Person {
+                    sex: Some(if i % 2 == 0 { "male" } else { "female" }),
+                    age_band: bands[i % bands.len()],
+                    district: Some("中央地区"),
+                };
+                profile(&person, rng)
+            })
+            .collect();
+        calibrate(&mut profiles);
+        profiles
+    }
+
+    #[test]
+    fn the_direct_question_follows_the_national_distribution_of_2023_with_its_blanks() {
+        let mut rng = ChaCha20Rng::seed_from_u64(7);
+        let profiles = group(8000, &mut rng);
+        let n = profiles.len() as f64;
+        let blank = profiles.iter().filter(|p| p.direct_blank).count() as f64 / n;
+        assert!((blank - 0.015).abs() < 0.004, "無回答 {blank}");
+        assert!(profiles.iter().filter(|p| p.direct_blank).all(|p| p.paper));
+        for (code, national) in (1..=5).zip(NATIONAL_DIRECT_2023) {
+            let share = profiles
+                .iter()
+                .filter(|p| !p.direct_blank && p.direct == code)
+                .count() as f64
+                / n;
+            assert!(
+                (100.0 * share - national).abs() < 0.6,
+                "code {code}: {:.1}% vs {national}%",
+                100.0 * share
+            );
+        }
+        // A blank on paper is read as 無回答; the form is otherwise valid.
+        let q = questionnaire();
+        let blank = profiles.iter().find(|p| p.direct_blank).unwrap();
+        let answers = paper_answers(&q, blank, &mut rng).unwrap();
+        assert!(matches!(answers.get("direct"), Some(Answer::Missing(_))));
+        check(&q, &answers).unwrap();
+    }
+
+    #[test]
+    fn about_half_take_part_in_no_activity_and_every_module_gets_valid_answers() {
+        let mut rng = ChaCha20Rng::seed_from_u64(11);
+        let q = questionnaire();
+        let profiles = group(1500, &mut rng);
+        let mut none = 0;
+        let mut activities = [0usize; 5];
+        let mut no_transport = 0;
+        let mut no_hobbies = 0;
+        for p in &profiles {
+            let answers = match p.paper {
+                true => paper_answers(&q, p, &mut rng),
+                false => online_answers(&q, p, &mut rng),
+            }
+            .unwrap();
+            check(&q, &answers).unwrap();
+            match answers.get("participation") {
+                Some(Answer::Choices(codes)) if codes == &[6] => none += 1,
+                Some(Answer::Choices(codes)) => {
+                    for code in codes {
+                        activities[*code as usize - 1] += 1;
+                    }
+                }
+                _ => {}
+            }
+            no_transport += usize::from(answers.get("transport") == Some(&Answer::Choices(vec![8])));
+            no_hobbies += usize::from(answers.get("hobbies") == Some(&Answer::Choice(2)));
+        }
+        let share = |count: usize| count as f64 / profiles.len() as f64;
+        assert!((0.44..=0.60).contains(&share(none)), "none {}", share(none));
+        // Sport and hobbies the most common activity, then the local community.
+        assert!(activities[3] > activities[0] && activities[0] > activities[4]);
+        assert!(share(activities[3]) < 0.4, "{activities:?}");
+        assert!(share(no_transport) < 0.05 && no_transport > 0);
+        assert!((0.1..0.45).contains(&share(no_hobbies)));
+    }
+}
