@@ -225,7 +225,10 @@ options = [
 
     #[test]
     fn the_national_tables_use_the_national_categories_and_say_where_they_come_from() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/questionnaires/tsunagari-national.toml");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/questionnaires/tsunagari-national.toml"
+        );
         let q = crate::questionnaire::load_file(path).unwrap();
         let mut a = Answers::new();
         a.insert("economic_situation", Answer::Choice(5));
@@ -237,17 +240,34 @@ options = [
         let table = |number: &str| tables.iter().find(|t| t.number == number).unwrap();
         let economic = table("F6");
         assert_eq!(
-            economic.rows.iter().map(|r| r.label.as_str()).collect::<Vec<_>>(),
-            ["大変ゆとりがある", "ややゆとりがある", "普通", "やや苦しい", "大変苦しい", "無回答"]
+            economic
+                .rows
+                .iter()
+                .map(|r| r.label.as_str())
+                .collect::<Vec<_>>(),
+            [
+                "大変ゆとりがある",
+                "ややゆとりがある",
+                "普通",
+                "やや苦しい",
+                "大変苦しい",
+                "無回答"
+            ]
         );
         assert_eq!(economic.rows[4].count, 1);
         assert_eq!(economic.provenance, Provenance::NationalSecondary);
         assert_eq!(table("問8").provenance, Provenance::National);
         assert_eq!(table("F8").provenance, Provenance::Local);
-        let ucla = tables.iter().find(|t| t.title.starts_with("孤独感（UCLA")).unwrap();
+        let ucla = tables
+            .iter()
+            .find(|t| t.title.starts_with("孤独感（UCLA"))
+            .unwrap();
         assert_eq!(ucla.provenance, Provenance::National);
         assert_eq!(ucla.rows[1].count, 1, "1 + 2 + 3 = 6 points: 4–6");
-        let k6 = tables.iter().find(|t| t.title.starts_with("心理的苦痛")).unwrap();
+        let k6 = tables
+            .iter()
+            .find(|t| t.title.starts_with("心理的苦痛"))
+            .unwrap();
         assert_eq!(k6.provenance, Provenance::Local);
     }
 

@@ -359,12 +359,16 @@ fn the_demo_builds_a_survey_of_the_size_asked_with_valid_answers_and_refuses_ano
     assert!((50..=350).contains(&paper.accepted), "{paper:?}");
     assert_eq!(paper.envelopes, paper.accepted, "{paper:?}");
 
-    let settings = tsunagari::survey::SurveySettings::load(&repo_path("surveys/demo.toml")).unwrap();
+    let settings =
+        tsunagari::survey::SurveySettings::load(&repo_path("surveys/demo.toml")).unwrap();
     let questionnaire = Catalogue::load(&repo_path("questionnaires"))
         .unwrap()
         .for_survey(&settings.questionnaire, &settings.modules)
         .unwrap();
-    assert!(questionnaire.question("transport").is_some(), "the demo has suzaka-local");
+    assert!(
+        questionnaire.question("transport").is_some(),
+        "the demo has suzaka-local"
+    );
     let stored = tsunagari::db::responses::submitted_answers(&mut conn, survey.id).unwrap();
     assert_eq!(stored.len(), 500);
     let (mut with_missing, mut lonely_alone, mut alone, mut lonely_others) = (0, 0, 0, 0);

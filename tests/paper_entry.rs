@@ -983,12 +983,19 @@ async fn the_keying_screen_prints_the_paper_numbers_with_the_modules_on_or_off()
             });
         assert_eq!(
             main,
-            ["問1", "問2", "問3", "問4", "問5", "問5-1", "問6", "問6-1", "問7", "問8", "問9"]
+            [
+                "問1", "問2", "問3", "問4", "問5", "問5-1", "問6", "問6-1", "問7", "問8", "問9"
+            ]
         );
         assert!(
-            numbers.iter().all(|n| !["L", "K", "N", "S"].iter().any(|p| n.starts_with(p))),
+            numbers
+                .iter()
+                .all(|n| !["L", "K", "N", "S"].iter().any(|p| n.starts_with(p))),
             "{numbers:?}"
         );
-        assert!(numbers.iter().filter(|n| n.starts_with('F')).count() == 9, "F1–F8 and F4-1: {numbers:?}");
+        assert!(
+            numbers.iter().filter(|n| n.starts_with('F')).count() == 9,
+            "F1–F8 and F4-1: {numbers:?}"
+        );
     }
 }

@@ -68,11 +68,19 @@ async fn raked_estimates_add_up_to_the_register_and_no_withheld_cell_stands_alon
                 .to_string()
         };
         assert!(ja.body.contains("設問の出典"));
-        assert!(row("孤独感が「しばしばある・常にある」（直接質問）").contains("全国調査と同じ設問（公式資料で確認）"));
+        assert!(row("孤独感が「しばしばある・常にある」（直接質問）")
+            .contains("全国調査と同じ設問（公式資料で確認）"));
         let contact = row("直接会って話すことが「全くない」");
-        assert!(contact.contains("全国: 9.2%") && contact.contains("二次資料で確認"), "{contact}");
+        assert!(
+            contact.contains("全国: 9.2%") && contact.contains("二次資料で確認"),
+            "{contact}"
+        );
         let lsns = row("社会的孤立（LSNS-6 12点未満）");
-        assert!(lsns.contains("全国の値なし") && lsns.contains("独自の設問（全国の値とは比較できません）"), "{lsns}");
+        assert!(
+            lsns.contains("全国の値なし")
+                && lsns.contains("独自の設問（全国の値とは比較できません）"),
+            "{lsns}"
+        );
         let subgroups = c.get("/planner/demo-2026/subgroups").await;
         assert!(
             subgroups.body.contains(r#"<th scope="row">女性</th>"#)

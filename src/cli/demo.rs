@@ -785,7 +785,10 @@ mod tests {
             .chain([&synthetic::NATIONAL_DIRECT_NO_ANSWER_2023]);
         for (count, national) in direct.iter().zip(national) {
             let percent = 100.0 * *count as f64 / n as f64;
-            assert!((percent - national).abs() < 0.8, "{percent:.1}% vs {national}%");
+            assert!(
+                (percent - national).abs() < 0.8,
+                "{percent:.1}% vs {national}%"
+            );
         }
         let share = none as f64 / n as f64;
         assert!((share - 0.518).abs() < 0.015, "{share}");

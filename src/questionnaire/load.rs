@@ -1385,7 +1385,9 @@ impl Validator {
         if !module_ids.contains(&written) {
             self.error(
                 location,
-                format!("module `{written}` is not defined: add a [[module]] with id = \"{written}\""),
+                format!(
+                    "module `{written}` is not defined: add a [[module]] with id = \"{written}\""
+                ),
             );
             return Err(());
         }
@@ -1509,7 +1511,10 @@ impl Validator {
                     .filter(|(_, info)| !info.provenance.is_some_and(Provenance::comparable))
                     .map(|(id, info)| match info.provenance {
                         Some(_) => format!("`{id}` ({}, provenance = \"local\")", info.number),
-                        None => format!("`{id}` ({}, no provenance, which counts as \"local\")", info.number),
+                        None => format!(
+                            "`{id}` ({}, no provenance, which counts as \"local\")",
+                            info.number
+                        ),
                     })
                     .collect();
                 self.error(&location, format!("a national figure can only be set beside national items, but it reads {}: write provenance = \"national\" (or \"national-secondary\") on the item if its wording and options are the national survey's, or remove `national`", local.join(", ")));

@@ -376,7 +376,10 @@ fn the_national_items_are_worded_as_the_public_copies_show() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/national/items.toml");
     let known: KnownNationalFile =
         toml::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("fixture");
-    assert!(known.question.len() >= 17, "the fixture lists the known items");
+    assert!(
+        known.question.len() >= 17,
+        "the fixture lists the known items"
+    );
     let q = national_with_every_module();
     for expected in &known.question {
         let id = expected.id.as_str();
@@ -398,7 +401,10 @@ fn the_national_items_are_worded_as_the_public_copies_show() {
             assert_eq!(&question.text.ja, text, "{id}: text");
         }
         if let Some(part) = &expected.text_contains {
-            assert!(question.text.ja.contains(part.as_str()), "{id}: text has {part}");
+            assert!(
+                question.text.ja.contains(part.as_str()),
+                "{id}: text has {part}"
+            );
         }
         if let Some(options) = &expected.options {
             assert_eq!(&labels, options, "{id}: options");
@@ -449,12 +455,19 @@ fn every_item_of_the_shipped_files_declares_its_provenance() {
     }
     let q = national_with_every_module();
     let count = |p: Provenance| q.questions().iter().filter(|x| x.provenance == p).count();
-    assert_eq!(count(Provenance::National), 4, "the direct question and the UCLA items");
+    assert_eq!(
+        count(Provenance::National),
+        4,
+        "the direct question and the UCLA items"
+    );
     assert!(count(Provenance::NationalSecondary) > 10);
     // The modules LSNS-6, K6 and suzaka-local are not national items.
     for question in q.questions() {
         let page = &q.pages()[question.page_index];
-        if matches!(page.module.as_deref(), Some("lsns6" | "k6" | "suzaka-local")) {
+        if matches!(
+            page.module.as_deref(),
+            Some("lsns6" | "k6" | "suzaka-local")
+        ) {
             assert_eq!(question.provenance, Provenance::Local, "{}", question.id);
         }
     }
@@ -491,7 +504,10 @@ fn printed_numbers_stay_right_whichever_modules_are_switched_off() {
         // The core questions keep their numbers whatever else is on.
         for question in core.questions() {
             assert_eq!(
-                selected.question(&question.id).expect("core question").number,
+                selected
+                    .question(&question.id)
+                    .expect("core question")
+                    .number,
                 question.number,
                 "{chosen:?}"
             );
@@ -506,7 +522,12 @@ fn printed_numbers_stay_right_whichever_modules_are_switched_off() {
                 let (series, main, rest) = split_number(&item.number);
                 let before = last.get(&series).copied().unwrap_or(0);
                 match rest.is_empty() {
-                    true => assert_eq!(main, before + 1, "{} after {series}{before} ({chosen:?})", item.number),
+                    true => assert_eq!(
+                        main,
+                        before + 1,
+                        "{} after {series}{before} ({chosen:?})",
+                        item.number
+                    ),
                     false => assert_eq!(main, before, "{} follows {series}{before}", item.number),
                 }
                 last.insert(series, main);
@@ -514,7 +535,11 @@ fn printed_numbers_stay_right_whichever_modules_are_switched_off() {
         }
         // The codebook (and so any export) prints the same numbers as the screens.
         let numbers: Vec<String> = selected.codebook().into_iter().map(|e| e.number).collect();
-        let expected: Vec<String> = selected.questions().iter().map(|x| x.number.clone()).collect();
+        let expected: Vec<String> = selected
+            .questions()
+            .iter()
+            .map(|x| x.number.clone())
+            .collect();
         assert_eq!(numbers, expected);
     }
 }
@@ -526,7 +551,14 @@ fn a_module_item_in_another_part_s_number_series_is_refused() {
     assert_error(
         &errors,
         "item `extra_q`",
-        &["`問7`", "module `extra`", "series `問`", "the core questionnaire", "`問1`", "gap"],
+        &[
+            "`問7`",
+            "module `extra`",
+            "series `問`",
+            "the core questionnaire",
+            "`問1`",
+            "gap",
+        ],
     );
     // Two modules sharing one series.
     let source = FIXTURE.replace(
@@ -539,7 +571,13 @@ fn a_module_item_in_another_part_s_number_series_is_refused() {
     assert_error(
         &errors,
         "item `more_q`",
-        &["module `more`", "module `extra`", "series `X`", "each module a series of its own", "`M1`"],
+        &[
+            "module `more`",
+            "module `extra`",
+            "series `X`",
+            "each module a series of its own",
+            "`M1`",
+        ],
     );
     // A series of its own is fine, and so are gaps the author writes.
     let fine = FIXTURE.replace("number = \"問6\"", "number = \"問8\"");
@@ -555,7 +593,12 @@ fn provenance_must_be_one_of_the_three_values_and_may_be_left_out() {
     assert_error(
         &errors,
         "item `q1`",
-        &["\"nationwide\"", "\"national\"", "\"national-secondary\"", "\"local\""],
+        &[
+            "\"nationwide\"",
+            "\"national\"",
+            "\"national-secondary\"",
+            "\"local\"",
+        ],
     );
     let declared = from_toml_str(
         "fixture.toml",
@@ -569,12 +612,18 @@ fn provenance_must_be_one_of_the_three_values_and_may_be_left_out() {
     let q1 = declared.question("q1").expect("q1");
     assert_eq!(q1.provenance, Provenance::NationalSecondary);
     assert_eq!(
-        declared.codebook()[0].provenance_note.as_ref().map(|t| t.ja.as_str()),
+        declared.codebook()[0]
+            .provenance_note
+            .as_ref()
+            .map(|t| t.ja.as_str()),
         Some("二次資料")
     );
     // Not written: counts as local.
     let q = fixture();
-    assert_eq!(q.question("hobbies").expect("hobbies").provenance, Provenance::Local);
+    assert_eq!(
+        q.question("hobbies").expect("hobbies").provenance,
+        Provenance::Local
+    );
     assert_eq!(q.pages()[0].items[1].declared_provenance, None);
 }
 
@@ -587,7 +636,11 @@ fn a_national_figure_needs_national_items() {
     assert_error(
         &errors,
         "indicator `yes`",
-        &["`q1` (問1, no provenance", "provenance = \"national\"", "remove `national`"],
+        &[
+            "`q1` (問1, no provenance",
+            "provenance = \"national\"",
+            "remove `national`",
+        ],
     );
     let local = FIXTURE.replacen(
         "id = \"q1\"\nnumber = \"問1\"",
@@ -599,15 +652,23 @@ fn a_national_figure_needs_national_items() {
         .0;
     assert_error(&errors, "indicator `yes`", &["provenance = \"local\")"]);
     let national_item = local.replacen("provenance = \"local\"", "provenance = \"national\"", 1);
-    let q = from_toml_str("fixture.toml", &format!("{national_item}{indicator}")).expect("national");
+    let q =
+        from_toml_str("fixture.toml", &format!("{national_item}{indicator}")).expect("national");
     assert_eq!(q.indicators()[0].provenance, Provenance::National);
     // Without a national figure any item will do; its provenance is kept for the pages.
-    let plain = indicator.replace("national = { percent = 10.0, year = 2023, source = { ja = \"全国\" } }\n", "");
+    let plain = indicator.replace(
+        "national = { percent = 10.0, year = 2023, source = { ja = \"全国\" } }\n",
+        "",
+    );
     let q = from_toml_str("fixture.toml", &format!("{FIXTURE}{plain}")).expect("no figure");
     assert_eq!(q.indicators()[0].provenance, Provenance::Local);
     // A scale indicator is as comparable as its least comparable item.
     let shipped = national();
-    let ucla = shipped.indicators().iter().find(|i| i.id == "ucla_high").expect("ucla");
+    let ucla = shipped
+        .indicators()
+        .iter()
+        .find(|i| i.id == "ucla_high")
+        .expect("ucla");
     assert_eq!(ucla.provenance, Provenance::National);
     let contact = shipped
         .indicators()
@@ -621,15 +682,25 @@ fn a_national_figure_needs_national_items() {
 fn indicators_and_breakdowns_can_be_limited_to_a_module() {
     let extra = "\n[[indicator]]\nid = \"q1_yes\"\nmodule = \"extra\"\nname = { ja = \"はい\" }\nitem = \"q1\"\ncodes = [1]\n\n[[breakdown]]\nid = \"by_q1\"\nmodule = \"extra\"\nname = { ja = \"問1\" }\nitem = \"q1\"\n";
     let q = from_toml_str("fixture.toml", &format!("{FIXTURE}{extra}")).expect("module limited");
-    assert!(q.indicators().is_empty() && q.breakdowns().is_empty(), "extra is off");
+    assert!(
+        q.indicators().is_empty() && q.breakdowns().is_empty(),
+        "extra is off"
+    );
     let on = q.with_modules(["extra"]).expect("extra");
     assert_eq!(on.indicators()[0].id, "q1_yes");
     assert_eq!(on.breakdowns()[0].id, "by_q1");
-    let unknown = extra.replace("module = \"extra\"\nname = { ja = \"はい\" }", "module = \"nope\"\nname = { ja = \"はい\" }");
+    let unknown = extra.replace(
+        "module = \"extra\"\nname = { ja = \"はい\" }",
+        "module = \"nope\"\nname = { ja = \"はい\" }",
+    );
     let errors = from_toml_str("fixture.toml", &format!("{FIXTURE}{unknown}"))
         .expect_err("unknown module")
         .0;
-    assert_error(&errors, "indicator `q1_yes`", &["module `nope` is not defined"]);
+    assert_error(
+        &errors,
+        "indicator `q1_yes`",
+        &["module `nope` is not defined"],
+    );
     // An indicator on a module's item cannot be moved to another part.
     let two_modules = FIXTURE.replace(
         "[[page]]\nid = \"p3\"",
@@ -688,20 +759,38 @@ fn the_suzaka_module_gives_the_seventeen_breakdowns_of_suzaka_s_table() {
     // Suzaka's groups.
     assert_eq!(labels("economic_suzaka"), ["ある", "普通", "少ない"]);
     assert_eq!(labels("years_of_residence"), ["10年未満", "10年以上"]);
-    assert_eq!(labels("outings"), ["週に1日以上", "週に1日未満・外出しない"]);
+    assert_eq!(
+        labels("outings"),
+        ["週に1日以上", "週に1日未満・外出しない"]
+    );
     assert_eq!(
         labels("activity_range"),
-        ["自宅のみ", "自宅と近所のみ", "近所と職場・学校のみ", "近所・職場・学校以外にも出かける"]
+        [
+            "自宅のみ",
+            "自宅と近所のみ",
+            "近所と職場・学校のみ",
+            "近所・職場・学校以外にも出かける"
+        ]
     );
     assert_eq!(labels("transport"), ["ある", "ない"]);
     // Suzaka's columns: each UCLA item, and the direct question, "sometimes" or more.
     let indicators: Vec<&str> = local.indicators().iter().map(|i| i.id.as_str()).collect();
-    for id in ["ucla_1_sometimes", "ucla_2_sometimes", "ucla_3_sometimes", "lonely_any"] {
+    for id in [
+        "ucla_1_sometimes",
+        "ucla_2_sometimes",
+        "ucla_3_sometimes",
+        "lonely_any",
+    ] {
         assert!(indicators.contains(&id), "{id}");
     }
     // Without the module, none of Suzaka's own breakdowns or indicators.
     let ids: Vec<&str> = q.breakdowns().iter().map(|b| b.id.as_str()).collect();
-    for id in ["birthplace", "economic_suzaka", "transport", "years_of_residence"] {
+    for id in [
+        "birthplace",
+        "economic_suzaka",
+        "transport",
+        "years_of_residence",
+    ] {
         assert!(!ids.contains(&id), "{id} without the module");
     }
     assert!(q.indicators().iter().all(|i| !i.id.ends_with("_sometimes")));
@@ -730,10 +819,16 @@ fn the_codebook_lists_every_question_with_number_module_condition_and_provenance
     );
     assert!(duration.provenance_note.is_some());
     let windows = entry("window_council");
-    assert_eq!((windows.number.as_str(), windows.module.as_deref()), ("S8(3)", Some("suzaka-local")));
+    assert_eq!(
+        (windows.number.as_str(), windows.module.as_deref()),
+        ("S8(3)", Some("suzaka-local"))
+    );
     assert_eq!(entry("comments").kind, "text");
     // Leaving modules out leaves their questions out of the codebook.
-    let core = q.with_modules(Vec::<String>::new()).expect("core").codebook();
+    let core = q
+        .with_modules(Vec::<String>::new())
+        .expect("core")
+        .codebook();
     assert!(core.iter().all(|e| e.module.is_none()));
     assert!(core.len() < book.len());
 }
@@ -751,7 +846,10 @@ fn an_indicator_on_a_multiple_choice_question_counts_any_of_its_codes() {
     assert_eq!(none.value(&q, &with(vec![1, 4])), Some(false));
     assert_eq!(none.value(&q, &with(vec![])), None);
     assert_eq!(
-        none.value(&q, &answers(&[("participation", Answer::Missing(MissingReason::NoAnswer))])),
+        none.value(
+            &q,
+            &answers(&[("participation", Answer::Missing(MissingReason::NoAnswer))])
+        ),
         None
     );
 }
@@ -1638,8 +1736,14 @@ fn skipped_pages_are_left_out_of_navigation_and_progress() {
     let consult_who = page_index(&q, "consult_who");
     let consult = page_index(&q, "consult");
     let ucla = page_index(&q, "ucla");
-    let none = answers(&[("rely_on", Answer::Choice(2)), ("consult", Answer::Choice(2))]);
-    let some = answers(&[("rely_on", Answer::Choice(2)), ("consult", Answer::Choice(1))]);
+    let none = answers(&[
+        ("rely_on", Answer::Choice(2)),
+        ("consult", Answer::Choice(2)),
+    ]);
+    let some = answers(&[
+        ("rely_on", Answer::Choice(2)),
+        ("consult", Answer::Choice(1)),
+    ]);
     assert_eq!(q.next_page(consult, &none), Some(ucla));
     assert_eq!(q.next_page(consult, &some), Some(consult_who));
     assert_eq!(q.previous_page(ucla, &none), Some(consult));

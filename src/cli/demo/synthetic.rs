@@ -640,12 +640,15 @@ fn modelled(question: &Question, p: &Profile, rng: &mut ChaCha20Rng) -> Option<V
             one(if chance(rng, none) { 2 } else { 1 })
         }
         // Suzaka's items.
-        "birthplace" => one(if chance(rng, 0.45 + 0.3 * older) { 1 } else { 2 }),
+        "birthplace" => one(if chance(rng, 0.45 + 0.3 * older) {
+            1
+        } else {
+            2
+        }),
         "care_needs" => one(if p.care { 1 } else { 2 }),
         "hobbies" => {
             let none = logistic(
-                -1.3 + 0.5 * p.lonely - 0.4 * p.network
-                    + 0.4 * f64::from(u8::from(p.health == 3)),
+                -1.3 + 0.5 * p.lonely - 0.4 * p.network + 0.4 * f64::from(u8::from(p.health == 3)),
             );
             one(if chance(rng, none) { 2 } else { 1 })
         }
@@ -695,7 +698,10 @@ fn modelled(question: &Question, p: &Profile, rng: &mut ChaCha20Rng) -> Option<V
                 "window_livelihood" => (0.2, 0.02 + 0.08 * f(p.leeway == 3 || p.employment == 10)),
                 "window_council" => (0.4 + 0.3 * older, 0.06 * older),
                 "window_elderly" => (0.25 + 0.4 * older, 0.08 * f(p.care || p.age >= 75)),
-                "window_children" => (0.3 * f(p.age < 60) + 0.1, 0.06 * f((28..=50).contains(&p.age))),
+                "window_children" => (
+                    0.3 * f(p.age < 60) + 0.1,
+                    0.06 * f((28..=50).contains(&p.age)),
+                ),
                 _ => (0.2, 0.02 + 0.04 * f(p.distress > 1.0)),
             };
             one(if chance(rng, used) {
@@ -1000,7 +1006,8 @@ mod tests {
                 }
                 _ => {}
             }
-            no_transport += usize::from(answers.get("transport") == Some(&Answer::Choices(vec![8])));
+            no_transport +=
+                usize::from(answers.get("transport") == Some(&Answer::Choices(vec![8])));
             no_hobbies += usize::from(answers.get("hobbies") == Some(&Answer::Choice(2)));
         }
         let share = |count: usize| count as f64 / profiles.len() as f64;
