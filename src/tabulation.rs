@@ -7,7 +7,7 @@
 use std::borrow::Borrow;
 use std::collections::HashMap;
 
-use crate::questionnaire::{Answer, Answers, Lang, Questionnaire, Response};
+use crate::questionnaire::{Answer, Answers, Lang, Provenance, Questionnaire, Response};
 
 /// Fewer respondents than this and no table is shown at all (nothing about individuals can
 /// be read from a table of a handful of forms).
@@ -34,6 +34,9 @@ pub struct Table {
     pub rows: Vec<TableRow>,
     /// Whether several options could be chosen (shares then add up to more than 100%).
     pub multiple: bool,
+    /// Where the wording comes from (a scale: its least comparable item): only a table of a
+    /// national item may be set beside the national survey's published one.
+    pub provenance: Provenance,
 }
 
 /// Tables for every choice question and every scale of a questionnaire.
@@ -119,6 +122,7 @@ pub fn simple_tabulation<A: Borrow<Answers>>(
             base: tally.base,
             rows,
             multiple: matches!(question.response, Response::Multiple { .. }),
+            provenance: question.provenance,
         });
     }
     for (scale, tally) in scales.iter().zip(&bands) {
@@ -135,12 +139,20 @@ pub fn simple_tabulation<A: Borrow<Answers>>(
             })
             .collect();
         rows.push(row(no_answer, tally.missing, tally.base));
+        let provenance = scale
+            .items
+            .iter()
+            .filter_map(|id| q.question(id))
+            .map(|question| question.provenance)
+            .min()
+            .unwrap_or(Provenance::Local);
         tables.push(Table {
             number: String::new(),
             title: scale.name.get(lang).to_string(),
             base: tally.base,
             rows,
             multiple: false,
+            provenance,
         });
     }
     tables
@@ -248,6 +260,55 @@ options = [
         assert_eq!(t.rows[0].percent, 50.0);
         assert_eq!(t.rows[2].label, "無回答");
         assert_eq!(t.rows[2].percent, 25.0);
+        assert_eq!(t.provenance, Provenance::Local, "not declared: local");
+    }
+
+    #[test]
+    fn the_national_tables_use_the_national_categories_and_say_where_they_come_from() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/questionnaires/tsunagari-national.toml"
+        );
+        let q = crate::questionnaire::load_file(path).unwrap();
+        let mut a = Answers::new();
+        a.insert("economic_situation", Answer::Choice(5));
+        a.insert("direct", Answer::Choice(1));
+        for (i, id) in ["ucla_1", "ucla_2", "ucla_3"].iter().enumerate() {
+            a.insert(*id, Answer::Choice(1 + i as u32));
+        }
+        let tables = simple_tabulation(&q, &[a, Answers::new()], Lang::Ja);
+        let table = |number: &str| tables.iter().find(|t| t.number == number).unwrap();
+        let economic = table("F6");
+        assert_eq!(
+            economic
+                .rows
+                .iter()
+                .map(|r| r.label.as_str())
+                .collect::<Vec<_>>(),
+            [
+                "大変ゆとりがある",
+                "ややゆとりがある",
+                "普通",
+                "やや苦しい",
+                "大変苦しい",
+                "無回答"
+            ]
+        );
+        assert_eq!(economic.rows[4].count, 1);
+        assert_eq!(economic.provenance, Provenance::NationalSecondary);
+        assert_eq!(table("問8").provenance, Provenance::National);
+        assert_eq!(table("F8").provenance, Provenance::Local);
+        let ucla = tables
+            .iter()
+            .find(|t| t.title.starts_with("孤独感（UCLA"))
+            .unwrap();
+        assert_eq!(ucla.provenance, Provenance::National);
+        assert_eq!(ucla.rows[1].count, 1, "1 + 2 + 3 = 6 points: 4–6");
+        let k6 = tables
+            .iter()
+            .find(|t| t.title.starts_with("心理的苦痛"))
+            .unwrap();
+        assert_eq!(k6.provenance, Provenance::Local);
     }
 
     #[test]

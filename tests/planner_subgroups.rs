@@ -148,6 +148,37 @@ async fn the_subgroup_table_is_the_engines_and_never_shows_a_withheld_cell() {
         let overall = engine.design.proportion(&y, Domain::All, &opts()).unwrap();
         let shown = &report["indicators"][0]["overall"];
         assert_eq!(report["indicators"][0]["id"], "lonely_often");
+        assert_eq!(report["indicators"][0]["provenance"], "national");
+        let provenance_of = |id: &str| {
+            report["indicators"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|i| i["id"] == id)
+                .map(|i| i["provenance"].clone())
+        };
+        assert_eq!(
+            provenance_of("no_one_to_rely_on").unwrap(),
+            "national-secondary"
+        );
+        assert_eq!(provenance_of("k6_serious").unwrap(), "local");
+        // The demo has Suzaka's module: its breakdowns are in the report.
+        let by: Vec<&str> = report["indicators"][0]["breakdowns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["by"].as_str().unwrap())
+            .collect();
+        for id in [
+            "age_band",
+            "sex",
+            "district",
+            "birthplace",
+            "economic_suzaka",
+            "transport",
+        ] {
+            assert!(by.contains(&id), "{id}: {by:?}");
+        }
         assert!(
             close(shown["estimate"].as_f64().unwrap(), overall.estimate),
             "{shown} vs {overall:?}"

@@ -384,6 +384,7 @@ impl SubgroupReport {
             "indicators": self.indicators.iter().map(|report| json!({
                 "id": report.indicator.id,
                 "name": report.indicator.name.get(lang),
+                "provenance": report.indicator.provenance.as_str(),
                 "overall": cell_json(&report.overall),
                 "national": report.national.as_ref().map(|n| json!({
                     "percent": n.figure.percent,

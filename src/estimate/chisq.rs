@@ -79,22 +79,6 @@ impl Design {
             }
         }
         let p: Vec<f64> = cell_weight.iter().map(|w| w / total_weight).collect();
-        // Influence of each cell proportion: w (1[cell] − p) / W on complete rows.
-        let scores: Vec<Vec<f64>> = (0..cells)
-            .map(|cell| {
-                row_cells
-                    .iter()
-                    .zip(self.weights.iter())
-                    .map(|(row_cell, w)| match row_cell {
-                        None => 0.0,
-                        Some(c) => {
-                            let indicator = if *c == cell { 1.0 } else { 0.0 };
-                            w * (indicator - p[cell]) / total_weight
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
         let present: Vec<bool> = if self.is_calibrated() {
             vec![true; self.n_strata()]
         } else {
@@ -104,7 +88,29 @@ impl Design {
             }
             present
         };
-        let v = self.influence_covariance(&scores, &present);
+        // Summed over bins where the design allows, else row by row over the influence of
+        // each cell proportion: w (1[cell] − p) / W on complete rows.
+        let v = match self.table_covariance(&row_cells, &p, total_weight, &present) {
+            Some(v) => v,
+            None => {
+                let scores: Vec<Vec<f64>> = (0..cells)
+                    .map(|cell| {
+                        row_cells
+                            .iter()
+                            .zip(self.weights.iter())
+                            .map(|(row_cell, w)| match row_cell {
+                                None => 0.0,
+                                Some(c) => {
+                                    let indicator = if *c == cell { 1.0 } else { 0.0 };
+                                    w * (indicator - p[cell]) / total_weight
+                                }
+                            })
+                            .collect()
+                    })
+                    .collect();
+                self.influence_covariance(&scores, &present)
+            }
+        };
 
         // R scales the weighted table to N = nrow(design), missing answers included; X² and
         // tr(Δ) both scale with N, so F, its df and p do not.
