@@ -9,4 +9,15 @@ DROP FUNCTION bump_sample_fieldwork_version();
 DROP TRIGGER responses_fieldwork_update ON responses;
 DROP TRIGGER responses_fieldwork_insert_delete ON responses;
 DROP FUNCTION bump_survey_fieldwork_version();
+CREATE OR REPLACE FUNCTION bump_survey_data_version() RETURNS trigger AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    UPDATE surveys SET data_version = data_version + 1 WHERE id = OLD.survey_id;
+    RETURN OLD;
+  END IF;
+  UPDATE surveys SET data_version = data_version + 1 WHERE id = NEW.survey_id;
+  RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+DROP FUNCTION raise_survey_version(BIGINT, TEXT);
 ALTER TABLE surveys DROP COLUMN fieldwork_version;

@@ -6,13 +6,44 @@
 -- entry switched. Saving answers (online or while keying) does not bump it.
 ALTER TABLE surveys ADD COLUMN fieldwork_version BIGINT NOT NULL DEFAULT 0;
 
+-- A counter is raised once per transaction and survey, however many rows the transaction
+-- changes: PostgreSQL keeps every version of a row updated within one transaction, so raising
+-- it per row made a bulk transaction (the demo's 20,000 responses, a batch of dispositions)
+-- quadratic. A transaction-local setting remembers that this transaction has raised it; it
+-- is undone with a rolled-back savepoint, like the update itself.
+CREATE FUNCTION raise_survey_version(survey BIGINT, counter TEXT) RETURNS void AS $$
+DECLARE
+  marker TEXT := 'tsunagari.' || counter || '_' || survey;
+BEGIN
+  IF current_setting(marker, true) IS DISTINCT FROM txid_current()::text THEN
+    IF counter = 'data' THEN
+      UPDATE surveys SET data_version = data_version + 1 WHERE id = survey;
+    ELSE
+      UPDATE surveys SET fieldwork_version = fieldwork_version + 1 WHERE id = survey;
+    END IF;
+    PERFORM set_config(marker, txid_current()::text, true);
+  END IF;
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE OR REPLACE FUNCTION bump_survey_data_version() RETURNS trigger AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    PERFORM raise_survey_version(OLD.survey_id, 'data');
+    RETURN OLD;
+  END IF;
+  PERFORM raise_survey_version(NEW.survey_id, 'data');
+  RETURN NEW;
+END;
+$$ LANGUAGE plpgsql;
+
 CREATE FUNCTION bump_survey_fieldwork_version() RETURNS trigger AS $$
 BEGIN
   IF TG_OP = 'DELETE' THEN
-    UPDATE surveys SET fieldwork_version = fieldwork_version + 1 WHERE id = OLD.survey_id;
+    PERFORM raise_survey_version(OLD.survey_id, 'fieldwork');
     RETURN OLD;
   END IF;
-  UPDATE surveys SET fieldwork_version = fieldwork_version + 1 WHERE id = NEW.survey_id;
+  PERFORM raise_survey_version(NEW.survey_id, 'fieldwork');
   RETURN NEW;
 END;
 $$ LANGUAGE plpgsql;
@@ -30,8 +61,8 @@ EXECUTE FUNCTION bump_survey_fieldwork_version();
 
 CREATE FUNCTION bump_sample_fieldwork_version() RETURNS trigger AS $$
 BEGIN
-  UPDATE surveys SET fieldwork_version = fieldwork_version + 1
-  WHERE id = (SELECT survey_id FROM samples WHERE samples.id = NEW.sample_id);
+  PERFORM raise_survey_version(
+    (SELECT survey_id FROM samples WHERE samples.id = NEW.sample_id), 'fieldwork');
   RETURN NEW;
 END;
 $$ LANGUAGE plpgsql;
