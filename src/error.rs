@@ -49,6 +49,9 @@ pub enum AppError {
     Unexpected(#[from] anyhow::Error),
 }
 
+/// The longest path (with its query) a sign-in redirect carries back (`?next=`).
+const LONGEST_NEXT_PATH: usize = 1024;
+
 impl From<DbError> for AppError {
     fn from(e: DbError) -> Self {
         match e {
@@ -83,6 +86,13 @@ impl ResponseError for AppError {
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         if let AppError::LoginRequired { next } = self {
+            // Only a path of a sensible length comes back after sign-in: a hostile one of
+            // thousands of characters is not echoed into the Location header.
+            let next = if next.len() <= LONGEST_NEXT_PATH {
+                next.as_str()
+            } else {
+                "/"
+            };
             let target = format!("/login?next={}", url_encode(next));
             return HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, target))

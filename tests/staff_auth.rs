@@ -23,6 +23,11 @@ async fn a_signed_out_visitor_is_sent_to_the_login_page_from_staff_pages() {
             let location = page.location.unwrap();
             assert!(location.starts_with("/login?next="), "{location}");
         }
+        // A hostile path thousands of characters long is not echoed into the header.
+        let long = format!("/planner/{}", "x".repeat(5000));
+        let page = c.get(&long).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        assert_eq!(page.location.as_deref(), Some("/login?next=%2F"));
     }
 }
 

@@ -157,7 +157,10 @@ pub fn build_app(
                     "default-src 'self'; img-src 'self' data:; style-src 'self'; form-action 'self'; frame-ancestors 'none'",
                 )),
         )
-        .wrap(Logger::new("%a \"%r\" %s %Dms"))
+        .wrap(
+            Logger::new("%a \"%{request}xi\" %s %Dms")
+                .custom_request_replace("request", |req| logged_request(req.method().as_str(), req.path())),
+        )
         .configure(common::routes)
         .configure(resident::routes)
         .configure(staff::routes)
@@ -165,4 +168,36 @@ pub fn build_app(
         .configure(entry::routes)
         .configure(sampling::routes)
         .default_service(web::to(common::not_found))
+}
+
+/// The request line as the access log keeps it: the method and path, without the query
+/// string, and with the access code of a letter's link (`/c/CODE`) left out, so that the
+/// log never ties a code to an address or a time.
+fn logged_request(method: &str, path: &str) -> String {
+    let path = match path.strip_prefix("/c/") {
+        Some(_) => "/c/…",
+        None => path,
+    };
+    // A hostile path thousands of characters long is cut, not copied into every line.
+    let cut: String = path.chars().take(200).collect();
+    let ellipsis = if cut.len() < path.len() { "…" } else { "" };
+    format!("{method} {cut}{ellipsis}")
+}
+
+#[cfg(test)]
+mod log_tests {
+    use super::logged_request;
+
+    #[test]
+    fn the_access_log_keeps_no_code_no_query_and_no_endless_path() {
+        assert_eq!(logged_request("GET", "/c/DGD6-Y7YY-QX2B-3UF6"), "GET /c/…");
+        assert_eq!(
+            logged_request("GET", "/answer/page/3"),
+            "GET /answer/page/3"
+        );
+        let long = format!("/{}", "x".repeat(5000));
+        let logged = logged_request("GET", &long);
+        assert!(logged.chars().count() < 210, "{}", logged.len());
+        assert!(logged.ends_with('…'));
+    }
 }
