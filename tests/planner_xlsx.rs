@@ -318,6 +318,41 @@ async fn the_workbooks_hold_the_csv_numbers_and_never_a_withheld_value() {
         }
         assert_eq!(book.len(), sheet + 1);
 
+        // Response rates by stratum: the fieldwork page's counts, rates as numbers, the total
+        // row the cover's sample and rate.
+        let book = sheets(&c.get("/planner/demo-2026/fieldwork.xlsx").await);
+        assert_eq!(book.len(), 2);
+        let cover = &book[0].1;
+        let cover_value = |label: &str| {
+            (0..cover.height() as u32)
+                .find(|r| matches!(at(cover, *r, 0), Data::String(s) if s.starts_with(label)))
+                .map(|r| at(cover, r, 1))
+                .unwrap_or_else(|| panic!("{label} on the cover"))
+        };
+        let rates = &book[1].1;
+        assert_eq!(at(rates, 1, 11), Data::String("有効回収率".into()));
+        let total = (2..rates.height() as u32)
+            .find(|r| at(rates, *r, 0) == Data::String("合計".into()))
+            .expect("the total row");
+        assert_eq!(at(rates, total, 1), cover_value("標本数"));
+        assert_eq!(at(rates, total, 11), cover_value("有効回収率"));
+        assert_eq!(
+            at(rates, total, 1),
+            Data::Float(codes.len() as f64),
+            "everyone sampled"
+        );
+        let mut sampled = 0.0;
+        for r in 2..total {
+            let Data::Float(n) = at(rates, r, 1) else {
+                panic!("row {r}: {:?}", at(rates, r, 1))
+            };
+            sampled += n;
+            assert!(matches!(at(rates, r, 11), Data::Float(x) if (0.0..=1.0).contains(&x)));
+        }
+        assert_eq!(Data::Float(sampled), at(rates, total, 1));
+        let fieldwork_page = c.get("/planner/demo-2026/fieldwork").await.body;
+        assert!(fieldwork_page.contains("/planner/demo-2026/fieldwork.xlsx"));
+
         // The page's language: English headers when the page is English.
         let book = sheets(&c.get("/planner/demo-2026/subgroups.xlsx?lang=en").await);
         assert_eq!(book[0].0, "Cover");

@@ -16,6 +16,7 @@ use crate::analysis::cells::{reliability_reason, Cell, Direction, Privacy, View}
 use crate::analysis::custom::{CustomRow, CustomTable};
 use crate::analysis::subgroups::{BreakdownTable, IndicatorReport, SubgroupReport};
 use crate::questionnaire::{Lang, Text};
+use crate::sampling::response_rate::OutcomeCounts;
 use crate::tabulation::{Table, MIN_RESPONDENTS};
 
 /// The content type of an `.xlsx` download.
@@ -39,7 +40,8 @@ pub struct Cover {
     pub respondents: usize,
     /// The valid response rate (有効回収率), a fraction.
     pub response_rate: Option<f64>,
-    /// How the weights were made (`Weighting::describe`); `None` for unweighted tables.
+    /// How the weights were made (`Weighting::describe`); `None` where no weights are used
+    /// (the simple tabulation says so itself).
     pub weighting: Option<String>,
 }
 
@@ -211,6 +213,13 @@ pub fn estimates(
 /// The simple tabulation: one sheet per question or scale (counts, shares of the base, the
 /// base), unweighted as in the national tables.
 pub fn tabulation(cover: &Cover, tables: &[Table], lang: Lang) -> Result<Vec<u8>, XlsxError> {
+    let cover = &Cover {
+        weighting: Some(match lang {
+            Lang::Ja => format!("重み付けなし（回答者に占める割合。国の調査の公表表と同じく無回答を分母に含めています。母集団の推計値ではありません。有効回答が{MIN_RESPONDENTS}件未満の調査では集計表を作りません）。"),
+            Lang::En => format!("Unweighted (shares of respondents with \"no answer\" in the denominator, as in the national survey's published tables; not population estimates; no tables under {MIN_RESPONDENTS} valid responses)."),
+        }),
+        ..cover.clone()
+    };
     let f = Formats::new();
     let mut book = Workbook::new();
     let mut names = SheetNames::default();
@@ -347,6 +356,102 @@ pub fn custom_table(
     }
     widths.extend([26.0, 7.0, 9.0, 10.0, 10.0, 11.0, 9.0, 36.0]);
     page_setup(sheet, 2, &widths)?;
+    Ok(book.save_to_buffer()?)
+}
+
+/// Response rates by stratum (AAPOR outcome counts, RR1, RR2, 有効回収率), then all strata.
+pub fn response_rates(
+    cover: &Cover,
+    strata: &[(String, OutcomeCounts)],
+    overall: &OutcomeCounts,
+    lang: Lang,
+) -> Result<Vec<u8>, XlsxError> {
+    let f = Formats::new();
+    let mut book = Workbook::new();
+    let mut names = SheetNames::default();
+    cover_sheet(
+        &mut book,
+        &f,
+        &mut names,
+        cover,
+        t(
+            lang,
+            "層別の回収率（AAPORの区分による標本の結果と回収率）",
+            "Response rates by stratum (the sample's outcomes in the AAPOR categories, and the rates)",
+        ),
+        None,
+        lang,
+    )?;
+    let sheet = book.add_worksheet();
+    sheet.set_name(names.unique(t(lang, "層別の回収率", "Response rates")))?;
+    sheet.write_string_with_format(0, 0, cover.survey.as_str(), &f.title)?;
+    header_row(
+        sheet,
+        &f,
+        1,
+        &[
+            t(lang, "層", "Stratum"),
+            t(lang, "標本", "Sampled"),
+            t(lang, "完了 I", "Complete I"),
+            t(lang, "一部 P", "Partial P"),
+            t(lang, "拒否 R", "Refused R"),
+            t(lang, "非接触 NC", "Non-contact NC"),
+            t(lang, "その他 O", "Other O"),
+            t(lang, "不明 U", "Unknown U"),
+            t(lang, "対象外 NE", "Not eligible NE"),
+            "RR1",
+            "RR2",
+            t(lang, "有効回収率", "Valid response rate"),
+        ],
+    )?;
+    let all = t(lang, "合計", "All strata");
+    let mut row = 2;
+    for (k, (label, counts)) in strata
+        .iter()
+        .map(|(l, c)| (l.as_str(), c))
+        .chain(std::iter::once((all, overall)))
+        .enumerate()
+    {
+        let (text, count, percent) = if k == strata.len() {
+            (&f.text_bold, &f.count_bold, &f.percent_bold)
+        } else {
+            (&f.text, &f.count, &f.percent)
+        };
+        sheet.write_string_with_format(row, 0, label, text)?;
+        let values = [
+            counts.sample(),
+            counts.complete,
+            counts.partial,
+            counts.refusal,
+            counts.non_contact,
+            counts.other,
+            counts.unknown(),
+            counts.not_eligible,
+        ];
+        for (col, value) in (1u16..).zip(values) {
+            sheet.write_number_with_format(row, col, value as f64, count)?;
+        }
+        number(sheet, row, 9, counts.rr1(), percent)?;
+        number(sheet, row, 10, counts.rr2(), percent)?;
+        number(sheet, row, 11, counts.valid_response_rate(), percent)?;
+        row += 1;
+    }
+    sheet.write_string(
+        row + 1,
+        0,
+        t(
+            lang,
+            "RR1 = I ÷ (I + P + R + NC + O + U)、RR2 = (I + P) ÷ (I + P + R + NC + O + U)（AAPOR の定義）。有効回収率は標本（抽出した全員）に占める有効回答（I + P）の割合です。率が計算できない層は空欄です。",
+            "RR1 = I / (I + P + R + NC + O + U), RR2 = (I + P) / (I + P + R + NC + O + U) (AAPOR definitions). The valid response rate is valid responses (I + P) over everyone sampled. Empty where a rate cannot be computed.",
+        ),
+    )?;
+    page_setup(
+        sheet,
+        2,
+        &[
+            28.0, 9.0, 9.0, 9.0, 9.0, 10.0, 9.0, 9.0, 10.0, 9.0, 9.0, 11.0,
+        ],
+    )?;
     Ok(book.save_to_buffer()?)
 }
 
@@ -684,15 +789,10 @@ fn cover_sheet(
         Some(rate) => sheet.write_number_with_format(r, 1, rate, &f.percent_left)?,
         None => sheet.write_string_with_format(r, 1, "－", &f.wrap)?,
     };
-    let r = line(sheet, &mut row, t(lang, "重み付け", "Weighting"))?;
-    let weighting = match &cover.weighting {
-        Some(sentence) => sentence.clone(),
-        None => match lang {
-            Lang::Ja => format!("重み付けなし（回答者に占める割合。国の調査の公表表と同じく無回答を分母に含めています。母集団の推計値ではありません。有効回答が{MIN_RESPONDENTS}件未満の調査では集計表を作りません）。"),
-            Lang::En => format!("Unweighted (shares of respondents with \"no answer\" in the denominator, as in the national survey's published tables; not population estimates; no tables under {MIN_RESPONDENTS} valid responses)."),
-        },
-    };
-    sheet.write_string_with_format(r, 1, weighting, &f.wrap)?;
+    if let Some(weighting) = &cover.weighting {
+        let r = line(sheet, &mut row, t(lang, "重み付け", "Weighting"))?;
+        sheet.write_string_with_format(r, 1, weighting.as_str(), &f.wrap)?;
+    }
     if let Some(view) = view {
         let r = line(sheet, &mut row, t(lang, "表示", "View"))?;
         sheet.write_string_with_format(

@@ -352,7 +352,10 @@ pub fn fieldwork(
             h2 { (t(lang, "層別の回収率", "Response rates by stratum")) }
             @match &rates {
                 None => p { (t(lang, "この調査には標本がありません。", "This survey has no sample.")) },
-                Some(rates) => (super::sampling::rate_table(lang, rates)),
+                Some(rates) => {
+                    (super::sampling::rate_table(lang, rates))
+                    p.downloads { a href={ "/planner/" (survey.slug) "/fieldwork.xlsx" } { (t(lang, "回収率をExcelでダウンロード（表紙つき）", "Download the response rates as Excel (with a cover sheet)")) } }
+                },
             }
             h2 { (t(lang, "紙の調査票の入力状況", "Paper forms")) }
             table.backlog {

@@ -73,7 +73,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/planner/{slug}/table", web::get().to(table))
         .route("/planner/{slug}/table.csv", web::get().to(table_csv))
         .route("/planner/{slug}/table.xlsx", web::get().to(table_xlsx))
-        .route("/planner/{slug}/fieldwork", web::get().to(fieldwork));
+        .route("/planner/{slug}/fieldwork", web::get().to(fieldwork))
+        .route(
+            "/planner/{slug}/fieldwork.xlsx",
+            web::get().to(fieldwork_xlsx),
+        );
 }
 
 async fn surveys(req: HttpRequest, state: web::Data<AppState>) -> Result<Markup, AppError> {
@@ -680,13 +684,43 @@ async fn fieldwork(
     ))
 }
 
+async fn fieldwork_xlsx(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    require(&req, &state, Role::Planner).await?;
+    let lang = lang_of(&req);
+    let slug = path.into_inner();
+    let survey = state
+        .db(move |conn| {
+            let row = db::surveys::find_by_slug(conn, &slug)?.ok_or(DbError::NotFound)?;
+            Ok(Survey::try_from(row)?)
+        })
+        .await?;
+    let progress = fieldwork_progress(&state, survey.id).await?;
+    let Some((strata, outcomes)) = &progress.sample else {
+        return Err(AppError::NotNow {
+            ja: "この調査には標本がないため、回収率はありません。".into(),
+            en: "This survey has no sample: there are no response rates.".into(),
+        });
+    };
+    let rates = crate::views::sampling::RateTable::new(strata, outcomes);
+    let cover = cover(&state, &survey, lang, progress.submitted.len(), None).await?;
+    xlsx_download(
+        &survey,
+        "response-rates",
+        xlsx::response_rates(&cover, &rates.rows, &rates.overall, lang),
+    )
+}
+
 /// The survey's fieldwork progress at its fieldwork version: kept, or read now and kept.
 async fn fieldwork_progress(
     state: &AppState,
     survey_id: i64,
 ) -> Result<Arc<db::fieldwork::Progress>, AppError> {
     let version = state
-        .db(move |conn| Ok(db::surveys::fieldwork_version(conn, survey_id)?))
+        .db(move |conn| db::surveys::fieldwork_version(conn, survey_id))
         .await?;
     if let Some(kept) = state.fieldwork.get(survey_id, version) {
         return Ok(kept);
