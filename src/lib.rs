@@ -11,6 +11,7 @@ pub mod db;
 pub mod entry;
 pub mod error;
 pub mod estimate;
+pub mod export;
 pub mod ops;
 pub mod parallel;
 pub mod questionnaire;

@@ -28,6 +28,21 @@ pub enum Weighting {
     BaseWeights { reason: Fallback },
 }
 
+impl Weighting {
+    /// How the weights were made, as one sentence for a reader (the pages and the workbooks
+    /// say the same).
+    pub fn describe(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Weighting::Raked, Lang::Ja) => "重みは住民基本台帳の性・年齢別と地区別の人口に合わせて調整（レイキング）しています。".into(),
+            (Weighting::Raked, Lang::En) => "Weights are raked to the register's population by sex × age band and by district.".into(),
+            (Weighting::PostStratifiedByAge { reason }, Lang::Ja) => format!("重みは年齢別人口にのみ合わせています（性・年齢×地区での調整ができないため: {}）。", reason.message(lang)),
+            (Weighting::PostStratifiedByAge { reason }, Lang::En) => format!("Weights are post-stratified to age bands only (raking was not possible: {}).", reason.message(lang)),
+            (Weighting::BaseWeights { reason }, Lang::Ja) => format!("人口への調整ができないため、抽出の重みのみで推計しています（{}）。", reason.message(lang)),
+            (Weighting::BaseWeights { reason }, Lang::En) => format!("Only the sampling weights are used (no calibration was possible: {}).", reason.message(lang)),
+        }
+    }
+}
+
 /// Why a calibration step could not be used.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fallback {

@@ -73,7 +73,11 @@ pub fn tabulation(
                     Lang::En => format!("Fewer than {MIN_RESPONDENTS} valid responses: no table is shown, so that no individual's answers can be inferred."),
                 }) },
                 Some(tables) => {
-                    p { a.button.secondary href={ (here) "/tabulation.csv" } { (t(lang, "CSVでダウンロード（Excel用）", "Download CSV (for Excel)")) } }
+                    p.downloads {
+                        a.button.secondary href={ (here) "/tabulation.xlsx" } { (t(lang, "Excelでダウンロード（設問ごとのシート・表紙つき）", "Download Excel (a sheet per question, with a cover sheet)")) }
+                        " "
+                        a.button.secondary href={ (here) "/tabulation.csv" } { (t(lang, "CSVでダウンロード（Excel用）", "Download CSV (for Excel)")) }
+                    }
                     @for table in tables {
                         h2 { @if !table.number.is_empty() { (table.number) " " } (table.title) }
                         p { (provenance_tag(lang, table.provenance)) }
@@ -147,6 +151,11 @@ pub fn estimates(
                             th scope="col" { (t(lang, "設問の出典", "Where the wording comes from")) }
                         } }
                         tbody { @for indicator in &report.indicators { (overview_row(lang, &survey.slug, indicator, view, alpha)) } }
+                    }
+                    p.downloads {
+                        a href={ "/planner/" (survey.slug) "/estimates.xlsx?view=" (view.as_str()) "&alpha=" (alpha) } { (t(lang, "この表をExcelでダウンロード（表紙つき）", "Download this table as Excel (with a cover sheet)")) }
+                        " · "
+                        a href={ "/planner/" (survey.slug) "/estimates.csv?view=" (view.as_str()) "&alpha=" (alpha) } { (t(lang, "CSV（表示区分つき）", "CSV (with cell status)")) }
                     }
                     (waves_section(viewer, survey, report, waves, view, alpha))
                     p { a.button.secondary href={ "/planner/" (survey.slug) "/subgroups" } { (t(lang, "層別の集計を見る（年齢・性別・地区・世帯・健康など）", "See the subgroups (age, sex, district, household, health …)")) } }
@@ -343,7 +352,10 @@ pub fn fieldwork(
             h2 { (t(lang, "層別の回収率", "Response rates by stratum")) }
             @match &rates {
                 None => p { (t(lang, "この調査には標本がありません。", "This survey has no sample.")) },
-                Some(rates) => (super::sampling::rate_table(lang, rates)),
+                Some(rates) => {
+                    (super::sampling::rate_table(lang, rates))
+                    p.downloads { a href={ "/planner/" (survey.slug) "/fieldwork.xlsx" } { (t(lang, "回収率をExcelでダウンロード（表紙つき）", "Download the response rates as Excel (with a cover sheet)")) } }
+                },
             }
             h2 { (t(lang, "紙の調査票の入力状況", "Paper forms")) }
             table.backlog {

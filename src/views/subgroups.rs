@@ -171,6 +171,8 @@ fn controls(lang: Lang, here: &str, report: &SubgroupReport, choice: &Choice<'_>
             button.secondary type="submit" { (t(lang, "表示する", "Show")) }
         }
         p.downloads {
+            a href={ (here) ".xlsx?" (query("")) } { (t(lang, "Excel（指標ごとのシート・表紙つき）", "Excel (a sheet per indicator, with a cover sheet)")) }
+            " · "
             a href={ (here) ".csv?" (query("")) } { (t(lang, "CSV（推計値・標準誤差・信頼区間・推計人数）", "CSV (estimates, SEs, intervals, totals)")) }
             " · "
             a href={ (here.trim_end_matches("/subgroups")) "/estimates.csv?" (query("")) } { (t(lang, "CSV（表示区分つき）", "CSV (with cell status)")) }
@@ -316,21 +318,9 @@ pub fn p_value(p: f64) -> String {
     }
 }
 
+/// How the weights were made (the sentence the workbooks' cover sheets carry too).
 pub fn weighting_sentence(lang: Lang, data: &Dataset) -> Markup {
-    use crate::analysis::Weighting;
-    html! {
-        p.muted { (match &data.weighting {
-            Weighting::Raked => t(lang, "重みは住民基本台帳の性・年齢別と地区別の人口に合わせて調整（レイキング）しています。", "Weights are raked to the register's population by sex × age band and by district.").to_string(),
-            Weighting::PostStratifiedByAge { reason } => match lang {
-                Lang::Ja => format!("重みは年齢別人口にのみ合わせています（性・年齢×地区での調整ができないため: {}）。", reason.message(lang)),
-                Lang::En => format!("Weights are post-stratified to age bands only (raking was not possible: {}).", reason.message(lang)),
-            },
-            Weighting::BaseWeights { reason } => match lang {
-                Lang::Ja => format!("人口への調整ができないため、抽出の重みのみで推計しています（{}）。", reason.message(lang)),
-                Lang::En => format!("Only the sampling weights are used (no calibration was possible: {}).", reason.message(lang)),
-            },
-        }) }
-    }
+    html! { p.muted { (data.weighting.describe(lang)) } }
 }
 
 fn detail(lang: Lang, slug: &str, indicator: &IndicatorReport, choice: &Choice<'_>) -> Markup {
@@ -478,7 +468,12 @@ pub fn custom_page(
                         Some(Ok(table)) => {
                             (custom_table(lang, table, view))
                             @if let Some(request) = request {
-                                p { a href={ (here) ".csv?outcome=" (request.outcome.as_param()) "&by=" (request.by) "&by2=" (request.by2.as_deref().unwrap_or("")) "&view=" (view.as_str()) } { (t(lang, "この表をCSVでダウンロード", "Download this table as CSV")) } }
+                                @let query = format!("outcome={}&by={}&by2={}&view={}", request.outcome.as_param(), request.by, request.by2.as_deref().unwrap_or(""), view.as_str());
+                                p.downloads {
+                                    a href={ (here) ".xlsx?" (query) } { (t(lang, "この表をExcelでダウンロード", "Download this table as Excel")) }
+                                    " · "
+                                    a href={ (here) ".csv?" (query) } { (t(lang, "この表をCSVでダウンロード", "Download this table as CSV")) }
+                                }
                             }
                             (legend(lang, 0.05))
                         }

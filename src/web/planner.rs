@@ -20,6 +20,7 @@ use crate::auth::Role;
 use crate::db::sessions::StaffSession;
 use crate::db::{self, DbError};
 use crate::error::AppError;
+use crate::export::xlsx;
 use crate::questionnaire::Lang;
 use crate::survey::Survey;
 use crate::tabulation::MIN_RESPONDENTS;
@@ -35,6 +36,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/planner/{slug}/tabulation.csv",
             web::get().to(tabulation_csv),
         )
+        .route(
+            "/planner/{slug}/tabulation.xlsx",
+            web::get().to(tabulation_xlsx),
+        )
         .route("/planner/{slug}/estimates", web::get().to(estimates))
         .route(
             "/planner/{slug}/previous-wave",
@@ -44,10 +49,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/planner/{slug}/estimates.csv",
             web::get().to(estimates_csv),
         )
+        .route(
+            "/planner/{slug}/estimates.xlsx",
+            web::get().to(estimates_xlsx),
+        )
         .route("/planner/{slug}/subgroups", web::get().to(subgroups))
         .route(
             "/planner/{slug}/subgroups.csv",
             web::get().to(subgroups_csv),
+        )
+        .route(
+            "/planner/{slug}/subgroups.xlsx",
+            web::get().to(subgroups_xlsx),
         )
         .route(
             "/planner/{slug}/subgroups.json",
@@ -59,7 +72,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/planner/{slug}/table", web::get().to(table))
         .route("/planner/{slug}/table.csv", web::get().to(table_csv))
-        .route("/planner/{slug}/fieldwork", web::get().to(fieldwork));
+        .route("/planner/{slug}/table.xlsx", web::get().to(table_xlsx))
+        .route("/planner/{slug}/fieldwork", web::get().to(fieldwork))
+        .route(
+            "/planner/{slug}/fieldwork.xlsx",
+            web::get().to(fieldwork_xlsx),
+        );
 }
 
 async fn surveys(req: HttpRequest, state: web::Data<AppState>) -> Result<Markup, AppError> {
@@ -119,6 +137,79 @@ async fn tabulation_csv(
         &format!("{}-tabulation.csv", survey.slug),
         "text/csv; charset=utf-8",
         with_utf8_bom(body),
+    ))
+}
+
+async fn tabulation_xlsx(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    require(&req, &state, Role::Planner).await?;
+    let lang = lang_of(&req);
+    let (survey, analysis) = analysis(&state, path.into_inner()).await?;
+    let Some(tables) = analysis.tabulation(lang) else {
+        return Err(AppError::NotNow {
+            ja: format!(
+                "有効回答が{MIN_RESPONDENTS}件未満のため、集計表はダウンロードできません。"
+            ),
+            en: format!(
+                "Fewer than {MIN_RESPONDENTS} valid responses: the tables cannot be downloaded."
+            ),
+        });
+    };
+    let cover = cover(&state, &survey, lang, analysis.responses(), None).await?;
+    xlsx_download(
+        &survey,
+        "tabulation",
+        xlsx::tabulation(&cover, tables, lang),
+    )
+}
+
+/// What a workbook's cover says about the survey: title, fieldwork days, sample, response
+/// rate (from the fieldwork progress, kept like the fieldwork page's), respondents and how the
+/// weights were made.
+async fn cover(
+    state: &AppState,
+    survey: &Survey,
+    lang: Lang,
+    respondents: usize,
+    weighting: Option<String>,
+) -> Result<xlsx::Cover, AppError> {
+    use chrono::TimeZone;
+    let progress = fieldwork_progress(state, survey.id).await?;
+    let zone = &state.config.time_zone;
+    let days = progress
+        .submitted
+        .iter()
+        .map(|(at, _)| zone.from_utc_datetime(at).date_naive());
+    let fieldwork = days.clone().min().zip(days.max());
+    let counts = progress.sample.as_ref().map(|(_, outcomes)| {
+        crate::sampling::response_rate::OutcomeCounts::from_dispositions(
+            outcomes.iter().map(|o| o.disposition),
+        )
+    });
+    Ok(xlsx::Cover {
+        survey: survey.title.get(lang).to_string(),
+        fieldwork,
+        sampled: counts.as_ref().map(|c| c.sample()),
+        respondents,
+        response_rate: counts.as_ref().and_then(|c| c.valid_response_rate()),
+        weighting,
+    })
+}
+
+/// A workbook download named after the survey.
+fn xlsx_download(
+    survey: &Survey,
+    name: &str,
+    body: Result<Vec<u8>, xlsx::XlsxError>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.map_err(|e| AppError::Unexpected(e.into()))?;
+    Ok(csv_download(
+        &format!("{}-{name}.xlsx", survey.slug),
+        xlsx::CONTENT_TYPE,
+        body,
     ))
 }
 
@@ -278,6 +369,26 @@ impl Opened {
         })
     }
 
+    /// The cover of a workbook of weighted estimates.
+    async fn cover(&self, state: &AppState) -> Result<xlsx::Cover, AppError> {
+        let data = self
+            .analysis
+            .dataset
+            .as_ref()
+            .map_err(|e| AppError::NotNow {
+                ja: e.message(Lang::Ja),
+                en: e.message(Lang::En),
+            })?;
+        cover(
+            state,
+            &self.survey,
+            self.lang,
+            data.respondents,
+            Some(data.weighting.describe(self.lang)),
+        )
+        .await
+    }
+
     /// A CSV download named after the survey.
     fn csv(&self, name: &str, body: Result<Vec<u8>, csv::Error>) -> Result<HttpResponse, AppError> {
         let body = body.map_err(|e| AppError::Unexpected(e.into()))?;
@@ -366,6 +477,21 @@ async fn estimates_csv(
     page.csv("estimates", body)
 }
 
+async fn estimates_xlsx(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let page = Opened::of(&req, &state, path.into_inner()).await?;
+    let report = page.report()?;
+    let cover = page.cover(&state).await?;
+    xlsx_download(
+        &page.survey,
+        "estimates",
+        xlsx::estimates(&cover, report, page.opts.view, page.opts.alpha, page.lang),
+    )
+}
+
 async fn subgroups(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -393,6 +519,21 @@ async fn subgroups_csv(
     let page = Opened::of(&req, &state, path.into_inner()).await?;
     let body = page.report()?.csv(page.opts.view, page.lang);
     page.csv("subgroups", body)
+}
+
+async fn subgroups_xlsx(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let page = Opened::of(&req, &state, path.into_inner()).await?;
+    let report = page.report()?;
+    let cover = page.cover(&state).await?;
+    xlsx_download(
+        &page.survey,
+        "subgroups",
+        xlsx::subgroups(&cover, report, page.opts.view, page.lang),
+    )
 }
 
 async fn subgroups_json(
@@ -474,12 +615,9 @@ async fn table(
     ))
 }
 
-async fn table_csv(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let page = Opened::of(&req, &state, path.into_inner()).await?;
+/// The custom table the query asks for, or a 409 without a dataset and a 400 for a bad
+/// query (for downloads).
+fn requested_table(page: &Opened) -> Result<custom::CustomTable, AppError> {
     let data = page
         .analysis
         .dataset
@@ -494,9 +632,32 @@ async fn table_csv(
             "Give the outcome and the breakdown (outcome, by).".into(),
         ))
     })?;
-    let table = custom::build(data, &request)
-        .map_err(|e| bad_query((e.message(Lang::Ja), e.message(Lang::En))))?;
+    custom::build(data, &request).map_err(|e| bad_query((e.message(Lang::Ja), e.message(Lang::En))))
+}
+
+async fn table_csv(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let page = Opened::of(&req, &state, path.into_inner()).await?;
+    let table = requested_table(&page)?;
     page.csv("table", table.csv(page.opts.view, page.lang))
+}
+
+async fn table_xlsx(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let page = Opened::of(&req, &state, path.into_inner()).await?;
+    let table = requested_table(&page)?;
+    let cover = page.cover(&state).await?;
+    xlsx_download(
+        &page.survey,
+        "table",
+        xlsx::custom_table(&cover, &table, page.opts.view, page.lang),
+    )
 }
 
 async fn fieldwork(
@@ -507,31 +668,13 @@ async fn fieldwork(
     let session = require(&req, &state, Role::Planner).await?;
     let lang = lang_of(&req);
     let slug = path.into_inner();
-    let (survey, version) = state
+    let survey = state
         .db(move |conn| {
             let row = db::surveys::find_by_slug(conn, &slug)?.ok_or(DbError::NotFound)?;
-            let survey = Survey::try_from(row)?;
-            let version = db::surveys::fieldwork_version(conn, survey.id)?;
-            Ok((survey, version))
+            Ok(Survey::try_from(row)?)
         })
         .await?;
-    let progress = match state.fieldwork.get(survey.id, version) {
-        Some(kept) => kept,
-        None => {
-            // Read after the version: a change in between only makes the next request read
-            // again.
-            let survey_id = survey.id;
-            let progress = Arc::new(
-                state
-                    .db(move |conn| db::fieldwork::progress(conn, survey_id))
-                    .await?,
-            );
-            state
-                .fieldwork
-                .put(survey_id, version, Arc::clone(&progress));
-            progress
-        }
-    };
+    let progress = fieldwork_progress(&state, survey.id).await?;
     let viewer = Viewer::of(&session, lang);
     Ok(view::fieldwork(
         &viewer,
@@ -539,4 +682,57 @@ async fn fieldwork(
         &progress,
         &state.config.time_zone,
     ))
+}
+
+async fn fieldwork_xlsx(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    require(&req, &state, Role::Planner).await?;
+    let lang = lang_of(&req);
+    let slug = path.into_inner();
+    let survey = state
+        .db(move |conn| {
+            let row = db::surveys::find_by_slug(conn, &slug)?.ok_or(DbError::NotFound)?;
+            Ok(Survey::try_from(row)?)
+        })
+        .await?;
+    let progress = fieldwork_progress(&state, survey.id).await?;
+    let Some((strata, outcomes)) = &progress.sample else {
+        return Err(AppError::NotNow {
+            ja: "この調査には標本がないため、回収率はありません。".into(),
+            en: "This survey has no sample: there are no response rates.".into(),
+        });
+    };
+    let rates = crate::views::sampling::RateTable::new(strata, outcomes);
+    let cover = cover(&state, &survey, lang, progress.submitted.len(), None).await?;
+    xlsx_download(
+        &survey,
+        "response-rates",
+        xlsx::response_rates(&cover, &rates.rows, &rates.overall, lang),
+    )
+}
+
+/// The survey's fieldwork progress at its fieldwork version: kept, or read now and kept.
+async fn fieldwork_progress(
+    state: &AppState,
+    survey_id: i64,
+) -> Result<Arc<db::fieldwork::Progress>, AppError> {
+    let version = state
+        .db(move |conn| db::surveys::fieldwork_version(conn, survey_id))
+        .await?;
+    if let Some(kept) = state.fieldwork.get(survey_id, version) {
+        return Ok(kept);
+    }
+    // Read after the version: a change in between only makes the next request read again.
+    let progress = Arc::new(
+        state
+            .db(move |conn| db::fieldwork::progress(conn, survey_id))
+            .await?,
+    );
+    state
+        .fieldwork
+        .put(survey_id, version, Arc::clone(&progress));
+    Ok(progress)
 }

@@ -129,6 +129,8 @@ pub struct Page {
     pub status: StatusCode,
     pub location: Option<String>,
     pub body: String,
+    /// The body as sent (for binary downloads).
+    pub bytes: Vec<u8>,
     pub headers: actix_web::http::header::HeaderMap,
 }
 
@@ -208,6 +210,7 @@ where
             status,
             location,
             body: String::from_utf8_lossy(&body).into_owned(),
+            bytes: body.to_vec(),
             headers,
         }
     }
