@@ -6,11 +6,13 @@
 pub mod analysis;
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod entry;
 pub mod error;
 pub mod estimate;
+pub mod mail;
 pub mod ops;
 pub mod questionnaire;
 pub mod sampling;

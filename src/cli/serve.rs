@@ -25,8 +25,10 @@ pub fn run(args: &ServeArgs) -> CliResult {
 /// Serves the site with an already migrated pool.
 pub fn start(pool: crate::db::Pool, config: crate::config::Config) -> CliResult {
     let bind = config.bind.clone();
-    let state = AppState::new(pool, config).map_err(super::CliError::Usage)?;
+    let state = AppState::new(pool.clone(), config).map_err(super::CliError::Usage)?;
+    crate::mail::sender::spawn(pool, state.mailer.clone(), state.mail_wakeup.clone());
     println!("listening on http://{bind}");
+    println!("mail: {}", state.mailer.describe());
     actix_web::rt::System::new()
         .block_on({
             let bind = bind.clone();

@@ -3,6 +3,7 @@
 //! A handler extracts what it needs, parses it into domain types, runs storage calls through
 //! [`AppState::db`] (which moves them off the async threads) and renders a view.
 
+pub mod accounts;
 pub mod common;
 pub mod entry;
 pub mod extract;
@@ -24,6 +25,8 @@ use crate::auth::rate_limit::FailureLimiter;
 use crate::config::Config;
 use crate::db::{DbConnection, DbError, DbResult, Pool};
 use crate::error::AppError;
+use crate::mail::sender::Wakeup;
+use crate::mail::Mailer;
 use crate::questionnaire::Catalogue;
 
 /// What every handler can reach.
@@ -38,12 +41,23 @@ pub struct AppState {
     pub login_failures: FailureLimiter,
     /// Each survey's analysis dataset, rebuilt when its data version changes.
     pub analyses: AnalysisCache,
+    /// The transport the background sender delivers the outbox through (`mail test`, and
+    /// tests reading what was sent, use it directly; pages never do).
+    pub mailer: Mailer,
+    /// Wakes the background sender after a page queued a message.
+    pub mail_wakeup: Wakeup,
 }
 
 impl AppState {
     /// State for a running site; fails with a readable message when the questionnaires
     /// cannot be loaded.
     pub fn new(pool: Pool, config: Config) -> Result<Arc<Self>, String> {
+        let mailer = Mailer::from_settings(&config.mail)?;
+        Self::with_mailer(pool, config, mailer)
+    }
+
+    /// State with a given mailer (tests pass [`Mailer::memory`]).
+    pub fn with_mailer(pool: Pool, config: Config, mailer: Mailer) -> Result<Arc<Self>, String> {
         let catalogue = Catalogue::load(&config.questionnaires_dir).map_err(|e| e.to_string())?;
         Ok(Arc::new(AppState {
             pool,
@@ -52,6 +66,8 @@ impl AppState {
             code_failures: FailureLimiter::new(10, Duration::from_secs(60)),
             login_failures: FailureLimiter::new(10, Duration::from_secs(60)),
             analyses: AnalysisCache::default(),
+            mailer,
+            mail_wakeup: Wakeup::default(),
         }))
     }
 
@@ -155,6 +171,7 @@ pub fn build_app(
         .configure(common::routes)
         .configure(resident::routes)
         .configure(staff::routes)
+        .configure(accounts::routes)
         .configure(planner::routes)
         .configure(entry::routes)
         .configure(sampling::routes)
