@@ -374,7 +374,7 @@ pub fn outbox(
     )
 }
 
-fn kind_label<'a>(lang: Lang, kind: &'a str) -> &'a str {
+fn kind_label(lang: Lang, kind: &str) -> &str {
     match kind {
         "invitation" => t(lang, "招待", "Invitation"),
         "password_reset" => t(lang, "パスワード再設定", "Password reset"),

@@ -70,15 +70,14 @@ where
 
 async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let session = require(&req, &state, Role::Admin).await?;
-    let notice = match query_value(&req, "invited") {
-        Some(name) => Some(Ok(match lang_of(&req) {
+    let notice = query_value(&req, "invited").map(|name| {
+        Ok(match lang_of(&req) {
             Lang::Ja => {
                 format!("{name} さんに招待メールを送ります（送信状況は「メール」で確認できます）。")
             }
             Lang::En => format!("An invitation to {name} is on its way (see Mail for its status)."),
-        })),
-        None => None,
-    };
+        })
+    });
     render_list(
         &req,
         &state,
