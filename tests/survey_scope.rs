@@ -6,7 +6,7 @@ mod common;
 
 use actix_web::http::StatusCode;
 use common::planner_data::{drawn_survey, drawn_survey_of};
-use common::{add_user, client, databases, repo_path, sign_in};
+use common::{add_user, add_user_with_surveys, client, databases, repo_path, sign_in};
 use tsunagari::auth::Role;
 
 const PASSWORD: &str = "a-long-enough-password";
@@ -92,16 +92,9 @@ async fn staff_and_planners_of_survey_a_get_403_on_every_page_and_download_of_su
             tsunagari::survey::SurveySettings::load(&repo_path("surveys/demo.toml")).unwrap();
         other.slug = SURVEY_B.into();
         let (b_id, b_codes) = drawn_survey_of(&db, &other, 12);
-        add_user(&db, "staff_a", PASSWORD, Role::Staff);
-        add_user(&db, "planner_a", PASSWORD, Role::Planner);
+        add_user_with_surveys(&db, "staff_a", PASSWORD, Role::Staff, &[a_id]);
+        add_user_with_surveys(&db, "planner_a", PASSWORD, Role::Planner, &[a_id]);
         add_user(&db, "admin1", PASSWORD, Role::Admin);
-        for name in ["staff_a", "planner_a"] {
-            let user = tsunagari::db::users::find_by_username(&mut db.conn(), name)
-                .unwrap()
-                .unwrap();
-            tsunagari::db::survey_access::set_memberships(&mut db.conn(), user.id, &[a_id], None)
-                .unwrap();
-        }
         let state = db.state();
         let mut staff = client(state.clone()).await;
         sign_in(&mut staff, "staff_a", PASSWORD).await;
@@ -208,12 +201,8 @@ async fn staff_and_planners_of_survey_a_get_403_on_every_page_and_download_of_su
 async fn an_admin_gives_a_planner_survey_b_and_takes_it_away_on_the_account_page() {
     for db in databases() {
         let (a_id, _) = drawn_survey(&db, 21);
-        add_user(&db, "planner_a", PASSWORD, Role::Planner);
+        let planner_id = add_user_with_surveys(&db, "planner_a", PASSWORD, Role::Planner, &[]);
         add_user(&db, "admin1", PASSWORD, Role::Admin);
-        let planner_id = tsunagari::db::users::find_by_username(&mut db.conn(), "planner_a")
-            .unwrap()
-            .unwrap()
-            .id;
         let state = db.state();
         let mut planner = client(state.clone()).await;
         sign_in(&mut planner, "planner_a", PASSWORD).await;

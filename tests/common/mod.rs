@@ -358,10 +358,49 @@ pub fn read_message(raw: &str) -> ReadMail {
     }
 }
 
-/// Creates an account directly in the database.
+/// Creates an account directly in the database. A staff member or planner made here is a
+/// member of every survey there is (and of every survey the harness makes later, see
+/// [`grant_every_survey`]), as accounts that existed before per-survey access were; tests of
+/// the scope use [`add_user_with_surveys`].
 pub fn add_user(db: &TestDb, username: &str, password: &str, role: tsunagari::auth::Role) {
+    let surveys: Vec<i64> = tsunagari::db::surveys::list(&mut db.conn())
+        .unwrap()
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    add_user_with_surveys(db, username, password, role, &surveys);
+}
+
+/// Creates an account that may open exactly `surveys` (ids).
+pub fn add_user_with_surveys(
+    db: &TestDb,
+    username: &str,
+    password: &str,
+    role: tsunagari::auth::Role,
+    surveys: &[i64],
+) -> i64 {
     let hash = tsunagari::auth::hash_password(password).unwrap();
-    tsunagari::db::users::create(&mut db.conn(), username, username, &hash, role).unwrap();
+    let user =
+        tsunagari::db::users::create(&mut db.conn(), username, username, &hash, role).unwrap();
+    tsunagari::db::survey_access::set_memberships(&mut db.conn(), user.id, surveys, None).unwrap();
+    user.id
+}
+
+/// Makes every staff member and planner a member of every survey (the harness's survey
+/// makers call it; a test of the scope makes its surveys first, then its accounts).
+pub fn grant_every_survey(db: &TestDb) {
+    let mut conn = db.conn();
+    let surveys: Vec<i64> = tsunagari::db::surveys::list(&mut conn)
+        .unwrap()
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    for user in tsunagari::db::users::list(&mut conn).unwrap() {
+        if user.role != tsunagari::auth::Role::Admin {
+            tsunagari::db::survey_access::set_memberships(&mut conn, user.id, &surveys, None)
+                .unwrap();
+        }
+    }
 }
 
 /// Signs in through the login form; panics unless it succeeds.
@@ -406,6 +445,8 @@ pub fn demo_survey(
         .unwrap_or_else(|e| panic!("{e:?}"));
     let issued =
         tsunagari::cli::codes::issue(&mut conn, row.id, codes).unwrap_or_else(|e| panic!("{e:?}"));
+    drop(conn);
+    grant_every_survey(db);
     (row, issued)
 }
 
