@@ -14,7 +14,7 @@ use diesel::prelude::*;
 use tsunagari::auth::Role;
 use tsunagari::config::{MailSettings, MailTransportSettings, SmtpSettings, SmtpTls};
 use tsunagari::db::outbox::{OutboxRow, OutboxStatus};
-use tsunagari::db::schema::mail_outbox;
+use tsunagari::db::schema::{mail_outbox, users};
 use tsunagari::mail::Mailer;
 use tsunagari::web::AppState;
 
@@ -158,8 +158,8 @@ async fn the_background_sender_delivers_what_a_page_queued_without_the_page_wait
     for db in databases() {
         let state = db.state();
         add_user(&db, "aiko", PASSWORD, Role::Staff);
-        diesel::update(tsunagari::db::schema::users::table)
-            .set(tsunagari::db::schema::users::email.eq(Some("aiko@city.example.jp")))
+        diesel::update(users::table)
+            .set(users::email.eq(Some("aiko@city.example.jp")))
             .execute(&mut db.conn())
             .unwrap();
         let sender = tsunagari::mail::sender::spawn(
@@ -455,5 +455,101 @@ async fn an_invitation_goes_through_a_real_smtp_conversation_and_its_link_works(
             .await;
         assert_eq!(done.status, StatusCode::OK, "{}", done.body);
         sign_in(&mut invitee, "hanako", "hanako-no-pasuwado").await;
+    }
+}
+
+#[actix_web::test]
+async fn opening_and_closing_fieldwork_tells_the_surveys_people_and_the_admins_by_mail() {
+    for db in databases() {
+        let state = db.state();
+        let (survey, _) = common::demo_survey(&db, 1);
+        let (other, _) = {
+            let mut settings =
+                tsunagari::survey::SurveySettings::load(&common::repo_path("surveys/demo.toml"))
+                    .unwrap();
+            settings.slug = "other-town-2026".into();
+            let row =
+                tsunagari::cli::surveys::create(&mut db.conn(), &db.config(), &settings).unwrap();
+            (row, ())
+        };
+        let accounts = [
+            (
+                "admin1",
+                Role::Admin,
+                Some("admin@city.example.jp"),
+                vec![],
+                true,
+            ),
+            (
+                "planner1",
+                Role::Planner,
+                Some("planner@city.example.jp"),
+                vec![survey.id],
+                true,
+            ),
+            (
+                "elsewhere",
+                Role::Staff,
+                Some("else@city.example.jp"),
+                vec![other.id],
+                true,
+            ),
+            ("no_address", Role::Staff, None, vec![survey.id], true),
+            (
+                "gone",
+                Role::Staff,
+                Some("gone@city.example.jp"),
+                vec![survey.id],
+                false,
+            ),
+        ];
+        for (name, role, email, surveys, active) in accounts {
+            common::add_user_with_surveys(&db, name, PASSWORD, role, &surveys);
+            diesel::update(users::table.filter(users::username.eq(name)))
+                .set((users::email.eq(email), users::active.eq(active)))
+                .execute(&mut db.conn())
+                .unwrap();
+        }
+        let links = tsunagari::ops::accounts::LinkContext {
+            base_url: &state.config.base_url,
+            zone: &state.config.time_zone,
+        };
+        use tsunagari::survey::SurveyStatus;
+        let set = |status| {
+            tsunagari::ops::notices::set_survey_status(&mut db.conn(), survey.id, status, links)
+                .unwrap()
+        };
+        // The demo survey file opens the survey; closing it is a change, closing again is not.
+        assert_eq!(set(SurveyStatus::Closed), 2, "{}", db.backend());
+        assert_eq!(set(SurveyStatus::Closed), 0);
+        assert_eq!(set(SurveyStatus::Open), 2);
+        db.deliver_mail(&state);
+        let sent = sent_mail(&state);
+        let to: Vec<&str> = sent.iter().map(|m| m.to[0].as_str()).collect();
+        assert_eq!(
+            to,
+            [
+                "admin@city.example.jp",
+                "planner@city.example.jp",
+                "admin@city.example.jp",
+                "planner@city.example.jp"
+            ]
+        );
+        assert!(
+            sent[0].subject.contains("の実査を終了しました"),
+            "{}",
+            sent[0].subject
+        );
+        assert!(
+            sent[2].subject.contains("の実査を開始しました"),
+            "{}",
+            sent[2].subject
+        );
+        assert!(sent[3].text.starts_with("planner1 様"), "{}", sent[3].text);
+        assert!(sent[3].text.contains("（demo-2026）"));
+        assert_eq!(
+            sent[3].link_path("/planner/"),
+            "/planner/demo-2026/fieldwork"
+        );
     }
 }

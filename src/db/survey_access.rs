@@ -3,7 +3,7 @@
 
 use diesel::prelude::*;
 
-use super::schema::{survey_members, surveys};
+use super::schema::{survey_members, surveys, users};
 use super::surveys::SurveyRow;
 use super::{now, DbConnection, DbResult};
 use crate::auth::Role;
@@ -90,4 +90,27 @@ pub fn set_memberships(
             .execute(conn)?;
     }
     Ok(())
+}
+
+/// Who is told about a survey (notices when it opens or closes): the active accounts with an
+/// e-mail address that may open it — every admin and the survey's members — as
+/// (display name, address), by address.
+pub fn notice_recipients(
+    conn: &mut DbConnection,
+    survey_id: i64,
+) -> DbResult<Vec<(String, String)>> {
+    let members = survey_members::table
+        .filter(survey_members::survey_id.eq(survey_id))
+        .select(survey_members::user_id);
+    Ok(users::table
+        .filter(users::active.eq(true))
+        .filter(users::email.is_not_null())
+        .filter(
+            users::role
+                .eq(Role::Admin.as_str())
+                .or(users::id.eq_any(members)),
+        )
+        .order(users::email.asc())
+        .select((users::display_name, users::email.assume_not_null()))
+        .load(conn)?)
 }

@@ -138,6 +138,54 @@ impl PasswordResetMail<'_> {
     }
 }
 
+/// A survey's fieldwork started or ended.
+pub struct SurveyNoticeMail<'a> {
+    pub display_name: &'a str,
+    pub survey_title: &'a str,
+    pub slug: &'a str,
+    /// `true`: fieldwork started; `false`: it ended.
+    pub opened: bool,
+    pub at: NaiveDateTime,
+    pub zone: &'a chrono_tz::Tz,
+    /// The survey's fieldwork page.
+    pub link: &'a str,
+}
+
+impl SurveyNoticeMail<'_> {
+    /// The message.
+    pub fn render(&self) -> RenderedMail {
+        let (subject, what, next) = if self.opened {
+            (
+                format!("調査「{}」の実査を開始しました", self.survey_title),
+                "の実査を開始しました。お手紙のコードでの回答の受付が始まっています。",
+                "回収の状況は次のページで確認できます。",
+            )
+        } else {
+            (
+                format!("調査「{}」の実査を終了しました", self.survey_title),
+                "の実査を終了しました。オンラインの回答の受付は終わりました。紙の調査票の入力は引き続きできます。",
+                "最終的な回収の状況は次のページで確認できます。",
+            )
+        };
+        MailBody {
+            greeting: format!("{} 様", self.display_name),
+            paragraphs: vec![format!("調査「{}」{what}", self.survey_title), next.into()],
+            link: Some(("回収状況を見る".into(), self.link.into())),
+            facts: vec![
+                (
+                    "調査".into(),
+                    format!("{}（{}）", self.survey_title, self.slug),
+                ),
+                ("日時".into(), local_time(Lang::Ja, self.at, self.zone)),
+            ],
+            closing: vec![
+                "このお知らせは、この調査を担当するアカウントと管理者に送られています。".into(),
+            ],
+        }
+        .render(&subject)
+    }
+}
+
 /// The message of `tsunagari mail test`: proves the settings work.
 pub struct TestMail<'a> {
     pub transport: &'a str,

@@ -2,4 +2,5 @@
 //! errors out that each side words in its own way.
 
 pub mod accounts;
+pub mod notices;
 pub mod previous_wave;
