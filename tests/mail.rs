@@ -166,6 +166,7 @@ async fn the_background_sender_delivers_what_a_page_queued_without_the_page_wait
             db.pool.clone(),
             state.mailer.clone(),
             state.mail_wakeup.clone(),
+            |_| {},
         );
         let mut c = client(state.clone()).await;
         let form = c.get("/password-reset").await;
@@ -551,5 +552,84 @@ async fn opening_and_closing_fieldwork_tells_the_surveys_people_and_the_admins_b
             sent[3].link_path("/planner/"),
             "/planner/demo-2026/fieldwork"
         );
+    }
+}
+
+#[actix_web::test]
+async fn the_weekly_digest_tells_each_admin_and_planner_about_their_open_surveys_once_a_week() {
+    use common::planner_data::{answers_of, drawn_survey, drawn_survey_of, submit};
+    for db in databases() {
+        let state = db.state();
+        let (a_id, a_codes) = drawn_survey(&db, 31);
+        let mut other =
+            tsunagari::survey::SurveySettings::load(&common::repo_path("surveys/demo.toml"))
+                .unwrap();
+        other.slug = "other-town-2026".into();
+        let (b_id, _) = drawn_survey_of(&db, &other, 32);
+        for (i, code) in a_codes.iter().take(3).enumerate() {
+            submit(&db, a_id, code, &answers_of(i));
+        }
+        let accounts = [
+            ("admin1", Role::Admin, vec![]),
+            ("planner_a", Role::Planner, vec![a_id]),
+            ("planner_none", Role::Planner, vec![]),
+            ("staff_a", Role::Staff, vec![a_id, b_id]),
+        ];
+        for (name, role, surveys) in accounts {
+            common::add_user_with_surveys(&db, name, PASSWORD, role, &surveys);
+            diesel::update(users::table.filter(users::username.eq(name)))
+                .set(users::email.eq(Some(format!("{name}@city.example.jp"))))
+                .execute(&mut db.conn())
+                .unwrap();
+        }
+        let links = tsunagari::ops::accounts::LinkContext {
+            base_url: &state.config.base_url,
+            zone: &state.config.time_zone,
+        };
+        let queue = |at| tsunagari::ops::digest::queue_if_due(&mut db.conn(), at, links).unwrap();
+        // The outbox stamps rows with the real time: the first digest is due at once…
+        assert_eq!(queue(tsunagari::db::now()), 2, "{}", db.backend());
+        // …and not again within its week.
+        assert_eq!(
+            queue(tsunagari::db::now() + chrono::Duration::minutes(5)),
+            0
+        );
+        db.deliver_mail(&state);
+        let sent = sent_mail(&state);
+        let to: Vec<&str> = sent.iter().map(|m| m.to[0].as_str()).collect();
+        assert_eq!(to, ["admin1@city.example.jp", "planner_a@city.example.jp"]);
+        assert!(
+            sent[0].subject.starts_with("【つながり】実査の週報（"),
+            "{}",
+            sent[0].subject
+        );
+        let admin = &sent[0].text;
+        assert!(
+            admin.contains("（demo-2026）") && admin.contains("（other-town-2026）"),
+            "{admin}"
+        );
+        let planner = &sent[1].text;
+        assert!(
+            planner.contains("（demo-2026）") && !planner.contains("other-town-2026"),
+            "{planner}"
+        );
+        assert!(
+            planner.contains("回答: インターネット 3件・郵送 0件（計 3件）"),
+            "{planner}"
+        );
+        assert!(
+            planner.contains("回収率: 1.0% （標本 300人、AAPOR RR1）"),
+            "{planner}"
+        );
+        assert!(planner.contains("紙の調査票の入力待ち: 0票"), "{planner}");
+        assert!(planner.contains("実査の残り: 終了日は未設定"), "{planner}");
+        assert_eq!(
+            sent[1].link_path("/planner/"),
+            "/planner/demo-2026/fieldwork"
+        );
+        assert!(sent[1].html.contains("<h2"), "{}", sent[1].html);
+        // A week later it is due again.
+        let next_week = tsunagari::db::now() + chrono::Duration::days(7);
+        assert_eq!(queue(next_week), 2);
     }
 }

@@ -14,6 +14,8 @@ use crate::questionnaire::Lang;
 pub enum MailCommand {
     /// Send a test message through the configured transport (SMTP or the mail folder).
     Test(TestArgs),
+    /// Queue the weekly fieldwork digest now (the server also queues it every Monday at 08:00).
+    Digest,
 }
 
 /// Options of `mail test`.
@@ -31,6 +33,18 @@ pub fn run(cmd: MailCommand) -> CliResult {
         MailCommand::Test(args) => {
             let line = send_test(&config, &args.to)?;
             println!("{line}");
+            Ok(())
+        }
+        MailCommand::Digest => {
+            let pool = crate::db::connect(&config.database)?;
+            crate::db::migrate(&pool)?;
+            let mut conn = super::connection(&pool)?;
+            let links = crate::ops::accounts::LinkContext {
+                base_url: &config.base_url,
+                zone: &config.time_zone,
+            };
+            let queued = crate::ops::digest::queue_now(&mut conn, crate::db::now(), links)?;
+            println!("fieldwork digest queued for {queued} account(s); the server sends them");
             Ok(())
         }
     }

@@ -120,6 +120,14 @@ pub fn enqueue(conn: &mut DbConnection, mail: &NewMail<'_>) -> DbResult<()> {
     Ok(())
 }
 
+/// When a message of this kind was last queued, if ever.
+pub fn last_queued(conn: &mut DbConnection, kind: MailKind) -> DbResult<Option<NaiveDateTime>> {
+    Ok(mail_outbox::table
+        .filter(mail_outbox::kind.eq(kind.as_str()))
+        .select(diesel::dsl::max(mail_outbox::created_at))
+        .first::<Option<NaiveDateTime>>(conn)?)
+}
+
 /// Pending messages due at `at` and not claimed by a sender, oldest first.
 pub fn due(conn: &mut DbConnection, at: NaiveDateTime, limit: i64) -> DbResult<Vec<OutboxRow>> {
     Ok(mail_outbox::table

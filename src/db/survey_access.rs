@@ -114,3 +114,17 @@ pub fn notice_recipients(
         .select((users::display_name, users::email.assume_not_null()))
         .load(conn)?)
 }
+
+/// The active admins and planners with an e-mail address, as (account, ids of the surveys
+/// they are members of) — who gets the weekly fieldwork digest.
+pub fn digest_recipients(conn: &mut DbConnection) -> DbResult<Vec<(User, Vec<i64>)>> {
+    let accounts = super::users::list(conn)?
+        .into_iter()
+        .filter(|u| u.active && u.email.is_some() && matches!(u.role, Role::Admin | Role::Planner));
+    let mut out = Vec::new();
+    for user in accounts {
+        let surveys = survey_ids_of(conn, user.id)?;
+        out.push((user, surveys));
+    }
+    Ok(out)
+}

@@ -13,15 +13,24 @@ use crate::questionnaire::Lang;
 const SUBJECT_PREFIX: &str = "【つながり】";
 
 /// What a message says, in order: the greeting, paragraphs, a button-like link, facts as
-/// label–value pairs, and closing paragraphs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// label–value pairs, sections (one per survey in a digest), and closing paragraphs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct MailBody {
     pub greeting: String,
     pub paragraphs: Vec<String>,
     /// The action the message is for: (label, URL).
     pub link: Option<(String, String)>,
     pub facts: Vec<(String, String)>,
+    pub sections: Vec<MailSection>,
     pub closing: Vec<String>,
+}
+
+/// A headed group of facts with a link to read more.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailSection {
+    pub heading: String,
+    pub facts: Vec<(String, String)>,
+    pub link: (String, String),
 }
 
 impl MailBody {
@@ -41,6 +50,13 @@ impl MailBody {
         }
         if !self.facts.is_empty() {
             out.push('\n');
+        }
+        for section in &self.sections {
+            out.push_str(&format!("■ {}\n", section.heading));
+            for (label, value) in &section.facts {
+                out.push_str(&format!("  {label}: {value}\n"));
+            }
+            out.push_str(&format!("  {}: {}\n\n", section.link.0, section.link.1));
         }
         for p in &self.closing {
             out.push_str(p);
@@ -95,6 +111,7 @@ impl InvitationMail<'_> {
                     local_time(Lang::Ja, self.expires_at, self.zone),
                 ),
             ],
+            sections: vec![],
             closing: vec![
                 "リンクは1回だけ使えます。期限が切れたときは、管理者に招待の再送を依頼してください。".into(),
                 "心当たりのない場合は、このメールを破棄してください。".into(),
@@ -129,6 +146,7 @@ impl PasswordResetMail<'_> {
                     local_time(Lang::Ja, self.expires_at, self.zone),
                 ),
             ],
+            sections: vec![],
             closing: vec![
                 "リンクは1回だけ使えます。新しいパスワードを設定すると、ほかの端末でのログインはすべて終了します。".into(),
                 "再設定を申し込んでいない場合は、このメールを破棄してください。パスワードは変わりません。".into(),
@@ -178,11 +196,110 @@ impl SurveyNoticeMail<'_> {
                 ),
                 ("日時".into(), local_time(Lang::Ja, self.at, self.zone)),
             ],
+            sections: vec![],
             closing: vec![
                 "このお知らせは、この調査を担当するアカウントと管理者に送られています。".into(),
             ],
         }
         .render(&subject)
+    }
+}
+
+/// One survey in the weekly fieldwork digest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DigestSurvey {
+    pub title: String,
+    pub slug: String,
+    pub online: usize,
+    pub paper: usize,
+    /// Sampled people, and the response rate (AAPOR RR1) among them; `None` without a sample.
+    pub sample: Option<(u64, Option<f64>)>,
+    pub awaiting_second: usize,
+    pub awaiting_reconciliation: usize,
+    pub unfinished: usize,
+    /// The last day of fieldwork, when the survey has one.
+    pub closes_on: Option<chrono::NaiveDate>,
+    /// Today in the municipality's time zone (for the days left).
+    pub today: chrono::NaiveDate,
+    /// The survey's fieldwork page.
+    pub link: String,
+}
+
+/// The weekly fieldwork digest to an admin or planner: every open survey they may open.
+pub struct FieldworkDigestMail<'a> {
+    pub display_name: &'a str,
+    pub surveys: &'a [DigestSurvey],
+    pub at: NaiveDateTime,
+    pub zone: &'a chrono_tz::Tz,
+}
+
+impl FieldworkDigestMail<'_> {
+    /// The message.
+    pub fn render(&self) -> RenderedMail {
+        let sections = self
+            .surveys
+            .iter()
+            .map(|s| {
+                let total = s.online + s.paper;
+                let rate = match s.sample {
+                    None => "標本なし".to_string(),
+                    Some((n, None)) => format!("– （標本 {n}人）"),
+                    Some((n, Some(rate))) => {
+                        format!("{:.1}% （標本 {n}人、AAPOR RR1）", 100.0 * rate)
+                    }
+                };
+                let waiting = s.awaiting_second + s.awaiting_reconciliation + s.unfinished;
+                let left = match s.closes_on {
+                    None => "終了日は未設定".to_string(),
+                    Some(day) if day < s.today => {
+                        format!("{}に終了予定でした", day.format("%-m月%-d日"))
+                    }
+                    Some(day) => format!(
+                        "あと{}日（{}まで）",
+                        (day - s.today).num_days() + 1,
+                        day.format("%-m月%-d日")
+                    ),
+                };
+                MailSection {
+                    heading: format!("{}（{}）", s.title, s.slug),
+                    facts: vec![
+                        (
+                            "回答".into(),
+                            format!(
+                                "インターネット {}件・郵送 {}件（計 {total}件）",
+                                s.online, s.paper
+                            ),
+                        ),
+                        ("回収率".into(), rate),
+                        (
+                            "紙の調査票の入力待ち".into(),
+                            format!(
+                                "{waiting}票（2回目の入力待ち {}・照合待ち {}・入力途中 {}）",
+                                s.awaiting_second, s.awaiting_reconciliation, s.unfinished
+                            ),
+                        ),
+                        ("実査の残り".into(), left),
+                    ],
+                    link: ("回収状況".into(), s.link.clone()),
+                }
+            })
+            .collect();
+        let local_day = self.at.and_utc().with_timezone(self.zone).date_naive();
+        MailBody {
+            greeting: format!("{} 様", self.display_name),
+            paragraphs: vec![format!(
+                "実施中の調査の回収状況をお知らせします（{}現在）。",
+                local_time(Lang::Ja, self.at, self.zone)
+            )],
+            link: None,
+            facts: vec![],
+            sections,
+            closing: vec![
+                "この週報は毎週月曜日に、実施中の調査を担当する管理者と企画担当に送られます。"
+                    .into(),
+            ],
+        }
+        .render(&format!("実査の週報（{}）", local_day.format("%-m月%-d日")))
     }
 }
 
@@ -206,6 +323,7 @@ impl TestMail<'_> {
                 ("送信方法".into(), self.transport.into()),
                 ("送信日時".into(), local_time(Lang::Ja, self.sent_at, self.zone)),
             ],
+            sections: vec![],
             closing: vec!["このメールへの返信は不要です。".into()],
         }
         .render("テストメール")

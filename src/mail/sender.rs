@@ -137,12 +137,19 @@ impl Wakeup {
 }
 
 /// Runs the sender on its own thread until [`Wakeup::stop`]: a pass at once, then whenever
-/// woken, when the next retry falls due, or every 30 s.
-pub fn spawn(pool: Pool, mailer: Mailer, wakeup: Wakeup) -> std::thread::JoinHandle<()> {
+/// woken, when the next retry falls due, or every 30 s. `before_each_pass` may queue
+/// scheduled messages first (`serve` queues the weekly digest there).
+pub fn spawn(
+    pool: Pool,
+    mailer: Mailer,
+    wakeup: Wakeup,
+    mut before_each_pass: impl FnMut(&Pool) + Send + 'static,
+) -> std::thread::JoinHandle<()> {
     std::thread::Builder::new()
         .name("mail-sender".into())
         .spawn(move || {
             while !wakeup.stopped() {
+                before_each_pass(&pool);
                 if let Err(e) = deliver_due(&pool, &mailer, db::now()) {
                     log::error!("the mail sender could not read the outbox: {e}");
                 }

@@ -2,5 +2,6 @@
 //! errors out that each side words in its own way.
 
 pub mod accounts;
+pub mod digest;
 pub mod notices;
 pub mod previous_wave;

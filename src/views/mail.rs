@@ -37,6 +37,16 @@ pub fn message(subject: &str, body: &MailBody) -> Markup {
                             }
                         }
                     }
+                    @for section in &body.sections {
+                        h2 style="font-size:17px;margin:24px 0 8px 0;border-bottom:1px solid #ddd" { (section.heading) }
+                        dl style="margin:8px 0" {
+                            @for (label, value) in &section.facts {
+                                dt style="font-weight:bold" { (label) }
+                                dd style="margin:0 0 8px 0" { (value) }
+                            }
+                        }
+                        p { a href=(section.link.1) { (section.link.0) } }
+                    }
                     @for paragraph in &body.closing {
                         p { (paragraph) }
                     }
