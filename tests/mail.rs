@@ -503,6 +503,13 @@ async fn opening_and_closing_fieldwork_tells_the_surveys_people_and_the_admins_b
                 vec![survey.id],
                 false,
             ),
+            (
+                "invited",
+                Role::Planner,
+                Some("invited@city.example.jp"),
+                vec![survey.id],
+                true,
+            ),
         ];
         for (name, role, email, surveys, active) in accounts {
             common::add_user_with_surveys(&db, name, PASSWORD, role, &surveys);
@@ -511,6 +518,11 @@ async fn opening_and_closing_fieldwork_tells_the_surveys_people_and_the_admins_b
                 .execute(&mut db.conn())
                 .unwrap();
         }
+        // Invited and not yet in use: no password set.
+        diesel::update(users::table.filter(users::username.eq("invited")))
+            .set(users::password_hash.eq(""))
+            .execute(&mut db.conn())
+            .unwrap();
         let links = tsunagari::ops::accounts::LinkContext {
             base_url: &state.config.base_url,
             zone: &state.config.time_zone,

@@ -92,9 +92,9 @@ pub fn set_memberships(
     Ok(())
 }
 
-/// Who is told about a survey (notices when it opens or closes): the active accounts with an
-/// e-mail address that may open it — every admin and the survey's members — as
-/// (display name, address), by address.
+/// Who is told about a survey (notices when it opens or closes): the active accounts in use
+/// (password set) with an e-mail address that may open it — every admin and the survey's
+/// members — as (display name, address), by address.
 pub fn notice_recipients(
     conn: &mut DbConnection,
     survey_id: i64,
@@ -104,6 +104,7 @@ pub fn notice_recipients(
         .select(survey_members::user_id);
     Ok(users::table
         .filter(users::active.eq(true))
+        .filter(users::password_hash.ne(""))
         .filter(users::email.is_not_null())
         .filter(
             users::role
@@ -115,12 +116,15 @@ pub fn notice_recipients(
         .load(conn)?)
 }
 
-/// The active admins and planners with an e-mail address, as (account, ids of the surveys
-/// they are members of) — who gets the weekly fieldwork digest.
+/// The active admins and planners in use (password set) with an e-mail address, as (account,
+/// ids of the surveys they are members of) — who gets the weekly fieldwork digest.
 pub fn digest_recipients(conn: &mut DbConnection) -> DbResult<Vec<(User, Vec<i64>)>> {
-    let accounts = super::users::list(conn)?
-        .into_iter()
-        .filter(|u| u.active && u.email.is_some() && matches!(u.role, Role::Admin | Role::Planner));
+    let accounts = super::users::list(conn)?.into_iter().filter(|u| {
+        u.active
+            && !u.awaits_password()
+            && u.email.is_some()
+            && matches!(u.role, Role::Admin | Role::Planner)
+    });
     let mut out = Vec::new();
     for user in accounts {
         let surveys = survey_ids_of(conn, user.id)?;

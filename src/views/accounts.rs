@@ -125,7 +125,6 @@ fn survey_choices(lang: Lang, surveys: &[Survey], chosen: &[i64]) -> Markup {
                     input type="checkbox" name="survey" value=(survey.id) checked[chosen.contains(&survey.id)];
                     " " (survey.title.get(lang)) " " span.muted { "(" (survey.slug) ")" }
                 }
-                br;
             }
         }
     }
