@@ -16,7 +16,11 @@
 //! (in-process mode; default DATABASE_URL), `--workers N` (in-process; default as
 //! `tsunagari serve`: one per core), `--gzip` (ask for gzip as browsers do; the size is then
 //! what went over the wire), `--timeout S` (per request, default 30 s) and `--budget S`
-//! (per route: stop repeating after S seconds, default 120 s; the report says how many ran).
+//! (per route: stop repeating after S seconds, default 120 s; the report says how many ran),
+//! `--change SLUG` (before each route's first request, store a correction of one submitted
+//! response of survey SLUG, its answers unchanged, through the library as a staff correction
+//! does: the first request is then the one after a change; needs `--database` or
+//! DATABASE_URL also with `--base-url`).
 //!
 //! The client is a minimal HTTP/1.1 client over `std::net::TcpStream` (as in
 //! `bench_paper_entry.rs`): the crate has no HTTP client dependency (actix-http is only the
@@ -43,6 +47,7 @@ struct Options {
     gzip: bool,
     timeout: Duration,
     budget: Duration,
+    change: Option<String>,
     routes: Vec<String>,
 }
 
@@ -50,7 +55,7 @@ fn usage(message: &str) -> ! {
     eprintln!("error: {message}");
     eprintln!(
         "usage: bench_planner [--base-url URL --user NAME --password PW | --database URL] \
-         [--repeat R] [--workers N] [--gzip] [--timeout S] [--budget S] ROUTE..."
+         [--repeat R] [--workers N] [--gzip] [--timeout S] [--budget S] [--change SLUG] ROUTE..."
     );
     std::process::exit(2)
 }
@@ -66,6 +71,7 @@ fn options() -> Options {
         gzip: false,
         timeout: Duration::from_secs(30),
         budget: Duration::from_secs(120),
+        change: None,
         routes: Vec::new(),
     };
     let mut args = std::env::args().skip(1);
@@ -88,6 +94,7 @@ fn options() -> Options {
             "--gzip" => o.gzip = true,
             "--timeout" => o.timeout = Duration::from_secs(number("--timeout", value("--timeout"))),
             "--budget" => o.budget = Duration::from_secs(number("--budget", value("--budget"))),
+            "--change" => o.change = Some(value("--change")),
             "-h" | "--help" => usage("see the options below"),
             route if route.starts_with('/') => o.routes.push(route.to_string()),
             other => usage(&format!("unknown argument `{other}` (routes start with /)")),
@@ -349,6 +356,28 @@ fn start_site(database: &DatabaseUrl, workers: Option<usize>) -> (SocketAddr, St
     (rx.recv().expect("server address"), password)
 }
 
+/// Stores a correction of the survey's first counted response with its answers unchanged:
+/// its answer version and the survey's data version move on, as with any correction.
+fn change_one_response(database: &DatabaseUrl, slug: &str) -> Result<(), String> {
+    let pool = tsunagari::db::connect(database).map_err(|e| e.to_string())?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let survey = tsunagari::db::surveys::find_by_slug(&mut conn, slug)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no survey `{slug}`"))?;
+    let (id, version, json) = tsunagari::db::responses::submitted_answers(&mut conn, survey.id)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("survey `{slug}` has no submitted response to change"))?;
+    let staff = tsunagari::db::users::list(&mut conn)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .next()
+        .ok_or("the database has no staff account to record the correction")?;
+    tsunagari::db::entry::correct(&mut conn, id, version, &json, false, staff.id, &[])
+        .map_err(|e| e.to_string())
+}
+
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
@@ -381,6 +410,15 @@ fn main() {
             (addr, addr.to_string(), BENCH_USER.to_string(), password)
         }
     };
+    let change_in = o.change.as_ref().map(|slug| {
+        let raw = o
+            .database
+            .clone()
+            .or_else(|| std::env::var("DATABASE_URL").ok())
+            .unwrap_or_else(|| usage("--change needs --database or DATABASE_URL"));
+        let database = DatabaseUrl::parse(&raw).unwrap_or_else(|e| usage(&e));
+        (database, slug.clone())
+    });
     let mut http = Http::new(addr, host.clone(), o.timeout, o.gzip);
     if let Err(e) = sign_in(&mut http, &user, &password) {
         eprintln!("error: {e}");
@@ -401,6 +439,12 @@ fn main() {
         let mut times = Vec::new();
         let mut first = None;
         let mut last = (0u16, 0usize);
+        if let Some((database, slug)) = &change_in {
+            if let Err(e) = change_one_response(database, slug) {
+                eprintln!("error: --change: {e}");
+                std::process::exit(1);
+            }
+        }
         for i in 0..o.repeat {
             if i > 0 && started.elapsed() > o.budget {
                 break;

@@ -14,6 +14,7 @@ pub mod error;
 pub mod estimate;
 pub mod mail;
 pub mod ops;
+pub mod parallel;
 pub mod questionnaire;
 pub mod sampling;
 pub mod survey;

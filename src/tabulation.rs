@@ -4,7 +4,10 @@
 //! This is the view a municipality needs to compare itself with the published national
 //! tables; it is labelled as unweighted wherever it is shown. Pure: answers in, tables out.
 
-use crate::questionnaire::{Answer, Answers, Lang, Questionnaire, Response};
+use std::borrow::Borrow;
+use std::collections::HashMap;
+
+use crate::questionnaire::{Answer, Answers, Lang, Provenance, Questionnaire, Response};
 
 /// Fewer respondents than this and no table is shown at all (nothing about individuals can
 /// be read from a table of a handful of forms).
@@ -31,52 +34,84 @@ pub struct Table {
     pub rows: Vec<TableRow>,
     /// Whether several options could be chosen (shares then add up to more than 100%).
     pub multiple: bool,
+    /// Where the wording comes from (a scale: its least comparable item): only a table of a
+    /// national item may be set beside the national survey's published one.
+    pub provenance: Provenance,
 }
 
 /// Tables for every choice question and every scale of a questionnaire.
-pub fn simple_tabulation(q: &Questionnaire, respondents: &[Answers], lang: Lang) -> Vec<Table> {
+pub fn simple_tabulation<A: Borrow<Answers>>(
+    q: &Questionnaire,
+    respondents: &[A],
+    lang: Lang,
+) -> Vec<Table> {
     let no_answer = match lang {
         Lang::Ja => "無回答",
         Lang::En => "No answer",
     };
-    let mut tables = Vec::new();
-    for question in q.questions() {
-        let options = question.response.options();
-        if options.is_empty() {
-            continue;
-        }
-        let multiple = matches!(question.response, Response::Multiple { .. });
-        // The denominator: respondents to whom the question was shown (an entry exists);
-        // questions skipped by a condition are not asked, as in the printed tables.
-        let asked: Vec<&Answer> = respondents
-            .iter()
-            .filter_map(|a| a.get(&question.id))
-            .collect();
-        let base = asked.len();
-        let mut counts = vec![0usize; options.len()];
-        let mut missing = 0usize;
-        for answer in &asked {
+    let questions: Vec<_> = q
+        .questions()
+        .iter()
+        .filter(|question| !question.response.options().is_empty())
+        .collect();
+    let position: HashMap<&str, usize> = questions
+        .iter()
+        .enumerate()
+        .map(|(i, question)| (question.id.as_str(), i))
+        .collect();
+    let mut tallies: Vec<Tally> = questions
+        .iter()
+        .map(|question| Tally::new(question.response.options().len()))
+        .collect();
+    let scales = q.scales();
+    let mut bands: Vec<Tally> = scales.iter().map(|s| Tally::new(s.bands.len())).collect();
+    // One pass over each respondent's own answers (a few dozen, together in memory) rather
+    // than one lookup per question in every respondent's answers.
+    for answers in respondents {
+        let answers = answers.borrow();
+        for (id, answer) in answers.iter() {
+            let Some(&i) = position.get(id) else {
+                continue;
+            };
+            let options = questions[i].response.options();
+            let tally = &mut tallies[i];
+            // The denominator: respondents to whom the question was shown (an entry
+            // exists); questions skipped by a condition are not asked, as in the printed
+            // tables.
+            tally.base += 1;
             match answer {
                 Answer::Choice(code) => match options.iter().position(|o| o.code == *code) {
-                    Some(i) => counts[i] += 1,
-                    None => missing += 1,
+                    Some(o) => tally.counts[o] += 1,
+                    None => tally.missing += 1,
                 },
                 Answer::Choices(codes) if !codes.is_empty() => {
                     for code in codes {
-                        if let Some(i) = options.iter().position(|o| o.code == *code) {
-                            counts[i] += 1;
+                        if let Some(o) = options.iter().position(|o| o.code == *code) {
+                            tally.counts[o] += 1;
                         }
                     }
                 }
-                _ => missing += 1,
+                _ => tally.missing += 1,
             }
         }
-        let mut rows: Vec<TableRow> = options
+        for (scale, tally) in scales.iter().zip(&mut bands) {
+            tally.base += 1;
+            match scale.score(answers).band {
+                Some(band) => tally.counts[band] += 1,
+                None => tally.missing += 1,
+            }
+        }
+    }
+    let mut tables = Vec::new();
+    for (question, tally) in questions.iter().zip(&tallies) {
+        let mut rows: Vec<TableRow> = question
+            .response
+            .options()
             .iter()
-            .zip(&counts)
-            .map(|(o, &count)| row(o.label.get(lang), count, base))
+            .zip(&tally.counts)
+            .map(|(o, &count)| row(o.label.get(lang), count, tally.base))
             .collect();
-        rows.push(row(no_answer, missing, base));
+        rows.push(row(no_answer, tally.missing, tally.base));
         let title = match &question.stem {
             Some(stem) => format!("{} — {}", stem.get(lang), question.text.get(lang)),
             None => question.text.get(lang).to_string(),
@@ -84,43 +119,60 @@ pub fn simple_tabulation(q: &Questionnaire, respondents: &[Answers], lang: Lang)
         tables.push(Table {
             number: question.number.clone(),
             title,
-            base,
+            base: tally.base,
             rows,
-            multiple,
+            multiple: matches!(question.response, Response::Multiple { .. }),
+            provenance: question.provenance,
         });
     }
-    for scale in q.scales() {
-        let base = respondents.len();
-        let mut counts = vec![0usize; scale.bands.len()];
-        let mut missing = 0usize;
-        for answers in respondents {
-            match scale.score(answers).band {
-                Some(band) => counts[band] += 1,
-                None => missing += 1,
-            }
-        }
+    for (scale, tally) in scales.iter().zip(&bands) {
         let mut rows: Vec<TableRow> = scale
             .bands
             .iter()
-            .zip(&counts)
+            .zip(&tally.counts)
             .map(|(b, &count)| {
                 row(
                     &format!("{}–{} {}", b.min, b.max, b.label.get(lang)),
                     count,
-                    base,
+                    tally.base,
                 )
             })
             .collect();
-        rows.push(row(no_answer, missing, base));
+        rows.push(row(no_answer, tally.missing, tally.base));
+        let provenance = scale
+            .items
+            .iter()
+            .filter_map(|id| q.question(id))
+            .map(|question| question.provenance)
+            .min()
+            .unwrap_or(Provenance::Local);
         tables.push(Table {
             number: String::new(),
             title: scale.name.get(lang).to_string(),
-            base,
+            base: tally.base,
             rows,
             multiple: false,
+            provenance,
         });
     }
     tables
+}
+
+/// Counts of one question's options (or one scale's bands) and of its missing answers.
+struct Tally {
+    base: usize,
+    counts: Vec<usize>,
+    missing: usize,
+}
+
+impl Tally {
+    fn new(options: usize) -> Tally {
+        Tally {
+            base: 0,
+            counts: vec![0; options],
+            missing: 0,
+        }
+    }
 }
 
 fn row(label: &str, count: usize, base: usize) -> TableRow {
@@ -208,6 +260,55 @@ options = [
         assert_eq!(t.rows[0].percent, 50.0);
         assert_eq!(t.rows[2].label, "無回答");
         assert_eq!(t.rows[2].percent, 25.0);
+        assert_eq!(t.provenance, Provenance::Local, "not declared: local");
+    }
+
+    #[test]
+    fn the_national_tables_use_the_national_categories_and_say_where_they_come_from() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/questionnaires/tsunagari-national.toml"
+        );
+        let q = crate::questionnaire::load_file(path).unwrap();
+        let mut a = Answers::new();
+        a.insert("economic_situation", Answer::Choice(5));
+        a.insert("direct", Answer::Choice(1));
+        for (i, id) in ["ucla_1", "ucla_2", "ucla_3"].iter().enumerate() {
+            a.insert(*id, Answer::Choice(1 + i as u32));
+        }
+        let tables = simple_tabulation(&q, &[a, Answers::new()], Lang::Ja);
+        let table = |number: &str| tables.iter().find(|t| t.number == number).unwrap();
+        let economic = table("F6");
+        assert_eq!(
+            economic
+                .rows
+                .iter()
+                .map(|r| r.label.as_str())
+                .collect::<Vec<_>>(),
+            [
+                "大変ゆとりがある",
+                "ややゆとりがある",
+                "普通",
+                "やや苦しい",
+                "大変苦しい",
+                "無回答"
+            ]
+        );
+        assert_eq!(economic.rows[4].count, 1);
+        assert_eq!(economic.provenance, Provenance::NationalSecondary);
+        assert_eq!(table("問8").provenance, Provenance::National);
+        assert_eq!(table("F8").provenance, Provenance::Local);
+        let ucla = tables
+            .iter()
+            .find(|t| t.title.starts_with("孤独感（UCLA"))
+            .unwrap();
+        assert_eq!(ucla.provenance, Provenance::National);
+        assert_eq!(ucla.rows[1].count, 1, "1 + 2 + 3 = 6 points: 4–6");
+        let k6 = tables
+            .iter()
+            .find(|t| t.title.starts_with("心理的苦痛"))
+            .unwrap();
+        assert_eq!(k6.provenance, Provenance::Local);
     }
 
     #[test]

@@ -40,14 +40,18 @@ fn intended_answers() -> BTreeMap<&'static str, Answer> {
         ("contact_sns_mail", Choice(7)),
         ("participation", Choices(vec![1, 4])),
         ("support_received", Choice(3)),
-        ("help_given", Choice(2)),
+        ("help_intention", Choice(2)),
         ("rely_on", Choice(1)),
+        ("rely_on_who", Choices(vec![2, 5])),
         ("consult", Choice(1)),
         ("consult_who", Choices(vec![1, 2, 8])),
         ("ucla_1", Choice(2)),
         ("ucla_2", Choice(3)),
         ("ucla_3", Choice(1)),
         ("direct", Choice(3)),
+        ("loneliness_duration", Choice(2)),
+        ("life_events", Choices(vec![3, 8])),
+        ("casual_talk", Choice(1)),
         ("lsns_family_1", Choice(4)),
         ("lsns_family_2", Choice(3)),
         ("lsns_family_3", Choice(2)),
@@ -65,11 +69,24 @@ fn intended_answers() -> BTreeMap<&'static str, Answer> {
         ("marital_status", Choice(4)),
         ("household_size", Number(3.0)),
         ("household_members", Choices(vec![1, 2])),
-        ("employment", Choice(2)),
-        ("economic_leeway", Choice(3)),
+        ("employment_status", Choice(10)),
+        ("economic_situation", Choice(4)),
         ("health", Choice(2)),
-        ("years_of_residence", Choice(4)),
         ("district", Choice(10)),
+        ("birthplace", Choice(2)),
+        ("years_of_residence", Choice(4)),
+        ("care_needs", Choice(2)),
+        ("hobbies", Choice(1)),
+        ("outings", Choice(3)),
+        ("activity_range", Choice(4)),
+        ("transport", Choices(vec![1, 5])),
+        ("window_welfare", Choice(2)),
+        ("window_livelihood", Choice(3)),
+        ("window_council", Choice(1)),
+        ("window_elderly", Choice(3)),
+        ("window_children", Choice(2)),
+        ("window_mental", Choice(3)),
+        ("consult_easier", Choices(vec![3, 5])),
         (
             "comments",
             Text("駅前に気軽に集まれる場所があると嬉しいです".into()),
@@ -760,7 +777,7 @@ async fn a_change_from_the_review_returns_to_the_review() {
             let review: String = resident
                 .run_js("return document.querySelector('main').innerText;")
                 .await;
-            assert!(review.contains("問12 人との"), "{review}");
+            assert!(review.contains("問9 人との"), "{review}");
             let change = "a.change[href$='#q-contact_phone']";
             assert!(resident.smaller_side(change).await >= MIN_TAP_TARGET);
             assert!(resident.smaller_side(".lang-switch a").await >= MIN_TAP_TARGET);

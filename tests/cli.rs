@@ -359,14 +359,21 @@ fn the_demo_builds_a_survey_of_the_size_asked_with_valid_answers_and_refuses_ano
     assert!((50..=350).contains(&paper.accepted), "{paper:?}");
     assert_eq!(paper.envelopes, paper.accepted, "{paper:?}");
 
+    let settings =
+        tsunagari::survey::SurveySettings::load(&repo_path("surveys/demo.toml")).unwrap();
     let questionnaire = Catalogue::load(&repo_path("questionnaires"))
         .unwrap()
-        .for_survey("tsunagari-national", &["k6".into(), "lsns6".into()])
+        .for_survey(&settings.questionnaire, &settings.modules)
         .unwrap();
+    assert!(
+        questionnaire.question("transport").is_some(),
+        "the demo has suzaka-local"
+    );
     let stored = tsunagari::db::responses::submitted_answers(&mut conn, survey.id).unwrap();
     assert_eq!(stored.len(), 500);
     let (mut with_missing, mut lonely_alone, mut alone, mut lonely_others) = (0, 0, 0, 0);
-    for (id, json) in &stored {
+    let mut direct_blank = 0;
+    for (id, _, json) in &stored {
         let answers: Answers = serde_json::from_str(json).unwrap();
         assert!(
             questionnaire.check_answers(&answers).is_empty(),
@@ -392,6 +399,7 @@ fn the_demo_builds_a_survey_of_the_size_asked_with_valid_answers_and_refuses_ano
         {
             with_missing += 1;
         }
+        direct_blank += usize::from(matches!(answers.get("direct"), Some(Answer::Missing(_))));
         let lonely = matches!(answers.get("direct"), Some(Answer::Choice(4 | 5)));
         if answers.get("household_size") == Some(&Answer::Number(1.0)) {
             alone += 1;
@@ -401,6 +409,8 @@ fn the_demo_builds_a_survey_of_the_size_asked_with_valid_answers_and_refuses_ano
         }
     }
     assert!((5..=150).contains(&with_missing), "{with_missing}");
+    // The national 1.5% leave the direct question blank (on paper): about 7 of 500.
+    assert!((2..=15).contains(&direct_blank), "{direct_blank}");
     assert!(alone >= 30, "{alone} live alone");
     let share_alone = lonely_alone as f64 / alone as f64;
     let share_others = lonely_others as f64 / (500 - alone) as f64;

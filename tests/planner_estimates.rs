@@ -58,6 +58,29 @@ async fn raked_estimates_add_up_to_the_register_and_no_withheld_cell_stands_alon
         c.get("/lang?to=ja&back=%2F").await;
         let ja = c.get("/planner/demo-2026/estimates").await;
         assert!(ja.body.contains("全国: 4.8%"));
+        // Each indicator says where its wording comes from.
+        let row = |name: &str| -> String {
+            ja.body
+                .split("<tr>")
+                .find(|row| row.contains(name))
+                .and_then(|row| row.split("</tr>").next())
+                .unwrap_or_else(|| panic!("no row {name}"))
+                .to_string()
+        };
+        assert!(ja.body.contains("設問の出典"));
+        assert!(row("孤独感が「しばしばある・常にある」（直接質問）")
+            .contains("全国調査と同じ設問（公式資料で確認）"));
+        let contact = row("直接会って話すことが「全くない」");
+        assert!(
+            contact.contains("全国: 9.2%") && contact.contains("二次資料で確認"),
+            "{contact}"
+        );
+        let lsns = row("社会的孤立（LSNS-6 12点未満）");
+        assert!(
+            lsns.contains("全国の値なし")
+                && lsns.contains("独自の設問（全国の値とは比較できません）"),
+            "{lsns}"
+        );
         let subgroups = c.get("/planner/demo-2026/subgroups").await;
         assert!(
             subgroups.body.contains(r#"<th scope="row">女性</th>"#)

@@ -33,7 +33,7 @@ fn engine(db: &TestDb, survey_id: i64) -> Engine {
         tsunagari::db::responses::submitted_answers(&mut conn, survey_id)
             .unwrap()
             .into_iter()
-            .map(|(id, json)| (id, serde_json::from_str(&json).unwrap()))
+            .map(|(id, _, json)| (id, serde_json::from_str(&json).unwrap()))
             .collect();
     let rows = &design.respondents;
     let labels = |f: &dyn Fn(&tsunagari::db::sample::DesignRow) -> String| {
@@ -148,6 +148,37 @@ async fn the_subgroup_table_is_the_engines_and_never_shows_a_withheld_cell() {
         let overall = engine.design.proportion(&y, Domain::All, &opts()).unwrap();
         let shown = &report["indicators"][0]["overall"];
         assert_eq!(report["indicators"][0]["id"], "lonely_often");
+        assert_eq!(report["indicators"][0]["provenance"], "national");
+        let provenance_of = |id: &str| {
+            report["indicators"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|i| i["id"] == id)
+                .map(|i| i["provenance"].clone())
+        };
+        assert_eq!(
+            provenance_of("no_one_to_rely_on").unwrap(),
+            "national-secondary"
+        );
+        assert_eq!(provenance_of("k6_serious").unwrap(), "local");
+        // The demo has Suzaka's module: its breakdowns are in the report.
+        let by: Vec<&str> = report["indicators"][0]["breakdowns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["by"].as_str().unwrap())
+            .collect();
+        for id in [
+            "age_band",
+            "sex",
+            "district",
+            "birthplace",
+            "economic_suzaka",
+            "transport",
+        ] {
+            assert!(by.contains(&id), "{id}: {by:?}");
+        }
         assert!(
             close(shown["estimate"].as_f64().unwrap(), overall.estimate),
             "{shown} vs {overall:?}"
@@ -224,7 +255,7 @@ async fn the_subgroup_table_is_the_engines_and_never_shows_a_withheld_cell() {
                 tsunagari::db::responses::submitted_answers(&mut conn, survey_id)
                     .unwrap()
                     .into_iter()
-                    .map(|(id, json)| (id, serde_json::from_str(&json).unwrap()))
+                    .map(|(id, _, json)| (id, serde_json::from_str(&json).unwrap()))
                     .collect();
             Categorical::from_labels(
                 &design
@@ -376,6 +407,47 @@ async fn the_cache_equals_a_fresh_build_and_follows_every_new_response() {
             json_of(&other.get("/planner/demo-2026/subgroups.json").await.body),
             after
         );
+
+        // A correction of one stored response: the rebuild that reuses every other parsed
+        // answer gives what a server that parses everything gives.
+        let (corrected_id, corrected_version) = {
+            let mut conn = db.conn();
+            let (id, version, _) =
+                tsunagari::db::responses::submitted_answers(&mut conn, survey_id).unwrap()[3];
+            let mut changed = answers_of(3);
+            changed.insert("direct", Answer::Choice(5));
+            let json = serde_json::to_string(&changed).unwrap();
+            let staff = tsunagari::db::users::find_by_username(&mut conn, "planner1")
+                .unwrap()
+                .unwrap();
+            tsunagari::db::entry::correct(&mut conn, id, version, &json, true, staff.id, &[])
+                .unwrap();
+            (id, version)
+        };
+        let corrected = c.get("/planner/demo-2026/subgroups.json").await.body;
+        assert_ne!(json_of(&corrected), after, "the correction is seen");
+        let mut fresh = client(db.state()).await;
+        sign_in(&mut fresh, "planner1", PASSWORD).await;
+        assert_eq!(
+            fresh.get("/planner/demo-2026/subgroups.json").await.body,
+            corrected
+        );
+        assert_eq!(
+            c.get("/planner/demo-2026/table.csv?outcome=question:direct&by=sex")
+                .await
+                .body,
+            fresh
+                .get("/planner/demo-2026/table.csv?outcome=question:direct&by=sex")
+                .await
+                .body
+        );
+        let stored = tsunagari::db::responses::submitted_answers(&mut db.conn(), survey_id)
+            .unwrap()
+            .into_iter()
+            .find(|(id, _, _)| *id == corrected_id)
+            .unwrap();
+        assert_eq!(stored.1, corrected_version + 1);
+
         // An unfinished online answer does not invalidate the cache (nor count).
         let version = tsunagari::db::surveys::data_version(&mut db.conn(), survey_id).unwrap();
         {
@@ -507,6 +579,31 @@ async fn fieldwork_shows_responses_by_day_in_the_municipalitys_time_zone() {
         assert!(
             page.body.contains(r#"class="online""#),
             "the chart is drawn"
+        );
+        // The page is kept between requests and read again after every change it shows.
+        assert_eq!(c.get("/planner/demo-2026/fieldwork").await.body, page.body);
+        submit(&db, survey_id, &codes[12], &answers_of(12));
+        let later = c.get("/planner/demo-2026/fieldwork").await.body;
+        assert!(later.contains(r#"<td class="num">13</td>"#), "{later}");
+        {
+            let mut conn = db.conn();
+            let staff = tsunagari::db::users::find_by_username(&mut conn, "planner1")
+                .unwrap()
+                .unwrap();
+            tsunagari::db::entry::add_batch(
+                &mut conn,
+                survey_id,
+                chrono::NaiveDate::from_ymd_opt(2026, 12, 5).unwrap(),
+                7,
+                "",
+                staff.id,
+            )
+            .unwrap();
+        }
+        let with_batch = c.get("/planner/demo-2026/fieldwork").await.body;
+        assert!(
+            with_batch.contains(r#"受け付けた封筒</th><td class="num">7</td>"#),
+            "{with_batch}"
         );
     }
 }

@@ -455,7 +455,7 @@ async fn the_language_switch_shows_the_questions_in_english_and_comes_back() {
         let page = c.get("/answer/page/0").await;
         assert!(page.body.contains("lang=\"en\""));
         assert!(
-            page.body.contains("0 of 36 questions answered"),
+            page.body.contains("0 of 53 questions answered"),
             "{}",
             page.body
         );
@@ -793,7 +793,7 @@ async fn a_change_from_the_review_returns_to_the_review_unless_it_opens_question
         }
         let review = c.get("/answer/review").await;
         assert!(
-            review.body.contains("問12</span> 人との"),
+            review.body.contains("問9</span> 人との"),
             "a space after the number"
         );
         assert!(review

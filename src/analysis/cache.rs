@@ -1,14 +1,41 @@
-//! The analysis of each survey, kept in memory between requests and replaced when the
-//! survey's data version (raised by the database with every change) moves on. Several app
-//! servers each keep their own; the version makes every one of them correct.
+//! The analysis of a survey at one data version, as the planner pages keep it between
+//! requests (see `web::cache`), with the parsed answers the next version reuses.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use super::subgroups::{self, SubgroupReport};
 use super::{AnalysisError, Dataset};
 use crate::questionnaire::{Answers, Lang, Questionnaire};
 use crate::tabulation::{simple_tabulation, Table, MIN_RESPONDENTS};
+
+/// One counted response's answers as read from storage, with the answer version they were
+/// read at: parsed once and shared by the survey's successive analyses.
+#[derive(Debug, Clone)]
+pub struct StoredAnswers {
+    pub response_id: i64,
+    pub version: i32,
+    pub answers: Arc<Answers>,
+}
+
+impl Borrow<Answers> for StoredAnswers {
+    fn borrow(&self) -> &Answers {
+        &self.answers
+    }
+}
+
+/// The answers an earlier analysis of a survey has parsed, by response id: a new analysis
+/// reads and parses only the responses added or changed since.
+#[derive(Debug, Default)]
+pub struct KnownAnswers(HashMap<i64, StoredAnswers>);
+
+impl KnownAnswers {
+    /// The parsed answers of `response_id` if they were read at `version`.
+    pub fn get(&self, response_id: i64, version: i32) -> Option<&StoredAnswers> {
+        self.0.get(&response_id).filter(|a| a.version == version)
+    }
+}
 
 /// The dataset of one survey at one data version, with what is computed from it on demand.
 #[derive(Debug)]
@@ -16,8 +43,8 @@ pub struct Analysis {
     pub version: i64,
     pub dataset: Result<Dataset, AnalysisError>,
     report: OnceLock<Result<SubgroupReport, String>>,
-    /// Every counted response's answers, for the simple tabulation.
-    answers: Vec<Answers>,
+    /// Every counted response's answers, in submission order, for the simple tabulation.
+    answers: Vec<StoredAnswers>,
     questionnaire: Questionnaire,
     tabulation: [OnceLock<Vec<Table>>; 2],
 }
@@ -27,7 +54,7 @@ impl Analysis {
     pub fn new(
         version: i64,
         dataset: Result<Dataset, AnalysisError>,
-        answers: Vec<Answers>,
+        answers: Vec<StoredAnswers>,
         questionnaire: Questionnaire,
     ) -> Analysis {
         Analysis {
@@ -43,6 +70,16 @@ impl Analysis {
     /// Counted responses (sampled or not).
     pub fn responses(&self) -> usize {
         self.answers.len()
+    }
+
+    /// What this analysis has parsed, for the next analysis of the survey to reuse.
+    pub fn known_answers(&self) -> KnownAnswers {
+        KnownAnswers(
+            self.answers
+                .iter()
+                .map(|a| (a.response_id, a.clone()))
+                .collect(),
+        )
     }
 
     /// The simple tabulation in `lang`, `None` under [`MIN_RESPONDENTS`] responses;
@@ -62,33 +99,5 @@ impl Analysis {
             .get_or_init(|| subgroups::report(data).map_err(|e| e.to_string()))
             .as_ref()
             .map_err(Clone::clone)
-    }
-}
-
-/// The analyses of the surveys seen so far, by survey id.
-#[derive(Debug, Default)]
-pub struct AnalysisCache {
-    entries: Mutex<HashMap<i64, Arc<Analysis>>>,
-}
-
-impl AnalysisCache {
-    /// The cached analysis of `survey_id` if it was built at `version`.
-    pub fn get(&self, survey_id: i64, version: i64) -> Option<Arc<Analysis>> {
-        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        entries
-            .get(&survey_id)
-            .filter(|a| a.version == version)
-            .cloned()
-    }
-
-    /// Keeps `analysis` for `survey_id` unless a newer version is already kept.
-    pub fn put(&self, survey_id: i64, analysis: Arc<Analysis>) {
-        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        match entries.get(&survey_id) {
-            Some(kept) if kept.version > analysis.version => {}
-            _ => {
-                entries.insert(survey_id, analysis);
-            }
-        }
     }
 }

@@ -21,6 +21,8 @@ pub mod subgroups;
 pub mod waves;
 pub mod weighting;
 
+use std::sync::Arc;
+
 use crate::estimate::{Categorical, Design, EstimateError, LonelyPsu, Outcome, WeightDiagnostics};
 use crate::questionnaire::{Answers, Indicator, Lang, Questionnaire, Text};
 
@@ -37,7 +39,7 @@ pub struct Respondent {
     pub sex: Option<String>,
     pub age_band: String,
     pub district: Option<String>,
-    pub answers: Answers,
+    pub answers: Arc<Answers>,
 }
 
 /// Where a breakdown variable comes from.
@@ -86,7 +88,7 @@ pub struct Dataset {
     pub variables: Vec<Variable>,
     pub indicators: Vec<IndicatorColumn>,
     /// The answers, in row order (for tables of any single-choice item).
-    pub answers: Vec<Answers>,
+    pub answers: Vec<Arc<Answers>>,
     pub questionnaire: Questionnaire,
 }
 
@@ -140,30 +142,52 @@ impl Dataset {
             .build()?;
         let (design, weighting) = weighting::calibrate(&base, &respondents, register);
         let mut variables = register_variables(&respondents);
-        for breakdown in questionnaire.breakdowns() {
-            let codes = respondents
-                .iter()
-                .map(|r| {
-                    breakdown
-                        .group_of(questionnaire, &r.answers)
-                        .map_or(Categorical::MISSING, |g| g as u32)
-                })
-                .collect();
+        let breakdowns = questionnaire.breakdowns();
+        let indicators = questionnaire.indicators();
+        // One pass over the respondents reading every breakdown and indicator of each while
+        // its answers are in the cache, rather than one pass per column.
+        let mut groups = Vec::with_capacity(respondents.len() * breakdowns.len());
+        let mut values = Vec::with_capacity(respondents.len() * indicators.len());
+        for r in &respondents {
+            groups.extend(breakdowns.iter().map(|breakdown| {
+                breakdown
+                    .group_of(questionnaire, &r.answers)
+                    .map_or(Categorical::MISSING, |g| g as u32)
+            }));
+            values.extend(
+                indicators
+                    .iter()
+                    .map(|indicator| indicator.value(questionnaire, &r.answers)),
+            );
+        }
+        let column_of = |flat: &[u32], index: usize| -> Vec<u32> {
+            flat.iter()
+                .skip(index)
+                .step_by(breakdowns.len())
+                .copied()
+                .collect()
+        };
+        for (index, breakdown) in breakdowns.iter().enumerate() {
             variables.push(Variable {
                 id: breakdown.id.clone(),
                 name: breakdown.name.clone(),
                 origin: Origin::Answer,
                 labels: breakdown.groups.iter().map(|g| g.label.clone()).collect(),
-                column: Categorical::from_codes(codes, level_names(breakdown.groups.len()))?,
+                column: Categorical::from_codes(
+                    column_of(&groups, index),
+                    level_names(breakdown.groups.len()),
+                )?,
             });
         }
-        let indicators = questionnaire
-            .indicators()
+        let indicators = indicators
             .iter()
-            .map(|indicator| {
-                let values: Vec<Option<bool>> = respondents
+            .enumerate()
+            .map(|(index, indicator)| {
+                let values: Vec<Option<bool>> = values
                     .iter()
-                    .map(|r| indicator.value(questionnaire, &r.answers))
+                    .skip(index)
+                    .step_by(indicators.len())
+                    .copied()
                     .collect();
                 let codes = values
                     .iter()

@@ -4,7 +4,7 @@
 //! overall rate beside the national figure in the national convention.
 
 use super::cells::{suppress_one_way, Cell, Direction, Privacy, View};
-use super::{Dataset, Origin, Variable};
+use super::{Dataset, IndicatorColumn, Origin, Variable};
 use crate::estimate::{
     two_proportion_test, CiMethod, EstimateError, EstimateOptions, RaoScottTest, TwoProportionTest,
 };
@@ -127,70 +127,100 @@ impl IndicatorReport {
     }
 }
 
-/// Estimates every indicator of the dataset by every breakdown, with tests.
+/// Estimates every indicator of the dataset by every breakdown, with tests, on every core
+/// (the Rao–Scott tests are most of the work).
 pub fn report(data: &Dataset) -> Result<SubgroupReport, EstimateError> {
-    let options = planner_options();
-    let columns: Vec<_> = data.variables.iter().map(|v| &v.column).collect();
-    let mut indicators = Vec::new();
-    for column in &data.indicators {
-        let estimates = data
-            .design
-            .proportion_tables(&column.outcome, &columns, &options)?;
-        let overall_n = estimates.overall.as_ref().map_or(0, |e| e.n);
-        let overall = Cell::new(Text::new("全体", "Everyone"), overall_n, estimates.overall);
-        let mut tables = Vec::new();
-        for (variable, levels) in data.variables.iter().zip(estimates.tables) {
-            let mut cells: Vec<Cell> = levels
-                .into_iter()
-                .zip(&variable.labels)
-                .map(|(level, label)| Cell::new(label.clone(), level.n, level.estimate))
-                .collect();
-            let classified: usize = cells.iter().map(|c| c.n).sum();
-            let versus_rest = data
-                .design
-                .domain_vs_rest(&column.outcome, &variable.column)?;
-            for (cell, test) in cells.iter_mut().zip(versus_rest) {
-                if cell.privacy.is_none() {
-                    cell.versus_rest = test.estimate;
-                }
-            }
-            suppress_one_way(&mut cells);
-            tables.push(BreakdownTable {
-                variable_id: variable.id.clone(),
-                variable_name: variable.name.clone(),
-                origin: variable.origin.clone(),
-                cells,
-                unclassified: overall_n.saturating_sub(classified),
-                test: independence(data, variable, &column.categorical),
-            });
-        }
-        let national = column.indicator.national.clone().map(|figure| {
-            let base = data.respondents;
-            let test = figure.respondents.and_then(|national_n| {
-                two_proportion_test(
-                    column.yes as f64 / base as f64,
-                    base as f64,
-                    figure.percent / 100.0,
-                    f64::from(national_n),
-                )
-            });
-            NationalComparison {
-                figure,
-                yes: column.yes,
-                base,
-                test,
-            }
-        });
-        indicators.push(IndicatorReport {
-            indicator: column.indicator.clone(),
-            overall,
-            national,
-            tables,
-        });
-    }
+    let pairs: Vec<(&IndicatorColumn, &Variable)> = data
+        .indicators
+        .iter()
+        .flat_map(|column| {
+            data.variables
+                .iter()
+                .map(move |variable| (column, variable))
+        })
+        .collect();
+    let mut tests = crate::parallel::map(&pairs, |(column, variable)| {
+        independence(data, variable, &column.categorical)
+    })
+    .into_iter();
+    let with_tests: Vec<(&IndicatorColumn, Vec<Result<RaoScottTest, NoTest>>)> = data
+        .indicators
+        .iter()
+        .map(|column| (column, tests.by_ref().take(data.variables.len()).collect()))
+        .collect();
+    let indicators = crate::parallel::map(&with_tests, |(column, tests)| {
+        indicator_report(data, column, tests.clone())
+    })
+    .into_iter()
+    .collect::<Result<Vec<_>, EstimateError>>()?;
     Ok(SubgroupReport {
         respondents: data.respondents,
         indicators,
+    })
+}
+
+/// One indicator by every breakdown, with its tests and the national comparison.
+/// `tests` holds the Rao–Scott test of each breakdown, in the dataset's order.
+fn indicator_report(
+    data: &Dataset,
+    column: &IndicatorColumn,
+    tests: Vec<Result<RaoScottTest, NoTest>>,
+) -> Result<IndicatorReport, EstimateError> {
+    let options = planner_options();
+    let columns: Vec<_> = data.variables.iter().map(|v| &v.column).collect();
+    let estimates = data
+        .design
+        .proportion_tables(&column.outcome, &columns, &options)?;
+    let overall_n = estimates.overall.as_ref().map_or(0, |e| e.n);
+    let overall = Cell::new(Text::new("全体", "Everyone"), overall_n, estimates.overall);
+    let mut tables = Vec::new();
+    for ((variable, levels), test) in data.variables.iter().zip(estimates.tables).zip(tests) {
+        let mut cells: Vec<Cell> = levels
+            .into_iter()
+            .zip(&variable.labels)
+            .map(|(level, label)| Cell::new(label.clone(), level.n, level.estimate))
+            .collect();
+        let classified: usize = cells.iter().map(|c| c.n).sum();
+        let versus_rest = data
+            .design
+            .domain_vs_rest(&column.outcome, &variable.column)?;
+        for (cell, test) in cells.iter_mut().zip(versus_rest) {
+            if cell.privacy.is_none() {
+                cell.versus_rest = test.estimate;
+            }
+        }
+        suppress_one_way(&mut cells);
+        tables.push(BreakdownTable {
+            variable_id: variable.id.clone(),
+            variable_name: variable.name.clone(),
+            origin: variable.origin.clone(),
+            cells,
+            unclassified: overall_n.saturating_sub(classified),
+            test,
+        });
+    }
+    let national = column.indicator.national.clone().map(|figure| {
+        let base = data.respondents;
+        let test = figure.respondents.and_then(|national_n| {
+            two_proportion_test(
+                column.yes as f64 / base as f64,
+                base as f64,
+                figure.percent / 100.0,
+                f64::from(national_n),
+            )
+        });
+        NationalComparison {
+            figure,
+            yes: column.yes,
+            base,
+            test,
+        }
+    });
+    Ok(IndicatorReport {
+        indicator: column.indicator.clone(),
+        overall,
+        national,
+        tables,
     })
 }
 
@@ -354,6 +384,7 @@ impl SubgroupReport {
             "indicators": self.indicators.iter().map(|report| json!({
                 "id": report.indicator.id,
                 "name": report.indicator.name.get(lang),
+                "provenance": report.indicator.provenance.as_str(),
                 "overall": cell_json(&report.overall),
                 "national": report.national.as_ref().map(|n| json!({
                     "percent": n.figure.percent,

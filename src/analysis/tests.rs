@@ -50,7 +50,7 @@ fn sample() -> Vec<Respondent> {
                 sex: Some(if i % 2 == 0 { "male" } else { "female" }.into()),
                 age_band: if i % 4 < 2 { "16-39" } else { "40-" }.into(),
                 district: Some(district.into()),
-                answers,
+                answers: Arc::new(answers),
             }
         })
         .collect()

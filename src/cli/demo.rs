@@ -165,7 +165,7 @@ pub fn run(args: &DemoArgs) -> CliResult {
     };
     let mut realistic = None;
     let answered = match size.responses {
-        None => demo_responses(&mut conn, survey.id, &questionnaire)?,
+        None => demo_responses(&mut conn, survey.id, &questionnaire, admin_id)?,
         Some(k) => {
             let started = std::time::Instant::now();
             let made = realistic_responses(&mut conn, survey.id, &questionnaire, k, admin_id)?;
@@ -301,12 +301,15 @@ fn demo_sample(
 
 /// Synthetic submitted answers from about 60% of the sampled residents (never from the first
 /// DEMO_KEPT_FREE codes, which stay free for people trying the demo), so that the planner
-/// pages have something to show. Runs once: nothing is added when the survey has responses.
-/// Returns how many responses the survey has.
+/// pages have something to show. Forms that leave the direct question blank come by post
+/// (online, a required question cannot be left out), logged as one envelope batch. Runs
+/// once: nothing is added when the survey has responses. Returns how many responses the
+/// survey has.
 fn demo_responses(
     conn: &mut db::DbConnection,
     survey_id: i64,
     questionnaire: &crate::questionnaire::Questionnaire,
+    admin_id: i64,
 ) -> Result<i64, CliError> {
     use rand::Rng;
     use rand_chacha::rand_core::SeedableRng;
@@ -319,6 +322,7 @@ fn demo_responses(
     }
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(20261201);
     let mut count = 0;
+    let mut paper = Vec::new();
     for unit in db::sample::outcomes(conn, sample.id)?
         .into_iter()
         .skip(DEMO_KEPT_FREE)
@@ -333,10 +337,34 @@ fn demo_responses(
         };
         let answers = synthetic_answers(questionnaire, &mut rng);
         let json = serde_json::to_string(&answers).map_err(|e| CliError::Failed(e.into()))?;
-        let response = db::responses::start_or_resume_online(conn, survey_id, code_id)?;
         let distress = questionnaire.is_distressed(&answers);
-        db::responses::submit(conn, response.id, response.version, &json, distress)?;
         count += 1;
+        if answers.get("direct").is_some_and(|a| !a.is_given()) {
+            paper.push(db::responses::NewSubmitted {
+                access_code_id: code_id,
+                channel: db::entry::CHANNEL_PAPER,
+                answers_json: json,
+                distress,
+                submitted_at: db::now(),
+            });
+            continue;
+        }
+        let response = db::responses::start_or_resume_online(conn, survey_id, code_id)?;
+        db::responses::submit(conn, response.id, response.version, &json, distress)?;
+    }
+    if !paper.is_empty() {
+        let envelopes = i32::try_from(paper.len()).unwrap_or(i32::MAX);
+        db::transaction(conn, |conn| {
+            db::responses::insert_submitted(conn, survey_id, &paper)?;
+            db::entry::add_batch(
+                conn,
+                survey_id,
+                db::now().date(),
+                envelopes,
+                "デモ: 郵送で返送された調査票",
+                admin_id,
+            )
+        })?;
     }
     Ok(count)
 }
@@ -540,25 +568,29 @@ fn realistic_responses(
 }
 
 /// A plausible respondent: a loneliness level drawn from the national distribution of the
-/// direct question, UCLA items that agree with it, K6 items mostly low, and every other shown
-/// question answered at random. Deterministic for a given `rng`.
+/// direct question in 2023 (with its 1.5% 無回答), UCLA items that agree with it, K6 items
+/// mostly low, participation as nationally (about half in no activity), and every other
+/// shown question answered at random. Deterministic for a given `rng`.
 fn synthetic_answers(
     q: &crate::questionnaire::Questionnaire,
     rng: &mut rand_chacha::ChaCha20Rng,
 ) -> crate::questionnaire::Answers {
     use crate::questionnaire::{Answer, Answers, MissingReason, Response};
     use rand::Rng;
-    // 決してない, ほとんどない, たまにある, 時々ある, しばしばある・常にある (national 2023, %).
-    const DIRECT: [(u32, u32); 5] = [(1, 18), (2, 41), (3, 20), (4, 15), (5, 6)];
-    let mut roll = rng.gen_range(0..100);
-    let mut level = 2;
-    for (code, share) in DIRECT {
-        if roll < share {
-            level = code;
-            break;
-        }
-        roll -= share;
-    }
+    use synthetic::{NATIONAL_DIRECT_2023, NATIONAL_DIRECT_NO_ANSWER_2023};
+    let mut shares = NATIONAL_DIRECT_2023.to_vec();
+    shares.push(NATIONAL_DIRECT_NO_ANSWER_2023);
+    let drawn = synthetic::pick(rng, &shares);
+    // The last index is 無回答: the loneliness level of the UCLA items is then a middle one.
+    let level = if drawn < NATIONAL_DIRECT_2023.len() {
+        drawn as u32 + 1
+    } else {
+        2
+    };
+    let direct = match drawn < NATIONAL_DIRECT_2023.len() {
+        true => Answer::Choice(level),
+        false => Answer::Missing(MissingReason::NoAnswer),
+    };
     let mut answers = Answers::new();
     let mut page = q.visible_pages(&answers).first().copied();
     while let Some(index) = page {
@@ -568,7 +600,10 @@ fn synthetic_answers(
             }
             let options = question.response.options();
             let answer = match &question.response {
-                _ if question.id == "direct" => Answer::Choice(level),
+                _ if question.id == "direct" => direct.clone(),
+                Response::Multiple { .. } if question.id == "participation" => {
+                    participation(options, rng)
+                }
                 Response::Single { .. } if question.id.starts_with("ucla_") => {
                     let centre = 1 + (i64::from(level) - 1) * 3 / 4;
                     let code = (centre + rng.gen_range(-1..=1)).clamp(1, options.len() as i64);
@@ -601,6 +636,38 @@ fn synthetic_answers(
         page = q.next_page(index, &answers);
     }
     answers
+}
+
+/// Participation as nationally: about half take part in nothing (the exclusive option,
+/// 51.8% in 2023); the others name one activity, sport and hobbies most often, and a quarter
+/// of them a second one.
+fn participation(
+    options: &[crate::questionnaire::Choice],
+    rng: &mut rand_chacha::ChaCha20Rng,
+) -> crate::questionnaire::Answer {
+    use crate::questionnaire::Answer;
+    use rand::Rng;
+    let none = options.iter().find(|o| o.exclusive);
+    let plain: Vec<_> = options.iter().filter(|o| !o.exclusive).collect();
+    if let Some(none) = none {
+        if plain.is_empty() || rng.gen_bool(synthetic::NATIONAL_NO_PARTICIPATION_2023) {
+            return Answer::Choices(vec![none.code]);
+        }
+    }
+    // In printed order: local community, PTA, volunteering, sport and hobbies, other.
+    let weights: Vec<f64> = (0..plain.len())
+        .map(|i| [35.0, 12.0, 15.0, 45.0, 8.0].get(i).copied().unwrap_or(8.0))
+        .collect();
+    let first = synthetic::pick(rng, &weights);
+    let mut chosen = vec![plain[first].code];
+    if plain.len() > 1 && rng.gen_bool(0.25) {
+        let second = synthetic::pick(rng, &weights);
+        if second != first {
+            chosen.push(plain[second].code);
+        }
+    }
+    chosen.sort_unstable();
+    Answer::Choices(chosen)
 }
 
 /// The columns of [`synthetic_register`]'s header (住民番号, 氏, 名, 住所, 郵便番号, 生年月日,
@@ -684,4 +751,46 @@ pub fn synthetic_register(rows: usize) -> String {
         ));
     }
     csv
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::questionnaire::Answer;
+    use rand_chacha::rand_core::SeedableRng;
+
+    #[test]
+    fn the_simple_demo_answers_follow_the_national_direct_question_and_participation() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/questionnaires/tsunagari-national.toml"
+        );
+        let q = crate::questionnaire::load_file(path).unwrap();
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
+        let n = 20_000;
+        let mut direct = [0usize; 6];
+        let mut none = 0;
+        for _ in 0..n {
+            let answers = synthetic_answers(&q, &mut rng);
+            match answers.get("direct") {
+                Some(Answer::Choice(code)) => direct[*code as usize - 1] += 1,
+                _ => direct[5] += 1,
+            }
+            if answers.get("participation") == Some(&Answer::Choices(vec![6])) {
+                none += 1;
+            }
+        }
+        let national = synthetic::NATIONAL_DIRECT_2023
+            .iter()
+            .chain([&synthetic::NATIONAL_DIRECT_NO_ANSWER_2023]);
+        for (count, national) in direct.iter().zip(national) {
+            let percent = 100.0 * *count as f64 / n as f64;
+            assert!(
+                (percent - national).abs() < 0.8,
+                "{percent:.1}% vs {national}%"
+            );
+        }
+        let share = none as f64 / n as f64;
+        assert!((share - 0.518).abs() < 0.015, "{share}");
+    }
 }

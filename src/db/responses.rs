@@ -186,15 +186,45 @@ pub fn counts(conn: &mut DbConnection, survey_id: i64) -> DbResult<(i64, i64)> {
 }
 
 /// The answers of every submitted response of a survey that counts (one per code under the
-/// mixed-mode rule), with the response id, in submission order.
-pub fn submitted_answers(conn: &mut DbConnection, survey_id: i64) -> DbResult<Vec<(i64, String)>> {
+/// mixed-mode rule), with the response id and answer version, in submission order.
+pub fn submitted_answers(
+    conn: &mut DbConnection,
+    survey_id: i64,
+) -> DbResult<Vec<(i64, i32, String)>> {
     Ok(responses::table
         .filter(responses::survey_id.eq(survey_id))
         .filter(responses::status.eq(STATUS_SUBMITTED))
         .filter(responses::counted.eq(true))
-        .order(responses::submitted_at.asc())
-        .select((responses::id, responses::answers_json))
+        .order((responses::submitted_at.asc(), responses::id.asc()))
+        .select((responses::id, responses::version, responses::answers_json))
         .load(conn)?)
+}
+
+/// The id and answer version of every counted submitted response of a survey, in submission
+/// order: what tells an analysis which answers it already has parsed.
+pub fn submitted_versions(conn: &mut DbConnection, survey_id: i64) -> DbResult<Vec<(i64, i32)>> {
+    Ok(responses::table
+        .filter(responses::survey_id.eq(survey_id))
+        .filter(responses::status.eq(STATUS_SUBMITTED))
+        .filter(responses::counted.eq(true))
+        .order((responses::submitted_at.asc(), responses::id.asc()))
+        .select((responses::id, responses::version))
+        .load(conn)?)
+}
+
+/// The id, answer version and answers (JSON) of the responses with these ids.
+pub fn answers_of(conn: &mut DbConnection, ids: &[i64]) -> DbResult<Vec<(i64, i32, String)>> {
+    // Bound the statement's parameters (SQLite allows 32,766, older builds 999).
+    let mut rows = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(900) {
+        rows.extend(
+            responses::table
+                .filter(responses::id.eq_any(chunk))
+                .select((responses::id, responses::version, responses::answers_json))
+                .load::<(i64, i32, String)>(conn)?,
+        );
+    }
+    Ok(rows)
 }
 
 /// A new, empty anonymous response (an open questionnaire answered through its public link).

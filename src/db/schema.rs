@@ -37,6 +37,7 @@ diesel::table! {
         double_entry -> Bool,
         data_version -> BigInt,
         previous_wave_id -> Nullable<BigInt>,
+        fieldwork_version -> BigInt,
     }
 }
 

@@ -106,6 +106,18 @@ pub fn data_version(conn: &mut DbConnection, id: i64) -> DbResult<i64> {
         .ok_or(DbError::NotFound)
 }
 
+/// The version of what the fieldwork page shows: triggers raise it with every response
+/// started, submitted or removed, every disposition, paper keying pass and batch of
+/// envelopes (see the migration `fieldwork_version`), but not with saved answers.
+pub fn fieldwork_version(conn: &mut DbConnection, id: i64) -> DbResult<i64> {
+    surveys::table
+        .find(id)
+        .select(surveys::fieldwork_version)
+        .first(conn)
+        .optional()?
+        .ok_or(DbError::NotFound)
+}
+
 /// The survey named as this survey's previous wave, if any.
 pub fn previous_wave(conn: &mut DbConnection, id: i64) -> DbResult<Option<SurveyRow>> {
     let previous: Option<i64> = surveys::table

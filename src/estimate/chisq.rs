@@ -64,29 +64,21 @@ impl Design {
             row_map[rows.codes()[i] as usize] as usize
                 + nr * col_map[cols.codes()[i] as usize] as usize
         };
+        // The cell of every complete row, worked out once for all the score columns.
+        let row_cells: Vec<Option<usize>> = (0..n_rows)
+            .map(|i| complete[i].then(|| cell_of(i)))
+            .collect();
         let mut cell_weight = vec![0.0; cells];
         let mut total_weight = 0.0;
         let mut n = 0;
-        for i in (0..n_rows).filter(|&i| complete[i]) {
-            cell_weight[cell_of(i)] += self.weights[i];
-            total_weight += self.weights[i];
-            n += 1;
+        for (i, cell) in row_cells.iter().enumerate() {
+            if let Some(cell) = cell {
+                cell_weight[*cell] += self.weights[i];
+                total_weight += self.weights[i];
+                n += 1;
+            }
         }
         let p: Vec<f64> = cell_weight.iter().map(|w| w / total_weight).collect();
-        // Influence of each cell proportion: w (1[cell] − p) / W on complete rows.
-        let scores: Vec<Vec<f64>> = (0..cells)
-            .map(|cell| {
-                (0..n_rows)
-                    .map(|i| {
-                        if !complete[i] {
-                            return 0.0;
-                        }
-                        let indicator = if cell_of(i) == cell { 1.0 } else { 0.0 };
-                        self.weights[i] * (indicator - p[cell]) / total_weight
-                    })
-                    .collect()
-            })
-            .collect();
         let present: Vec<bool> = if self.is_calibrated() {
             vec![true; self.n_strata()]
         } else {
@@ -96,7 +88,29 @@ impl Design {
             }
             present
         };
-        let v = self.influence_covariance(&scores, &present);
+        // Summed over bins where the design allows, else row by row over the influence of
+        // each cell proportion: w (1[cell] − p) / W on complete rows.
+        let v = match self.table_covariance(&row_cells, &p, total_weight, &present) {
+            Some(v) => v,
+            None => {
+                let scores: Vec<Vec<f64>> = (0..cells)
+                    .map(|cell| {
+                        row_cells
+                            .iter()
+                            .zip(self.weights.iter())
+                            .map(|(row_cell, w)| match row_cell {
+                                None => 0.0,
+                                Some(c) => {
+                                    let indicator = if *c == cell { 1.0 } else { 0.0 };
+                                    w * (indicator - p[cell]) / total_weight
+                                }
+                            })
+                            .collect()
+                    })
+                    .collect();
+                self.influence_covariance(&scores, &present)
+            }
+        };
 
         // R scales the weighted table to N = nrow(design), missing answers included; X² and
         // tr(Δ) both scale with N, so F, its df and p do not.

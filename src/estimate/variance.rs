@@ -905,13 +905,155 @@ impl Design {
         let n_strata = self.n_strata();
         let mut sums = vec![0.0; n_strata * p];
         let mut products = vec![0.0; n_strata * p * p];
+        // The products are symmetric: the upper triangle is summed (and mirrored later).
         for unit in 0..n_units {
             let h = stratum_of(unit);
             let u = &totals[unit * p..(unit + 1) * p];
             for a in 0..p {
                 sums[h * p + a] += u[a];
-                for b in 0..p {
-                    products[(h * p + a) * p + b] += u[a] * u[b];
+                let row = &mut products[(h * p + a) * p..(h * p + a + 1) * p];
+                for b in a..p {
+                    row[b] += u[a] * u[b];
+                }
+            }
+        }
+        self.stratified_covariance(p, &sums, products, present)
+    }
+
+    /// The covariance of the cell proportions of a table (what the Rao–Scott test needs),
+    /// summed over bins — calibration cell × table cell — instead of rows: every row of a bin
+    /// has a score w·α − q·β with α the bin's table cell and β the centring shift of its
+    /// joint calibration cell, so the sums of w², w·q, q², w, q and ω·w/q per bin are all the
+    /// rows contribute. The same covariance as [`Design::influence_covariance`] of the
+    /// scores w (1[cell] − p) / W (0 on rows outside the table), in another order of sums;
+    /// `None` for designs with clusters or without a cell index (then row by row).
+    ///
+    /// `row_cells` holds the table cell of every row (`None`: outside the table), `p` the
+    /// cell proportions and `total_weight` W.
+    pub(crate) fn table_covariance(
+        &self,
+        row_cells: &[Option<usize>],
+        p: &[f64],
+        total_weight: f64,
+        present: &[bool],
+    ) -> Option<Vec<f64>> {
+        if self.psu.is_some() {
+            return None;
+        }
+        let n = self.n_rows();
+        let cells = p.len();
+        let calibration = self.calibration.as_ref();
+        let (bin_of_row, n_cal_cells, cal_cell_stratum): (&[u32], usize, Vec<u32>) =
+            match calibration {
+                None => (
+                    &self.strata[..],
+                    self.n_strata(),
+                    (0..self.n_strata() as u32).collect(),
+                ),
+                Some(cal) => {
+                    let index = cal.cells.as_ref()?;
+                    (
+                        &index.row_cell[..],
+                        index.stratum.len(),
+                        index.stratum.clone(),
+                    )
+                }
+            };
+        let joint = match calibration {
+            None => None,
+            Some(cal) => Some(JointCells::of(cal, n)?),
+        };
+        // Bins: calibration cell × (table cell, or one more for rows outside the table).
+        let width = cells + 1;
+        let mut bins = vec![TableBin::default(); n_cal_cells * width];
+        let mut joint_of_cal_cell = vec![0u32; n_cal_cells];
+        for i in 0..n {
+            let cal_cell = bin_of_row[i] as usize;
+            let t = row_cells[i].unwrap_or(cells);
+            let (w, q) = (self.weights[i], self.cal_weights[i]);
+            let omega = calibration
+                .and_then(|cal| cal.omega.as_ref())
+                .map_or(1.0, |o| o[i]);
+            let bin = &mut bins[cal_cell * width + t];
+            bin.w += w;
+            bin.ww += w * w;
+            bin.wq += w * q;
+            bin.qq += q * q;
+            bin.q += q;
+            bin.omega_w_over_q += omega * w / q;
+            if let Some(joint) = &joint {
+                joint_of_cal_cell[cal_cell] = joint.cell[i];
+            }
+        }
+        let alpha = |t: usize, c: usize| {
+            if t == cells {
+                0.0
+            } else {
+                (f64::from(u8::from(t == c)) - p[c]) / total_weight
+            }
+        };
+        // The centring shift of every joint calibration cell, per table cell (column).
+        let shift: Vec<Vec<f64>> = match (calibration, &joint) {
+            (Some(cal), Some(joint)) => (0..cells)
+                .map(|c| {
+                    let mut sums = vec![0.0; joint.omega.len()];
+                    for (index, bin) in bins.iter().enumerate() {
+                        let (cal_cell, t) = (index / width, index % width);
+                        sums[joint_of_cal_cell[cal_cell] as usize] +=
+                            alpha(t, c) * bin.omega_w_over_q;
+                    }
+                    joint.shift(cal, &sums)
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let beta = |cal_cell: usize, c: usize| {
+            shift
+                .get(c)
+                .map_or(0.0, |s| s[joint_of_cal_cell[cal_cell] as usize])
+        };
+        let n_strata = self.n_strata();
+        let mut sums = vec![0.0; n_strata * cells];
+        let mut products = vec![0.0; n_strata * cells * cells];
+        let (mut a_of, mut b_of) = (vec![0.0; cells], vec![0.0; cells]);
+        for (index, bin) in bins.iter().enumerate() {
+            if bin.w == 0.0 && bin.q == 0.0 {
+                continue;
+            }
+            let (cal_cell, t) = (index / width, index % width);
+            let h = cal_cell_stratum[cal_cell] as usize;
+            for c in 0..cells {
+                a_of[c] = alpha(t, c);
+                b_of[c] = beta(cal_cell, c);
+            }
+            for a in 0..cells {
+                sums[h * cells + a] += a_of[a] * bin.w - b_of[a] * bin.q;
+                let row = &mut products[(h * cells + a) * cells..(h * cells + a + 1) * cells];
+                for b in a..cells {
+                    row[b] += a_of[a] * a_of[b] * bin.ww
+                        - (a_of[a] * b_of[b] + b_of[a] * a_of[b]) * bin.wq
+                        + b_of[a] * b_of[b] * bin.qq;
+                }
+            }
+        }
+        Some(self.stratified_covariance(cells, &sums, products, present))
+    }
+
+    /// The covariance of p statistics from each stratum's sums of its units' scores
+    /// (`sums`, n_strata × p) and of their products (`products`, n_strata × p × p, upper
+    /// triangle filled): with fpc, centring and the lonely-PSU rule as R applies them.
+    fn stratified_covariance(
+        &self,
+        p: usize,
+        sums: &[f64],
+        mut products: Vec<f64>,
+        present: &[bool],
+    ) -> Vec<f64> {
+        let n_strata = self.n_strata();
+        for h in 0..n_strata {
+            for a in 0..p {
+                for b in 0..a {
+                    products[(h * p + a) * p + b] = products[(h * p + b) * p + a];
                 }
             }
         }
@@ -955,6 +1097,18 @@ impl Design {
         }
         covariance
     }
+}
+
+/// What the rows of one bin (calibration cell × table cell) contribute to a table's
+/// covariance: sums of w, w², w·q, q², q and ω·w/q.
+#[derive(Debug, Clone, Copy, Default)]
+struct TableBin {
+    w: f64,
+    ww: f64,
+    wq: f64,
+    qq: f64,
+    q: f64,
+    omega_w_over_q: f64,
 }
 
 /// R's centring of a score on the calibration variables, row by row: `sweeps` times, for
@@ -1034,11 +1188,19 @@ impl JointCells {
     }
 
     fn centre(&self, cal: &Calibration, v: &mut [f64]) {
-        let cells = self.omega.len();
-        let mut sums = vec![0.0; cells];
+        let mut sums = vec![0.0; self.omega.len()];
         for (i, &c) in self.cell.iter().enumerate() {
             sums[c as usize] += cal.omega.as_ref().map_or(1.0, |o| o[i]) * v[i];
         }
+        let shift = self.shift(cal, &sums);
+        for (i, value) in v.iter_mut().enumerate() {
+            *value -= shift[self.cell[i] as usize];
+        }
+    }
+
+    /// What every row of each joint cell loses in the centring, from the cells' Σ ω·v.
+    fn shift(&self, cal: &Calibration, sums: &[f64]) -> Vec<f64> {
+        let cells = self.omega.len();
         let mut shift = vec![0.0; cells];
         for _ in 0..cal.sweeps {
             for k in 0..cal.margins.len() {
@@ -1056,9 +1218,7 @@ impl JointCells {
                 }
             }
         }
-        for (i, value) in v.iter_mut().enumerate() {
-            *value -= shift[self.cell[i] as usize];
-        }
+        shift
     }
 }
 
@@ -1238,6 +1398,63 @@ mod tests {
             joint.centre(cal, &mut cells);
             assert_close(&cells, &rows, "centred score");
         }
+    }
+
+    #[test]
+    fn a_tables_covariance_over_bins_equals_the_row_by_row_one() {
+        let s = sample();
+        let margins = [
+            margin("sex", &s.sex, &[52_000.0, 48_000.0]),
+            margin("age", &s.age, &[30_000.0, 70_000.0]),
+            margin("region", &s.region, &[20_000.0, 30_000.0, 50_000.0]),
+        ];
+        let raked = s.design.rake(&margins, &RakeOptions::default()).unwrap();
+        let trimmed = raked.trim_weights(None, Some(60.0), true).unwrap();
+        let post = s.design.post_stratify(&margins[2]).unwrap();
+        // A 2 × 4 table: the outcome (missing on some rows) by `across` (missing on others).
+        let row_cells: Vec<Option<usize>> = (0..s.y.len())
+            .map(|i| {
+                let across = s.across.codes()[i];
+                (!s.y[i].is_nan() && across != Categorical::MISSING)
+                    .then(|| s.y[i] as usize + 2 * across as usize)
+            })
+            .collect();
+        let cells = 2 * s.across.levels().len();
+        for design in [&s.design, &raked, &trimmed, &post] {
+            let mut cell_weight = vec![0.0; cells];
+            for (i, cell) in row_cells.iter().enumerate() {
+                if let Some(c) = cell {
+                    cell_weight[*c] += design.weights[i];
+                }
+            }
+            let total: f64 = cell_weight.iter().sum();
+            let p: Vec<f64> = cell_weight.iter().map(|w| w / total).collect();
+            let scores: Vec<Vec<f64>> = (0..cells)
+                .map(|c| {
+                    row_cells
+                        .iter()
+                        .zip(design.weights.iter())
+                        .map(|(cell, w)| match cell {
+                            None => 0.0,
+                            Some(t) => w * (f64::from(u8::from(*t == c)) - p[c]) / total,
+                        })
+                        .collect()
+                })
+                .collect();
+            let present = vec![true; design.n_strata()];
+            let binned = design
+                .table_covariance(&row_cells, &p, total, &present)
+                .expect("an unclustered design has bins");
+            let rows = design.influence_covariance(&scores, &present);
+            let scale = rows.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            for (b, r) in binned.iter().zip(&rows) {
+                assert!((b - r).abs() <= 1e-9 * scale, "{b} vs {r}");
+            }
+        }
+        assert!(s
+            .clustered
+            .table_covariance(&row_cells, &[0.5; 8], 1.0, &[true; 6])
+            .is_none());
     }
 
     #[test]

@@ -4,8 +4,8 @@
 use super::model::{
     flatten_questions, Band, Breakdown, BreakdownDef, BreakdownGroup, BreakdownSource, Choice,
     Code, Condition, DistressDef, DistressRule, GridRow, GroupRule, Indicator, IndicatorDef,
-    IndicatorRule, Item, ItemKind, MissingRule, Module, NationalFigure, Page, Questionnaire,
-    QuestionnaireKind, Response, Scale, ScaleDef,
+    IndicatorRule, Item, ItemKind, MissingRule, Module, NationalFigure, Page, Provenance,
+    Questionnaire, QuestionnaireKind, Response, Scale, ScaleDef,
 };
 use super::text::Text;
 use serde::Deserialize;
@@ -200,6 +200,7 @@ struct RawBreakdown {
     name: Text,
     item: Option<String>,
     scale: Option<String>,
+    module: Option<String>,
     #[serde(default)]
     groups: Vec<RawGroup>,
 }
@@ -224,6 +225,7 @@ struct RawIndicator {
     scale: Option<String>,
     min: Option<i32>,
     max: Option<i32>,
+    module: Option<String>,
     national: Option<RawNational>,
 }
 
@@ -316,6 +318,8 @@ struct RawItem {
     required: Option<bool>,
     show_if: Option<RawCondition>,
     skip_if: Option<RawCondition>,
+    provenance: Option<String>,
+    provenance_note: Option<Text>,
     options: Option<Vec<RawChoice>>,
     option_set: Option<String>,
     max_choices: Option<usize>,
@@ -399,6 +403,7 @@ struct QuestionInfo {
     module: Option<String>,
     response: Response,
     number: String,
+    provenance: Option<Provenance>,
 }
 
 struct Validator {
@@ -518,10 +523,11 @@ impl Validator {
             });
         }
 
+        self.check_number_series(&pages);
         let scales = self.scales(raw.scales, &questions);
         let distress = self.distress(raw.distress, &questions, &scales);
-        let indicators = self.indicators(raw.indicators, &questions, &scales);
-        let breakdowns = self.breakdowns(raw.breakdowns, &questions, &scales);
+        let indicators = self.indicators(raw.indicators, &questions, &scales, &module_ids);
+        let breakdowns = self.breakdowns(raw.breakdowns, &questions, &scales, &module_ids);
 
         if !self.errors.is_empty() {
             return Err(LoadErrors(self.errors));
@@ -583,6 +589,49 @@ impl Validator {
             });
         }
         modules
+    }
+
+    /// Printed numbers stay right whichever modules a survey leaves out: every number series
+    /// (`問` in `問6-1`, `F` in `F4`) belongs to the core questionnaire or to one module, so
+    /// leaving a module out never opens a gap in another part's numbers.
+    fn check_number_series(&mut self, pages: &[Page]) {
+        let mut owners: HashMap<String, (Option<String>, String)> = HashMap::new();
+        for page in pages {
+            for item in &page.items {
+                let Some(series) = number_series(&item.number) else {
+                    continue;
+                };
+                let part = |module: &Option<String>| match module {
+                    Some(module) => format!("module `{module}`"),
+                    None => "the core questionnaire".to_string(),
+                };
+                match owners.get(series) {
+                    None => {
+                        owners.insert(
+                            series.to_string(),
+                            (page.module.clone(), item.number.clone()),
+                        );
+                    }
+                    Some((owner, first)) if *owner != page.module => {
+                        let module = page.module.as_deref().or(owner.as_deref());
+                        let hint = module_series_hint(module);
+                        let why = if page.module.is_some() && owner.is_some() {
+                            "a survey that leaves one of the two modules out would print a gap in the other's numbers; give each module a series of its own"
+                        } else {
+                            "a survey that leaves the module out would print a gap in the numbers; give the module's items a series of their own"
+                        };
+                        let message = format!(
+                            "number `{}` ({}) continues the series `{series}` of {} (`{first}`): {why}, e.g. `{hint}1`, `{hint}2` …",
+                            item.number,
+                            part(&page.module),
+                            part(owner),
+                        );
+                        self.error(format!("item `{}`", item.id), message);
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
     }
 
     fn option_sets(&mut self, raw: Vec<RawOptionSet>) -> HashMap<String, Vec<Choice>> {
@@ -811,6 +860,22 @@ impl Validator {
             }
         };
 
+        let declared_provenance = raw.provenance.as_deref().and_then(|written| {
+            let parsed = Provenance::parse(written);
+            if parsed.is_none() {
+                self.error(
+                    &location,
+                    format!(
+                        "provenance = \"{written}\" is not one of: \"national\" (the national survey's wording and options, seen in an official copy), \"national-secondary\" (seen only in a secondary copy, or only in part), \"local\" (not the national wording)"
+                    ),
+                );
+            }
+            parsed
+        });
+        if let Some(note) = &raw.provenance_note {
+            self.check_text(&location, "the provenance note", note);
+        }
+
         Some(Item {
             id: raw.id,
             number: raw.number,
@@ -819,6 +884,8 @@ impl Validator {
             paper_note: raw.paper_note,
             required: raw.required.unwrap_or(true),
             show_if,
+            declared_provenance,
+            provenance_note: raw.provenance_note,
             kind: item_kind,
         })
     }
@@ -862,6 +929,7 @@ impl Validator {
                         module: module.clone(),
                         response,
                         number,
+                        provenance: item.declared_provenance,
                     },
                 );
             };
@@ -1301,11 +1369,43 @@ impl Validator {
 }
 
 impl Validator {
+    /// The module an indicator or breakdown belongs to: the one its question or scale belongs
+    /// to, or the one written with `module = "…"` (which must exist and agree with it).
+    /// `Err(())` when the written module is wrong (the error is recorded).
+    fn module_of(
+        &mut self,
+        location: &str,
+        written: Option<String>,
+        inherent: Option<String>,
+        module_ids: &HashSet<String>,
+    ) -> Result<Option<String>, ()> {
+        let Some(written) = written else {
+            return Ok(inherent);
+        };
+        if !module_ids.contains(&written) {
+            self.error(
+                location,
+                format!(
+                    "module `{written}` is not defined: add a [[module]] with id = \"{written}\""
+                ),
+            );
+            return Err(());
+        }
+        match inherent {
+            Some(inherent) if inherent != written => {
+                self.error(location, format!("it reads items of module `{inherent}`, so it cannot belong to module `{written}`: write module = \"{inherent}\" or leave `module` out"));
+                Err(())
+            }
+            _ => Ok(Some(written)),
+        }
+    }
+
     fn indicators(
         &mut self,
         raw: Vec<RawIndicator>,
         questions: &HashMap<String, QuestionInfo>,
         scales: &[ScaleDef],
+        module_ids: &HashSet<String>,
     ) -> Vec<IndicatorDef> {
         let mut indicators = Vec::new();
         let mut seen = HashSet::new();
@@ -1332,7 +1432,7 @@ impl Validator {
                 source: n.source,
                 respondents: n.respondents,
             });
-            let (rule, module) = match (raw.item, raw.codes, raw.scale, raw.min, raw.max) {
+            let (rule, module, read) = match (raw.item, raw.codes, raw.scale, raw.min, raw.max) {
                 (Some(item), Some(codes), None, None, None) => {
                     let Some(info) = questions.get(&item) else {
                         self.error(
@@ -1360,12 +1460,14 @@ impl Validator {
                         );
                         continue;
                     }
+                    let read = vec![item.clone()];
                     (
                         IndicatorRule::Chosen {
                             question: item,
                             codes,
                         },
                         info.module.clone(),
+                        read,
                     )
                 }
                 (None, None, Some(scale), Some(min), Some(max)) => {
@@ -1377,9 +1479,11 @@ impl Validator {
                         self.error(&location, format!("min = {min}, max = {max} must be an interval within {}–{} (the totals of scale `{scale}`)", def.scale.min_total, def.scale.max_total));
                         continue;
                     }
+                    let read = def.scale.items.clone();
                     (
                         IndicatorRule::ScaleBetween { scale, min, max },
                         def.module.clone(),
+                        read,
                     )
                 }
                 _ => {
@@ -1387,12 +1491,42 @@ impl Validator {
                     continue;
                 }
             };
+            let Ok(module) = self.module_of(&location, raw.module, module, module_ids) else {
+                continue;
+            };
+            let provenance = read
+                .iter()
+                .map(|id| {
+                    questions
+                        .get(id)
+                        .and_then(|info| info.provenance)
+                        .unwrap_or(Provenance::Local)
+                })
+                .min()
+                .unwrap_or(Provenance::Local);
+            if national.is_some() && !provenance.comparable() {
+                let local: Vec<String> = read
+                    .iter()
+                    .filter_map(|id| questions.get(id).map(|info| (id, info)))
+                    .filter(|(_, info)| !info.provenance.is_some_and(Provenance::comparable))
+                    .map(|(id, info)| match info.provenance {
+                        Some(_) => format!("`{id}` ({}, provenance = \"local\")", info.number),
+                        None => format!(
+                            "`{id}` ({}, no provenance, which counts as \"local\")",
+                            info.number
+                        ),
+                    })
+                    .collect();
+                self.error(&location, format!("a national figure can only be set beside national items, but it reads {}: write provenance = \"national\" (or \"national-secondary\") on the item if its wording and options are the national survey's, or remove `national`", local.join(", ")));
+                continue;
+            }
             indicators.push(IndicatorDef {
                 indicator: Indicator {
                     id: raw.id,
                     name: raw.name,
                     rule,
                     national,
+                    provenance,
                 },
                 module,
             });
@@ -1410,6 +1544,7 @@ impl Validator {
         raw: Vec<RawBreakdown>,
         questions: &HashMap<String, QuestionInfo>,
         scales: &[ScaleDef],
+        module_ids: &HashSet<String>,
     ) -> Vec<BreakdownDef> {
         let mut breakdowns = Vec::new();
         let mut seen = HashSet::new();
@@ -1551,6 +1686,9 @@ impl Validator {
                 );
                 continue;
             }
+            let Ok(module) = self.module_of(&location, raw.module, module, module_ids) else {
+                continue;
+            };
             breakdowns.push(BreakdownDef {
                 breakdown: Breakdown {
                     id: raw.id,
@@ -1571,4 +1709,20 @@ fn codes_list(options: &[Choice]) -> String {
         .map(|choice| choice.code.to_string())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The series of a printed number: what comes before its first digit (`問` of `問6-1`, `F`
+/// of `F4`); `None` for a number without digits or without a prefix.
+fn number_series(number: &str) -> Option<&str> {
+    let start = number.find(|c: char| c.is_ascii_digit() || ('０'..='９').contains(&c))?;
+    let series = number[..start].trim();
+    (!series.is_empty()).then_some(series)
+}
+
+/// A series to suggest for a module's numbers: its first letter in upper case.
+fn module_series_hint(module: Option<&str>) -> String {
+    module
+        .and_then(|id| id.chars().next())
+        .map(|c| c.to_ascii_uppercase().to_string())
+        .unwrap_or_else(|| "問".to_string())
 }

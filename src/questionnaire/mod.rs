@@ -16,11 +16,14 @@
 //!   [`AnswerError`]s with messages in Japanese and English.
 //! - Scales ([`Scale`], [`ScaleScore`]) and the distress rule ([`DistressRule`]) are data in
 //!   the file and evaluated here.
+//! - [`Provenance`]: whether an item's wording is the national survey's (so its figures may
+//!   stand beside national ones); [`Questionnaire::codebook`] lists every question with it.
 //!
 //! This module is pure: no HTTP, no database, no HTML.
 
 mod answers;
 mod catalogue;
+mod codebook;
 mod flow;
 mod load;
 mod merge;
@@ -32,13 +35,14 @@ pub use answers::{
     Answer, AnswerError, AnswerProblem, Answers, MissingReason, PageErrors, RawInput,
 };
 pub use catalogue::Catalogue;
+pub use codebook::CodebookEntry;
 pub use flow::{AnswerProgress, PageAnswers, Progress, ReviewEntry};
 pub use load::{from_toml_str, load_dir, load_file, LoadError, LoadErrors};
 pub use merge::{AnswerSource, AnswerSources, Conflict, Merged, PageSave};
 pub use model::{
     Band, Breakdown, BreakdownGroup, BreakdownSource, Choice, Code, Condition, DistressRule,
     GridRow, GroupRule, Indicator, IndicatorRule, Item, ItemKind, MissingRule, Module,
-    NationalFigure, Page, Question, Questionnaire, QuestionnaireKind, Response, Scale,
+    NationalFigure, Page, Provenance, Question, Questionnaire, QuestionnaireKind, Response, Scale,
 };
 pub use scoring::{DistressReason, ScaleScore};
 pub use text::{Lang, Text};

@@ -22,6 +22,70 @@ pub enum QuestionnaireKind {
     Open,
 }
 
+/// Where an item's wording and options come from, and so whether its figures may be set
+/// beside the national survey's. Ordered from least to most comparable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Provenance {
+    /// Not the national survey's wording: the city's own item, or a national topic asked in
+    /// words of our own. Never compared with a national figure. The default when a file does
+    /// not say.
+    Local,
+    /// The national item as seen only in secondary copies (news, a prefecture's reuse), or
+    /// only in part (some labels or the stem not confirmed): comparable with care.
+    NationalSecondary,
+    /// The national survey's wording and options, verbatim, as seen in an official copy.
+    National,
+}
+
+impl Provenance {
+    /// Every value, most comparable first.
+    pub const ALL: [Provenance; 3] = [
+        Provenance::National,
+        Provenance::NationalSecondary,
+        Provenance::Local,
+    ];
+
+    /// The value as written in questionnaire files (`national`, `national-secondary`, `local`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provenance::National => "national",
+            Provenance::NationalSecondary => "national-secondary",
+            Provenance::Local => "local",
+        }
+    }
+
+    /// Reads the value as written in questionnaire files.
+    pub fn parse(value: &str) -> Option<Provenance> {
+        Provenance::ALL
+            .into_iter()
+            .find(|provenance| provenance.as_str() == value)
+    }
+
+    /// Whether a figure of such an item may stand beside a national figure.
+    pub fn comparable(self) -> bool {
+        self != Provenance::Local
+    }
+
+    /// A short label for tables and the codebook.
+    pub fn label(self) -> Text {
+        match self {
+            Provenance::National => Text::new(
+                "全国調査と同じ設問（公式資料で確認）",
+                "National item (checked against an official copy)",
+            ),
+            Provenance::NationalSecondary => Text::new(
+                "全国調査の設問（二次資料で確認、文言・選択肢の一部は未確認）",
+                "National item (seen only in secondary copies; some wording unconfirmed)",
+            ),
+            Provenance::Local => Text::new(
+                "独自の設問（全国の値とは比較できません）",
+                "Local item (not comparable with national figures)",
+            ),
+        }
+    }
+}
+
 /// A validated questionnaire with a chosen set of optional modules switched on.
 ///
 /// Pages, questions, scales and distress rules of modules that are switched off are simply
@@ -69,6 +133,9 @@ pub struct Indicator {
     pub rule: IndicatorRule,
     /// The published national figure, if any.
     pub national: Option<NationalFigure>,
+    /// The least comparable provenance of the items it reads (a scale: all its items); a
+    /// national figure is only allowed when this is not [`Provenance::Local`].
+    pub provenance: Provenance,
 }
 
 /// Who counts as "yes" for an indicator; a respondent without a valid answer is missing.
@@ -223,8 +290,20 @@ pub struct Item {
     pub required: bool,
     /// When the item is shown; `None` means always. Conditions only refer to earlier pages.
     pub show_if: Option<Condition>,
+    /// Where the wording comes from, as the file declares it (`None`: not declared, which
+    /// counts as [`Provenance::Local`]).
+    pub declared_provenance: Option<Provenance>,
+    /// What is and is not verified about the wording, for planners and the codebook.
+    pub provenance_note: Option<Text>,
     /// What is asked.
     pub kind: ItemKind,
+}
+
+impl Item {
+    /// Where the wording comes from ([`Provenance::Local`] when the file does not say).
+    pub fn provenance(&self) -> Provenance {
+        self.declared_provenance.unwrap_or(Provenance::Local)
+    }
 }
 
 /// The shape of an item.
@@ -336,6 +415,8 @@ pub struct Question {
     pub required: bool,
     /// When the question is shown (the item's condition).
     pub show_if: Option<Condition>,
+    /// Where the wording comes from (the item's provenance).
+    pub provenance: Provenance,
     /// What kind of answer it takes.
     pub response: Response,
 }
@@ -503,6 +584,11 @@ impl Questionnaire {
     /// Ids of the modules switched on.
     pub fn enabled_modules(&self) -> &BTreeSet<String> {
         &self.enabled_modules
+    }
+
+    /// Every page of the file, whatever modules are switched on, in order.
+    pub fn all_pages(&self) -> &[Page] {
+        &self.all_pages
     }
 
     /// Pages of the core questionnaire and of the modules switched on, in order.
@@ -684,6 +770,9 @@ impl Questionnaire {
                 if let Some(note) = &item.paper_note {
                     check(note, format!("item `{}` paper_note", item.id));
                 }
+                if let Some(note) = &item.provenance_note {
+                    check(note, format!("item `{}` provenance_note", item.id));
+                }
                 let options: &[Choice] = match &item.kind {
                     ItemKind::Question(response) => {
                         if let Response::Number {
@@ -737,6 +826,7 @@ pub(super) fn flatten_questions(pages: &[Page]) -> Vec<Question> {
                     page_index,
                     required: item.required,
                     show_if: item.show_if.clone(),
+                    provenance: item.provenance(),
                     response: response.clone(),
                 }),
                 ItemKind::Grid { options, rows } => {
@@ -750,6 +840,7 @@ pub(super) fn flatten_questions(pages: &[Page]) -> Vec<Question> {
                             page_index,
                             required: item.required,
                             show_if: item.show_if.clone(),
+                            provenance: item.provenance(),
                             response: Response::Single {
                                 options: options.clone(),
                             },

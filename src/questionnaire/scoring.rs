@@ -159,6 +159,9 @@ impl Indicator {
         match &self.rule {
             IndicatorRule::Chosen { question, codes } => match answers.get(question) {
                 Some(Answer::Choice(code)) => Some(codes.contains(code)),
+                Some(Answer::Choices(chosen)) if !chosen.is_empty() => {
+                    Some(chosen.iter().any(|code| codes.contains(code)))
+                }
                 _ => None,
             },
             IndicatorRule::ScaleBetween { scale, min, max } => {

@@ -105,7 +105,7 @@ module = "extra"
 
 [[page.item]]
 id = "extra_q"
-number = "問7"
+number = "X1"
 type = "single"
 text = { ja = "追加の質問", en = "Extra question" }
 options = [
@@ -302,7 +302,9 @@ fn the_national_questionnaire_has_the_isolation_and_face_sheet_items() {
         "contact_sns_mail",
         "participation",
         "support_received",
+        "help_intention",
         "rely_on",
+        "rely_on_who",
         "consult",
         "consult_who",
         "age_band",
@@ -310,61 +312,15 @@ fn the_national_questionnaire_has_the_isolation_and_face_sheet_items() {
         "marital_status",
         "household_size",
         "household_members",
-        "employment",
-        "economic_leeway",
+        "employment_status",
+        "economic_situation",
         "health",
-        "years_of_residence",
         "district",
     ] {
         assert!(q.question(id).is_some(), "missing question {id}");
     }
-    let contact: Vec<&str> = q
-        .question("contact_in_person")
-        .expect("contact")
-        .response
-        .options()
-        .iter()
-        .map(|c| c.label.ja.as_str())
-        .collect();
-    assert_eq!(
-        contact,
-        [
-            "週4～5回以上",
-            "週2～3回程度",
-            "週1回程度",
-            "2週間に1回程度",
-            "月1回程度",
-            "月1回未満",
-            "全くない"
-        ]
-    );
-    let consult = q.question("consult").expect("consult");
-    assert_eq!(
-        consult.text.ja,
-        "あなたに不安や悩みが生じた場合、相談相手はいますか。"
-    );
-    let who: Vec<&str> = q
-        .question("consult_who")
-        .expect("who")
-        .response
-        .options()
-        .iter()
-        .map(|c| c.label.ja.as_str())
-        .collect();
-    assert_eq!(
-        who,
-        [
-            "家族・親族",
-            "友人・知人",
-            "自治会・町内会・近所の人",
-            "仕事・学校関係者",
-            "行政機関",
-            "公的な相談機関",
-            "NPO等",
-            "医師",
-            "その他"
-        ]
-    );
+    // Suzaka's own item is a module, off unless a survey asks for it.
+    assert!(q.question("years_of_residence").is_none());
     let sex: Vec<&str> = q
         .question("sex")
         .expect("sex")
@@ -383,6 +339,518 @@ fn the_national_questionnaire_has_the_isolation_and_face_sheet_items() {
     assert!(
         (9..=13).contains(&districts),
         "{districts} district options"
+    );
+}
+
+/// The national file with every module switched on.
+fn national_with_every_module() -> Questionnaire {
+    let q = national();
+    let all: Vec<String> = q.modules().iter().map(|m| m.id.clone()).collect();
+    q.with_modules(all).expect("every module")
+}
+
+/// One question of `tests/fixtures/national/items.toml`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KnownNational {
+    id: String,
+    provenance: String,
+    text: Option<String>,
+    text_contains: Option<String>,
+    options: Option<Vec<String>>,
+    options_begin: Option<Vec<String>>,
+    exclusive: Option<String>,
+    includes: Option<Vec<String>>,
+    #[allow(dead_code)]
+    seen_in: String,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KnownNationalFile {
+    question: Vec<KnownNational>,
+}
+
+#[test]
+fn the_national_items_are_worded_as_the_public_copies_show() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/national/items.toml");
+    let known: KnownNationalFile =
+        toml::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("fixture");
+    assert!(
+        known.question.len() >= 17,
+        "the fixture lists the known items"
+    );
+    let q = national_with_every_module();
+    for expected in &known.question {
+        let id = expected.id.as_str();
+        let question = q
+            .question(id)
+            .unwrap_or_else(|| panic!("the national file has no question {id}"));
+        let labels: Vec<&str> = question
+            .response
+            .options()
+            .iter()
+            .map(|c| c.label.ja.as_str())
+            .collect();
+        assert_eq!(
+            question.provenance.as_str(),
+            expected.provenance,
+            "{id}: provenance"
+        );
+        if let Some(text) = &expected.text {
+            assert_eq!(&question.text.ja, text, "{id}: text");
+        }
+        if let Some(part) = &expected.text_contains {
+            assert!(
+                question.text.ja.contains(part.as_str()),
+                "{id}: text has {part}"
+            );
+        }
+        if let Some(options) = &expected.options {
+            assert_eq!(&labels, options, "{id}: options");
+        }
+        if let Some(begin) = &expected.options_begin {
+            assert!(labels.len() >= begin.len(), "{id}: {labels:?}");
+            assert_eq!(&labels[..begin.len()], begin, "{id}: first options");
+        }
+        if let Some(exclusive) = &expected.exclusive {
+            let found: Vec<&str> = question
+                .response
+                .options()
+                .iter()
+                .filter(|c| c.exclusive)
+                .map(|c| c.label.ja.as_str())
+                .collect();
+            assert_eq!(found, [exclusive.as_str()], "{id}: exclusive option");
+        }
+        for label in expected.includes.iter().flatten() {
+            assert!(labels.contains(&label.as_str()), "{id}: no option {label}");
+        }
+    }
+    // Every item the file calls national is in the fixture: nothing claims more than was seen.
+    for question in q.questions() {
+        if question.provenance == Provenance::National {
+            assert!(
+                known.question.iter().any(|k| k.id == question.id),
+                "{} is marked national but not in the fixture",
+                question.id
+            );
+        }
+    }
+}
+
+#[test]
+fn every_item_of_the_shipped_files_declares_its_provenance() {
+    for questionnaire in load_dir(shipped_dir()).unwrap_or_else(|errors| panic!("{errors}")) {
+        for page in questionnaire.all_pages() {
+            for item in &page.items {
+                assert!(
+                    item.declared_provenance.is_some(),
+                    "{}: item {} has no provenance",
+                    questionnaire.id(),
+                    item.id
+                );
+            }
+        }
+    }
+    let q = national_with_every_module();
+    let count = |p: Provenance| q.questions().iter().filter(|x| x.provenance == p).count();
+    assert_eq!(
+        count(Provenance::National),
+        4,
+        "the direct question and the UCLA items"
+    );
+    assert!(count(Provenance::NationalSecondary) > 10);
+    // The modules LSNS-6, K6 and suzaka-local are not national items.
+    for question in q.questions() {
+        let page = &q.pages()[question.page_index];
+        if matches!(
+            page.module.as_deref(),
+            Some("lsns6" | "k6" | "suzaka-local")
+        ) {
+            assert_eq!(question.provenance, Provenance::Local, "{}", question.id);
+        }
+    }
+}
+
+/// `問6-1` → ("問", 6, "-1").
+fn split_number(number: &str) -> (String, u32, String) {
+    let start = number.find(|c: char| c.is_ascii_digit()).expect("a digit");
+    let digits: String = number[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    let rest = number[start + digits.len()..].to_string();
+    (number[..start].to_string(), digits.parse().unwrap(), rest)
+}
+
+#[test]
+fn printed_numbers_stay_right_whichever_modules_are_switched_off() {
+    let q = national();
+    let modules: Vec<String> = q.modules().iter().map(|m| m.id.clone()).collect();
+    assert_eq!(modules, ["lsns6", "k6", "national-extra", "suzaka-local"]);
+    let core = q.with_modules(Vec::<String>::new()).expect("core");
+    let core_numbers: Vec<&str> = core.questions().iter().map(|x| x.number.as_str()).collect();
+    assert_eq!(core_numbers.first(), Some(&"問1(1)"));
+    assert!(core_numbers.contains(&"問9") && core_numbers.contains(&"F8"));
+    for mask in 0..(1u32 << modules.len()) {
+        let chosen: Vec<&String> = modules
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, m)| m)
+            .collect();
+        let selected = q.with_modules(chosen.iter().copied()).expect("modules");
+        // The core questions keep their numbers whatever else is on.
+        for question in core.questions() {
+            assert_eq!(
+                selected
+                    .question(&question.id)
+                    .expect("core question")
+                    .number,
+                question.number,
+                "{chosen:?}"
+            );
+        }
+        // Within every series, the items run 1, 2, 3 … without a gap; a sub-number (問6-1)
+        // follows its parent; no number is printed twice.
+        let mut last: std::collections::HashMap<String, u32> = Default::default();
+        let mut seen = std::collections::HashSet::new();
+        for page in selected.pages() {
+            for item in &page.items {
+                assert!(seen.insert(item.number.clone()), "{} twice", item.number);
+                let (series, main, rest) = split_number(&item.number);
+                let before = last.get(&series).copied().unwrap_or(0);
+                match rest.is_empty() {
+                    true => assert_eq!(
+                        main,
+                        before + 1,
+                        "{} after {series}{before} ({chosen:?})",
+                        item.number
+                    ),
+                    false => assert_eq!(main, before, "{} follows {series}{before}", item.number),
+                }
+                last.insert(series, main);
+            }
+        }
+        // The codebook (and so any export) prints the same numbers as the screens.
+        let numbers: Vec<String> = selected.codebook().into_iter().map(|e| e.number).collect();
+        let expected: Vec<String> = selected
+            .questions()
+            .iter()
+            .map(|x| x.number.clone())
+            .collect();
+        assert_eq!(numbers, expected);
+    }
+}
+
+#[test]
+fn a_module_item_in_another_part_s_number_series_is_refused() {
+    // The fixture's module item printed as 問7, continuing the core's 問1–問6.
+    let errors = errors_after("number = \"X1\"", "number = \"問7\"");
+    assert_error(
+        &errors,
+        "item `extra_q`",
+        &[
+            "`問7`",
+            "module `extra`",
+            "series `問`",
+            "the core questionnaire",
+            "`問1`",
+            "gap",
+        ],
+    );
+    // Two modules sharing one series.
+    let source = FIXTURE.replace(
+        "[[page]]\nid = \"p3\"",
+        "[[module]]\nid = \"more\"\ntitle = { ja = \"さらに\" }\n\n[[page]]\nid = \"p3\"",
+    ) + "\n[[page]]\nid = \"p4\"\ntitle = { ja = \"四\" }\nmodule = \"more\"\n\n[[page.item]]\nid = \"more_q\"\nnumber = \"X2\"\ntype = \"single\"\ntext = { ja = \"さらに\" }\noptions = [{ code = 1, ja = \"x\" }]\n";
+    let errors = from_toml_str("fixture.toml", &source)
+        .expect_err("two modules, one series")
+        .0;
+    assert_error(
+        &errors,
+        "item `more_q`",
+        &[
+            "module `more`",
+            "module `extra`",
+            "series `X`",
+            "each module a series of its own",
+            "`M1`",
+        ],
+    );
+    // A series of its own is fine, and so are gaps the author writes.
+    let fine = FIXTURE.replace("number = \"問6\"", "number = \"問8\"");
+    assert!(from_toml_str("fixture.toml", &fine).is_ok());
+}
+
+#[test]
+fn provenance_must_be_one_of_the_three_values_and_may_be_left_out() {
+    let errors = errors_after(
+        "id = \"q1\"\nnumber = \"問1\"",
+        "id = \"q1\"\nnumber = \"問1\"\nprovenance = \"nationwide\"",
+    );
+    assert_error(
+        &errors,
+        "item `q1`",
+        &[
+            "\"nationwide\"",
+            "\"national\"",
+            "\"national-secondary\"",
+            "\"local\"",
+        ],
+    );
+    let declared = from_toml_str(
+        "fixture.toml",
+        &FIXTURE.replacen(
+            "id = \"q1\"\nnumber = \"問1\"",
+            "id = \"q1\"\nnumber = \"問1\"\nprovenance = \"national-secondary\"\nprovenance_note = { ja = \"二次資料\", en = \"Secondary\" }",
+            1,
+        ),
+    )
+    .expect("valid provenance");
+    let q1 = declared.question("q1").expect("q1");
+    assert_eq!(q1.provenance, Provenance::NationalSecondary);
+    assert_eq!(
+        declared.codebook()[0]
+            .provenance_note
+            .as_ref()
+            .map(|t| t.ja.as_str()),
+        Some("二次資料")
+    );
+    // Not written: counts as local.
+    let q = fixture();
+    assert_eq!(
+        q.question("hobbies").expect("hobbies").provenance,
+        Provenance::Local
+    );
+    assert_eq!(q.pages()[0].items[1].declared_provenance, None);
+}
+
+#[test]
+fn a_national_figure_needs_national_items() {
+    let indicator = "\n[[indicator]]\nid = \"yes\"\nname = { ja = \"はい\" }\nitem = \"q1\"\ncodes = [1]\nnational = { percent = 10.0, year = 2023, source = { ja = \"全国\" } }\n";
+    let errors = from_toml_str("fixture.toml", &format!("{FIXTURE}{indicator}"))
+        .expect_err("a local item beside a national figure")
+        .0;
+    assert_error(
+        &errors,
+        "indicator `yes`",
+        &[
+            "`q1` (問1, no provenance",
+            "provenance = \"national\"",
+            "remove `national`",
+        ],
+    );
+    let local = FIXTURE.replacen(
+        "id = \"q1\"\nnumber = \"問1\"",
+        "id = \"q1\"\nnumber = \"問1\"\nprovenance = \"local\"",
+        1,
+    );
+    let errors = from_toml_str("fixture.toml", &format!("{local}{indicator}"))
+        .expect_err("a local item")
+        .0;
+    assert_error(&errors, "indicator `yes`", &["provenance = \"local\")"]);
+    let national_item = local.replacen("provenance = \"local\"", "provenance = \"national\"", 1);
+    let q =
+        from_toml_str("fixture.toml", &format!("{national_item}{indicator}")).expect("national");
+    assert_eq!(q.indicators()[0].provenance, Provenance::National);
+    // Without a national figure any item will do; its provenance is kept for the pages.
+    let plain = indicator.replace(
+        "national = { percent = 10.0, year = 2023, source = { ja = \"全国\" } }\n",
+        "",
+    );
+    let q = from_toml_str("fixture.toml", &format!("{FIXTURE}{plain}")).expect("no figure");
+    assert_eq!(q.indicators()[0].provenance, Provenance::Local);
+    // A scale indicator is as comparable as its least comparable item.
+    let shipped = national();
+    let ucla = shipped
+        .indicators()
+        .iter()
+        .find(|i| i.id == "ucla_high")
+        .expect("ucla");
+    assert_eq!(ucla.provenance, Provenance::National);
+    let contact = shipped
+        .indicators()
+        .iter()
+        .find(|i| i.id == "no_contact_in_person")
+        .expect("contact");
+    assert_eq!(contact.provenance, Provenance::NationalSecondary);
+}
+
+#[test]
+fn indicators_and_breakdowns_can_be_limited_to_a_module() {
+    let extra = "\n[[indicator]]\nid = \"q1_yes\"\nmodule = \"extra\"\nname = { ja = \"はい\" }\nitem = \"q1\"\ncodes = [1]\n\n[[breakdown]]\nid = \"by_q1\"\nmodule = \"extra\"\nname = { ja = \"問1\" }\nitem = \"q1\"\n";
+    let q = from_toml_str("fixture.toml", &format!("{FIXTURE}{extra}")).expect("module limited");
+    assert!(
+        q.indicators().is_empty() && q.breakdowns().is_empty(),
+        "extra is off"
+    );
+    let on = q.with_modules(["extra"]).expect("extra");
+    assert_eq!(on.indicators()[0].id, "q1_yes");
+    assert_eq!(on.breakdowns()[0].id, "by_q1");
+    let unknown = extra.replace(
+        "module = \"extra\"\nname = { ja = \"はい\" }",
+        "module = \"nope\"\nname = { ja = \"はい\" }",
+    );
+    let errors = from_toml_str("fixture.toml", &format!("{FIXTURE}{unknown}"))
+        .expect_err("unknown module")
+        .0;
+    assert_error(
+        &errors,
+        "indicator `q1_yes`",
+        &["module `nope` is not defined"],
+    );
+    // An indicator on a module's item cannot be moved to another part.
+    let two_modules = FIXTURE.replace(
+        "[[page]]\nid = \"p3\"",
+        "[[module]]\nid = \"more\"\ntitle = { ja = \"さらに\" }\n\n[[page]]\nid = \"p3\"",
+    );
+    let wrong = "\n[[breakdown]]\nid = \"by_extra\"\nmodule = \"more\"\nname = { ja = \"追加\" }\nitem = \"extra_q\"\n";
+    let errors = from_toml_str("fixture.toml", &format!("{two_modules}{wrong}"))
+        .expect_err("another module")
+        .0;
+    assert_error(
+        &errors,
+        "breakdown `by_extra`",
+        &["items of module `extra`", "cannot belong to module `more`"],
+    );
+}
+
+#[test]
+fn the_suzaka_module_gives_the_seventeen_breakdowns_of_suzaka_s_table() {
+    let q = national();
+    let local = q
+        .with_modules(["lsns6", "k6", "suzaka-local"])
+        .expect("suzaka-local");
+    let ids: Vec<&str> = local.breakdowns().iter().map(|b| b.id.as_str()).collect();
+    // Age band, sex and district come from the register for every sampled survey.
+    let suzaka = [
+        "birthplace",
+        "years_of_residence",
+        "marital_status",
+        "living_alone",
+        "care_needs",
+        "economic_suzaka",
+        "health",
+        "hobbies",
+        "outings",
+        "activity_range",
+        "transport",
+        "participation",
+        "support_received",
+        "consult",
+    ];
+    for id in suzaka {
+        assert!(ids.contains(&id), "no breakdown {id}: {ids:?}");
+    }
+    assert_eq!(suzaka.len() + 3, 17);
+    let labels = |id: &str| -> Vec<String> {
+        local
+            .breakdowns()
+            .iter()
+            .find(|b| b.id == id)
+            .expect("breakdown")
+            .groups
+            .iter()
+            .map(|g| g.label.ja.clone())
+            .collect()
+    };
+    // Suzaka's groups.
+    assert_eq!(labels("economic_suzaka"), ["ある", "普通", "少ない"]);
+    assert_eq!(labels("years_of_residence"), ["10年未満", "10年以上"]);
+    assert_eq!(
+        labels("outings"),
+        ["週に1日以上", "週に1日未満・外出しない"]
+    );
+    assert_eq!(
+        labels("activity_range"),
+        [
+            "自宅のみ",
+            "自宅と近所のみ",
+            "近所と職場・学校のみ",
+            "近所・職場・学校以外にも出かける"
+        ]
+    );
+    assert_eq!(labels("transport"), ["ある", "ない"]);
+    // Suzaka's columns: each UCLA item, and the direct question, "sometimes" or more.
+    let indicators: Vec<&str> = local.indicators().iter().map(|i| i.id.as_str()).collect();
+    for id in [
+        "ucla_1_sometimes",
+        "ucla_2_sometimes",
+        "ucla_3_sometimes",
+        "lonely_any",
+    ] {
+        assert!(indicators.contains(&id), "{id}");
+    }
+    // Without the module, none of Suzaka's own breakdowns or indicators.
+    let ids: Vec<&str> = q.breakdowns().iter().map(|b| b.id.as_str()).collect();
+    for id in [
+        "birthplace",
+        "economic_suzaka",
+        "transport",
+        "years_of_residence",
+    ] {
+        assert!(!ids.contains(&id), "{id} without the module");
+    }
+    assert!(q.indicators().iter().all(|i| !i.id.ends_with("_sometimes")));
+}
+
+#[test]
+fn the_codebook_lists_every_question_with_number_module_condition_and_provenance() {
+    let q = national_with_every_module();
+    let book = q.codebook();
+    assert_eq!(book.len(), q.questions().len());
+    let entry = |id: &str| book.iter().find(|e| e.question_id == id).expect(id);
+    let direct = entry("direct");
+    assert_eq!((direct.number.as_str(), direct.kind), ("問8", "single"));
+    assert_eq!(direct.provenance, Provenance::National);
+    assert_eq!(direct.module, None);
+    assert_eq!(direct.options.len(), 5);
+    let ucla = entry("ucla_2");
+    assert_eq!(ucla.item_id, "ucla");
+    assert!(ucla.stem.is_some());
+    let duration = entry("loneliness_duration");
+    assert_eq!(duration.module.as_deref(), Some("national-extra"));
+    assert_eq!(duration.provenance, Provenance::Local);
+    assert_eq!(
+        duration.asked_when.as_ref().map(|t| t.ja.as_str()),
+        Some("問8で 3, 4, 5 と回答")
+    );
+    assert!(duration.provenance_note.is_some());
+    let windows = entry("window_council");
+    assert_eq!(
+        (windows.number.as_str(), windows.module.as_deref()),
+        ("S8(3)", Some("suzaka-local"))
+    );
+    assert_eq!(entry("comments").kind, "text");
+    // Leaving modules out leaves their questions out of the codebook.
+    let core = q
+        .with_modules(Vec::<String>::new())
+        .expect("core")
+        .codebook();
+    assert!(core.iter().all(|e| e.module.is_none()));
+    assert!(core.len() < book.len());
+}
+
+#[test]
+fn an_indicator_on_a_multiple_choice_question_counts_any_of_its_codes() {
+    let q = national();
+    let none = q
+        .indicators()
+        .iter()
+        .find(|i| i.id == "no_participation")
+        .expect("no_participation");
+    let with = |codes: Vec<Code>| answers(&[("participation", Answer::Choices(codes))]);
+    assert_eq!(none.value(&q, &with(vec![6])), Some(true));
+    assert_eq!(none.value(&q, &with(vec![1, 4])), Some(false));
+    assert_eq!(none.value(&q, &with(vec![])), None);
+    assert_eq!(
+        none.value(
+            &q,
+            &answers(&[("participation", Answer::Missing(MissingReason::NoAnswer))])
+        ),
+        None
     );
 }
 
@@ -660,8 +1128,8 @@ fn conditions_must_refer_to_existing_questions_on_earlier_pages() {
     );
     assert_error(&same_page, "item `note`", &["same page"]);
     let grid_id = errors_after(
-        "number = \"問7\"",
-        "number = \"問7\"\nshow_if = { item = \"feel\", in = [1] }",
+        "number = \"X1\"",
+        "number = \"X1\"\nshow_if = { item = \"feel\", in = [1] }",
     );
     assert_error(
         &grid_id,
@@ -1266,24 +1734,31 @@ fn a_page_with_errors_leaves_saved_answers_untouched() {
 fn skipped_pages_are_left_out_of_navigation_and_progress() {
     let q = national();
     let consult_who = page_index(&q, "consult_who");
-    let reliance = page_index(&q, "reliance");
+    let consult = page_index(&q, "consult");
     let ucla = page_index(&q, "ucla");
-    let none = answers(&[("consult", Answer::Choice(2))]);
-    let some = answers(&[("consult", Answer::Choice(1))]);
-    assert_eq!(q.next_page(reliance, &none), Some(ucla));
-    assert_eq!(q.next_page(reliance, &some), Some(consult_who));
-    assert_eq!(q.previous_page(ucla, &none), Some(reliance));
+    let none = answers(&[
+        ("rely_on", Answer::Choice(2)),
+        ("consult", Answer::Choice(2)),
+    ]);
+    let some = answers(&[
+        ("rely_on", Answer::Choice(2)),
+        ("consult", Answer::Choice(1)),
+    ]);
+    assert_eq!(q.next_page(consult, &none), Some(ucla));
+    assert_eq!(q.next_page(consult, &some), Some(consult_who));
+    assert_eq!(q.previous_page(ucla, &none), Some(consult));
     let total_pages = q.pages().len();
-    // consult_who and household_members are hidden without answers that show them.
+    // rely_on_who, consult_who and household_members are hidden without answers that show
+    // them.
     assert_eq!(
         q.progress(0, &none),
         Progress {
             current: 1,
-            total: total_pages - 2
+            total: total_pages - 3
         }
     );
-    assert_eq!(q.progress(ucla, &none).current, ucla);
-    assert_eq!(q.progress(ucla, &some).current, ucla + 1);
+    assert_eq!(q.progress(ucla, &none).current, ucla - 1);
+    assert_eq!(q.progress(ucla, &some).current, ucla);
     assert_eq!(q.next_page(q.pages().len() - 1, &some), None);
 }
 

@@ -10,7 +10,7 @@ use crate::analysis::cache::Analysis;
 use crate::analysis::cells::{Direction, View};
 use crate::analysis::subgroups::IndicatorReport;
 use crate::db::fieldwork::Progress;
-use crate::questionnaire::Lang;
+use crate::questionnaire::{Lang, Provenance};
 use crate::survey::Survey;
 use crate::tabulation::{Table, MIN_RESPONDENTS};
 
@@ -76,6 +76,7 @@ pub fn tabulation(
                     p { a.button.secondary href={ (here) "/tabulation.csv" } { (t(lang, "CSVでダウンロード（Excel用）", "Download CSV (for Excel)")) } }
                     @for table in tables {
                         h2 { @if !table.number.is_empty() { (table.number) " " } (table.title) }
+                        p { (provenance_tag(lang, table.provenance)) }
                         table {
                             thead { tr {
                                 th { (t(lang, "選択肢", "Option")) }
@@ -143,6 +144,7 @@ pub fn estimates(
                             th.num scope="col" { (t(lang, "95%信頼区間", "95% CI")) }
                             th.num scope="col" { (t(lang, "推計人数", "Estimated residents")) }
                             th scope="col" { (t(lang, "全国との比較（国の集計方法：重み付けなし・無回答を分母に含む）", "Compared with the nation (national convention: unweighted, no answer in the base)")) }
+                            th scope="col" { (t(lang, "設問の出典", "Where the wording comes from")) }
                         } }
                         tbody { @for indicator in &report.indicators { (overview_row(lang, &survey.slug, indicator, view, alpha)) } }
                     }
@@ -151,6 +153,9 @@ pub fn estimates(
                     p.muted { (t(lang,
                         "全国の値は国の公表値（回答者に占める割合、重み付けなし）です。比べる市の値も同じ方法で計算し、2つの割合の差の検定（有意水準5%）で「高い・低い・有意な差なし」を判断しています。",
                         "National figures are as published (share of respondents, unweighted). The city's figure beside them is computed the same way, and “higher / lower / no significant difference” follows a two-proportion test at the 5% level.")) }
+                    p.muted { (t(lang,
+                        "設問の出典：「全国調査と同じ設問」は文言と選択肢を国の公式資料で確認したもの、「全国調査の設問（二次資料で確認）」は報道や他の自治体の調査などでしか確認できていないもの（文言や選択肢が国と少し違う可能性があるため、差は参考としてご覧ください）、「独自の設問」は国と文言が異なるもので、全国の値とは比べられません。",
+                        "Where the wording comes from: a “national item” was checked against an official copy of the national survey; one “seen only in secondary copies” (news, other municipalities' surveys) may differ slightly in wording or options, so read its difference from the nation with care; a “local item” is worded differently from the nation and is never compared with a national figure.")) }
                 }
             }
         },
@@ -281,8 +286,20 @@ fn overview_row(
                     }
                 }
             }
+            td { (provenance_tag(lang, indicator.indicator.provenance)) }
         }
     }
+}
+
+/// Where an item's wording comes from, as a short tag (the wording of the national survey,
+/// seen only in secondary copies, or local).
+pub fn provenance_tag(lang: Lang, provenance: Provenance) -> Markup {
+    let class = match provenance {
+        Provenance::National => "provenance national",
+        Provenance::NationalSecondary => "provenance national-secondary",
+        Provenance::Local => "provenance local",
+    };
+    html! { span class=(class) { (provenance.label().get(lang)) } }
 }
 
 /// Fieldwork for planners: counted responses by day and mode, response rates by stratum and

@@ -156,6 +156,9 @@ table.matrix tr.breakdown th, table.matrix tr.breakdown td { background: #eef2f6
 table.matrix tr.overall th, table.matrix tr.overall td { font-weight: bold; }
 .higher { color: #b5452f; font-weight: bold; }
 .lower { color: #2f7d4f; font-weight: bold; }
+.provenance { display: inline-block; font-size: 0.85em; padding: 0 0.4em; border: 1px solid var(--muted); border-radius: 0.3em; }
+.provenance.national { border-color: #2f7d4f; }
+.provenance.local { color: var(--muted); border-style: dashed; }
 small.reference { color: #7a5200; }
 span.withheld { color: var(--muted); cursor: help; }
 .side-by-side { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }

@@ -4,6 +4,7 @@
 //! [`AppState::db`] (which moves them off the async threads) and renders a view.
 
 pub mod accounts;
+pub mod cache;
 pub mod common;
 pub mod entry;
 pub mod extract;
@@ -20,14 +21,16 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{DefaultHeaders, Logger};
 use actix_web::{web, App};
 
-use crate::analysis::cache::AnalysisCache;
+use crate::analysis::cache::Analysis;
 use crate::auth::rate_limit::FailureLimiter;
 use crate::config::Config;
+use crate::db::fieldwork::Progress;
 use crate::db::{DbConnection, DbError, DbResult, Pool};
 use crate::error::AppError;
 use crate::mail::sender::Wakeup;
 use crate::mail::Mailer;
 use crate::questionnaire::Catalogue;
+use cache::SurveyCache;
 
 /// What every handler can reach.
 pub struct AppState {
@@ -40,7 +43,9 @@ pub struct AppState {
     /// Failed logins per client.
     pub login_failures: FailureLimiter,
     /// Each survey's analysis dataset, rebuilt when its data version changes.
-    pub analyses: AnalysisCache,
+    pub analyses: SurveyCache<Analysis>,
+    /// Each survey's fieldwork progress, read again when its fieldwork version changes.
+    pub fieldwork: SurveyCache<Progress>,
     /// The transport the background sender delivers the outbox through (`mail test`, and
     /// tests reading what was sent, use it directly; pages never do).
     pub mailer: Mailer,
@@ -65,7 +70,8 @@ impl AppState {
             catalogue,
             code_failures: FailureLimiter::new(10, Duration::from_secs(60)),
             login_failures: FailureLimiter::new(10, Duration::from_secs(60)),
-            analyses: AnalysisCache::default(),
+            analyses: SurveyCache::default(),
+            fieldwork: SurveyCache::default(),
             mailer,
             mail_wakeup: Wakeup::default(),
         }))

@@ -142,8 +142,13 @@ async fn analysis(state: &AppState, slug: String) -> Result<(Survey, Arc<Analysi
     // The version was read before the data: a change in between only makes the next request
     // rebuild again, never keeps stale numbers.
     let started = std::time::Instant::now();
+    let known = state
+        .analyses
+        .latest(survey_id)
+        .map(|previous| previous.known_answers())
+        .unwrap_or_default();
     let stored = state
-        .db(move |conn| db::analysis::stored(conn, survey_id))
+        .db(move |conn| db::analysis::stored(conn, survey_id, &known))
         .await?;
     let loaded = started.elapsed();
     let built = web::block(move || {
@@ -167,7 +172,7 @@ async fn analysis(state: &AppState, slug: String) -> Result<(Survey, Arc<Analysi
     .await
     .map_err(|e| AppError::Unexpected(anyhow::anyhow!("building the analysis failed: {e}")))?;
     let built = Arc::new(built);
-    state.analyses.put(survey_id, Arc::clone(&built));
+    state.analyses.put(survey_id, version, Arc::clone(&built));
     Ok((survey, built))
 }
 
@@ -503,14 +508,31 @@ async fn fieldwork(
     let session = require(&req, &state, Role::Planner).await?;
     let lang = lang_of(&req);
     let slug = path.into_inner();
-    let (survey, progress) = state
+    let (survey, version) = state
         .db(move |conn| {
             let row = db::surveys::find_by_slug(conn, &slug)?.ok_or(DbError::NotFound)?;
             let survey = Survey::try_from(row)?;
-            let progress = db::fieldwork::progress(conn, survey.id)?;
-            Ok((survey, progress))
+            let version = db::surveys::fieldwork_version(conn, survey.id)?;
+            Ok((survey, version))
         })
         .await?;
+    let progress = match state.fieldwork.get(survey.id, version) {
+        Some(kept) => kept,
+        None => {
+            // Read after the version: a change in between only makes the next request read
+            // again.
+            let survey_id = survey.id;
+            let progress = Arc::new(
+                state
+                    .db(move |conn| db::fieldwork::progress(conn, survey_id))
+                    .await?,
+            );
+            state
+                .fieldwork
+                .put(survey_id, version, Arc::clone(&progress));
+            progress
+        }
+    };
     let viewer = Viewer::of(&session, lang);
     Ok(view::fieldwork(
         &viewer,

@@ -1,0 +1,12 @@
+DROP TRIGGER surveys_fieldwork_double_entry ON surveys;
+DROP FUNCTION bump_own_fieldwork_version();
+DROP TRIGGER paper_batches_fieldwork ON paper_batches;
+DROP TRIGGER paper_entries_fieldwork_update ON paper_entries;
+DROP TRIGGER paper_entries_fieldwork_insert_delete ON paper_entries;
+DROP TRIGGER samples_fieldwork ON samples;
+DROP TRIGGER sampled_units_fieldwork_update ON sampled_units;
+DROP FUNCTION bump_sample_fieldwork_version();
+DROP TRIGGER responses_fieldwork_update ON responses;
+DROP TRIGGER responses_fieldwork_insert_delete ON responses;
+DROP FUNCTION bump_survey_fieldwork_version();
+ALTER TABLE surveys DROP COLUMN fieldwork_version;

@@ -1,0 +1,15 @@
+DROP TRIGGER surveys_fieldwork_double_entry;
+DROP TRIGGER paper_batches_fieldwork_delete;
+DROP TRIGGER paper_batches_fieldwork_update;
+DROP TRIGGER paper_batches_fieldwork_insert;
+DROP TRIGGER paper_entries_fieldwork_delete;
+DROP TRIGGER paper_entries_fieldwork_update;
+DROP TRIGGER paper_entries_fieldwork_insert;
+DROP TRIGGER samples_fieldwork_delete;
+DROP TRIGGER samples_fieldwork_update;
+DROP TRIGGER samples_fieldwork_insert;
+DROP TRIGGER sampled_units_fieldwork_update;
+DROP TRIGGER responses_fieldwork_delete;
+DROP TRIGGER responses_fieldwork_update;
+DROP TRIGGER responses_fieldwork_insert;
+ALTER TABLE surveys DROP COLUMN fieldwork_version;
