@@ -244,7 +244,7 @@ impl MailSettings {
                 )
             }
             Some(host) => {
-                if host.contains(char::is_whitespace) || host.contains('/') || host.contains(':') {
+                if !is_host_name(&host) {
                     return Err(format!(
                         "TSUNAGARI_SMTP_HOST = `{host}` is not a host name: give only the name or address of the server (e.g. smtp.city.example.jp), and the port in TSUNAGARI_SMTP_PORT"
                     ));
@@ -305,6 +305,23 @@ impl MailSettings {
         };
         Ok(MailSettings { transport, from })
     }
+}
+
+/// An IPv4 or IPv6 address, or a DNS name (letters, digits and `-` in dot-separated labels).
+fn is_host_name(host: &str) -> bool {
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return true;
+    }
+    let name = host.strip_suffix('.').unwrap_or(host);
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
 }
 
 fn parse_bool(name: &str, value: &str) -> Result<bool, String> {
@@ -375,6 +392,15 @@ mod tests {
             panic!("SMTP expected");
         };
         assert_eq!((smtp.tls, smtp.port), (SmtpTls::Starttls, 587));
+        for host in [
+            "127.0.0.1",
+            "::1",
+            "mail-relay.city.example.jp",
+            "localhost",
+        ] {
+            let settings = mail_settings(&[("TSUNAGARI_SMTP_HOST", host), base[1]]);
+            assert!(settings.is_ok(), "{host}: {settings:?}");
+        }
         let mut with_tls = base.to_vec();
         with_tls.push(("TSUNAGARI_SMTP_TLS", "TLS"));
         let MailTransportSettings::Smtp(smtp) = mail_settings(&with_tls).unwrap().transport else {
@@ -430,6 +456,14 @@ mod tests {
                 "TSUNAGARI_SMTP_HOST",
             ),
             (vec![("TSUNAGARI_SMTP_PORT", "587")], "TSUNAGARI_SMTP_HOST"),
+            (
+                vec![("TSUNAGARI_SMTP_HOST", "bad_host!"), from],
+                "TSUNAGARI_SMTP_HOST",
+            ),
+            (
+                vec![("TSUNAGARI_SMTP_HOST", "smtp..example.jp"), from],
+                "TSUNAGARI_SMTP_HOST",
+            ),
             (
                 vec![
                     host,
