@@ -163,6 +163,9 @@ fn main() {
         cookie_secure: false,
         trust_proxy: false,
         time_zone: chrono_tz::Asia::Tokyo,
+        mail: tsunagari::config::MailSettings::folder(
+            std::env::temp_dir().join("tsunagari-bench-mail"),
+        ),
     };
     let settings = tsunagari::survey::SurveySettings::load(&root.join("surveys/demo.toml"))
         .expect("demo survey");

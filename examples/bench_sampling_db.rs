@@ -46,6 +46,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         cookie_secure: false,
         trust_proxy: false,
         time_zone: chrono_tz::Asia::Tokyo,
+        mail: tsunagari::config::MailSettings::folder(folder.path().join("mail")),
     };
     let survey = tsunagari::cli::surveys::create(&mut conn, &config, &settings)
         .map_err(|e| format!("{e:?}"))?;

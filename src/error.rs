@@ -26,6 +26,10 @@ pub enum AppError {
     /// submitted, survey closed). `ja` and `en` are shown to the person.
     #[error("{en}")]
     NotNow { ja: String, en: String },
+    /// An invitation or password-reset link that is unknown, expired, used or for a
+    /// deactivated account; `ja` and `en` say which and what to do.
+    #[error("{en}")]
+    LinkUnusable { ja: String, en: String },
     /// A staff page was opened without signing in: go to the login page.
     #[error("sign-in required")]
     LoginRequired { next: String },
@@ -74,6 +78,7 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) | AppError::BadQuery { .. } => StatusCode::BAD_REQUEST,
             AppError::NotNow { .. } => StatusCode::CONFLICT,
+            AppError::LinkUnusable { .. } => StatusCode::GONE,
             AppError::LoginRequired { .. } => StatusCode::SEE_OTHER,
             AppError::Forbidden | AppError::CsrfRejected => StatusCode::FORBIDDEN,
             AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -144,6 +149,7 @@ impl AppError {
             ),
             AppError::BadQuery { ja, en } => e("指定された表示はありません", "No such view", ja, en),
             AppError::NotNow { ja, en } => e("この操作はできません", "This cannot be done now", ja, en),
+            AppError::LinkUnusable { ja, en } => e("このリンクは使えません", "This link cannot be used", ja, en),
             AppError::LoginRequired { .. } => e("ログインが必要です", "Please sign in", "", ""),
             AppError::Forbidden => e(
                 "このページを開く権限がありません",

@@ -6,12 +6,14 @@
 pub mod analysis;
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod entry;
 pub mod error;
 pub mod estimate;
 pub mod export;
+pub mod mail;
 pub mod ops;
 pub mod parallel;
 pub mod questionnaire;

@@ -135,6 +135,7 @@ async fn a_keyer_keys_a_whole_form_with_the_keyboard_only_and_it_is_stored_as_ty
         cookie_secure: false,
         trust_proxy: false,
         time_zone: chrono_tz::Asia::Tokyo,
+        mail: tsunagari::config::MailSettings::folder(dir.path().join("mail")),
     };
     let settings = tsunagari::survey::SurveySettings::load(
         &std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("surveys/demo.toml"),
@@ -145,7 +146,7 @@ async fn a_keyer_keys_a_whole_form_with_the_keyboard_only_and_it_is_stored_as_ty
         let survey = tsunagari::cli::surveys::create(&mut conn, &config, &settings).unwrap();
         let codes = tsunagari::cli::codes::issue(&mut conn, survey.id, 1).unwrap();
         let hash = tsunagari::auth::hash_password(PASSWORD).unwrap();
-        tsunagari::db::users::create(
+        let keyer = tsunagari::db::users::create(
             &mut conn,
             "keyer",
             "入力 太郎",
@@ -153,6 +154,8 @@ async fn a_keyer_keys_a_whole_form_with_the_keyboard_only_and_it_is_stored_as_ty
             tsunagari::auth::Role::Staff,
         )
         .unwrap();
+        tsunagari::db::survey_access::set_memberships(&mut conn, keyer.id, &[survey.id], None)
+            .unwrap();
         (survey, codes[0].clone())
     };
     let state = AppState::new(pool.clone(), config).unwrap();

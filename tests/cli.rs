@@ -419,3 +419,53 @@ fn the_demo_builds_a_survey_of_the_size_asked_with_valid_answers_and_refuses_ano
         "living alone {share_alone:.2} vs {share_others:.2}"
     );
 }
+
+#[test]
+fn an_account_made_on_the_command_line_gets_its_address_and_the_surveys_named() {
+    let cli = Cli::new();
+    let demo = repo_path("surveys/demo.toml");
+    let created = cli.run(&["survey", "create", "--file", demo.to_str().unwrap()]);
+    assert!(created.status.success(), "{}", stderr(&created));
+    let added = cli.run(&[
+        "user",
+        "add",
+        "--username",
+        "suzuki",
+        "--role",
+        "staff",
+        "--email",
+        "Suzuki@City.Example.JP",
+        "--survey",
+        "demo-2026",
+    ]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    let listed = stdout(&cli.run(&["user", "list"]));
+    assert!(
+        listed.contains("suzuki\tstaff\tsuzuki\tsuzuki@city.example.jp\tactive"),
+        "{listed}"
+    );
+    let unknown = cli.run(&[
+        "user",
+        "add",
+        "--username",
+        "sato",
+        "--role",
+        "staff",
+        "--survey",
+        "nope",
+    ]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("--survey nope: no such survey"));
+    let bad = cli.run(&[
+        "user",
+        "add",
+        "--username",
+        "sato",
+        "--role",
+        "staff",
+        "--email",
+        "sato",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("--email"), "{}", stderr(&bad));
+}

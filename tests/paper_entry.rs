@@ -950,6 +950,7 @@ async fn the_keying_screen_prints_the_paper_numbers_with_the_modules_on_or_off()
         let core_row =
             tsunagari::cli::surveys::create(&mut db.conn(), &db.config(), &core_settings).unwrap();
         let core_codes = tsunagari::cli::codes::issue(&mut db.conn(), core_row.id, 1).unwrap();
+        common::grant_every_survey(&db);
         let mut keyer = signed_in!(db, "keyer1");
 
         let full = keyer.get(&form_path(&codes[0])).await;

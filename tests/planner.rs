@@ -70,9 +70,10 @@ async fn the_tabulation_is_withheld_under_ten_responses_and_shown_with_no_answer
         assert!(direct_rows[4].ends_with(",2,20.0,10"), "{}", direct_rows[4]);
         assert!(direct_rows[5].contains("無回答") && direct_rows[5].ends_with(",0,0.0,10"));
 
+        // A survey that does not exist is, to a planner, just one that is not theirs.
         assert_eq!(
             c.get("/planner/no-such-survey").await.status,
-            StatusCode::NOT_FOUND
+            StatusCode::FORBIDDEN
         );
     }
 }

@@ -524,7 +524,8 @@ async fn wrong_choices_get_a_message_on_the_page_never_a_500() {
                 StatusCode::NOT_FOUND,
                 "",
             ),
-            ("/planner/nope/subgroups", StatusCode::NOT_FOUND, ""),
+            // To a planner, a survey that does not exist is one that is not theirs.
+            ("/planner/nope/subgroups", StatusCode::FORBIDDEN, ""),
         ];
         for (route, status, message) in cases {
             let page = c.get(route).await;

@@ -115,80 +115,49 @@ async fn each_role_reaches_its_own_pages_only() {
 }
 
 #[actix_web::test]
-async fn an_admin_adds_an_account_only_with_the_session_token() {
+async fn an_admin_invites_an_account_only_with_the_session_token() {
     for db in databases() {
         add_user(&db, "admin1", PASSWORD, Role::Admin);
         let mut admin = client(db.state()).await;
         sign_in(&mut admin, "admin1", PASSWORD).await;
-        let page = admin.get("/admin/users").await;
-        let csrf = page.hidden("csrf");
+        let csrf = admin.get("/admin/users").await.hidden("csrf");
+        let ken = [
+            ("username", "ken"),
+            ("display_name", "Ken"),
+            ("role", "planner"),
+            ("email", "ken@city.example.jp"),
+        ];
 
-        let forged = admin
-            .post(
-                "/admin/users",
-                &[
-                    ("username", "mallory"),
-                    ("display_name", "M"),
-                    ("role", "admin"),
-                    ("password", PASSWORD),
-                ],
-            )
-            .await;
+        let forged = admin.post("/admin/users", &ken).await;
         assert_eq!(forged.status, StatusCode::FORBIDDEN);
         assert!(
-            tsunagari::db::users::find_by_username(&mut db.conn(), "mallory")
+            tsunagari::db::users::find_by_username(&mut db.conn(), "ken")
                 .unwrap()
                 .is_none()
         );
 
-        let short = admin
-            .post(
-                "/admin/users",
-                &[
-                    ("csrf", &csrf),
-                    ("username", "ken"),
-                    ("display_name", "Ken"),
-                    ("role", "planner"),
-                    ("password", "short"),
-                ],
-            )
-            .await;
-        assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(short.body.contains("at least 10"), "{}", short.body);
-
-        let added = admin
-            .post(
-                "/admin/users",
-                &[
-                    ("csrf", &csrf),
-                    ("username", "ken"),
-                    ("display_name", "Ken"),
-                    ("role", "planner"),
-                    ("password", PASSWORD),
-                ],
-            )
-            .await;
-        assert_eq!(added.status, StatusCode::OK, "{}", added.body);
-        let ken = tsunagari::db::users::find_by_username(&mut db.conn(), "ken")
+        let with_token = [&ken[..], &[("csrf", csrf.as_str())]].concat();
+        let added = admin.post("/admin/users", &with_token).await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.body);
+        let stored = tsunagari::db::users::find_by_username(&mut db.conn(), "ken")
             .unwrap()
             .unwrap();
-        assert_eq!(ken.role, Role::Planner);
-        assert!(ken.password_hash.starts_with("$argon2id$"));
+        assert_eq!(stored.role, Role::Planner);
+        assert_eq!(stored.email.as_deref(), Some("ken@city.example.jp"));
+        // Nobody knows a password yet: the invitee sets it through the link.
+        assert!(stored.awaits_password());
 
-        let again = admin
-            .post(
-                "/admin/users",
-                &[
-                    ("csrf", &csrf),
-                    ("username", "ken"),
-                    ("display_name", "Ken 2"),
-                    ("role", "staff"),
-                    ("password", PASSWORD),
-                ],
-            )
-            .await;
+        let again = admin.post("/admin/users", &with_token).await;
         assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(again.body.contains("already taken"));
+        assert!(
+            again
+                .body
+                .contains("ユーザー名「ken」はすでに使われています"),
+            "{}",
+            again.body
+        );
+        // What was typed stays in the form.
+        assert!(again.body.contains("value=\"ken@city.example.jp\""));
     }
 }
 

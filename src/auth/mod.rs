@@ -46,6 +46,19 @@ impl Role {
         }
     }
 
+    /// The role's name on screens, in messages and in the account log.
+    pub fn label(self, lang: crate::questionnaire::Lang) -> &'static str {
+        use crate::questionnaire::Lang;
+        match (self, lang) {
+            (Role::Admin, Lang::Ja) => "管理者",
+            (Role::Admin, Lang::En) => "Admin",
+            (Role::Staff, Lang::Ja) => "職員（実査・入力）",
+            (Role::Staff, Lang::En) => "Staff (fieldwork, entry)",
+            (Role::Planner, Lang::Ja) => "企画（集計閲覧）",
+            (Role::Planner, Lang::En) => "Planner (results)",
+        }
+    }
+
     /// Whether this role may open pages meant for `needed`: admins may open everything.
     pub fn allows(self, needed: Role) -> bool {
         self == Role::Admin || self == needed

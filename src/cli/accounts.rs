@@ -32,6 +32,13 @@ pub struct AddUser {
     /// Read the password from the first line of standard input instead of generating one.
     #[arg(long)]
     pub password_stdin: bool,
+    /// E-mail address (for password resets).
+    #[arg(long)]
+    pub email: Option<String>,
+    /// A survey (slug) a staff member or planner may open; repeat for several. Admins open
+    /// every survey.
+    #[arg(long = "survey")]
+    pub surveys: Vec<String>,
 }
 
 /// Runs an account command.
@@ -59,8 +66,43 @@ pub fn run(cmd: UserCommand) -> CliResult {
             let hash =
                 auth::hash_password(&password).map_err(|e| CliError::Usage(e.to_string()))?;
             let name = args.name.clone().unwrap_or_else(|| args.username.clone());
-            let user = db::users::create(&mut conn, args.username.trim(), &name, &hash, role)?;
+            let email = match &args.email {
+                Some(raw) => Some(
+                    crate::mail::EmailAddress::parse(raw)
+                        .map_err(|e| CliError::Usage(format!("--email: {e}")))?,
+                ),
+                None => None,
+            };
+            let mut survey_ids = Vec::new();
+            for slug in &args.surveys {
+                let row = db::surveys::find_by_slug(&mut conn, slug)?.ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "--survey {slug}: no such survey (see `tsunagari survey list`)"
+                    ))
+                })?;
+                survey_ids.push(row.id);
+            }
+            let user = db::transaction(&mut conn, |conn| {
+                let user = db::users::create_with_email(
+                    conn,
+                    args.username.trim(),
+                    &name,
+                    &hash,
+                    role,
+                    email.as_ref().map(|e| e.as_str()),
+                )?;
+                if role != Role::Admin {
+                    db::survey_access::set_memberships(conn, user.id, &survey_ids, None)?;
+                }
+                Ok(user)
+            })?;
             println!("created {} ({})", user.username, user.role.as_str());
+            if role != Role::Admin && survey_ids.is_empty() {
+                println!(
+                    "no survey yet: give access with --survey, or on /admin/users/{}",
+                    user.id
+                );
+            }
             if generated {
                 println!("password: {password}");
                 println!("(shown once; keep it somewhere safe)");
@@ -70,10 +112,12 @@ pub fn run(cmd: UserCommand) -> CliResult {
         UserCommand::List => {
             for user in db::users::list(&mut conn)? {
                 println!(
-                    "{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}",
                     user.username,
                     user.role.as_str(),
-                    user.display_name
+                    user.display_name,
+                    user.email.as_deref().unwrap_or("-"),
+                    if user.active { "active" } else { "deactivated" }
                 );
             }
             Ok(())

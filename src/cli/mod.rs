@@ -5,6 +5,7 @@ pub mod codes;
 pub mod demo;
 pub mod estimate;
 pub mod frame;
+pub mod mail;
 pub mod sample;
 pub mod serve;
 pub mod surveys;
@@ -50,6 +51,9 @@ pub enum Command {
     /// The sample: draw, summary, response rates, mailing and reminder lists, dispositions.
     #[command(subcommand)]
     Sample(sample::SampleCommand),
+    /// E-mail: send a test message through the configured transport.
+    #[command(subcommand)]
+    Mail(mail::MailCommand),
 }
 
 /// Runs the parsed command; errors are printed to stderr with exit status 2 for bad input
@@ -68,6 +72,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Estimate(args) => return estimate::run(&args),
         Command::Frame(cmd) => frame::run(cmd),
         Command::Sample(cmd) => sample::run(cmd),
+        Command::Mail(cmd) => mail::run(cmd),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

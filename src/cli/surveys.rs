@@ -53,8 +53,12 @@ pub fn run(cmd: SurveyCommand) -> CliResult {
             }
             Ok(())
         }
-        SurveyCommand::Open { survey } => set_status(&mut conn, &survey, SurveyStatus::Open),
-        SurveyCommand::Close { survey } => set_status(&mut conn, &survey, SurveyStatus::Closed),
+        SurveyCommand::Open { survey } => {
+            set_status(&mut conn, &config, &survey, SurveyStatus::Open)
+        }
+        SurveyCommand::Close { survey } => {
+            set_status(&mut conn, &config, &survey, SurveyStatus::Closed)
+        }
     }
 }
 
@@ -102,9 +106,25 @@ pub fn create(
     Ok(row)
 }
 
-fn set_status(conn: &mut db::DbConnection, slug: &str, status: SurveyStatus) -> CliResult {
+fn set_status(
+    conn: &mut db::DbConnection,
+    config: &crate::config::Config,
+    slug: &str,
+    status: SurveyStatus,
+) -> CliResult {
     let row = find_survey(conn, slug)?;
-    db::surveys::set_status(conn, row.id, status.as_str())?;
+    let notices = crate::ops::notices::set_survey_status(
+        conn,
+        row.id,
+        status,
+        crate::ops::accounts::LinkContext {
+            base_url: &config.base_url,
+            zone: &config.time_zone,
+        },
+    )?;
     println!("survey {slug} is now {}", status.as_str());
+    if notices > 0 {
+        println!("notices queued for {notices} account(s); the server sends them");
+    }
     Ok(())
 }

@@ -4,15 +4,18 @@
 //! against it. Nothing here knows about HTTP: handlers call these functions inside
 //! `web::block` and map [`DbError`] to responses in `error.rs`.
 
+pub mod account_links;
 pub mod analysis;
 pub mod codes;
 pub mod entry;
 pub mod fieldwork;
 pub mod frame;
+pub mod outbox;
 pub mod responses;
 pub mod sample;
 pub mod schema;
 pub mod sessions;
+pub mod survey_access;
 pub mod surveys;
 pub mod users;
 
@@ -137,6 +140,18 @@ pub fn transaction<T>(
     conn: &mut DbConnection,
     f: impl FnOnce(&mut DbConnection) -> DbResult<T>,
 ) -> DbResult<T> {
+    conn.transaction(f)
+}
+
+/// Runs `f` in a transaction, for work whose error type is not [`DbError`] (a refusal that
+/// must roll back what was already written, e.g. `ops::accounts`).
+pub fn transaction_with<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
     conn.transaction(f)
 }
 

@@ -8,6 +8,8 @@ diesel::table! {
         password_hash -> Text,
         role -> Text,
         created_at -> Timestamp,
+        email -> Nullable<Text>,
+        active -> Bool,
     }
 }
 
@@ -216,7 +218,62 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    mail_outbox (id) {
+        id -> BigInt,
+        kind -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        status -> Text,
+        attempts -> Integer,
+        created_at -> Timestamp,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        sent_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        delivered_to -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    account_links (token_hash) {
+        token_hash -> Text,
+        user_id -> BigInt,
+        purpose -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    account_audit (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        actor_id -> Nullable<BigInt>,
+        action -> Text,
+        detail -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    survey_members (survey_id, user_id) {
+        survey_id -> BigInt,
+        user_id -> BigInt,
+        granted_by -> Nullable<BigInt>,
+        granted_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(staff_sessions -> users (user_id));
+diesel::joinable!(account_links -> users (user_id));
+diesel::joinable!(account_audit -> users (user_id));
+diesel::joinable!(survey_members -> users (user_id));
+diesel::joinable!(survey_members -> surveys (survey_id));
 diesel::joinable!(access_codes -> surveys (survey_id));
 diesel::joinable!(responses -> surveys (survey_id));
 diesel::joinable!(responses -> access_codes (access_code_id));
@@ -251,4 +308,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sampled_units,
     frame_margins,
     survey_letters,
+    mail_outbox,
+    account_links,
+    account_audit,
+    survey_members,
 );

@@ -43,6 +43,7 @@ pub fn find_staff(conn: &mut DbConnection, token_hash: &str) -> DbResult<Option<
         .inner_join(users::table)
         .filter(staff_sessions::token_hash.eq(token_hash))
         .filter(staff_sessions::expires_at.gt(now()))
+        .filter(users::active.eq(true))
         .select((staff_sessions::csrf_token, UserRow::as_select()))
         .first::<(String, UserRow)>(conn)
         .optional()?;
@@ -61,6 +62,14 @@ pub fn delete_staff(conn: &mut DbConnection, token_hash: &str) -> DbResult<()> {
     diesel::delete(staff_sessions::table.filter(staff_sessions::token_hash.eq(token_hash)))
         .execute(conn)?;
     Ok(())
+}
+
+/// Ends every session of an account (deactivation, a new password); returns how many ended.
+pub fn delete_all_staff_of(conn: &mut DbConnection, user_id: i64) -> DbResult<usize> {
+    Ok(
+        diesel::delete(staff_sessions::table.filter(staff_sessions::user_id.eq(user_id)))
+            .execute(conn)?,
+    )
 }
 
 /// A resident's answering session: which response it may read and write.

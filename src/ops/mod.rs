@@ -1,4 +1,7 @@
 //! What the command line and the pages both do, once, below both: plain inputs in, typed
 //! errors out that each side words in its own way.
 
+pub mod accounts;
+pub mod digest;
+pub mod notices;
 pub mod previous_wave;

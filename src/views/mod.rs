@@ -1,9 +1,11 @@
 //! maud views: functions from data to `Markup`, one module per audience.
 
+pub mod accounts;
 pub mod chart;
 pub mod entry;
 pub mod error;
 pub mod layout;
+pub mod mail;
 pub mod planner;
 pub mod resident;
 pub mod sampling;

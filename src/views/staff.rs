@@ -37,6 +37,7 @@ impl<'a> Viewer<'a> {
         }
         if self.user.role == Role::Admin {
             links.push(("/admin/users", t(lang, "アカウント", "Accounts")));
+            links.push(("/admin/mail", t(lang, "メール", "Mail")));
         }
         Audience::Staff {
             display_name: &self.user.display_name,
@@ -73,6 +74,7 @@ pub fn login(lang: Lang, csrf: &str, next: &str, username: &str, error: Option<&
                 }
                 button type="submit" { (t(lang, "ログイン", "Sign in")) }
             }
+            p { a href="/password-reset" { (t(lang, "パスワードを忘れた場合", "Forgot your password?")) } }
         },
     )
 }
@@ -147,58 +149,7 @@ fn status_label(lang: Lang, status: crate::survey::SurveyStatus) -> &'static str
     }
 }
 
-/// The account list with a form to add one.
-pub fn users(viewer: &Viewer<'_>, users: &[User], message: Option<Result<&str, &str>>) -> Markup {
-    let lang = viewer.lang;
-    page(
-        lang,
-        t(lang, "アカウント", "Accounts"),
-        viewer.audience(),
-        "/admin/users",
-        html! {
-            h1 { (t(lang, "アカウント", "Accounts")) }
-            @match message {
-                Some(Ok(m)) => div.notice.ok role="status" { (m) },
-                Some(Err(m)) => div.notice.bad role="alert" { (m) },
-                None => {},
-            }
-            table {
-                thead { tr {
-                    th { (t(lang, "ユーザー名", "Username")) }
-                    th { (t(lang, "氏名", "Name")) }
-                    th { (t(lang, "役割", "Role")) }
-                } }
-                tbody {
-                    @for u in users {
-                        tr { td { (u.username) } td { (u.display_name) } td { (role_label(lang, u.role)) } }
-                    }
-                }
-            }
-            h2 { (t(lang, "アカウントを追加", "Add an account")) }
-            form method="post" action="/admin/users" {
-                (csrf_field(viewer.csrf))
-                p { label.label for="new-username" { (t(lang, "ユーザー名", "Username")) }
-                    input #new-username type="text" name="username" required autocomplete="off"; }
-                p { label.label for="new-name" { (t(lang, "氏名", "Name")) }
-                    input #new-name type="text" name="display_name" required; }
-                p { label.label for="new-role" { (t(lang, "役割", "Role")) }
-                    select #new-role name="role" {
-                        @for r in [Role::Staff, Role::Planner, Role::Admin] {
-                            option value=(r.as_str()) { (role_label(lang, r)) }
-                        }
-                    } }
-                p { label.label for="new-password" { (t(lang, "初期パスワード（10文字以上）", "Initial password (10+ characters)")) }
-                    input #new-password type="password" name="password" required autocomplete="new-password"; }
-                button type="submit" { (t(lang, "追加", "Add")) }
-            }
-        },
-    )
-}
-
-fn role_label(lang: Lang, role: Role) -> &'static str {
-    match role {
-        Role::Admin => t(lang, "管理者", "Admin"),
-        Role::Staff => t(lang, "職員（実査・入力）", "Staff (fieldwork, entry)"),
-        Role::Planner => t(lang, "企画（集計閲覧）", "Planner (results)"),
-    }
+/// A role's name as screens show it.
+pub fn role_label(lang: Lang, role: Role) -> &'static str {
+    role.label(lang)
 }

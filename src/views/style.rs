@@ -31,7 +31,7 @@ legend, .label { font-weight: bold; margin-bottom: .5rem; display: block; paddin
   border: 1px solid var(--line); border-radius: .4rem; margin: .4rem 0; background: #fff; cursor: pointer; }
 .choice input { width: 1.5rem; height: 1.5rem; flex: none; margin: 0; }
 .choice:focus-within { outline: 3px solid var(--accent); outline-offset: 1px; }
-input[type=text], input[type=number], input[type=password], textarea, select {
+input[type=text], input[type=number], input[type=password], input[type=email], textarea, select {
   font-size: 1.1rem; padding: .6rem; width: 100%; border: 1px solid #888; border-radius: .4rem; background: #fff; }
 input[type=number] { max-width: 10rem; }
 input[inputmode=numeric], input[inputmode=decimal] { width: 8rem; }

@@ -98,6 +98,15 @@ impl FormFields {
         })
     }
 
+    /// Every value of `name` (checkboxes), in the order sent.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+
     /// The first value of `name`, or an empty string.
     pub fn text(&self, name: &str) -> &str {
         self.get(name).unwrap_or_default()

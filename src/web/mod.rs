@@ -3,6 +3,7 @@
 //! A handler extracts what it needs, parses it into domain types, runs storage calls through
 //! [`AppState::db`] (which moves them off the async threads) and renders a view.
 
+pub mod accounts;
 pub mod cache;
 pub mod common;
 pub mod entry;
@@ -26,6 +27,8 @@ use crate::config::Config;
 use crate::db::fieldwork::Progress;
 use crate::db::{DbConnection, DbError, DbResult, Pool};
 use crate::error::AppError;
+use crate::mail::sender::Wakeup;
+use crate::mail::Mailer;
 use crate::questionnaire::Catalogue;
 use cache::SurveyCache;
 
@@ -43,12 +46,23 @@ pub struct AppState {
     pub analyses: SurveyCache<Analysis>,
     /// Each survey's fieldwork progress, read again when its fieldwork version changes.
     pub fieldwork: SurveyCache<Progress>,
+    /// The transport the background sender delivers the outbox through (`mail test`, and
+    /// tests reading what was sent, use it directly; pages never do).
+    pub mailer: Mailer,
+    /// Wakes the background sender after a page queued a message.
+    pub mail_wakeup: Wakeup,
 }
 
 impl AppState {
     /// State for a running site; fails with a readable message when the questionnaires
     /// cannot be loaded.
     pub fn new(pool: Pool, config: Config) -> Result<Arc<Self>, String> {
+        let mailer = Mailer::from_settings(&config.mail)?;
+        Self::with_mailer(pool, config, mailer)
+    }
+
+    /// State with a given mailer (tests pass [`Mailer::memory`]).
+    pub fn with_mailer(pool: Pool, config: Config, mailer: Mailer) -> Result<Arc<Self>, String> {
         let catalogue = Catalogue::load(&config.questionnaires_dir).map_err(|e| e.to_string())?;
         Ok(Arc::new(AppState {
             pool,
@@ -58,6 +72,8 @@ impl AppState {
             login_failures: FailureLimiter::new(10, Duration::from_secs(60)),
             analyses: SurveyCache::default(),
             fieldwork: SurveyCache::default(),
+            mailer,
+            mail_wakeup: Wakeup::default(),
         }))
     }
 
@@ -164,6 +180,7 @@ pub fn build_app(
         .configure(common::routes)
         .configure(resident::routes)
         .configure(staff::routes)
+        .configure(accounts::routes)
         .configure(planner::routes)
         .configure(entry::routes)
         .configure(sampling::routes)

@@ -82,10 +82,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 async fn surveys(req: HttpRequest, state: web::Data<AppState>) -> Result<Markup, AppError> {
     let session = require(&req, &state, Role::Planner).await?;
+    let user = session.user.clone();
     let rows = state
-        .db(|conn| {
+        .db(move |conn| {
             let mut rows = Vec::new();
-            for row in db::surveys::list(conn)? {
+            for row in db::survey_access::visible_surveys(conn, &user)? {
                 let survey = Survey::try_from(row)?;
                 let (_, submitted) = db::responses::counts(conn, survey.id)?;
                 rows.push((survey, submitted));

@@ -1,4 +1,5 @@
-//! Sign-in, sign-out, the fieldwork overview and account administration.
+//! Sign-in, sign-out, the fieldwork overview, and the check every staff page starts with
+//! (session, role, survey scope).
 
 use std::time::Instant;
 
@@ -11,12 +12,11 @@ use super::extract::{
     client_ip, cookie, lang_of, removal, safe_local_path, FormFields, FORM_CSRF_COOKIE,
     STAFF_COOKIE,
 };
-use super::{html, refuse_if_limited, AppState};
+use super::{refuse_if_limited, AppState};
 use crate::auth::{self, Role};
 use crate::db;
 use crate::db::sessions::StaffSession;
 use crate::error::AppError;
-use crate::questionnaire::Lang;
 use crate::survey::Survey;
 use crate::views::layout::t;
 use crate::views::staff::{self as view, FieldworkRow, Viewer};
@@ -29,12 +29,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/login", web::get().to(login_form))
         .route("/login", web::post().to(login))
         .route("/logout", web::post().to(logout))
-        .route("/staff", web::get().to(fieldwork))
-        .route("/admin/users", web::get().to(users))
-        .route("/admin/users", web::post().to(add_user));
+        .route("/staff", web::get().to(fieldwork));
 }
 
-/// The signed-in person, if their role allows `needed`; otherwise a redirect to sign in or 403.
+/// The signed-in person, if their role allows `needed` and — on a page of one survey (a
+/// route with `{slug}`) — the survey is theirs; otherwise a redirect to sign in, or 403.
+///
+/// Every survey's pages and downloads name it `{slug}`, so this one check scopes them all:
+/// staff and planners open only the surveys they are members of, admins every survey. A
+/// non-admin gets 403 for a slug that does not exist too, so scope never reveals which
+/// surveys exist.
 pub async fn require(
     req: &HttpRequest,
     state: &AppState,
@@ -49,11 +53,21 @@ pub async fn require(
         return Err(AppError::LoginRequired { next });
     };
     let hash = auth::token_hash(&token);
-    let session = state
-        .db(move |conn| db::sessions::find_staff(conn, &hash))
-        .await?
-        .ok_or(AppError::LoginRequired { next })?;
-    if !session.user.role.allows(needed) {
+    let slug = req.match_info().get("slug").map(str::to_string);
+    let (session, in_scope) = state
+        .db(move |conn| {
+            let Some(session) = db::sessions::find_staff(conn, &hash)? else {
+                return Ok((None, false));
+            };
+            let in_scope = match &slug {
+                Some(slug) => db::survey_access::may_open(conn, &session.user, slug)?,
+                None => true,
+            };
+            Ok((Some(session), in_scope))
+        })
+        .await?;
+    let session = session.ok_or(AppError::LoginRequired { next })?;
+    if !session.user.role.allows(needed) || !in_scope {
         return Err(AppError::Forbidden);
     }
     Ok(session)
@@ -161,7 +175,7 @@ async fn login(
             false
         }
     };
-    let Some(user) = user.filter(|_| verified) else {
+    let Some(user) = user.filter(|u| verified && u.active) else {
         state.login_failures.record_failure(client, Instant::now());
         let (token, _) = form_csrf(&req);
         let message = t(
@@ -239,10 +253,11 @@ async fn logout(
 
 async fn fieldwork(req: HttpRequest, state: web::Data<AppState>) -> Result<Markup, AppError> {
     let session = require(&req, &state, Role::Staff).await?;
+    let user = session.user.clone();
     let rows = state
-        .db(|conn| {
+        .db(move |conn| {
             let mut rows = Vec::new();
-            for row in db::surveys::list(conn)? {
+            for row in db::survey_access::visible_surveys(conn, &user)? {
                 let survey = Survey::try_from(row)?;
                 let codes = db::codes::count(conn, survey.id)?;
                 let (in_progress, submitted) = db::responses::counts(conn, survey.id)?;
@@ -258,84 +273,4 @@ async fn fieldwork(req: HttpRequest, state: web::Data<AppState>) -> Result<Marku
         .await?;
     let viewer = Viewer::of(&session, lang_of(&req));
     Ok(view::fieldwork(&viewer, &rows))
-}
-
-async fn users(req: HttpRequest, state: web::Data<AppState>) -> Result<Markup, AppError> {
-    let session = require(&req, &state, Role::Admin).await?;
-    let all = state.db(db::users::list).await?;
-    let viewer = Viewer::of(&session, lang_of(&req));
-    Ok(view::users(&viewer, &all, None))
-}
-
-async fn add_user(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: FormFields,
-) -> Result<HttpResponse, AppError> {
-    let session = require(&req, &state, Role::Admin).await?;
-    check_csrf(&session, &form)?;
-    let lang = lang_of(&req);
-    let outcome = create_user_from_form(&state, lang, &form).await?;
-    let all = state.db(db::users::list).await?;
-    let viewer = Viewer::of(&session, lang);
-    let (status, page) = match &outcome {
-        Ok(added) => (
-            actix_web::http::StatusCode::OK,
-            view::users(
-                &viewer,
-                &all,
-                Some(Ok(&format!(
-                    "{} {added}",
-                    t(lang, "追加しました:", "Added:")
-                ))),
-            ),
-        ),
-        Err(problem) => (
-            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-            view::users(&viewer, &all, Some(Err(problem))),
-        ),
-    };
-    Ok(html(status, page))
-}
-
-/// `Ok(Err(message))` when the form is wrong (shown next to it), `Err` when storage fails.
-async fn create_user_from_form(
-    state: &AppState,
-    lang: Lang,
-    form: &FormFields,
-) -> Result<Result<String, String>, AppError> {
-    let username = form.text("username").trim().to_string();
-    let display_name = form.text("display_name").trim().to_string();
-    let role = match Role::parse(form.text("role")) {
-        Ok(role) => role,
-        Err(message) => return Ok(Err(message)),
-    };
-    if username.is_empty() || username.len() > 64 || username.chars().any(char::is_whitespace) {
-        return Ok(Err(t(
-            lang,
-            "ユーザー名は空白を含まない64文字以内で入力してください。",
-            "The username must be 1–64 characters without spaces.",
-        )
-        .into()));
-    }
-    if display_name.is_empty() {
-        return Ok(Err(t(
-            lang,
-            "氏名を入力してください。",
-            "Please enter a name.",
-        )
-        .into()));
-    }
-    let hash = match auth::hash_password(form.text("password")) {
-        Ok(hash) => hash,
-        Err(e) => return Ok(Err(e.to_string())),
-    };
-    match state
-        .db(move |conn| db::users::create(conn, &username, &display_name, &hash, role))
-        .await
-    {
-        Ok(user) => Ok(Ok(format!("{} ({})", user.username, user.role.as_str()))),
-        Err(AppError::Conflict(message)) => Ok(Err(message)),
-        Err(other) => Err(other),
-    }
 }

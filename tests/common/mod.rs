@@ -18,6 +18,7 @@ use diesel::Connection;
 
 use tsunagari::config::{Config, DatabaseUrl};
 use tsunagari::db::{self, Pool};
+use tsunagari::mail::Mailer;
 use tsunagari::web::{build_app, AppState};
 
 /// One test database; dropped (PostgreSQL) or deleted with its folder (SQLite) at the end.
@@ -83,12 +84,23 @@ impl TestDb {
             cookie_secure: false,
             trust_proxy: false,
             time_zone: chrono_tz::Asia::Tokyo,
+            mail: tsunagari::config::MailSettings::folder(
+                std::env::temp_dir().join("tsunagari-test-mail"),
+            ),
         }
     }
 
-    /// The app state for this database.
+    /// The app state for this database, with mail kept in memory (read it with
+    /// [`TestDb::deliver_mail`] and [`sent_mail`]).
     pub fn state(&self) -> Arc<AppState> {
-        AppState::new(self.pool.clone(), self.config()).expect("app state")
+        AppState::with_mailer(self.pool.clone(), self.config(), Mailer::memory())
+            .expect("app state")
+    }
+
+    /// Runs the background sender's pass now (as `serve` does on its own thread).
+    pub fn deliver_mail(&self, state: &AppState) -> tsunagari::mail::sender::Pass {
+        tsunagari::mail::sender::deliver_due(&self.pool, &state.mailer, db::now())
+            .expect("outbox pass")
     }
 
     /// A pooled connection for arranging and checking data directly.
@@ -239,10 +251,159 @@ where
     }
 }
 
-/// Creates an account directly in the database.
+/// A sent message, decoded: recipients, subject, and the text and HTML parts.
+#[derive(Debug, Clone)]
+pub struct ReadMail {
+    pub to: Vec<String>,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+impl ReadMail {
+    /// The path of the first link in the text part that starts with `base` + `prefix`
+    /// (e.g. "/account/invitation/"), without the base URL.
+    pub fn link_path(&self, prefix: &str) -> String {
+        let base = "http://127.0.0.1:8080";
+        let marker = format!("{base}{prefix}");
+        let start = self
+            .text
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no link {marker} in:\n{}", self.text));
+        let end = self.text[start..]
+            .find(char::is_whitespace)
+            .map(|e| start + e)
+            .unwrap_or(self.text.len());
+        self.text[start + base.len()..end].to_string()
+    }
+}
+
+/// Every message the in-memory mailer of `state` has sent, decoded.
+pub fn sent_mail(state: &AppState) -> Vec<ReadMail> {
+    state
+        .mailer
+        .sent()
+        .iter()
+        .map(|m| {
+            let mut read = read_message(&m.raw);
+            read.to = m.to.clone();
+            read
+        })
+        .collect()
+}
+
+/// Decodes a message as lettre writes it: RFC 2047 subject, multipart/alternative with a
+/// base64 text part and a base64 HTML part.
+pub fn read_message(raw: &str) -> ReadMail {
+    use base64::Engine;
+    let raw = raw.replace("\r\n", "\n");
+    let (head, body) = raw.split_once("\n\n").expect("headers and body");
+    // Unfold continuation lines, then read each header.
+    let unfolded = head.replace("\n ", " ").replace("\n\t", " ");
+    let header = |name: &str| {
+        unfolded
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let decode_b64 = |s: &str| {
+        let cleaned: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+        String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(cleaned)
+                .expect("base64"),
+        )
+        .expect("utf-8")
+    };
+    let subject = header("Subject")
+        .split_whitespace()
+        .map(|word| {
+            let lower = word.to_ascii_lowercase();
+            if lower.starts_with("=?utf-8?b?") && word.ends_with("?=") {
+                decode_b64(&word[10..word.len() - 2])
+            } else {
+                word.to_string()
+            }
+        })
+        .collect::<String>();
+    let content_type = header("Content-Type");
+    let boundary = content_type
+        .split("boundary=\"")
+        .nth(1)
+        .and_then(|b| b.split('"').next())
+        .expect("a multipart message");
+    let mut text = String::new();
+    let mut html = String::new();
+    for part in body.split(&format!("--{boundary}")) {
+        if part.starts_with("--") {
+            break; // the closing delimiter
+        }
+        let Some((part_head, part_body)) = part.trim_start_matches('\n').split_once("\n\n") else {
+            continue;
+        };
+        assert!(
+            part_head.contains("Content-Transfer-Encoding: base64"),
+            "{part_head}"
+        );
+        let decoded = decode_b64(part_body).replace("\r\n", "\n");
+        if part_head.contains("text/plain") {
+            text = decoded;
+        } else if part_head.contains("text/html") {
+            html = decoded;
+        }
+    }
+    ReadMail {
+        to: vec![header("To")],
+        subject,
+        text,
+        html,
+    }
+}
+
+/// Creates an account directly in the database. A staff member or planner made here is a
+/// member of every survey there is (and of every survey the harness makes later, see
+/// [`grant_every_survey`]), as accounts that existed before per-survey access were; tests of
+/// the scope use [`add_user_with_surveys`].
 pub fn add_user(db: &TestDb, username: &str, password: &str, role: tsunagari::auth::Role) {
+    let surveys: Vec<i64> = tsunagari::db::surveys::list(&mut db.conn())
+        .unwrap()
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    add_user_with_surveys(db, username, password, role, &surveys);
+}
+
+/// Creates an account that may open exactly `surveys` (ids).
+pub fn add_user_with_surveys(
+    db: &TestDb,
+    username: &str,
+    password: &str,
+    role: tsunagari::auth::Role,
+    surveys: &[i64],
+) -> i64 {
     let hash = tsunagari::auth::hash_password(password).unwrap();
-    tsunagari::db::users::create(&mut db.conn(), username, username, &hash, role).unwrap();
+    let user =
+        tsunagari::db::users::create(&mut db.conn(), username, username, &hash, role).unwrap();
+    tsunagari::db::survey_access::set_memberships(&mut db.conn(), user.id, surveys, None).unwrap();
+    user.id
+}
+
+/// Makes every staff member and planner a member of every survey (the harness's survey
+/// makers call it; a test of the scope makes its surveys first, then its accounts).
+pub fn grant_every_survey(db: &TestDb) {
+    let mut conn = db.conn();
+    let surveys: Vec<i64> = tsunagari::db::surveys::list(&mut conn)
+        .unwrap()
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    for user in tsunagari::db::users::list(&mut conn).unwrap() {
+        if user.role != tsunagari::auth::Role::Admin {
+            tsunagari::db::survey_access::set_memberships(&mut conn, user.id, &surveys, None)
+                .unwrap();
+        }
+    }
 }
 
 /// Signs in through the login form; panics unless it succeeds.
@@ -287,6 +448,8 @@ pub fn demo_survey(
         .unwrap_or_else(|e| panic!("{e:?}"));
     let issued =
         tsunagari::cli::codes::issue(&mut conn, row.id, codes).unwrap_or_else(|e| panic!("{e:?}"));
+    drop(conn);
+    grant_every_survey(db);
     (row, issued)
 }
 
