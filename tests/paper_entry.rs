@@ -579,10 +579,26 @@ async fn a_paper_form_for_a_code_answered_online_is_kept_as_a_duplicate_and_staf
         let all = store::code_responses(&mut db.conn(), id).unwrap();
         assert!(all.iter().find(|r| r.id == online).unwrap().counted);
 
+        // Times on staff screens are the municipality's (Asia/Tokyo): the online answer
+        // submitted at 20:30 UTC shows as 05:30 the next morning.
+        {
+            use diesel::prelude::*;
+            use tsunagari::db::schema::responses;
+            diesel::update(responses::table.find(online))
+                .set(
+                    responses::submitted_at.eq(chrono::NaiveDate::from_ymd_opt(2026, 12, 3)
+                        .unwrap()
+                        .and_hms_opt(20, 30, 0)),
+                )
+                .execute(&mut db.conn())
+                .unwrap();
+        }
         // Switching needs a reason.
         let page_path = format!("/staff/entry/{SLUG}/response/{}", code.as_str());
         let page = reviewer.get(&page_path).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert!(page.body.contains("2026年12月4日 05:30"), "{}", page.body);
+        assert!(!page.body.contains("UTC"), "{}", page.body);
         let csrf = page.hidden("csrf");
         let count_path = format!("{page_path}/count");
         let (pid, pversion) = (paper.id.to_string(), paper.version.to_string());

@@ -7,6 +7,7 @@ use maud::{html, Markup};
 
 use super::layout::{csrf_field, page, t};
 use super::staff::Viewer;
+use crate::clock::local_time;
 use crate::db::entry::{AuditEntry, BatchRow, CodeResponse, AUDIT_COUNTED, AUDIT_WHOLE_RESPONSE};
 use crate::entry::{entry_hint, keyed_text, Agreement, Difference, Pass};
 use crate::questionnaire::{Answer, AnswerError, Answers, Lang, Questionnaire, RawInput, Response};
@@ -185,7 +186,7 @@ pub fn overview(viewer: &Viewer<'_>, o: &Overview<'_>) -> Markup {
                 table #drafts {
                     thead { tr {
                         th { (t(lang, "コード", "Code")) } th.num { (t(lang, "回目", "Entry")) }
-                        th { (t(lang, "入力者", "Keyer")) } th { (t(lang, "最終保存 (UTC)", "Last saved (UTC)")) }
+                        th { (t(lang, "入力者", "Keyer")) } th { (t(lang, "最終保存", "Last saved")) }
                         @if admin { th { } }
                     } }
                     tbody {
@@ -194,7 +195,7 @@ pub fn overview(viewer: &Viewer<'_>, o: &Overview<'_>) -> Markup {
                                 td.code-input { a href={ (base) "/form/" (d.code.replace('-', "")) } { (d.code) } }
                                 td.num { (d.pass) }
                                 td { (d.keyer) }
-                                td { (d.updated_at.format("%Y-%m-%d %H:%M")) }
+                                td { (local_time(lang, d.updated_at, viewer.zone)) }
                                 @if admin {
                                     td {
                                         form method="post" action={ (base) "/drafts/" (d.entry_id) "/release" } {
@@ -555,7 +556,7 @@ pub fn response(viewer: &Viewer<'_>, s: &ResponseScreen<'_>) -> Markup {
             table #responses {
                 thead { tr {
                     th { "ID" } th { (t(lang, "方法", "Channel")) } th { (t(lang, "状態", "Status")) }
-                    th { (t(lang, "完了日時 (UTC)", "Completed (UTC)")) } th { (t(lang, "集計", "Counts")) } th { "" }
+                    th { (t(lang, "完了日時", "Completed")) } th { (t(lang, "集計", "Counts")) } th { "" }
                 } }
                 tbody {
                     @for r in s.responses {
@@ -563,7 +564,7 @@ pub fn response(viewer: &Viewer<'_>, s: &ResponseScreen<'_>) -> Markup {
                             td { (r.id) }
                             td { (channel_label(lang, &r.channel)) }
                             td { (if r.is_complete() { t(lang, "完了", "Complete") } else { t(lang, "回答中", "In progress") }) }
-                            td { (r.submitted_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()) }
+                            td { (r.submitted_at.map(|at| local_time(lang, at, viewer.zone)).unwrap_or_default()) }
                             td.counted {
                                 @if !r.is_complete() { "–" }
                                 @else if r.counted { strong { (t(lang, "集計に使う", "Counts")) } }
@@ -621,7 +622,7 @@ pub fn response(viewer: &Viewer<'_>, s: &ResponseScreen<'_>) -> Markup {
                 p.muted { (t(lang, "この調査票を入力した職員は照合・修正できません。", "People who keyed this form cannot reconcile or correct it.")) }
             }
             h2 { (t(lang, "変更履歴", "Audit log")) }
-            (audit_table(lang, s.questionnaire, s.audit))
+            (audit_table(lang, viewer.zone, s.questionnaire, s.audit))
         },
     )
 }
@@ -647,20 +648,25 @@ fn audit_value(
     }
 }
 
-fn audit_table(lang: Lang, questionnaire: &Questionnaire, entries: &[AuditEntry]) -> Markup {
+fn audit_table(
+    lang: Lang,
+    zone: &chrono_tz::Tz,
+    questionnaire: &Questionnaire,
+    entries: &[AuditEntry],
+) -> Markup {
     html! {
         @if entries.is_empty() {
             p.muted { (t(lang, "変更はありません。", "No changes.")) }
         } @else {
             table.audit {
                 thead { tr {
-                    th { (t(lang, "日時 (UTC)", "When (UTC)")) } th { (t(lang, "職員", "Who")) } th { (t(lang, "コード", "Code")) }
+                    th { (t(lang, "日時", "When")) } th { (t(lang, "職員", "Who")) } th { (t(lang, "コード", "Code")) }
                     th { (t(lang, "項目", "Item")) } th { (t(lang, "変更前", "Old value")) } th { (t(lang, "変更後", "New value")) } th { (t(lang, "理由", "Reason")) }
                 } }
                 tbody {
                     @for e in entries {
                         tr {
-                            td { (e.changed_at.format("%Y-%m-%d %H:%M:%S")) }
+                            td { (local_time(lang, e.changed_at, zone)) }
                             td { (e.username) }
                             td.code-input { (e.code) }
                             td { @match e.item_id.as_str() {
@@ -696,7 +702,7 @@ pub fn audit(
         html! {
             h1 { (t(lang, "回答の変更履歴", "Audit log of responses")) " — " (survey.title.get(lang)) }
             p { a href={ (base) "/audit.csv" } { (t(lang, "CSVで出力", "Export as CSV")) } " · " a href=(base) { (t(lang, "入力の画面へ", "Back to paper entry")) } }
-            (audit_table(lang, questionnaire, entries))
+            (audit_table(lang, viewer.zone, questionnaire, entries))
         },
     )
 }

@@ -7,6 +7,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use super::layout::{csrf_field, page, t};
 use super::staff::Viewer;
+use crate::clock::local_time;
 use crate::db::frame::FrameImport;
 use crate::db::sample::{SampleRow, StratumRow, UnitOutcome};
 use crate::questionnaire::Lang;
@@ -239,18 +240,18 @@ pub fn sample_page(
     let slug = &survey.slug;
     let frame_line = frame.map(|f| {
         let mut line = format!(
-            "{} · {} {} · {} · {} UTC",
+            "{} · {} {} · {} · {}",
             f.file_name,
             f.row_count,
             t(lang, "人", "residents"),
             f.encoding,
-            f.imported_at.format("%Y-%m-%d %H:%M")
+            local_time(lang, f.imported_at, viewer.zone)
         );
         if let Some(purged) = f.purged_at {
             line.push_str(&format!(
-                " · {} {} UTC",
+                " · {} {}",
                 t(lang, "個人情報消去", "personal data purged"),
-                purged.format("%Y-%m-%d %H:%M")
+                local_time(lang, purged, viewer.zone)
             ));
         }
         line
@@ -289,7 +290,7 @@ pub fn sample_page(
                         dt { (t(lang, "母集団 N・標本 n", "Frame N, sample n")) } dd { (sample.frame_size) " · " (sample.sample_size) }
                         dt { (t(lang, "依頼状の作成", "Letters produced")) }
                         dd { @match sample.letters_printed_at {
-                            Some(at) => { (at.format("%Y-%m-%d %H:%M")) " UTC — " (t(lang, "標本は確定しています", "the sample is final")) }
+                            Some(at) => { (local_time(lang, at, viewer.zone)) " — " (t(lang, "標本は確定しています", "the sample is final")) }
                             None => { (t(lang, "まだ（標本を確定すると作成できます）", "not yet (make the sample final to produce them)")) }
                         } }
                     }

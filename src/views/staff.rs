@@ -13,15 +13,22 @@ pub struct Viewer<'a> {
     pub user: &'a User,
     pub csrf: &'a str,
     pub lang: Lang,
+    /// The municipality's time zone: every time on a staff screen is shown in it.
+    pub zone: &'a chrono_tz::Tz,
 }
 
 impl<'a> Viewer<'a> {
     /// The viewer of a signed-in session.
-    pub fn of(session: &'a crate::db::sessions::StaffSession, lang: Lang) -> Self {
+    pub fn of(
+        session: &'a crate::db::sessions::StaffSession,
+        lang: Lang,
+        zone: &'a chrono_tz::Tz,
+    ) -> Self {
         Viewer {
             user: &session.user,
             csrf: &session.csrf_token,
             lang,
+            zone,
         }
     }
 

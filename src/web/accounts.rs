@@ -128,7 +128,7 @@ async fn render_list(
             invitation_expires: invitations.get(&user.id).copied(),
         })
         .collect();
-    let viewer = Viewer::of(session, lang_of(req));
+    let viewer = Viewer::of(session, lang_of(req), &state.config.time_zone);
     Ok(html(
         status,
         view::list(
@@ -288,7 +288,7 @@ async fn render_account(
             Ok((user, surveys, member_of, invitation, log))
         })
         .await?;
-    let viewer = Viewer::of(session, lang_of(req));
+    let viewer = Viewer::of(session, lang_of(req), &state.config.time_zone);
     Ok(html(
         status,
         view::account(
@@ -447,7 +447,7 @@ async fn outbox(req: HttpRequest, state: web::Data<AppState>) -> Result<Markup, 
             ))
         })
         .await?;
-    let viewer = Viewer::of(&session, lang);
+    let viewer = Viewer::of(&session, lang, &state.config.time_zone);
     Ok(view::outbox(
         &viewer,
         &state.mailer.describe(),

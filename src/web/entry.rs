@@ -105,8 +105,8 @@ async fn survey_context(state: &AppState, slug: String) -> Result<SurveyContext,
     })
 }
 
-fn viewer<'a>(req: &HttpRequest, session: &'a StaffSession) -> Viewer<'a> {
-    Viewer::of(session, lang_of(req))
+fn viewer<'a>(req: &HttpRequest, state: &'a AppState, session: &'a StaffSession) -> Viewer<'a> {
+    Viewer::of(session, lang_of(req), &state.config.time_zone)
 }
 
 fn base(survey: &Survey) -> String {
@@ -362,7 +362,10 @@ async fn render_overview(
         notice,
         typed_code,
     };
-    Ok(html(status, view::overview(&viewer(req, session), &page)))
+    Ok(html(
+        status,
+        view::overview(&viewer(req, state, session), &page),
+    ))
 }
 
 async fn add_batch(
@@ -573,18 +576,18 @@ async fn form_state(
 }
 
 /// What staff should know about the code's online answers before keying (mixed mode).
-fn online_notices(lang: Lang, form: &FormState) -> Vec<String> {
+fn online_notices(lang: Lang, zone: &chrono_tz::Tz, form: &FormState) -> Vec<String> {
     form.responses
         .iter()
         .filter(|r| r.channel != store::CHANNEL_PAPER)
         .map(|r| match (r.is_complete(), lang) {
             (true, Lang::Ja) => format!(
                 "このコードにはオンライン回答（{} 送信）があります。両方を保存し、先に完了した回答を集計に使います（紙は重複として保存）。確認者は回答の画面で変更できます。",
-                r.submitted_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
+                r.submitted_at.map(|at| crate::clock::local_time(lang, at, zone)).unwrap_or_default()
             ),
             (true, Lang::En) => format!(
                 "This code already has an online response (submitted {}). Both are kept; the first complete response counts (the paper form is kept as a duplicate). A reviewer can change this on the response page.",
-                r.submitted_at.map(|t| t.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default()
+                r.submitted_at.map(|at| crate::clock::local_time(lang, at, zone)).unwrap_or_default()
             ),
             (false, Lang::Ja) => "このコードには途中までのオンライン回答があります。両方を保存し、先に完了した回答を集計に使います。".into(),
             (false, Lang::En) => "This code has a partial online answer. Both are kept; the first complete response counts.".into(),
@@ -686,13 +689,13 @@ async fn keying_screen(
         values: &values,
         errors: &[],
         flags: &flags,
-        notices: online_notices(lang, &form),
+        notices: online_notices(lang, &state.config.time_zone, &form),
         problem: None,
         unsaved: None,
     };
     Ok(html(
         StatusCode::OK,
-        view::keying(&viewer(&req, &session), &screen),
+        view::keying(&viewer(&req, &state, &session), &screen),
     ))
 }
 
@@ -758,11 +761,14 @@ async fn save_form(
             values,
             errors,
             flags,
-            notices: online_notices(lang, &form),
+            notices: online_notices(lang, &state.config.time_zone, &form),
             problem,
             unsaved,
         };
-        html(status, view::keying(&viewer(&req, &session), &screen))
+        html(
+            status,
+            view::keying(&viewer(&req, &state, &session), &screen),
+        )
     };
     let parsed = parse_form(&ctx.questionnaire, &input);
     if !parsed.is_valid() {
@@ -1083,7 +1089,7 @@ async fn show_reconciliation(
     };
     Ok(html(
         status,
-        view::reconcile(&viewer(req, session), &screen),
+        view::reconcile(&viewer(req, state, session), &screen),
     ))
 }
 
@@ -1296,7 +1302,10 @@ async fn show_response(
         may_review: may_review(session, form),
         notice,
     };
-    Ok(html(status, view::response(&viewer(req, session), &screen)))
+    Ok(html(
+        status,
+        view::response(&viewer(req, state, session), &screen),
+    ))
 }
 
 async fn correct(
@@ -1515,7 +1524,7 @@ async fn audit_page(
     Ok(html(
         StatusCode::OK,
         view::audit(
-            &viewer(&req, &session),
+            &viewer(&req, &state, &session),
             &ctx.survey,
             &ctx.questionnaire,
             &entries,

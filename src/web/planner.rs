@@ -94,7 +94,7 @@ async fn surveys(req: HttpRequest, state: web::Data<AppState>) -> Result<Markup,
             Ok(rows)
         })
         .await?;
-    let viewer = Viewer::of(&session, lang_of(&req));
+    let viewer = Viewer::of(&session, lang_of(&req), &state.config.time_zone);
     Ok(view::surveys(&viewer, &rows))
 }
 
@@ -106,7 +106,7 @@ async fn tabulation(
     let session = require(&req, &state, Role::Planner).await?;
     let lang = lang_of(&req);
     let (survey, analysis) = analysis(&state, path.into_inner()).await?;
-    let viewer = Viewer::of(&session, lang);
+    let viewer = Viewer::of(&session, lang, &state.config.time_zone);
     Ok(view::tabulation(
         &viewer,
         &survey,
@@ -334,6 +334,7 @@ struct Opened {
     opts: Options,
     survey: Survey,
     analysis: Arc<Analysis>,
+    zone: chrono_tz::Tz,
 }
 
 impl Opened {
@@ -349,11 +350,12 @@ impl Opened {
             opts,
             survey,
             analysis,
+            zone: state.config.time_zone,
         })
     }
 
     fn viewer(&self) -> Viewer<'_> {
-        Viewer::of(&self.session, self.lang)
+        Viewer::of(&self.session, self.lang, &self.zone)
     }
 
     /// The subgroup report, or a 409 saying why there are no estimates (for downloads).
@@ -676,7 +678,7 @@ async fn fieldwork(
         })
         .await?;
     let progress = fieldwork_progress(&state, survey.id).await?;
-    let viewer = Viewer::of(&session, lang);
+    let viewer = Viewer::of(&session, lang, &state.config.time_zone);
     Ok(view::fieldwork(
         &viewer,
         &survey,

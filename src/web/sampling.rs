@@ -94,7 +94,7 @@ async fn summary(
     let frame = state
         .db(move |conn| db::frame::import_info(conn, survey_id))
         .await?;
-    let viewer = Viewer::of(&session, lang_of(&req));
+    let viewer = Viewer::of(&session, lang_of(&req), &state.config.time_zone);
     Ok(view::sample_page(
         &viewer,
         &survey,
@@ -159,7 +159,7 @@ async fn letters(
         })
         .await?;
     let sample = sample.ok_or_else(no_sample)?;
-    let viewer = Viewer::of(&session, lang);
+    let viewer = Viewer::of(&session, lang, &state.config.time_zone);
     let Some(letter) = letter else {
         return Ok(view::no_letter_text(&viewer, &survey));
     };
@@ -368,7 +368,7 @@ async fn dispositions(
 ) -> Result<Markup, AppError> {
     let session = require(&req, &state, Role::Staff).await?;
     let (survey, strata, outcomes) = fieldwork(&state, path.into_inner()).await?;
-    let viewer = Viewer::of(&session, lang_of(&req));
+    let viewer = Viewer::of(&session, lang_of(&req), &state.config.time_zone);
     let rates = RateTable::new(&strata, &outcomes);
     Ok(view::dispositions_page(
         &viewer, &survey, &rates, &outcomes, None,
@@ -387,7 +387,7 @@ async fn record_disposition(
     let slug = path.into_inner();
     let outcome = record_from_form(&state, &slug, lang, &form).await?;
     let (survey, strata, outcomes) = fieldwork(&state, slug).await?;
-    let viewer = Viewer::of(&session, lang);
+    let viewer = Viewer::of(&session, lang, &state.config.time_zone);
     let rates = RateTable::new(&strata, &outcomes);
     let (status, message) = match &outcome {
         Ok(done) => (actix_web::http::StatusCode::OK, Ok(done.as_str())),

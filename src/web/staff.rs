@@ -271,6 +271,6 @@ async fn fieldwork(req: HttpRequest, state: web::Data<AppState>) -> Result<Marku
             Ok(rows)
         })
         .await?;
-    let viewer = Viewer::of(&session, lang_of(&req));
+    let viewer = Viewer::of(&session, lang_of(&req), &state.config.time_zone);
     Ok(view::fieldwork(&viewer, &rows))
 }
