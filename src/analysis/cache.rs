@@ -37,10 +37,10 @@ impl KnownAnswers {
     }
 }
 
-/// The dataset of one survey at one data version, with what is computed from it on demand.
+/// The dataset of one survey at one data version (the cache keeps which), with what is
+/// computed from it on demand.
 #[derive(Debug)]
 pub struct Analysis {
-    pub version: i64,
     pub dataset: Result<Dataset, AnalysisError>,
     report: OnceLock<Result<SubgroupReport, String>>,
     /// Every counted response's answers, in submission order, for the simple tabulation.
@@ -52,13 +52,11 @@ pub struct Analysis {
 impl Analysis {
     /// Wraps a freshly built dataset, with every counted response's answers.
     pub fn new(
-        version: i64,
         dataset: Result<Dataset, AnalysisError>,
         answers: Vec<StoredAnswers>,
         questionnaire: Questionnaire,
     ) -> Analysis {
         Analysis {
-            version,
             dataset,
             report: OnceLock::new(),
             answers,

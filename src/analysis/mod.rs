@@ -160,13 +160,6 @@ impl Dataset {
                     .map(|indicator| indicator.value(questionnaire, &r.answers)),
             );
         }
-        let column_of = |flat: &[u32], index: usize| -> Vec<u32> {
-            flat.iter()
-                .skip(index)
-                .step_by(breakdowns.len())
-                .copied()
-                .collect()
-        };
         for (index, breakdown) in breakdowns.iter().enumerate() {
             variables.push(Variable {
                 id: breakdown.id.clone(),
@@ -174,7 +167,7 @@ impl Dataset {
                 origin: Origin::Answer,
                 labels: breakdown.groups.iter().map(|g| g.label.clone()).collect(),
                 column: Categorical::from_codes(
-                    column_of(&groups, index),
+                    column_at(&groups, index, breakdowns.len()),
                     level_names(breakdown.groups.len()),
                 )?,
             });
@@ -183,12 +176,7 @@ impl Dataset {
             .iter()
             .enumerate()
             .map(|(index, indicator)| {
-                let values: Vec<Option<bool>> = values
-                    .iter()
-                    .skip(index)
-                    .step_by(indicators.len())
-                    .copied()
-                    .collect();
+                let values = column_at(&values, index, indicators.len());
                 let codes = values
                     .iter()
                     .map(|v| v.map_or(Categorical::MISSING, u32::from))
@@ -225,6 +213,11 @@ impl Dataset {
     pub fn indicator(&self, id: &str) -> Option<&IndicatorColumn> {
         self.indicators.iter().find(|i| i.indicator.id == id)
     }
+}
+
+/// Column `index` of a row-major table `width` values wide.
+fn column_at<T: Copy>(flat: &[T], index: usize, width: usize) -> Vec<T> {
+    flat.iter().skip(index).step_by(width).copied().collect()
 }
 
 /// Level names of a column whose labels are kept apart (`0`, `1`, …).

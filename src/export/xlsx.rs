@@ -15,7 +15,7 @@ use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksh
 use crate::analysis::cells::{reliability_reason, Cell, Direction, Privacy, View};
 use crate::analysis::custom::{CustomRow, CustomTable};
 use crate::analysis::subgroups::{BreakdownTable, IndicatorReport, SubgroupReport};
-use crate::questionnaire::{Lang, Text};
+use crate::questionnaire::{t, Lang, Text};
 use crate::sampling::response_rate::OutcomeCounts;
 use crate::tabulation::{Table, MIN_RESPONDENTS};
 
@@ -43,13 +43,6 @@ pub struct Cover {
     /// How the weights were made (`Weighting::describe`); `None` where no weights are used
     /// (the simple tabulation says so itself).
     pub weighting: Option<String>,
-}
-
-fn t(lang: Lang, ja: &'static str, en: &'static str) -> &'static str {
-    match lang {
-        Lang::Ja => ja,
-        Lang::En => en,
-    }
 }
 
 /// Every indicator by every breakdown: one sheet per indicator (n, rate, 95% interval,

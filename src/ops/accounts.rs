@@ -13,7 +13,7 @@ use crate::db::users::User;
 use crate::db::{self, DbConnection, DbError};
 use crate::mail::messages::{InvitationMail, PasswordResetMail};
 use crate::mail::{AddressError, EmailAddress};
-use crate::questionnaire::Lang;
+use crate::questionnaire::{t, Lang};
 
 /// How long an invitation link can be used.
 pub const INVITATION_VALID: Duration = Duration::hours(72);
@@ -620,14 +620,6 @@ fn surveys_phrase(conn: &mut DbConnection, role: Role, ids: &[i64]) -> Result<St
     } else {
         format!("、担当の調査: {}", slugs(conn, ids)?)
     })
-}
-
-/// The Japanese or English sentence.
-fn t(lang: Lang, ja: &'static str, en: &'static str) -> &'static str {
-    match lang {
-        Lang::Ja => ja,
-        Lang::En => en,
-    }
 }
 
 #[cfg(test)]

@@ -45,7 +45,7 @@ pub use model::{
     NationalFigure, Page, Provenance, Question, Questionnaire, QuestionnaireKind, Response, Scale,
 };
 pub use scoring::{DistressReason, ScaleScore};
-pub use text::{Lang, Text};
+pub use text::{t, Lang, Text};
 
 /// Everything that can go wrong when using a questionnaire (as opposed to answering one, see
 /// [`AnswerError`]).

@@ -17,6 +17,15 @@ pub enum Lang {
     En,
 }
 
+/// Picks the Japanese or English string: what every screen, message and download in two
+/// languages uses for its fixed texts.
+pub fn t<'a>(lang: Lang, ja: &'a str, en: &'a str) -> &'a str {
+    match lang {
+        Lang::Ja => ja,
+        Lang::En => en,
+    }
+}
+
 impl Lang {
     /// Every supported language, Japanese first.
     pub const ALL: [Lang; 2] = [Lang::Ja, Lang::En];

@@ -19,13 +19,7 @@ pub enum Audience<'a> {
     Public,
 }
 
-/// Picks the Japanese or English string.
-pub fn t<'a>(lang: Lang, ja: &'a str, en: &'a str) -> &'a str {
-    match lang {
-        Lang::Ja => ja,
-        Lang::En => en,
-    }
-}
+pub use crate::questionnaire::t;
 
 /// A whole HTML page. `here` is the current path (for the language switch to come back to).
 pub fn page(lang: Lang, title: &str, audience: Audience<'_>, here: &str, body: Markup) -> Markup {

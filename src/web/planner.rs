@@ -247,7 +247,7 @@ async fn analysis(state: &AppState, slug: String) -> Result<(Survey, Arc<Analysi
             None => Err(AnalysisError::NoSample),
             Some((respondents, register)) => Dataset::build(&questionnaire, respondents, &register),
         };
-        let analysis = Analysis::new(version, dataset, stored.answers, questionnaire);
+        let analysis = Analysis::new(dataset, stored.answers, questionnaire);
         let dataset_built = started.elapsed();
         // The subgroup report is what nearly every page reads: compute it here, off the
         // async threads, rather than in the first handler that asks.
