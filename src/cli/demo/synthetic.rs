@@ -88,6 +88,21 @@ fn chance(rng: &mut ChaCha20Rng, p: f64) -> bool {
     rng.gen::<f64>() < p.clamp(0.0, 1.0)
 }
 
+/// The options of a multiple-choice item, each chosen with its own probability (in order, so
+/// the draws are the same on every machine); `otherwise` when none was.
+fn each_by_chance(rng: &mut ChaCha20Rng, options: &[(u32, f64)], otherwise: u32) -> Vec<u32> {
+    let chosen: Vec<u32> = options
+        .iter()
+        .filter(|(_, p)| chance(rng, *p))
+        .map(|(code, _)| *code)
+        .collect();
+    if chosen.is_empty() {
+        vec![otherwise]
+    } else {
+        chosen
+    }
+}
+
 fn logistic(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
@@ -555,15 +570,11 @@ fn modelled(question: &Question, p: &Profile, rng: &mut ChaCha20Rng) -> Option<V
                 (6, 0.02),
                 (7, 0.02),
             ];
-            let mut chosen: Vec<u32> = candidates
-                .iter()
-                .filter(|(_, pr)| chance(rng, *pr))
-                .map(|(c, _)| *c)
-                .collect();
-            if chosen.is_empty() {
-                chosen.push(if p.household >= 2 { 1 } else { 2 });
-            }
-            codes(chosen)
+            codes(each_by_chance(
+                rng,
+                &candidates,
+                if p.household >= 2 { 1 } else { 2 },
+            ))
         }
         "rely_on" => {
             let none = logistic(
@@ -596,15 +607,11 @@ fn modelled(question: &Question, p: &Profile, rng: &mut ChaCha20Rng) -> Option<V
                 (8, 0.05 + 0.1 * f64::from(u8::from(p.health == 3))),
                 (9, 0.02),
             ];
-            let mut chosen: Vec<u32> = candidates
-                .iter()
-                .filter(|(_, pr)| chance(rng, *pr))
-                .map(|(c, _)| *c)
-                .collect();
-            if chosen.is_empty() {
-                chosen.push(if p.household >= 2 { 1 } else { 2 });
-            }
-            codes(chosen)
+            codes(each_by_chance(
+                rng,
+                &candidates,
+                if p.household >= 2 { 1 } else { 2 },
+            ))
         }
         // National-extra: the longer, the older and the lonelier.
         "loneliness_duration" => {
@@ -681,15 +688,7 @@ fn modelled(question: &Question, p: &Profile, rng: &mut ChaCha20Rng) -> Option<V
                 (6, 0.04 + 0.1 * f(p.age >= 75)),
                 (7, 0.02),
             ];
-            let mut chosen: Vec<u32> = means
-                .iter()
-                .filter(|(_, pr)| chance(rng, *pr))
-                .map(|(c, _)| *c)
-                .collect();
-            if chosen.is_empty() {
-                chosen.push(1);
-            }
-            codes(chosen)
+            codes(each_by_chance(rng, &means, 1))
         }
         _ if id.starts_with("window_") => {
             let f = |b: bool| f64::from(u8::from(b));
@@ -728,15 +727,7 @@ fn modelled(question: &Question, p: &Profile, rng: &mut ChaCha20Rng) -> Option<V
                 (8, 0.25),
                 (9, 0.02),
             ];
-            let mut chosen: Vec<u32> = wishes
-                .iter()
-                .filter(|(_, pr)| chance(rng, *pr))
-                .map(|(c, _)| *c)
-                .collect();
-            if chosen.is_empty() {
-                chosen.push(10);
-            }
-            codes(chosen)
+            codes(each_by_chance(rng, &wishes, 10))
         }
         "comments" => {
             chance(rng, 0.04).then(|| vec![COMMENTS[rng.gen_range(0..COMMENTS.len())].to_string()])
