@@ -54,13 +54,7 @@ pub fn subgroups(
     view: View,
     lang: Lang,
 ) -> Result<Vec<u8>, XlsxError> {
-    let f = Formats::new();
-    let mut book = Workbook::new();
-    let mut names = SheetNames::default();
-    cover_sheet(
-        &mut book,
-        &f,
-        &mut names,
+    let (mut book, f, mut names) = workbook_with_cover(
         cover,
         t(
             lang,
@@ -87,13 +81,7 @@ pub fn estimates(
     alpha: f64,
     lang: Lang,
 ) -> Result<Vec<u8>, XlsxError> {
-    let f = Formats::new();
-    let mut book = Workbook::new();
-    let mut names = SheetNames::default();
-    cover_sheet(
-        &mut book,
-        &f,
-        &mut names,
+    let (mut book, f, mut names) = workbook_with_cover(
         cover,
         t(
             lang,
@@ -213,13 +201,7 @@ pub fn tabulation(cover: &Cover, tables: &[Table], lang: Lang) -> Result<Vec<u8>
         }),
         ..cover.clone()
     };
-    let f = Formats::new();
-    let mut book = Workbook::new();
-    let mut names = SheetNames::default();
-    cover_sheet(
-        &mut book,
-        &f,
-        &mut names,
+    let (mut book, f, mut names) = workbook_with_cover(
         cover,
         t(
             lang,
@@ -294,13 +276,7 @@ pub fn custom_table(
     view: View,
     lang: Lang,
 ) -> Result<Vec<u8>, XlsxError> {
-    let f = Formats::new();
-    let mut book = Workbook::new();
-    let mut names = SheetNames::default();
-    cover_sheet(
-        &mut book,
-        &f,
-        &mut names,
+    let (mut book, f, mut names) = workbook_with_cover(
         cover,
         t(
             lang,
@@ -359,13 +335,7 @@ pub fn response_rates(
     overall: &OutcomeCounts,
     lang: Lang,
 ) -> Result<Vec<u8>, XlsxError> {
-    let f = Formats::new();
-    let mut book = Workbook::new();
-    let mut names = SheetNames::default();
-    cover_sheet(
-        &mut book,
-        &f,
-        &mut names,
+    let (mut book, f, mut names) = workbook_with_cover(
         cover,
         t(
             lang,
@@ -702,6 +672,20 @@ fn marks(view: View, lang: Lang) -> Vec<(&'static str, String)> {
         ));
     }
     marks
+}
+
+/// A new workbook with its formats, its sheet names and the cover sheet written.
+fn workbook_with_cover(
+    cover: &Cover,
+    contents: &str,
+    view: Option<View>,
+    lang: Lang,
+) -> Result<(Workbook, Formats, SheetNames), XlsxError> {
+    let f = Formats::new();
+    let mut book = Workbook::new();
+    let mut names = SheetNames::default();
+    cover_sheet(&mut book, &f, &mut names, cover, contents, view, lang)?;
+    Ok((book, f, names))
 }
 
 /// The cover sheet: what the workbook holds and how its numbers were made.
