@@ -60,6 +60,77 @@ pub struct HelpLine {
     /// What it is for, in a sentence.
     #[serde(default)]
     pub description: Option<Text>,
+    /// Whether it answers around the clock: after a resident asks to be contacted, the page
+    /// repeats these lines for anything that cannot wait.
+    #[serde(default)]
+    pub open_24h: bool,
+}
+
+/// The city's consultation window that follows up residents who ask to be contacted
+/// (`[consultation]` in a survey file). A survey without it never offers the request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsultationSettings {
+    /// `true`: every resident is offered the request on the end page; `false`: only those
+    /// whose answers signal distress (they always are, prominently).
+    #[serde(default)]
+    pub offer_to_everyone: bool,
+    /// The window's name as residents read it (「デモ市 福祉課 こころの相談窓口」).
+    pub window: Text,
+    /// Where every new request is announced (a link only, never what the resident wrote).
+    pub email: String,
+    /// The window's own phone number, if residents may call it.
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// When the window works (「平日 8:30〜17:15」).
+    pub hours: Text,
+    /// Within how many days the window contacts a resident; the queue marks requests not
+    /// contacted by then as overdue.
+    pub reply_within_days: u32,
+    /// How many days after a request is closed it is deleted.
+    pub retention_days: u32,
+}
+
+/// The longest promise a survey file may make about when the window calls back.
+pub const LONGEST_REPLY_DAYS: u32 = 30;
+/// The longest a closed contact request may be kept.
+pub const LONGEST_RETENTION_DAYS: u32 = 3650;
+
+impl ConsultationSettings {
+    /// Whether the end page offers the request to a resident whose answers did (`distress`)
+    /// or did not signal distress.
+    pub fn offered(&self, distress: bool) -> bool {
+        distress || self.offer_to_everyone
+    }
+
+    /// The storage form.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.window.ja.trim().is_empty() {
+            return Err("[consultation] window: give the window's name in Japanese".into());
+        }
+        if self.email.trim().is_empty() {
+            return Err(
+                "[consultation] email: give the address that is told of every new request".into(),
+            );
+        }
+        if !(1..=LONGEST_REPLY_DAYS).contains(&self.reply_within_days) {
+            return Err(format!(
+                "[consultation] reply_within_days = {}: give 1 to {LONGEST_REPLY_DAYS} days",
+                self.reply_within_days
+            ));
+        }
+        if !(1..=LONGEST_RETENTION_DAYS).contains(&self.retention_days) {
+            return Err(format!(
+                "[consultation] retention_days = {}: give 1 to {LONGEST_RETENTION_DAYS} days",
+                self.retention_days
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// A survey file: everything needed to create a survey.
@@ -88,6 +159,9 @@ pub struct SurveySettings {
     /// planner overview compares each indicator with it.
     #[serde(default)]
     pub previous_wave: Option<String>,
+    /// The consultation window that follows up residents who ask to be contacted.
+    #[serde(default)]
+    pub consultation: Option<ConsultationSettings>,
 }
 
 /// The words of the request letter (依頼状). The page adds the addressee, the access code,
@@ -170,10 +244,15 @@ impl SurveySettings {
             file: source.to_string(),
             message: e.to_string(),
         })?;
-        check_slug(&settings.slug).map_err(|message| SurveyError::File {
-            file: source.to_string(),
-            message,
-        })?;
+        check_slug(&settings.slug)
+            .and_then(|()| match &settings.consultation {
+                Some(c) => c.check(),
+                None => Ok(()),
+            })
+            .map_err(|message| SurveyError::File {
+                file: source.to_string(),
+                message,
+            })?;
         Ok(settings)
     }
 }
@@ -204,6 +283,8 @@ pub struct Survey {
     pub modules: Vec<String>,
     pub status: SurveyStatus,
     pub help: Vec<HelpLine>,
+    /// Who follows up residents who ask to be contacted; `None`: the survey does not offer it.
+    pub consultation: Option<ConsultationSettings>,
 }
 
 impl TryFrom<SurveyRow> for Survey {
@@ -216,6 +297,12 @@ impl TryFrom<SurveyRow> for Survey {
         let status = SurveyStatus::parse(&row.status).map_err(stored)?;
         let help: Vec<HelpLine> =
             serde_json::from_str(&row.help_json).map_err(|e| stored(format!("help lines: {e}")))?;
+        let consultation = row
+            .consultation_json
+            .as_deref()
+            .map(serde_json::from_str::<ConsultationSettings>)
+            .transpose()
+            .map_err(|e| stored(format!("consultation window: {e}")))?;
         let modules = row
             .modules
             .split(',')
@@ -234,6 +321,7 @@ impl TryFrom<SurveyRow> for Survey {
             modules,
             status,
             help,
+            consultation,
         })
     }
 }
@@ -242,6 +330,13 @@ impl SurveySettings {
     /// The storage form of these settings.
     pub fn help_json(&self) -> String {
         serde_json::to_string(&self.help).unwrap_or_else(|_| "[]".into())
+    }
+
+    /// The storage form of the consultation window, if the survey has one.
+    pub fn consultation_json(&self) -> Option<String> {
+        self.consultation
+            .as_ref()
+            .map(ConsultationSettings::to_json)
     }
 
     /// The modules as stored (comma-separated).
@@ -288,6 +383,37 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("footer"), "{err}");
+    }
+
+    #[test]
+    fn a_consultation_window_with_an_impossible_promise_or_retention_is_refused() {
+        let file = |reply: u32, keep: u32| {
+            format!(
+                "slug = \"a\"\nquestionnaire = \"q\"\ntitle = {{ ja = \"t\" }}\n[consultation]\nwindow = {{ ja = \"窓口\" }}\nemail = \"soudan@city.example.jp\"\nhours = {{ ja = \"平日\" }}\nreply_within_days = {reply}\nretention_days = {keep}\n"
+            )
+        };
+        let ok = SurveySettings::from_toml_str("x.toml", &file(3, 90)).unwrap();
+        let window = ok.consultation.expect("the window is read");
+        assert!(window.offered(true) && !window.offered(false));
+        let late = SurveySettings::from_toml_str("x.toml", &file(0, 90))
+            .unwrap_err()
+            .to_string();
+        assert!(late.contains("reply_within_days = 0"), "{late}");
+        let forever = SurveySettings::from_toml_str("x.toml", &file(3, 99999))
+            .unwrap_err()
+            .to_string();
+        assert!(forever.contains("retention_days = 99999"), "{forever}");
+    }
+
+    #[test]
+    fn the_demo_survey_offers_contact_requests_and_names_its_round_the_clock_lines() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("surveys/demo.toml");
+        let demo = SurveySettings::load(&path).unwrap();
+        let window = demo
+            .consultation
+            .expect("the demo has a consultation window");
+        assert!(window.reply_within_days >= 1);
+        assert!(demo.help.iter().any(|h| h.open_24h));
     }
 
     #[test]

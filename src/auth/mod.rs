@@ -20,6 +20,9 @@ pub enum Role {
     Staff,
     /// Reads results: weighted estimates and tables, never who answered.
     Planner,
+    /// Consultation staff (相談員): follow up residents who asked to be contacted; see no
+    /// answers, no sample and no results.
+    Consultation,
     /// Everything, including accounts and survey settings.
     Admin,
 }
@@ -31,8 +34,9 @@ impl Role {
             "admin" => Ok(Role::Admin),
             "staff" => Ok(Role::Staff),
             "planner" => Ok(Role::Planner),
+            "consultation" => Ok(Role::Consultation),
             other => Err(format!(
-                "`{other}` is not a role: use admin, staff or planner"
+                "`{other}` is not a role: use admin, staff, planner or consultation"
             )),
         }
     }
@@ -43,6 +47,7 @@ impl Role {
             Role::Admin => "admin",
             Role::Staff => "staff",
             Role::Planner => "planner",
+            Role::Consultation => "consultation",
         }
     }
 
@@ -56,12 +61,26 @@ impl Role {
             (Role::Staff, Lang::En) => "Staff (fieldwork, entry)",
             (Role::Planner, Lang::Ja) => "企画（集計閲覧）",
             (Role::Planner, Lang::En) => "Planner (results)",
+            (Role::Consultation, Lang::Ja) => "相談員（連絡の依頼への対応）",
+            (Role::Consultation, Lang::En) => "Consultation staff (contact requests)",
         }
     }
 
     /// Whether this role may open pages meant for `needed`: admins may open everything.
     pub fn allows(self, needed: Role) -> bool {
         self == Role::Admin || self == needed
+    }
+
+    /// Every role, in the order forms list them.
+    pub const ALL: [Role; 4] = [Role::Staff, Role::Planner, Role::Consultation, Role::Admin];
+
+    /// The page a person with this role starts on after signing in.
+    pub fn home(self) -> &'static str {
+        match self {
+            Role::Staff | Role::Admin => "/staff",
+            Role::Planner => "/planner",
+            Role::Consultation => "/consult",
+        }
     }
 }
 

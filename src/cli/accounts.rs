@@ -23,7 +23,7 @@ pub struct AddUser {
     /// Sign-in name (no spaces).
     #[arg(long)]
     pub username: String,
-    /// admin, staff or planner.
+    /// admin, staff, planner or consultation.
     #[arg(long)]
     pub role: String,
     /// Name shown in the header (defaults to the username).

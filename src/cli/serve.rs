@@ -22,12 +22,34 @@ pub fn run(args: &ServeArgs) -> CliResult {
     start(pool, config)
 }
 
+/// How often the server looks for closed contact requests past their retention period.
+const RETENTION_PASS_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Deletes the contact requests whose retention period has ended (each deletion is logged).
+fn delete_expired_contact_requests(pool: &crate::db::Pool) {
+    let deleted = pool
+        .get()
+        .map_err(anyhow::Error::from)
+        .and_then(|mut conn| {
+            crate::ops::consultation::delete_expired(&mut conn, crate::db::now())
+                .map_err(anyhow::Error::from)
+        });
+    if let Err(e) = deleted {
+        log::error!("closed contact requests could not be checked for deletion: {e:#}");
+    }
+}
+
 /// Serves the site with an already migrated pool.
 pub fn start(pool: crate::db::Pool, config: crate::config::Config) -> CliResult {
     let bind = config.bind.clone();
     let state = AppState::new(pool.clone(), config).map_err(super::CliError::Usage)?;
     let (base_url, zone) = (state.config.base_url.clone(), state.config.time_zone);
-    let weekly_digest = move |pool: &crate::db::Pool| {
+    let mut last_retention_pass: Option<std::time::Instant> = None;
+    let scheduled = move |pool: &crate::db::Pool| {
+        if last_retention_pass.is_none_or(|at| at.elapsed() >= RETENTION_PASS_EVERY) {
+            last_retention_pass = Some(std::time::Instant::now());
+            delete_expired_contact_requests(pool);
+        }
         let queued = pool
             .get()
             .map_err(anyhow::Error::from)
@@ -49,7 +71,7 @@ pub fn start(pool: crate::db::Pool, config: crate::config::Config) -> CliResult 
         pool,
         state.mailer.clone(),
         state.mail_wakeup.clone(),
-        weekly_digest,
+        scheduled,
     );
     println!("listening on http://{bind}");
     println!("mail: {}", state.mailer.describe());

@@ -85,6 +85,15 @@ pub fn create(
         ),
         None => None,
     };
+    if let Some(window) = &settings.consultation {
+        crate::mail::EmailAddress::parse(&window.email).map_err(|e| {
+            CliError::Usage(format!(
+                "[consultation] email: {}",
+                e.message(crate::questionnaire::Lang::En)
+            ))
+        })?;
+    }
+    let consultation_json = settings.consultation_json();
     let row = db::surveys::create(
         conn,
         &db::surveys::NewSurvey {
@@ -95,6 +104,7 @@ pub fn create(
             modules: &settings.modules_list(),
             status: settings.status.as_str(),
             help_json: &settings.help_json(),
+            consultation_json: consultation_json.as_deref(),
         },
     )?;
     if let Some(letter) = &settings.letter {

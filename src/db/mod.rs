@@ -7,6 +7,7 @@
 pub mod account_links;
 pub mod analysis;
 pub mod codes;
+pub mod contact_requests;
 pub mod entry;
 pub mod fieldwork;
 pub mod frame;

@@ -20,6 +20,7 @@ pub enum MailKind {
     PasswordReset,
     FieldworkDigest,
     SurveyNotice,
+    ContactRequest,
 }
 
 impl MailKind {
@@ -30,6 +31,7 @@ impl MailKind {
             MailKind::PasswordReset => "password_reset",
             MailKind::FieldworkDigest => "fieldwork_digest",
             MailKind::SurveyNotice => "survey_notice",
+            MailKind::ContactRequest => "contact_request",
         }
     }
 }

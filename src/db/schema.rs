@@ -38,6 +38,7 @@ diesel::table! {
         data_version -> BigInt,
         previous_wave_id -> Nullable<BigInt>,
         fieldwork_version -> BigInt,
+        consultation_json -> Nullable<Text>,
     }
 }
 
@@ -269,6 +270,56 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    contact_requests (id) {
+        id -> BigInt,
+        survey_id -> BigInt,
+        received_at -> Timestamp,
+        distress -> Bool,
+        help_shown -> Text,
+        lang -> Text,
+        name -> Text,
+        phone -> Text,
+        email -> Text,
+        good_times -> Text,
+        message -> Text,
+        sender_mark -> Text,
+        status -> Text,
+        contacted_at -> Nullable<Timestamp>,
+        contacted_by -> Nullable<BigInt>,
+        closed_at -> Nullable<Timestamp>,
+        closed_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    contact_request_notes (id) {
+        id -> BigInt,
+        request_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        written_at -> Timestamp,
+        kind -> Text,
+        outcome -> Nullable<Text>,
+        body -> Text,
+    }
+}
+
+diesel::table! {
+    contact_request_log (id) {
+        id -> BigInt,
+        survey_id -> BigInt,
+        request_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        at -> Timestamp,
+        action -> Text,
+    }
+}
+
+diesel::joinable!(contact_requests -> surveys (survey_id));
+diesel::joinable!(contact_request_notes -> contact_requests (request_id));
+diesel::joinable!(contact_request_notes -> users (user_id));
+diesel::joinable!(contact_request_log -> users (user_id));
+
 diesel::joinable!(staff_sessions -> users (user_id));
 diesel::joinable!(account_links -> users (user_id));
 diesel::joinable!(account_audit -> users (user_id));
@@ -293,6 +344,9 @@ diesel::joinable!(frame_margins -> samples (sample_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
+    contact_requests,
+    contact_request_notes,
+    contact_request_log,
     staff_sessions,
     surveys,
     access_codes,

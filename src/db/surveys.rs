@@ -18,6 +18,9 @@ pub struct SurveyRow {
     pub status: String,
     pub help_json: String,
     pub created_at: chrono::NaiveDateTime,
+    /// The consultation window (`survey::ConsultationSettings`) as JSON; `None`: the survey
+    /// does not offer contact requests.
+    pub consultation_json: Option<String>,
 }
 
 /// What is needed to create a survey.
@@ -30,6 +33,7 @@ pub struct NewSurvey<'a> {
     pub modules: &'a str,
     pub status: &'a str,
     pub help_json: &'a str,
+    pub consultation_json: Option<&'a str>,
 }
 
 /// Creates a survey; a taken slug is a [`DbError::Conflict`].
@@ -43,6 +47,7 @@ pub fn create(conn: &mut DbConnection, new: &NewSurvey<'_>) -> DbResult<SurveyRo
             surveys::modules.eq(new.modules),
             surveys::status.eq(new.status),
             surveys::help_json.eq(new.help_json),
+            surveys::consultation_json.eq(new.consultation_json),
             surveys::created_at.eq(now()),
         ))
         .execute(conn);

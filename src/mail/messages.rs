@@ -205,6 +205,48 @@ impl SurveyNoticeMail<'_> {
     }
 }
 
+/// A resident asked to be contacted: the consultation address is told that a request waits,
+/// with a link to the queue and nothing of what the resident wrote (the queue is behind
+/// sign-in; an e-mail can be forwarded or read over a shoulder).
+pub struct ContactRequestMail<'a> {
+    pub window: &'a str,
+    pub survey_title: &'a str,
+    /// Requests of the survey not yet contacted, this one included.
+    pub waiting: usize,
+    pub reply_within_days: u32,
+    /// The survey's queue of requests.
+    pub link: &'a str,
+}
+
+impl ContactRequestMail<'_> {
+    /// The message.
+    pub fn render(&self) -> RenderedMail {
+        MailBody {
+            greeting: format!("{} ご担当者様", self.window),
+            paragraphs: vec![
+                format!(
+                    "調査「{}」の回答者から、相談窓口からの連絡を希望する依頼が届きました。",
+                    self.survey_title
+                ),
+                "依頼の内容（連絡先など）はこのメールには書いていません。相談員のアカウントでログインし、次のページで確認してください。".into(),
+            ],
+            link: Some(("連絡の依頼を確認する".into(), self.link.into())),
+            facts: vec![
+                ("まだ連絡していない依頼".into(), format!("{}件", self.waiting)),
+                (
+                    "回答者への案内".into(),
+                    format!("{}日以内に連絡します", self.reply_within_days),
+                ),
+            ],
+            sections: vec![],
+            closing: vec![
+                "このお知らせは、調査ファイルに登録された相談窓口のアドレスに送られています。".into(),
+            ],
+        }
+        .render("相談窓口への連絡の依頼が届きました")
+    }
+}
+
 /// One survey in the weekly fieldwork digest.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DigestSurvey {

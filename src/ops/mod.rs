@@ -2,6 +2,7 @@
 //! errors out that each side words in its own way.
 
 pub mod accounts;
+pub mod consultation;
 pub mod digest;
 pub mod notices;
 pub mod previous_wave;

@@ -101,7 +101,7 @@ pub fn list(viewer: &Viewer<'_>, list: &AccountList<'_>) -> Markup {
                     input #new-email type="email" name="email" value=(list.form.email) required autocomplete="off"; }
                 p { label.label for="new-role" { (t(lang, "役割", "Role")) }
                     select #new-role name="role" {
-                        @for r in [Role::Staff, Role::Planner, Role::Admin] {
+                        @for r in Role::ALL {
                             option value=(r.as_str()) selected[list.form.role == r.as_str()] { (role_label(lang, r)) }
                         }
                     } }
@@ -219,7 +219,7 @@ pub fn account(viewer: &Viewer<'_>, account: &AccountPage<'_>) -> Markup {
                     (csrf_field(viewer.csrf))
                     p { label.label for="role" { (t(lang, "役割", "Role")) }
                         select #role name="role" {
-                            @for r in [Role::Staff, Role::Planner, Role::Admin] {
+                            @for r in Role::ALL {
                                 option value=(r.as_str()) selected[user.role == r] { (role_label(lang, r)) }
                             }
                         } }

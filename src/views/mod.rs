@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod chart;
+pub mod consultation;
 pub mod entry;
 pub mod error;
 pub mod layout;

@@ -5,11 +5,12 @@
 use maud::{html, Markup, PreEscaped};
 
 use super::layout::{answering_page, csrf_field, page, t, Audience};
+use crate::ops::consultation::{ContactForm, FormProblems};
 use crate::questionnaire::{
     AnswerProgress, Choice, Conflict, Item, ItemKind, Lang, PageErrors, Questionnaire, RawInput,
     Response, ReviewEntry,
 };
-use crate::survey::{HelpLine, Survey};
+use crate::survey::{ConsultationSettings, HelpLine, Survey};
 
 /// What the code-entry page says under the form, if anything.
 pub enum CodeProblem {
@@ -521,16 +522,30 @@ pub fn saved(lang: Lang, survey: &Survey, with_code: bool) -> Markup {
     )
 }
 
+/// Whether the end page offers to have the consultation window get in touch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactOffer {
+    /// The survey does not offer it (or only after distress, which these answers did not
+    /// signal).
+    None,
+    /// The resident may ask to be contacted.
+    Offered,
+    /// This session has already asked.
+    Requested,
+}
+
 /// The thanks page with where to get help; help comes first and stands out when the
-/// answers signal distress.
+/// answers signal distress, and so does the offer to be contacted.
 pub fn done(
     lang: Lang,
     survey: &Survey,
     closing: Option<&str>,
     distress: bool,
     mailed: bool,
+    contact: ContactOffer,
 ) -> Markup {
     let help = help_lines(lang, &survey.help, distress);
+    let offer = contact_offer(lang, survey, contact, distress);
     page(
         lang,
         t(lang, "ご協力ありがとうございました", "Thank you"),
@@ -540,13 +555,210 @@ pub fn done(
             // The confirmation is the first line in every case; when the answers signal
             // distress the help follows at once, before anything else.
             h1 { (t(lang, "回答を受け付けました", "Your answers have been received")) }
-            @if distress { (help) }
+            @if distress { (help) (offer) }
             @if mailed {
                 p { (t(lang, "お手紙の調査票（紙）は返送しないでください。",
                     "Please do not send back the paper form.")) }
             }
             @if let Some(closing) = closing { p { (closing) } }
-            @if !distress { (help) }
+            @if !distress { (help) (offer) }
+        },
+    )
+}
+
+fn contact_offer(lang: Lang, survey: &Survey, contact: ContactOffer, distress: bool) -> Markup {
+    let Some(window) = &survey.consultation else {
+        return html! {};
+    };
+    match contact {
+        ContactOffer::None => html! {},
+        ContactOffer::Requested => html! {
+            section.notice.ok #contact aria-labelledby="contact-title" {
+                h2 #contact-title { (t(lang, "ご連絡の依頼を受け付けました", "Your request to be contacted has been received")) }
+                p { (reply_promise(lang, window)) }
+            }
+        },
+        ContactOffer::Offered => html! {
+            section class={ "contact-offer" @if distress { " urgent" } } #contact aria-labelledby="contact-title" {
+                h2 #contact-title { (t(lang, "相談窓口から連絡してほしい方へ", "Would you like the consultation window to contact you?")) }
+                p { (match lang {
+                    Lang::Ja => format!("{}の相談員が、あなたの都合のよい方法でご連絡し、お話を伺います。調査の回答は匿名のままです。", window.window.get(lang)),
+                    Lang::En => format!("A counsellor of {} will get in touch in the way you choose and listen. Your survey answers stay anonymous.", window.window.get(lang)),
+                }) }
+                p { a.button href="/answer/contact" { (t(lang, "相談窓口から連絡してほしい", "I would like to be contacted")) } }
+                p.muted { (t(lang, "希望しない場合は、何もしなくてかまいません。", "If you do not want this, there is nothing to do.")) }
+            }
+        },
+    }
+}
+
+/// When and how the window will get in touch, in one sentence.
+fn reply_promise(lang: Lang, window: &ConsultationSettings) -> String {
+    match lang {
+        Lang::Ja => format!(
+            "{}の相談員から、{}日以内（{}）にご連絡します。",
+            window.window.get(lang),
+            window.reply_within_days,
+            window.hours.get(lang)
+        ),
+        Lang::En => format!(
+            "A counsellor of {} will contact you within {} days ({}).",
+            window.window.get(lang),
+            window.reply_within_days,
+            window.hours.get(lang)
+        ),
+    }
+}
+
+/// What the contact request form shows.
+pub struct ContactFormPage<'a> {
+    pub lang: Lang,
+    pub survey: &'a Survey,
+    pub window: &'a ConsultationSettings,
+    pub csrf: &'a str,
+    /// What was typed (empty the first time).
+    pub typed: &'a ContactForm,
+    pub problems: &'a FormProblems,
+    pub distress: bool,
+}
+
+/// The request form: who will see it and what they will do, then how to be reached.
+pub fn contact_form(p: &ContactFormPage<'_>) -> Markup {
+    let lang = p.lang;
+    let window = p.window;
+    let field = |id: &'static str, label: &str, hint: Option<&str>, input: Markup| {
+        let error = p.problems.of(id);
+        let error_id = format!("{id}-error");
+        let hint_id = format!("{id}-hint");
+        html! {
+            div.field {
+                label.label for=(id) { (label) }
+                @if let Some(hint) = hint { p.muted id=(hint_id) { (hint) } }
+                @if let Some(error) = error { p.error-text id=(error_id) { (error) } }
+                (input)
+            }
+        }
+    };
+    let described = |id: &str, hint: bool| {
+        let mut ids = Vec::new();
+        if hint {
+            ids.push(format!("{id}-hint"));
+        }
+        if p.problems.of(id).is_some() {
+            ids.push(format!("{id}-error"));
+        }
+        (!ids.is_empty()).then(|| ids.join(" "))
+    };
+    let invalid = |id: &str| p.problems.of(id).map(|_| "true");
+    page(
+        lang,
+        t(lang, "相談窓口からの連絡を希望する", "Ask to be contacted"),
+        Audience::Resident,
+        "/answer/contact",
+        html! {
+            h1 { (t(lang, "相談窓口からの連絡を希望する", "Ask to be contacted")) }
+            @if !p.problems.fields.is_empty() {
+                div.notice.bad #error-summary role="alert" tabindex="-1" autofocus {
+                    p { (t(lang, "入力内容をご確認ください。", "Please check what you typed.")) }
+                    ul {
+                        @for (id, message) in &p.problems.fields {
+                            li { a href={ "#" (id) } { (message) } }
+                        }
+                    }
+                }
+            }
+            section.consent aria-labelledby="consent-title" {
+                h2 #consent-title { (t(lang, "連絡を希望する前にお読みください", "Please read this first")) }
+                ul {
+                    li { (match lang {
+                        Lang::Ja => format!("ここに入力した内容は、{}の相談員だけが見ます。調査の集計をする職員には届きません。", window.window.get(lang)),
+                        Lang::En => format!("Only the counsellors of {} see what you enter here. The staff who analyse the survey do not.", window.window.get(lang)),
+                    }) }
+                    li { (reply_promise(lang, window)) " "
+                        (t(lang, "お話を伺い、必要に応じて支援につなぎます。", "They will listen and, if you wish, connect you with support.")) }
+                    li { (t(lang, "調査の回答は匿名のままです。この依頼は回答と結び付けて保存されず、相談員も回答の内容を見ることはできません。",
+                        "Your survey answers stay anonymous: this request is not stored with them, and the counsellors cannot see your answers.")) }
+                    li { (match lang {
+                        Lang::Ja => format!("依頼の記録は、対応が終わってから{}日後に削除します。", window.retention_days),
+                        Lang::En => format!("The record of your request is deleted {} days after it is dealt with.", window.retention_days),
+                    }) }
+                    li { (t(lang, "お名前は任意です。呼ばれたい名前だけでもかまいません。",
+                        "Your name is optional; any name you would like to be called by is fine.")) }
+                }
+                p { strong { (PreEscaped(t(lang,
+                    "この依頼は緊急の連絡には対応していません。命の危険を感じるときは、すぐに <span class=\"phone\">119</span>（救急）または <span class=\"phone\">110</span>（警察）に電話してください。",
+                    "This request is not for emergencies. If a life is in danger, call <span class=\"phone\">119</span> (ambulance) or <span class=\"phone\">110</span> (police) now."))) } }
+            }
+            form method="post" action="/answer/contact" novalidate {
+                (csrf_field(p.csrf))
+                (field("phone", t(lang, "電話番号", "Phone number"),
+                    Some(t(lang, "電話番号かメールアドレスの少なくとも一方を入力してください。", "Give a phone number, an e-mail address, or both.")),
+                    html! { input #phone type="tel" name="phone" autocomplete="tel" inputmode="tel" value=(p.typed.phone)
+                        aria-describedby=[described("phone", true)] aria-invalid=[invalid("phone")]; }))
+                (field("email", t(lang, "メールアドレス", "E-mail address"), None,
+                    html! { input #email type="email" name="email" autocomplete="email" value=(p.typed.email)
+                        aria-describedby=[described("email", false)] aria-invalid=[invalid("email")]; }))
+                (field("good_times", t(lang, "連絡してよい時間帯（任意）", "Good times to call (optional)"),
+                    Some(t(lang, "例：平日の午後、夕方6時以降", "e.g. weekday afternoons, after 6 pm")),
+                    html! { input #good_times type="text" name="good_times" value=(p.typed.good_times)
+                        aria-describedby=[described("good_times", true)] aria-invalid=[invalid("good_times")]; }))
+                (field("name", t(lang, "お名前（任意）", "Name (optional)"), None,
+                    html! { input #name type="text" name="name" autocomplete="name" value=(p.typed.name)
+                        aria-describedby=[described("name", false)] aria-invalid=[invalid("name")]; }))
+                (field("message", t(lang, "伝えておきたいこと（任意）", "Anything you would like them to know (optional)"), None,
+                    html! { textarea #message name="message" rows="4"
+                        aria-describedby=[described("message", false)] aria-invalid=[invalid("message")] { (p.typed.message) } }))
+                div.field {
+                    @if let Some(error) = p.problems.of("consent") { p.error-text #consent-error { (error) } }
+                    label.check {
+                        input #consent type="checkbox" name="consent" value="yes" checked[p.typed.consent]
+                            aria-describedby=[described("consent", false)] aria-invalid=[invalid("consent")];
+                        " " (t(lang, "上の説明を読み、相談窓口からの連絡を希望します", "I have read the text above and would like to be contacted"))
+                    }
+                }
+                p { button type="submit" { (t(lang, "連絡を依頼する", "Send my request")) } }
+            }
+            p { a href="/answer/done" { (t(lang, "依頼せずに戻る", "Go back without asking")) } }
+            @if p.distress {
+                (help_lines(lang, &p.survey.help, true))
+            }
+        },
+    )
+}
+
+/// The confirmation after a request: when to expect contact, and the round-the-clock lines
+/// for anything that cannot wait. `note` is shown first (a second request from the session).
+pub fn contact_sent(
+    lang: Lang,
+    survey: &Survey,
+    window: &ConsultationSettings,
+    note: Option<&str>,
+) -> Markup {
+    let urgent: Vec<HelpLine> = crate::ops::consultation::urgent_lines(&survey.help)
+        .into_iter()
+        .cloned()
+        .collect();
+    page(
+        lang,
+        t(
+            lang,
+            "ご連絡の依頼を受け付けました",
+            "Your request has been received",
+        ),
+        Audience::Resident,
+        "/answer/contact",
+        html! {
+            h1 { (t(lang, "ご連絡の依頼を受け付けました", "Your request has been received")) }
+            @if let Some(note) = note { div.notice role="status" { p { (note) } } }
+            p { (reply_promise(lang, window)) }
+            @if let Some(phone) = &window.phone {
+                p { (t(lang, "こちらからお電話いただくこともできます：", "You can also call the window yourself: "))
+                    a.phone href={ "tel:" (phone.replace('-', "")) } { (phone) } }
+            }
+            p { (t(lang, "この依頼は緊急の連絡には対応していません。待てないときは、次の窓口にご連絡ください。",
+                "This request is not an emergency service. If it cannot wait, please contact one of these services.")) }
+            (help_lines(lang, &urgent, true))
+            p { a href="/answer/done" { (t(lang, "最初の画面に戻る", "Back to the thank-you page")) } }
         },
     )
 }

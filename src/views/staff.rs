@@ -42,6 +42,9 @@ impl<'a> Viewer<'a> {
         if self.user.role.allows(Role::Planner) {
             links.push(("/planner", t(lang, "集計", "Results")));
         }
+        if self.user.role.allows(Role::Consultation) {
+            links.push(("/consult", t(lang, "連絡の依頼", "Contact requests")));
+        }
         if self.user.role == Role::Admin {
             links.push(("/admin/users", t(lang, "アカウント", "Accounts")));
             links.push(("/admin/mail", t(lang, "メール", "Mail")));

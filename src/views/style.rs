@@ -31,7 +31,7 @@ legend, .label { font-weight: bold; margin-bottom: .5rem; display: block; paddin
   border: 1px solid var(--line); border-radius: .4rem; margin: .4rem 0; background: #fff; cursor: pointer; }
 .choice input { width: 1.5rem; height: 1.5rem; flex: none; margin: 0; }
 .choice:focus-within { outline: 3px solid var(--accent); outline-offset: 1px; }
-input[type=text], input[type=number], input[type=password], input[type=email], textarea, select {
+input[type=text], input[type=number], input[type=password], input[type=email], input[type=tel], textarea, select {
   font-size: 1.1rem; padding: .6rem; width: 100%; border: 1px solid #888; border-radius: .4rem; background: #fff; }
 input[type=number] { max-width: 10rem; }
 input[inputmode=numeric], input[inputmode=decimal] { width: 8rem; }
@@ -58,6 +58,16 @@ button.link[value=later] { min-height: 2.75rem; }
 .help.urgent { border-width: 4px; }
 .help ul { padding-left: 1.2rem; }
 .help .phone { font-size: 1.3rem; font-weight: bold; }
+.contact-offer { background: #fff; border: 2px solid var(--accent); border-radius: .5rem; padding: 1rem; margin: 1rem 0; }
+.contact-offer.urgent { border-width: 4px; }
+.consent { background: #fff; border-left: .4rem solid var(--accent); padding: .5rem 1rem; margin: 1rem 0; }
+.consent .phone { font-size: 1.2rem; }
+label.check { display: flex; gap: .5rem; align-items: flex-start; min-height: 2.75rem; padding: .4rem 0; }
+label.check input { width: 1.5rem; height: 1.5rem; flex: none; }
+tr.overdue td { background: var(--bad-bg); }
+.overdue { color: var(--bad); }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; }
+dl.facts dd { margin: 0; }
 table { border-collapse: collapse; width: 100%; background: #fff; }
 th, td { border: 1px solid var(--line); padding: .35rem .5rem; text-align: left; vertical-align: top; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod cache;
 pub mod common;
+pub mod consultation;
 pub mod entry;
 pub mod extract;
 pub mod planner;
@@ -181,6 +182,7 @@ pub fn build_app(
         .configure(resident::routes)
         .configure(staff::routes)
         .configure(accounts::routes)
+        .configure(consultation::routes)
         .configure(planner::routes)
         .configure(entry::routes)
         .configure(sampling::routes)

@@ -1,4 +1,5 @@
-//! The resident's path: code → pages → review → submit → thanks with help lines.
+//! The resident's path: code → pages → review → submit → thanks with help lines, and the
+//! request to be contacted by the consultation window (stored apart from the answers).
 //!
 //! A resident never has an account: the access code opens (or reopens) their response and a
 //! session cookie remembers it while they answer. Every page save names the version it was
@@ -19,6 +20,7 @@ use crate::auth;
 use crate::db::responses::ResponseRow;
 use crate::db::{self, DbError};
 use crate::error::AppError;
+use crate::ops::consultation::{self, ConsultationError, ContactForm, FormProblems};
 use crate::questionnaire::{
     AnswerProblem, AnswerSources, Answers, Conflict, Lang, PageErrors, PageSave, Questionnaire,
     QuestionnaireKind, RawInput,
@@ -43,7 +45,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/answer/review", web::get().to(review))
         .route("/answer/submit", web::post().to(submit))
         .route("/answer/saved", web::get().to(saved))
-        .route("/answer/done", web::get().to(done));
+        .route("/answer/done", web::get().to(done))
+        .route("/answer/contact", web::get().to(contact_form))
+        .route("/answer/contact", web::post().to(request_contact));
 }
 
 async fn start_page(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
@@ -730,6 +734,187 @@ async fn done(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespon
     }
     let closing = a.questionnaire.closing().map(|c| c.get(a.lang));
     let mailed = a.response.access_code_id.is_some();
-    let body = view::done(a.lang, &a.survey, closing, a.response.distress, mailed);
+    let contact = contact_offer(&req, &state, &a).await?;
+    let body = view::done(
+        a.lang,
+        &a.survey,
+        closing,
+        a.response.distress,
+        mailed,
+        contact,
+    );
     Ok(html(StatusCode::OK, body))
+}
+
+/// Whether the end page offers a contact request to this resident, and whether this session
+/// has already made one.
+async fn contact_offer(
+    req: &HttpRequest,
+    state: &AppState,
+    a: &Answering,
+) -> Result<view::ContactOffer, AppError> {
+    if !a
+        .survey
+        .consultation
+        .as_ref()
+        .is_some_and(|w| w.offered(a.response.distress))
+    {
+        return Ok(view::ContactOffer::None);
+    }
+    let token = session_token(req);
+    let requested = state
+        .db(move |conn| consultation::already_requested(conn, &token))
+        .await?;
+    Ok(if requested {
+        view::ContactOffer::Requested
+    } else {
+        view::ContactOffer::Offered
+    })
+}
+
+/// The resident's answering session token, as their browser sent it.
+fn session_token(req: &HttpRequest) -> String {
+    req.cookie(RESIDENT_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default()
+}
+
+/// The answering context of a resident who has submitted and may ask to be contacted, or
+/// where to send them instead.
+async fn contacting(
+    req: &HttpRequest,
+    state: &AppState,
+) -> Result<Result<Answering, HttpResponse>, AppError> {
+    let Some(a) = answering(req, state).await? else {
+        return Ok(Err(see_other("/")));
+    };
+    if !a.response.is_submitted() {
+        return Ok(Err(see_other("/answer")));
+    }
+    Ok(Ok(a))
+}
+
+/// The request form (with its consent text), or the confirmation once this session has made
+/// a request.
+async fn contact_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
+    let a = match contacting(&req, &state).await? {
+        Ok(a) => a,
+        Err(elsewhere) => return Ok(elsewhere),
+    };
+    let Some(window) = a
+        .survey
+        .consultation
+        .as_ref()
+        .filter(|w| w.offered(a.response.distress))
+    else {
+        return Ok(see_other("/answer/done"));
+    };
+    if let view::ContactOffer::Requested = contact_offer(&req, &state, &a).await? {
+        return Ok(html(
+            StatusCode::OK,
+            view::contact_sent(a.lang, &a.survey, window, None),
+        ));
+    }
+    Ok(html(
+        StatusCode::OK,
+        view::contact_form(&view::ContactFormPage {
+            lang: a.lang,
+            survey: &a.survey,
+            window,
+            csrf: &a.csrf,
+            typed: &ContactForm::default(),
+            problems: &FormProblems::default(),
+            distress: a.response.distress,
+        }),
+    ))
+}
+
+async fn request_contact(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: FormFields,
+) -> Result<HttpResponse, AppError> {
+    let a = match contacting(&req, &state).await? {
+        Ok(a) => a,
+        Err(elsewhere) => return Ok(elsewhere),
+    };
+    if !auth::csrf_matches(&a.csrf, form.text("csrf")) {
+        return Err(AppError::CsrfRejected);
+    }
+    let typed = ContactForm {
+        name: form.text("name").to_string(),
+        phone: form.text("phone").to_string(),
+        email: form.text("email").to_string(),
+        good_times: form.text("good_times").to_string(),
+        message: form.text("message").to_string(),
+        consent: form.text("consent") == "yes",
+    };
+    let Some(window) = a
+        .survey
+        .consultation
+        .as_ref()
+        .filter(|w| w.offered(a.response.distress))
+    else {
+        let refusal = ConsultationError::NotOffered;
+        return Err(AppError::NotNow {
+            ja: refusal.message(Lang::Ja),
+            en: refusal.message(Lang::En),
+        });
+    };
+    let details = match typed.check(a.lang) {
+        Ok(details) => details,
+        Err(problems) => {
+            return Ok(html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                view::contact_form(&view::ContactFormPage {
+                    lang: a.lang,
+                    survey: &a.survey,
+                    window,
+                    csrf: &a.csrf,
+                    typed: &typed,
+                    problems: &problems,
+                    distress: a.response.distress,
+                }),
+            ));
+        }
+    };
+    let token = session_token(&req);
+    let survey = a.survey.clone();
+    let distress = a.response.distress;
+    let lang = a.lang;
+    let base_url = state.config.base_url.clone();
+    let outcome = state
+        .db(move |conn| {
+            let context = consultation::RequestContext {
+                survey: &survey,
+                distress,
+                session_token: &token,
+                lang,
+                base_url: &base_url,
+                now: db::now(),
+            };
+            match consultation::request_contact(conn, &context, &details) {
+                Ok(_) => Ok(Ok(())),
+                Err(ConsultationError::Db(e)) => Err(e),
+                Err(refusal) => Ok(Err(refusal)),
+            }
+        })
+        .await?;
+    match outcome {
+        Ok(()) => {
+            state.mail_wakeup.wake();
+            Ok(see_other("/answer/contact"))
+        }
+        Err(refusal @ ConsultationError::AlreadyRequested) => Ok(html(
+            StatusCode::CONFLICT,
+            view::contact_sent(a.lang, &a.survey, window, Some(&refusal.message(a.lang))),
+        )),
+        Err(refusal) => Err(AppError::NotNow {
+            ja: refusal.message(Lang::Ja),
+            en: refusal.message(Lang::En),
+        }),
+    }
 }

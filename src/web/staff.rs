@@ -137,11 +137,12 @@ async fn login_form(
 ) -> HttpResponse {
     let lang = lang_of(&req);
     let (token, is_new) = form_csrf(&req);
-    let next = safe_local_path(if query.next.is_empty() {
-        "/staff"
+    // Without a page to return to, the person goes to their role's start page.
+    let next = if query.next.is_empty() {
+        String::new()
     } else {
-        &query.next
-    });
+        safe_local_path(&query.next)
+    };
     html_with_form_csrf(
         &state,
         actix_web::http::StatusCode::OK,
@@ -162,7 +163,10 @@ async fn login(
     refuse_if_limited(&state.login_failures, client)?;
     let username = form.text("username").trim().to_string();
     let password = form.text("password").to_string();
-    let next = safe_local_path(form.text("next"));
+    let next = match form.text("next") {
+        "" => String::new(),
+        typed => safe_local_path(typed),
+    };
     let lookup = username.clone();
     let user = state
         .db(move |conn| db::users::find_by_username(conn, &lookup))
@@ -206,8 +210,8 @@ async fn login(
             )
         })
         .await?;
-    let target = if next == "/" {
-        "/staff".to_string()
+    let target = if next.is_empty() || next == "/" {
+        user.role.home().to_string()
     } else {
         next
     };

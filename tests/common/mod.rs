@@ -562,3 +562,145 @@ where
     );
     saved
 }
+
+/// Starts answering with `code`, answers every page with [`valid_fields`] (`choose` picks
+/// options), submits the review, and returns the answers as stored.
+pub async fn answer_and_submit<S, B>(
+    client: &mut Client<S>,
+    q: &tsunagari::questionnaire::Questionnaire,
+    code: &tsunagari::sampling::access_code::AccessCode,
+    choose: &dyn Fn(&str) -> Option<u32>,
+) -> tsunagari::questionnaire::Answers
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let csrf = client.get("/").await.hidden("csrf");
+    let started = client
+        .post("/start", &[("csrf", &csrf), ("code", code.as_str())])
+        .await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+    let mut answers = tsunagari::questionnaire::Answers::new();
+    let mut index = 0;
+    loop {
+        let saved = answer_page(client, q, index, &mut answers, choose).await;
+        match saved
+            .location
+            .as_deref()
+            .and_then(|l| l.strip_prefix("/answer/page/"))
+        {
+            Some(next) => index = next.parse().expect("a page number"),
+            None => break,
+        }
+    }
+    let review = client.get("/answer/review").await;
+    let submitted = client
+        .post(
+            "/answer/submit",
+            &[
+                ("csrf", &review.hidden("csrf")),
+                ("version", &review.hidden("version")),
+            ],
+        )
+        .await;
+    assert_eq!(
+        submitted.location.as_deref(),
+        Some("/answer/done"),
+        "{}",
+        submitted.body
+    );
+    answers
+}
+
+#[derive(diesel::QueryableByName)]
+struct TableName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+#[derive(diesel::QueryableByName)]
+struct ColumnName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+#[derive(diesel::QueryableByName)]
+struct RowText {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    row: String,
+}
+
+/// Every table of the database (but the migration bookkeeping) with its rows as text, in a
+/// stable order: for checking what a request changed, or scanning for a value anywhere.
+pub fn table_contents(db: &TestDb) -> BTreeMap<String, Vec<String>> {
+    use diesel::RunQueryDsl;
+    let mut conn = db.conn();
+    let mut out = BTreeMap::new();
+    match db.backend() {
+        "sqlite" => {
+            let tables: Vec<TableName> = diesel::sql_query(
+                "SELECT name FROM sqlite_master WHERE type = 'table' \
+                 AND name NOT LIKE 'sqlite_%' AND name <> '__diesel_schema_migrations'",
+            )
+            .load(&mut *conn)
+            .unwrap();
+            for table in tables {
+                let columns: Vec<ColumnName> = diesel::sql_query(format!(
+                    "SELECT name FROM pragma_table_info('{}')",
+                    table.name
+                ))
+                .load(&mut *conn)
+                .unwrap();
+                let joined = columns
+                    .iter()
+                    .map(|c| format!("quote(\"{}\")", c.name))
+                    .collect::<Vec<_>>()
+                    .join(" || '|' || ");
+                let rows: Vec<RowText> = diesel::sql_query(format!(
+                    "SELECT {joined} AS row FROM \"{}\" ORDER BY 1",
+                    table.name
+                ))
+                .load(&mut *conn)
+                .unwrap();
+                out.insert(table.name, rows.into_iter().map(|r| r.row).collect());
+            }
+        }
+        _ => {
+            let tables: Vec<TableName> = diesel::sql_query(
+                "SELECT tablename::text AS name FROM pg_tables WHERE schemaname = 'public' \
+                 AND tablename <> '__diesel_schema_migrations'",
+            )
+            .load(&mut *conn)
+            .unwrap();
+            for table in tables {
+                let rows: Vec<RowText> = diesel::sql_query(format!(
+                    "SELECT t::text AS row FROM \"{0}\" AS t ORDER BY 1",
+                    table.name
+                ))
+                .load(&mut *conn)
+                .unwrap();
+                out.insert(table.name, rows.into_iter().map(|r| r.row).collect());
+            }
+        }
+    }
+    out
+}
+
+/// The column names of `table`.
+pub fn columns_of(db: &TestDb, table: &str) -> Vec<String> {
+    use diesel::RunQueryDsl;
+    let mut conn = db.conn();
+    let query = match db.backend() {
+        "sqlite" => format!("SELECT name FROM pragma_table_info('{table}')"),
+        _ => format!(
+            "SELECT column_name::text AS name FROM information_schema.columns \
+             WHERE table_schema = 'public' AND table_name = '{table}' ORDER BY ordinal_position"
+        ),
+    };
+    diesel::sql_query(query)
+        .load::<ColumnName>(&mut *conn)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect()
+}
