@@ -935,3 +935,76 @@ async fn the_distress_end_page_confirms_first_then_shows_the_help_on_the_first_s
     })
     .await;
 }
+
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver; .ci/run runs it"]
+async fn a_resident_who_signalled_distress_asks_to_be_contacted_on_a_phone() {
+    in_browser(|browser| async move {
+        for db in databases() {
+            let (survey, codes) = demo_survey(&db, 1);
+            let questionnaire = demo_questionnaire(&db);
+            answer_everything_in_the_database(&db, &codes[0], &questionnaire, &|id| {
+                (id == "direct").then_some(5)
+            });
+            let site = Site::start(db.state());
+            let resident = Resident {
+                browser: &browser,
+                site: &site,
+                questionnaire: &questionnaire,
+            };
+            resident.start_from_the_qr_link(&codes[0].grouped()).await;
+            resident.wait_for_path("/answer/review").await;
+            resident.tap("form[action='/answer/submit'] button").await;
+            resident.wait_for_path("/answer/done").await;
+            resident.check_phone_layout("the thanks page with the offer").await;
+            let offer_top: f64 = resident
+                .run_js("return document.querySelector('.contact-offer.urgent a.button').getBoundingClientRect().height;")
+                .await;
+            assert!(offer_top >= MIN_TAP_TARGET, "the offer's button is big enough to tap");
+            resident.tap(".contact-offer a.button").await;
+            resident.wait_for_path("/answer/contact").await;
+            resident.check_phone_layout("the contact request form").await;
+
+            // Sent without consent: the error summary takes the focus, the field is marked.
+            resident
+                .browser
+                .find(Locator::Css("#phone"))
+                .await
+                .unwrap()
+                .send_keys("０９０－２４６８－１３５７")
+                .await
+                .unwrap();
+            resident.tap("form[action='/answer/contact'] button").await;
+            resident.wait_for_path("/answer/contact").await;
+            let focus = resident.focus().await;
+            assert_eq!(focus.id, "error-summary", "{focus:?}");
+            let invalid: bool = resident
+                .run_js("return document.getElementById('consent').getAttribute('aria-invalid') === 'true';")
+                .await;
+            assert!(invalid);
+            let kept: String = resident
+                .run_js("return document.getElementById('phone').value;")
+                .await;
+            assert_eq!(kept, "０９０－２４６８－１３５７", "what was typed is kept");
+
+            resident.tap("label.check").await;
+            assert!(resident.is_checked("consent").await);
+            resident.screenshot("contact-request-form.png").await;
+            resident.tap("form[action='/answer/contact'] button").await;
+            resident.wait_for_path("/answer/contact").await;
+            resident.check_phone_layout("the contact request confirmation").await;
+            let text: String = resident
+                .run_js("return document.querySelector('main').innerText;")
+                .await;
+            assert!(text.starts_with("ご連絡の依頼を受け付けました"), "{text}");
+            assert!(text.contains("3日以内"), "{text}");
+            assert!(text.contains("0120-279-338"), "{text}");
+            let stored =
+                tsunagari::db::contact_requests::list(&mut db.conn(), survey.id).unwrap();
+            assert_eq!(stored.len(), 1, "{}", db.backend());
+            assert_eq!(stored[0].phone, "090-2468-1357");
+            site.stop().await;
+        }
+    })
+    .await;
+}

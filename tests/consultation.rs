@@ -15,7 +15,7 @@ const EMAIL: &str = "hanako.contact@example.net";
 const NAME: &str = "はなこ";
 const NOTE: &str = "夜は眠れない日が続いています";
 
-fn request_fields<'a>(csrf: &'a str) -> Vec<(&'a str, &'a str)> {
+fn request_fields(csrf: &str) -> Vec<(&str, &str)> {
     vec![
         ("csrf", csrf),
         ("phone", PHONE),
@@ -340,8 +340,22 @@ async fn only_consultation_staff_of_the_survey_open_its_requests() {
         );
         add_user(&db, "admin", "password-123", Role::Admin);
 
+        // Signing in without a page to return to lands on the role's own start page.
         let mut counsellor = client(db.state()).await;
-        sign_in(&mut counsellor, "soudan", "password-123").await;
+        let csrf = counsellor.get("/login").await.hidden("csrf");
+        let signed_in = counsellor
+            .post(
+                "/login",
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("username", "soudan"),
+                    ("password", "password-123"),
+                    ("next", ""),
+                ],
+            )
+            .await;
+        assert_eq!(signed_in.location.as_deref(), Some("/consult"));
+        assert_eq!(counsellor.get("/staff").await.status, StatusCode::FORBIDDEN);
         let start = counsellor.get("/consult").await;
         assert_eq!(start.status, StatusCode::OK, "{}", start.body);
         assert!(start.body.contains("/consult/demo-2026"));
