@@ -614,6 +614,15 @@ impl Resident<'_> {
         self.press(&[Key::Enter]).await;
     }
 
+    /// Opens the QR link of a code whose answers are all stored, and sends them from the
+    /// review: the browser ends on the thanks page.
+    async fn submit_what_is_stored(&self, code: &str) {
+        self.start_from_the_qr_link(code).await;
+        self.wait_for_path("/answer/review").await;
+        self.tap("form[action='/answer/submit'] button").await;
+        self.wait_for_path("/answer/done").await;
+    }
+
     /// Clicks (taps) the element `css`.
     async fn tap(&self, css: &str) {
         self.browser
@@ -892,10 +901,7 @@ async fn the_distress_end_page_confirms_first_then_shows_the_help_on_the_first_s
                 site: &site,
                 questionnaire: &questionnaire,
             };
-            resident.start_from_the_qr_link(&codes[0].grouped()).await;
-            resident.wait_for_path("/answer/review").await;
-            resident.tap("form[action='/answer/submit'] button").await;
-            resident.wait_for_path("/answer/done").await;
+            resident.submit_what_is_stored(&codes[0].grouped()).await;
             resident.check_phone_layout("the distress end page").await;
             #[derive(Deserialize)]
             struct Order {
@@ -952,10 +958,7 @@ async fn a_resident_who_signalled_distress_asks_to_be_contacted_on_a_phone() {
                 site: &site,
                 questionnaire: &questionnaire,
             };
-            resident.start_from_the_qr_link(&codes[0].grouped()).await;
-            resident.wait_for_path("/answer/review").await;
-            resident.tap("form[action='/answer/submit'] button").await;
-            resident.wait_for_path("/answer/done").await;
+            resident.submit_what_is_stored(&codes[0].grouped()).await;
             resident.check_phone_layout("the thanks page with the offer").await;
             let offer_top: f64 = resident
                 .run_js("return document.querySelector('.contact-offer.urgent a.button').getBoundingClientRect().height;")

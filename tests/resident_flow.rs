@@ -167,27 +167,7 @@ async fn without_distress_the_thanks_come_first_and_help_follows() {
         let (_, codes) = demo_survey(&db, 1);
         let q = demo_questionnaire(&db);
         let mut c = client(db.state()).await;
-        let csrf = c.get("/").await.hidden("csrf");
-        c.post("/start", &[("csrf", &csrf), ("code", codes[0].as_str())])
-            .await;
-        let mut answers = Answers::new();
-        let mut index = 0;
-        loop {
-            let saved = answer_page(&mut c, &q, index, &mut answers, &|_| None).await;
-            match page_index(saved.location.as_deref().unwrap()) {
-                Some(next) => index = next,
-                None => break,
-            }
-        }
-        let review = c.get("/answer/review").await;
-        c.post(
-            "/answer/submit",
-            &[
-                ("csrf", &review.hidden("csrf")),
-                ("version", &review.hidden("version")),
-            ],
-        )
-        .await;
+        answer_and_submit(&mut c, &q, &codes[0], &|_| None).await;
         let done = c.get("/answer/done").await;
         assert!(!done.body.contains("help urgent"));
         let help = done

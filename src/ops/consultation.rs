@@ -414,8 +414,8 @@ pub fn open_request(
     request_id: i64,
     user_id: i64,
     now: NaiveDateTime,
-) -> Result<RequestFile, ConsultationError> {
-    db::transaction_with(conn, |conn| {
+) -> Result<RequestFile, DbError> {
+    db::transaction(conn, |conn| {
         let request = requests::find(conn, survey_id, request_id)?;
         requests::log(
             conn,

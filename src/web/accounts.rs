@@ -52,22 +52,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/password-reset/{token}", web::post().to(reset_password));
 }
 
-/// Runs an account change; `Ok(Err(_))` is a refusal to show on the page, `Err` a failure.
-async fn account_change<T, F>(
-    state: &AppState,
-    work: F,
-) -> Result<Result<T, AccountError>, AppError>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut db::DbConnection) -> Result<T, AccountError> + Send + 'static,
-{
-    let outcome = state.db(move |conn| Ok(work(conn))).await?;
-    match outcome {
-        Err(AccountError::Db(e)) => Err(e.into()),
-        other => Ok(other),
-    }
-}
-
 async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let session = require(&req, &state, Role::Admin).await?;
     let notice = query_value(&req, "invited").map(|name| {
@@ -177,18 +161,19 @@ async fn invite(
             let inviter = session.user.clone();
             let base_url = state.config.base_url.clone();
             let zone = state.config.time_zone;
-            account_change(&state, move |conn| {
-                accounts::invite(
-                    conn,
-                    &invitation,
-                    &inviter,
-                    LinkContext {
-                        base_url: &base_url,
-                        zone: &zone,
-                    },
-                )
-            })
-            .await?
+            state
+                .attempt(move |conn| {
+                    accounts::invite(
+                        conn,
+                        &invitation,
+                        &inviter,
+                        LinkContext {
+                            base_url: &base_url,
+                            zone: &zone,
+                        },
+                    )
+                })
+                .await?
         }
     };
     match outcome {
@@ -346,10 +331,9 @@ async fn change_role(
         Err(_) => Err(AccountError::RoleInvalid(raw)),
         Ok(role) => {
             let admin = session.user.clone();
-            account_change(&state, move |conn| {
-                accounts::change_role(conn, &admin, id, role)
-            })
-            .await?
+            state
+                .attempt(move |conn| accounts::change_role(conn, &admin, id, role))
+                .await?
         }
     };
     after_change(&req, &state, &session, id, outcome.map(|_| "role")).await
@@ -368,10 +352,9 @@ async fn set_surveys(
         Err(problem) => Err(problem),
         Ok(ids) => {
             let admin = session.user.clone();
-            account_change(&state, move |conn| {
-                accounts::set_surveys(conn, &admin, id, &ids)
-            })
-            .await?
+            state
+                .attempt(move |conn| accounts::set_surveys(conn, &admin, id, &ids))
+                .await?
         }
     };
     after_change(&req, &state, &session, id, outcome.map(|_| "surveys")).await
@@ -396,10 +379,9 @@ async fn set_active(
         }
     };
     let admin = session.user.clone();
-    let outcome = account_change(&state, move |conn| {
-        accounts::set_active(conn, &admin, id, active)
-    })
-    .await?;
+    let outcome = state
+        .attempt(move |conn| accounts::set_active(conn, &admin, id, active))
+        .await?;
     let done = if active { "reactivated" } else { "deactivated" };
     after_change(&req, &state, &session, id, outcome.map(|_| done)).await
 }
@@ -416,18 +398,19 @@ async fn resend_invitation(
     let admin = session.user.clone();
     let base_url = state.config.base_url.clone();
     let zone = state.config.time_zone;
-    let outcome = account_change(&state, move |conn| {
-        accounts::resend_invitation(
-            conn,
-            id,
-            &admin,
-            LinkContext {
-                base_url: &base_url,
-                zone: &zone,
-            },
-        )
-    })
-    .await?;
+    let outcome = state
+        .attempt(move |conn| {
+            accounts::resend_invitation(
+                conn,
+                id,
+                &admin,
+                LinkContext {
+                    base_url: &base_url,
+                    zone: &zone,
+                },
+            )
+        })
+        .await?;
     if outcome.is_ok() {
         state.mail_wakeup.wake();
     }

@@ -13,7 +13,7 @@ use crate::auth::Role;
 use crate::db::contact_requests::{self as requests, ContactOutcome, RequestStatus};
 use crate::db::{self, DbError};
 use crate::error::AppError;
-use crate::ops::consultation::{self, ConsultationError, StaffAction};
+use crate::ops::consultation::{self, StaffAction};
 use crate::survey::{ConsultationSettings, Survey};
 use crate::views::consultation::{self as view, QueueLine, QueueSummary, RequestPage};
 use crate::views::staff::Viewer;
@@ -178,13 +178,7 @@ async fn show_request(
     let user_id = session.user.id;
     let now = db::now();
     let file = state
-        .db(
-            move |conn| match consultation::open_request(conn, survey_id, id, user_id, now) {
-                Ok(file) => Ok(file),
-                Err(ConsultationError::Db(e)) => Err(e),
-                Err(other) => Err(DbError::Corrupt(other.to_string())),
-            },
-        )
+        .db(move |conn| consultation::open_request(conn, survey_id, id, user_id, now))
         .await?;
     let viewer = Viewer::of(session, lang_of(req), &state.config.time_zone);
     let page = RequestPage {
@@ -241,12 +235,8 @@ async fn record(
     let user_id = session.user.id;
     let typed = body.clone();
     let outcome = state
-        .db(move |conn| {
-            match consultation::record(conn, survey_id, id, user_id, action, &typed, db::now()) {
-                Ok(()) => Ok(Ok(())),
-                Err(ConsultationError::Db(e)) => Err(e),
-                Err(refusal) => Ok(Err(refusal)),
-            }
+        .attempt(move |conn| {
+            consultation::record(conn, survey_id, id, user_id, action, &typed, db::now())
         })
         .await?;
     match outcome {

@@ -103,6 +103,45 @@ impl AppState {
         .await?
         .map_err(AppError::from)
     }
+
+    /// Runs an operation that may refuse (an invitation to a taken name, a second contact
+    /// request): `Ok(Err(refusal))` is for the page to show; a storage failure is an error.
+    pub async fn attempt<T, E, F>(&self, work: F) -> Result<Result<T, E>, AppError>
+    where
+        T: Send + 'static,
+        E: Refusal,
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    {
+        self.db(move |conn| match work(conn) {
+            Ok(value) => Ok(Ok(value)),
+            Err(e) => e.into_refusal().map(Err),
+        })
+        .await
+    }
+}
+
+/// An operation's error: a refusal that says what to change, or a storage failure.
+pub trait Refusal: Sized + Send + 'static {
+    /// The refusal, or the storage failure it wraps.
+    fn into_refusal(self) -> Result<Self, DbError>;
+}
+
+impl Refusal for crate::ops::accounts::AccountError {
+    fn into_refusal(self) -> Result<Self, DbError> {
+        match self {
+            crate::ops::accounts::AccountError::Db(e) => Err(e),
+            refusal => Ok(refusal),
+        }
+    }
+}
+
+impl Refusal for crate::ops::consultation::ConsultationError {
+    fn into_refusal(self) -> Result<Self, DbError> {
+        match self {
+            crate::ops::consultation::ConsultationError::Db(e) => Err(e),
+            refusal => Ok(refusal),
+        }
+    }
 }
 
 /// An HTML page with a status (for pages that are not 200, or that set nothing else).

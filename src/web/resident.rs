@@ -887,7 +887,7 @@ async fn request_contact(
     let lang = a.lang;
     let base_url = state.config.base_url.clone();
     let outcome = state
-        .db(move |conn| {
+        .attempt(move |conn| {
             let context = consultation::RequestContext {
                 survey: &survey,
                 distress,
@@ -896,11 +896,7 @@ async fn request_contact(
                 base_url: &base_url,
                 now: db::now(),
             };
-            match consultation::request_contact(conn, &context, &details) {
-                Ok(_) => Ok(Ok(())),
-                Err(ConsultationError::Db(e)) => Err(e),
-                Err(refusal) => Ok(Err(refusal)),
-            }
+            consultation::request_contact(conn, &context, &details).map(|_| ())
         })
         .await?;
     match outcome {
