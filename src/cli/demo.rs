@@ -9,6 +9,7 @@ use clap::Args;
 use super::{codes, connection, with_database, CliError, CliResult};
 use crate::auth::{self, Role};
 use crate::db;
+use crate::db::contact_requests::ContactOutcome;
 use crate::sampling::access_code::AccessCode;
 use crate::survey::SurveySettings;
 
@@ -127,6 +128,110 @@ fn find_or_create(
     }
 }
 
+/// A fictional resident who asked to be contacted, and what the window did so far.
+struct DemoRequest {
+    form: [&'static str; 5],
+    days_ago: i64,
+    outcome: Option<ContactOutcome>,
+}
+
+/// The demo's requests; `form` is name, phone, e-mail, good times, note.
+const DEMO_CONTACT_REQUESTS: [DemoRequest; 3] = [
+    DemoRequest {
+        form: [
+            "",
+            "090-0000-0001",
+            "",
+            "平日の夕方",
+            "最近ずっと一人で過ごしています。",
+        ],
+        days_ago: 4,
+        outcome: None,
+    },
+    DemoRequest {
+        form: ["みどり", "", "midori@example.jp", "", ""],
+        days_ago: 1,
+        outcome: Some(ContactOutcome::NotReached),
+    },
+    DemoRequest {
+        form: ["山田", "026-000-0002", "", "午前中", ""],
+        days_ago: 2,
+        outcome: Some(ContactOutcome::Reached),
+    },
+];
+
+/// Makes the demo's fictional contact requests once (the queue at `/consult/…` is then not
+/// empty): one overdue, one not reached yet, one contacted. Returns how many the survey has.
+fn demo_contact_requests(
+    conn: &mut db::DbConnection,
+    config: &crate::config::Config,
+    survey_id: i64,
+    admin_id: i64,
+) -> Result<usize, CliError> {
+    let survey = crate::survey::Survey::try_from(db::surveys::find(conn, survey_id)?)
+        .map_err(|e| CliError::Failed(e.into()))?;
+    if survey.consultation.is_none() {
+        return Ok(0);
+    }
+    let existing = db::contact_requests::list(conn, survey_id)?.len();
+    if existing > 0 {
+        return Ok(existing);
+    }
+    use crate::ops::consultation::{self, ContactForm, RequestContext, StaffAction};
+    for DemoRequest {
+        form: [name, phone, email, good_times, message],
+        days_ago,
+        outcome,
+    } in DEMO_CONTACT_REQUESTS
+    {
+        let details = ContactForm {
+            name: name.into(),
+            phone: phone.into(),
+            email: email.into(),
+            good_times: good_times.into(),
+            message: message.into(),
+            consent: true,
+        }
+        .check(crate::questionnaire::Lang::Ja)
+        .map_err(|problems| {
+            CliError::Failed(anyhow::anyhow!(
+                "demo contact request: {:?}",
+                problems.fields
+            ))
+        })?;
+        let at = db::now() - chrono::Duration::days(days_ago);
+        let token = auth::random_token();
+        let context = RequestContext {
+            survey: &survey,
+            distress: true,
+            session_token: &token,
+            lang: crate::questionnaire::Lang::Ja,
+            base_url: &config.base_url,
+            now: at,
+        };
+        consultation::request_contact(conn, &context, &details)
+            .map_err(|e| CliError::Failed(e.into()))?;
+        if let Some(outcome) = outcome {
+            let id = db::contact_requests::list(conn, survey_id)?
+                .iter()
+                .map(|r| r.id)
+                .max()
+                .unwrap_or_default();
+            consultation::record(
+                conn,
+                survey_id,
+                id,
+                admin_id,
+                StaffAction::Contact(outcome),
+                "デモの記録です。",
+                at + chrono::Duration::hours(3),
+            )
+            .map_err(|e| CliError::Failed(e.into()))?;
+        }
+    }
+    Ok(DEMO_CONTACT_REQUESTS.len())
+}
+
 /// Sign-in name of the demo administrator.
 pub const DEMO_ADMIN: &str = "demo-admin";
 
@@ -173,6 +278,7 @@ pub fn run(args: &DemoArgs) -> CliResult {
             db::responses::counts(&mut conn, survey.id)?.1
         }
     };
+    let contact_requests = demo_contact_requests(&mut conn, &config, survey.id, admin_id)?;
     let mut unused = db::codes::unused(&mut conn, survey.id, 5)?;
     if unused.len() < 5 {
         codes::issue(&mut conn, survey.id, 20)?;
@@ -228,6 +334,12 @@ pub fn run(args: &DemoArgs) -> CliResult {
                 took.as_secs_f64()
             );
         }
+    }
+    if contact_requests > 0 {
+        println!(
+            "  Contact requests: {base}/consult/{}   ({contact_requests} fictional residents asked the consultation window to call)",
+            settings.slug
+        );
     }
     println!();
     if args.no_serve {
