@@ -12,6 +12,19 @@ pub fn local_time(lang: Lang, utc: chrono::NaiveDateTime, zone: &chrono_tz::Tz) 
     }
 }
 
+/// A date as people read it: 「2026年12月5日」 or 「5 Dec 2026」.
+pub fn local_date(lang: Lang, date: chrono::NaiveDate) -> String {
+    match lang {
+        Lang::Ja => date.format("%Y年%-m月%-d日").to_string(),
+        Lang::En => date.format("%-d %b %Y").to_string(),
+    }
+}
+
+/// Today's date in `zone` (an answering period is given in the municipality's days).
+pub fn today(zone: &chrono_tz::Tz) -> chrono::NaiveDate {
+    chrono::Utc::now().with_timezone(zone).date_naive()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -162,6 +162,31 @@ pub struct SurveySettings {
     /// The consultation window that follows up residents who ask to be contacted.
     #[serde(default)]
     pub consultation: Option<ConsultationSettings>,
+    /// The answering period, both days included, in the municipality's time zone
+    /// (`"2026-12-01"`): while the survey is open, answers are taken only on these days.
+    #[serde(default)]
+    pub answer_from: Option<chrono::NaiveDate>,
+    #[serde(default)]
+    pub answer_until: Option<chrono::NaiveDate>,
+    /// Open questionnaires: one response per browser (a second attempt is thanked and sent
+    /// nowhere). Default `true`; `false` for a sheet a group fills in on one shared tablet.
+    #[serde(default = "default_true")]
+    pub one_per_browser: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// Whether a survey takes answers on a given day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accepting {
+    /// Open, and today is inside the answering period.
+    Open,
+    /// In preparation, or open but before its first day (`Some(first day)`).
+    NotYet(Option<chrono::NaiveDate>),
+    /// Closed, or open but past its last day (`Some(last day)`).
+    Over(Option<chrono::NaiveDate>),
 }
 
 /// The words of the request letter (依頼状). The page adds the addressee, the access code,
@@ -245,6 +270,7 @@ impl SurveySettings {
             message: e.to_string(),
         })?;
         check_slug(&settings.slug)
+            .and_then(|()| check_period(settings.answer_from, settings.answer_until))
             .and_then(|()| match &settings.consultation {
                 Some(c) => c.check(),
                 None => Ok(()),
@@ -254,6 +280,19 @@ impl SurveySettings {
                 message,
             })?;
         Ok(settings)
+    }
+}
+
+/// Checks that an answering period ends on or after its first day.
+pub fn check_period(
+    from: Option<chrono::NaiveDate>,
+    until: Option<chrono::NaiveDate>,
+) -> Result<(), String> {
+    match (from, until) {
+        (Some(from), Some(until)) if until < from => Err(format!(
+            "answer_until = {until} is before answer_from = {from}: the last day must be on or after the first"
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -285,6 +324,27 @@ pub struct Survey {
     pub help: Vec<HelpLine>,
     /// Who follows up residents who ask to be contacted; `None`: the survey does not offer it.
     pub consultation: Option<ConsultationSettings>,
+    /// The answering period (both days included, municipality's days), if limited.
+    pub answer_from: Option<chrono::NaiveDate>,
+    pub answer_until: Option<chrono::NaiveDate>,
+    /// Open questionnaires: one response per browser.
+    pub one_per_browser: bool,
+}
+
+impl Survey {
+    /// Whether answers are taken on `today` (the municipality's date): the status, then the
+    /// answering period.
+    pub fn answering_on(&self, today: chrono::NaiveDate) -> Accepting {
+        match self.status {
+            SurveyStatus::Draft => Accepting::NotYet(None),
+            SurveyStatus::Closed => Accepting::Over(None),
+            SurveyStatus::Open => match (self.answer_from, self.answer_until) {
+                (Some(from), _) if today < from => Accepting::NotYet(Some(from)),
+                (_, Some(until)) if today > until => Accepting::Over(Some(until)),
+                _ => Accepting::Open,
+            },
+        }
+    }
 }
 
 impl TryFrom<SurveyRow> for Survey {
@@ -322,6 +382,9 @@ impl TryFrom<SurveyRow> for Survey {
             status,
             help,
             consultation,
+            answer_from: row.answer_from,
+            answer_until: row.answer_until,
+            one_per_browser: row.one_per_browser,
         })
     }
 }
@@ -414,6 +477,43 @@ mod tests {
             .expect("the demo has a consultation window");
         assert!(window.reply_within_days >= 1);
         assert!(demo.help.iter().any(|h| h.open_24h));
+    }
+
+    #[test]
+    fn an_open_survey_takes_answers_only_inside_its_period() {
+        let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+        let mut survey = Survey {
+            id: 1,
+            slug: "s".into(),
+            title: Text {
+                ja: "t".into(),
+                en: None,
+            },
+            questionnaire: "q".into(),
+            modules: vec![],
+            status: SurveyStatus::Open,
+            help: vec![],
+            consultation: None,
+            answer_from: Some(day(5)),
+            answer_until: Some(day(20)),
+            one_per_browser: true,
+        };
+        assert_eq!(survey.answering_on(day(4)), Accepting::NotYet(Some(day(5))));
+        assert_eq!(survey.answering_on(day(5)), Accepting::Open);
+        assert_eq!(survey.answering_on(day(20)), Accepting::Open);
+        assert_eq!(survey.answering_on(day(21)), Accepting::Over(Some(day(20))));
+        survey.status = SurveyStatus::Closed;
+        assert_eq!(survey.answering_on(day(10)), Accepting::Over(None));
+        let backwards = SurveySettings::from_toml_str(
+            "x.toml",
+            "slug = \"a\"\nquestionnaire = \"q\"\ntitle = { ja = \"t\" }\nanswer_from = \"2026-12-20\"\nanswer_until = \"2026-12-05\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            backwards.contains("answer_until = 2026-12-05"),
+            "{backwards}"
+        );
     }
 
     #[test]

@@ -208,6 +208,67 @@ pub fn csv(tables: &[Table]) -> Result<Vec<u8>, csv::Error> {
         .map_err(|e| csv::Error::from(e.into_error()))
 }
 
+/// The answers to one free-text question, for reading.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextAnswers {
+    pub number: String,
+    pub title: String,
+    /// The non-empty answers, sorted: the order says nothing about who answered when.
+    pub answers: Vec<String>,
+}
+
+/// Every free-text question with its answers. Like the tables, nothing is given for fewer
+/// than [`MIN_RESPONDENTS`] respondents (`None`).
+pub fn free_text<A: Borrow<Answers>>(
+    q: &Questionnaire,
+    respondents: &[A],
+    lang: Lang,
+) -> Option<Vec<TextAnswers>> {
+    if respondents.len() < MIN_RESPONDENTS {
+        return None;
+    }
+    Some(
+        q.questions()
+            .iter()
+            .filter(|question| matches!(question.response, Response::Text { .. }))
+            .map(|question| {
+                let mut answers: Vec<String> = respondents
+                    .iter()
+                    .filter_map(|r| match r.borrow().get(&question.id) {
+                        Some(Answer::Text(text)) if !text.trim().is_empty() => {
+                            Some(text.trim().to_string())
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                answers.sort();
+                TextAnswers {
+                    number: question.number.clone(),
+                    title: question.text.get(lang).to_string(),
+                    answers,
+                }
+            })
+            .collect(),
+    )
+}
+
+/// The free-text answers as CSV: `number,question,answer`, one row per answer.
+pub fn free_text_csv(questions: &[TextAnswers]) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(["number", "question", "answer"])?;
+    for question in questions {
+        for answer in &question.answers {
+            out.write_record([
+                question.number.as_str(),
+                question.title.as_str(),
+                answer.as_str(),
+            ])?;
+        }
+    }
+    out.into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,5 +378,40 @@ options = [
         let t = &simple_tabulation(&q, &[Answers::new()], Lang::En)[0];
         assert_eq!(t.base, 0);
         assert!(t.rows.iter().all(|r| r.percent == 0.0));
+    }
+
+    #[test]
+    fn free_text_answers_are_sorted_without_blanks_and_withheld_under_the_minimum() {
+        let q = from_toml_str(
+            "t.toml",
+            r#"
+id = "t"
+kind = "open"
+title = { ja = "t", en = "t" }
+[[page]]
+id = "p"
+title = { ja = "p", en = "p" }
+[[page.item]]
+id = "comments"
+number = "問1"
+type = "text"
+required = false
+text = { ja = "感想", en = "Comments" }
+"#,
+        )
+        .unwrap();
+        let answer = |text: &str| {
+            let mut a = Answers::new();
+            a.insert("comments", Answer::Text(text.into()));
+            a
+        };
+        let mut people: Vec<Answers> = ["ね", "  ", "あ", "か"].iter().map(|t| answer(t)).collect();
+        assert_eq!(free_text(&q, &people, Lang::Ja), None);
+        people.extend((0..6).map(|_| Answers::new()));
+        let texts = free_text(&q, &people, Lang::Ja).unwrap();
+        assert_eq!(texts[0].answers, ["あ", "か", "ね"]);
+        assert_eq!(texts[0].number, "問1");
+        let csv = String::from_utf8(free_text_csv(&texts).unwrap()).unwrap();
+        assert_eq!(csv.lines().count(), 4, "{csv}");
     }
 }

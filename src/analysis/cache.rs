@@ -8,7 +8,7 @@ use std::sync::{Arc, OnceLock};
 use super::subgroups::{self, SubgroupReport};
 use super::{AnalysisError, Dataset};
 use crate::questionnaire::{Answers, Lang, Questionnaire};
-use crate::tabulation::{simple_tabulation, Table, MIN_RESPONDENTS};
+use crate::tabulation::{free_text, simple_tabulation, Table, TextAnswers, MIN_RESPONDENTS};
 
 /// One counted response's answers as read from storage, with the answer version they were
 /// read at: parsed once and shared by the survey's successive analyses.
@@ -63,6 +63,17 @@ impl Analysis {
             questionnaire,
             tabulation: [OnceLock::new(), OnceLock::new()],
         }
+    }
+
+    /// Every free-text question with its answers, sorted (`None` under the minimum number of
+    /// respondents, as for the tables).
+    pub fn free_text(&self, lang: Lang) -> Option<Vec<TextAnswers>> {
+        free_text(&self.questionnaire, &self.answers, lang)
+    }
+
+    /// The questionnaire as the survey uses it.
+    pub fn questionnaire(&self) -> &Questionnaire {
+        &self.questionnaire
     }
 
     /// Counted responses (sampled or not).

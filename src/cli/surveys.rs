@@ -105,6 +105,9 @@ pub fn create(
             status: settings.status.as_str(),
             help_json: &settings.help_json(),
             consultation_json: consultation_json.as_deref(),
+            answer_from: settings.answer_from,
+            answer_until: settings.answer_until,
+            one_per_browser: settings.one_per_browser,
         },
     )?;
     if let Some(letter) = &settings.letter {

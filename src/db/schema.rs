@@ -39,6 +39,9 @@ diesel::table! {
         previous_wave_id -> Nullable<BigInt>,
         fieldwork_version -> BigInt,
         consultation_json -> Nullable<Text>,
+        answer_from -> Nullable<Date>,
+        answer_until -> Nullable<Date>,
+        one_per_browser -> Bool,
     }
 }
 

@@ -21,6 +21,9 @@ pub struct SurveyRow {
     /// The consultation window (`survey::ConsultationSettings`) as JSON; `None`: the survey
     /// does not offer contact requests.
     pub consultation_json: Option<String>,
+    pub answer_from: Option<chrono::NaiveDate>,
+    pub answer_until: Option<chrono::NaiveDate>,
+    pub one_per_browser: bool,
 }
 
 /// What is needed to create a survey.
@@ -34,6 +37,9 @@ pub struct NewSurvey<'a> {
     pub status: &'a str,
     pub help_json: &'a str,
     pub consultation_json: Option<&'a str>,
+    pub answer_from: Option<chrono::NaiveDate>,
+    pub answer_until: Option<chrono::NaiveDate>,
+    pub one_per_browser: bool,
 }
 
 /// Creates a survey; a taken slug is a [`DbError::Conflict`].
@@ -48,6 +54,9 @@ pub fn create(conn: &mut DbConnection, new: &NewSurvey<'_>) -> DbResult<SurveyRo
             surveys::status.eq(new.status),
             surveys::help_json.eq(new.help_json),
             surveys::consultation_json.eq(new.consultation_json),
+            surveys::answer_from.eq(new.answer_from),
+            surveys::answer_until.eq(new.answer_until),
+            surveys::one_per_browser.eq(new.one_per_browser),
             surveys::created_at.eq(now()),
         ))
         .execute(conn);

@@ -17,7 +17,7 @@ use crate::analysis::custom::{CustomRow, CustomTable};
 use crate::analysis::subgroups::{BreakdownTable, IndicatorReport, SubgroupReport};
 use crate::questionnaire::{t, Lang, Text};
 use crate::sampling::response_rate::OutcomeCounts;
-use crate::tabulation::{Table, MIN_RESPONDENTS};
+use crate::tabulation::{Table, TextAnswers, MIN_RESPONDENTS};
 
 /// The content type of an `.xlsx` download.
 pub const CONTENT_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
@@ -264,6 +264,49 @@ pub fn tabulation(cover: &Cover, tables: &[Table], lang: Lang) -> Result<Vec<u8>
             )?;
         }
         page_setup(sheet, 2, &[48.0, 10.0, 10.0])?;
+    }
+    Ok(book.save_to_buffer()?)
+}
+
+/// The free-text answers: one sheet per question, one answer per row, with the warning that
+/// they may hold personal details.
+pub fn free_text(
+    cover: &Cover,
+    questions: &[TextAnswers],
+    lang: Lang,
+) -> Result<Vec<u8>, XlsxError> {
+    let cover = &Cover {
+        weighting: None,
+        ..cover.clone()
+    };
+    let (mut book, f, mut names) = workbook_with_cover(
+        cover,
+        t(
+            lang,
+            "自由記述（そのままの回答。個人が分かる内容が含まれることがあります。外部に出す前に必ず読み、個人情報を消してください）",
+            "Free-text answers as written (they may name or describe people: read and remove personal details before sharing)",
+        ),
+        None,
+        lang,
+    )?;
+    for question in questions {
+        let sheet = book.add_worksheet();
+        sheet.set_name(names.unique(if question.number.is_empty() {
+            question.title.as_str()
+        } else {
+            question.number.as_str()
+        }))?;
+        sheet.write_string_with_format(
+            0,
+            0,
+            format!("{} {}", question.number, question.title).trim(),
+            &f.title,
+        )?;
+        header_row(sheet, &f, 1, &[t(lang, "回答", "Answer")])?;
+        for (i, answer) in question.answers.iter().enumerate() {
+            sheet.write_string_with_format(2 + i as u32, 0, answer.as_str(), &f.wrap)?;
+        }
+        page_setup(sheet, 2, &[100.0])?;
     }
     Ok(book.save_to_buffer()?)
 }

@@ -224,7 +224,11 @@ fn the_shipped_questionnaires_load_and_every_text_has_english() {
     let ids: Vec<&str> = all.iter().map(|q| q.id()).collect();
     assert_eq!(
         ids,
-        ["gatekeeper-training-evaluation", "tsunagari-national"]
+        [
+            "consultation-service-evaluation",
+            "gatekeeper-training-evaluation",
+            "tsunagari-national"
+        ]
     );
     for questionnaire in &all {
         assert_eq!(
@@ -235,7 +239,8 @@ fn the_shipped_questionnaires_load_and_every_text_has_english() {
         );
     }
     assert_eq!(all[0].kind(), QuestionnaireKind::Open);
-    assert_eq!(all[1].kind(), QuestionnaireKind::Sampled);
+    assert_eq!(all[1].kind(), QuestionnaireKind::Open);
+    assert_eq!(all[2].kind(), QuestionnaireKind::Sampled);
 }
 
 #[test]

@@ -80,6 +80,36 @@ pub fn qr_svg(payload: &str, label: &str) -> Result<String, QrError> {
     Ok(svg)
 }
 
+/// The QR code for `payload` as a PNG image (black on white, the quiet zone included), each
+/// module `module_px` pixels square: for a flyer, a slide or a poster.
+pub fn qr_png(payload: &str, module_px: u32) -> Result<Vec<u8>, QrError> {
+    let matrix = qr_matrix(payload)?;
+    let side_modules = matrix.width + 2 * QUIET_ZONE;
+    let module_px = module_px.clamp(1, 64) as usize;
+    let side = side_modules * module_px;
+    let mut pixels = vec![255u8; side * side];
+    for (y, row) in matrix.dark.chunks(matrix.width).enumerate() {
+        for (x, _) in row.iter().enumerate().filter(|(_, dark)| **dark) {
+            let (left, top) = ((x + QUIET_ZONE) * module_px, (y + QUIET_ZONE) * module_px);
+            for line in pixels[top * side..(top + module_px) * side].chunks_mut(side) {
+                line[left..left + module_px].fill(0);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut out, side as u32, side as u32);
+        encoder.set_color(png::ColorType::Grayscale);
+        encoder.set_depth(png::BitDepth::Eight);
+        let written = encoder
+            .write_header()
+            .and_then(|mut writer| writer.write_image_data(&pixels));
+        // Writing to memory fails only on an impossible size, which qr_matrix rules out.
+        written.map_err(|_| QrError::TooLong(payload.len()))?;
+    }
+    Ok(out)
+}
+
 fn escape_xml(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
@@ -98,6 +128,28 @@ fn escape_xml(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_png_holds_the_same_modules_at_the_asked_size() {
+        let payload = "https://city.example.jp/o/gatekeeper-2026";
+        let png_bytes = qr_png(payload, 8).unwrap();
+        let decoder = png::Decoder::new(std::io::Cursor::new(&png_bytes));
+        let mut reader = decoder.read_info().unwrap();
+        let mut pixels = vec![0; reader.output_buffer_size()];
+        let info = reader.next_frame(&mut pixels).unwrap();
+        let matrix = qr_matrix(payload).unwrap();
+        let side = matrix.width + 2 * QUIET_ZONE;
+        assert_eq!(
+            (info.width, info.height),
+            ((side * 8) as u32, (side * 8) as u32)
+        );
+        for y in 0..matrix.width {
+            for x in 0..matrix.width {
+                let px = pixels[((y + QUIET_ZONE) * 8 + 4) * side * 8 + (x + QUIET_ZONE) * 8 + 4];
+                assert_eq!(px == 0, matrix.dark[y * matrix.width + x], "module {x},{y}");
+            }
+        }
+    }
 
     /// Reads the dark modules back out of the path the SVG draws.
     fn modules_from_svg(svg: &str, side: usize) -> Vec<bool> {

@@ -7,6 +7,7 @@ pub mod entry;
 pub mod error;
 pub mod layout;
 pub mod mail;
+pub mod open;
 pub mod planner;
 pub mod resident;
 pub mod sampling;

@@ -12,7 +12,7 @@ use crate::analysis::subgroups::IndicatorReport;
 use crate::db::fieldwork::Progress;
 use crate::questionnaire::{Lang, Provenance};
 use crate::survey::Survey;
-use crate::tabulation::{Table, MIN_RESPONDENTS};
+use crate::tabulation::{Table, TextAnswers, MIN_RESPONDENTS};
 
 /// The survey list with the number of submitted responses.
 pub fn surveys(viewer: &Viewer<'_>, rows: &[(Survey, i64)]) -> Markup {
@@ -44,13 +44,21 @@ pub fn surveys(viewer: &Viewer<'_>, rows: &[(Survey, i64)]) -> Markup {
     )
 }
 
-/// The simple tabulation of one survey; `tables` is `None` when there are too few responses.
-pub fn tabulation(
-    viewer: &Viewer<'_>,
-    survey: &Survey,
-    respondents: usize,
-    tables: Option<&[Table]>,
-) -> Markup {
+/// What the simple tabulation page shows besides the tables.
+pub struct TabulationPage<'a> {
+    pub survey: &'a Survey,
+    pub respondents: usize,
+    /// `None` when there are too few responses.
+    pub tables: Option<&'a [Table]>,
+    /// An open questionnaire (no sample): the tables are its results; no weighted estimates.
+    pub open: bool,
+    /// Whether the questionnaire has free-text questions (a link to read them).
+    pub free_text: bool,
+}
+
+/// The simple tabulation of one survey: for an open questionnaire, its results page.
+pub fn tabulation(viewer: &Viewer<'_>, p: &TabulationPage<'_>) -> Markup {
+    let (survey, respondents, tables) = (p.survey, p.respondents, p.tables);
     let lang = viewer.lang;
     let here = format!("/planner/{}", survey.slug);
     page(
@@ -61,11 +69,22 @@ pub fn tabulation(
         html! {
             h1 { (survey.title.get(lang)) }
             p { (t(lang, "有効回答数", "Valid responses")) ": " strong { (respondents) } }
-            p { a href={ (here) "/estimates" } { (t(lang, "重み付き推計（母集団の割合・人数、信頼区間、地区・年齢・性別）", "Weighted estimates (population shares and counts, intervals, by district, age and sex)")) } }
-            div.notice {
-                (t(lang,
-                    "単純集計（重み付けなし）：国の調査の公表表と同じく、回答者に占める割合で、無回答を分母に含めています。母集団の推計値ではありません。",
-                    "Simple tabulation (unweighted): shares of respondents with \"no answer\" in the denominator, as in the national survey's published tables. These are not population estimates."))
+            @if p.open {
+                div.notice {
+                    (t(lang,
+                        "公開型のアンケート（標本なし）の結果です。重み付けなし：回答した人に占める人数と割合で、無回答を分母に含めています。回答しなかった人を含む全体の割合ではありません。",
+                        "Results of an open questionnaire (no sample). Unweighted: counts and shares of those who answered, with \"no answer\" in the denominator. They do not describe people who did not answer."))
+                }
+            } @else {
+                p { a href={ (here) "/estimates" } { (t(lang, "重み付き推計（母集団の割合・人数、信頼区間、地区・年齢・性別）", "Weighted estimates (population shares and counts, intervals, by district, age and sex)")) } }
+                div.notice {
+                    (t(lang,
+                        "単純集計（重み付けなし）：国の調査の公表表と同じく、回答者に占める割合で、無回答を分母に含めています。母集団の推計値ではありません。",
+                        "Simple tabulation (unweighted): shares of respondents with \"no answer\" in the denominator, as in the national survey's published tables. These are not population estimates."))
+                }
+            }
+            @if p.free_text {
+                p { a href={ (here) "/comments" } { (t(lang, "自由記述の回答を読む", "Read the free-text answers")) } }
             }
             @match tables {
                 None => p.notice.bad { (match lang {
@@ -95,6 +114,63 @@ pub fn tabulation(
                             }
                         }
                         @if table.multiple { p.muted { (t(lang, "複数回答のため、合計は100%を超えることがあります。", "Several answers allowed: shares can add up to more than 100%.")) } }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// The free-text answers of a survey, for reading, with the warning that they may name
+/// people; `questions` is `None` when there are too few responses.
+pub fn free_text(
+    viewer: &Viewer<'_>,
+    survey: &Survey,
+    respondents: usize,
+    questions: Option<&[TextAnswers]>,
+) -> Markup {
+    let lang = viewer.lang;
+    let here = format!("/planner/{}/comments", survey.slug);
+    page(
+        lang,
+        t(lang, "自由記述の回答", "Free-text answers"),
+        viewer.audience(),
+        &here,
+        html! {
+            p.muted { a href={ "/planner/" (survey.slug) } { (survey.title.get(lang)) } }
+            h1 { (t(lang, "自由記述の回答", "Free-text answers")) }
+            div.notice.bad role="note" {
+                p { strong { (t(lang, "取り扱いにご注意ください。", "Handle with care.")) } " "
+                    (t(lang,
+                        "回答者が書いたそのままの文章です。本人や家族、知人が分かる内容（名前、住所、病名、勤務先など）が含まれることがあります。報告書や会議資料に載せる前に必ず読み、個人が分かる部分を削除または要約してください。",
+                        "These are the answers as written. They may name or describe the respondent or others (names, addresses, illnesses, workplaces). Read them and remove or summarise anything that identifies someone before putting them in a report or meeting paper.")) }
+                p.muted { (t(lang,
+                    "並び順は文字順です（回答した順番ではありません）。",
+                    "Sorted alphabetically, not in the order they were sent.")) }
+            }
+            @match questions {
+                None => p.notice.bad { (match lang {
+                    Lang::Ja => format!("有効回答が{MIN_RESPONDENTS}件未満のため、誰の回答か推測されないよう表示しません。"),
+                    Lang::En => format!("Fewer than {MIN_RESPONDENTS} valid responses: nothing is shown, so that no answer can be traced to a person."),
+                }) },
+                Some(questions) => {
+                    p { (t(lang, "有効回答数", "Valid responses")) ": " strong { (respondents) } }
+                    p.downloads {
+                        a.button.secondary href={ (here) ".xlsx" } { (t(lang, "Excelでダウンロード", "Download Excel")) }
+                        " "
+                        a.button.secondary href={ (here) ".csv" } { (t(lang, "CSVでダウンロード（Excel用）", "Download CSV (for Excel)")) }
+                    }
+                    @for question in questions {
+                        h2 { @if !question.number.is_empty() { (question.number) " " } (question.title) }
+                        @if question.answers.is_empty() {
+                            p { (t(lang, "記入はありませんでした。", "Nobody wrote anything.")) }
+                        } @else {
+                            p.muted { (match lang {
+                                Lang::Ja => format!("{}件の記入", question.answers.len()),
+                                Lang::En => format!("{} answers", question.answers.len()),
+                            }) }
+                            ul.comments { @for answer in &question.answers { li { (answer) } } }
+                        }
                     }
                 }
             }

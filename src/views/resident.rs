@@ -5,6 +5,7 @@
 use maud::{html, Markup, PreEscaped};
 
 use super::layout::{answering_page, csrf_field, page, t, Audience};
+use crate::clock::local_date;
 use crate::ops::consultation::{ContactForm, FormProblems};
 use crate::questionnaire::{
     AnswerProgress, Choice, Conflict, Item, ItemKind, Lang, PageErrors, Questionnaire, RawInput,
@@ -20,10 +21,10 @@ pub enum CodeProblem {
     Unknown,
     /// The code's answers were already submitted.
     AlreadySubmitted,
-    /// The survey is not open yet.
-    NotYetOpen,
-    /// Fieldwork is over.
-    Closed,
+    /// The survey is not open yet (`Some`: the first day of the answering period).
+    NotYetOpen(Option<chrono::NaiveDate>),
+    /// Fieldwork is over (`Some`: the last day of the answering period).
+    Closed(Option<chrono::NaiveDate>),
 }
 
 impl CodeProblem {
@@ -39,12 +40,8 @@ impl CodeProblem {
             CodeProblem::AlreadySubmitted => t(lang,
                 "このアクセスコードでは、すでに回答を送信いただいています。ご協力ありがとうございました。回答の変更はできません。",
                 "Answers for this access code have already been sent. Thank you for taking part. Sent answers cannot be changed.").into(),
-            CodeProblem::NotYetOpen => t(lang,
-                "この調査はまだ始まっていません。お手紙に記載の回答期間にもう一度お越しください。",
-                "This survey has not started yet. Please come back during the answering period given in your letter.").into(),
-            CodeProblem::Closed => t(lang,
-                "この調査の回答受付は終了しました。ご協力ありがとうございました。",
-                "This survey is closed. Thank you for your interest.").into(),
+            CodeProblem::NotYetOpen(from) => not_yet_open(lang, *from),
+            CodeProblem::Closed(until) => answering_over(lang, *until),
         }
     }
 }
@@ -109,6 +106,27 @@ pub fn open_intro(
                 (csrf_field(csrf))
                 div.actions { button type="submit" { (t(lang, "回答をはじめる", "Start")) } }
             }
+        },
+    )
+}
+
+/// The page a browser that has already answered an open questionnaire sees instead of a
+/// second start.
+pub fn open_already_answered(lang: Lang, survey: &Survey) -> Markup {
+    page(
+        lang,
+        survey.title.get(lang),
+        Audience::Resident,
+        &format!("/o/{}", survey.slug),
+        html! {
+            h1 { (t(lang, "回答はすでにいただいています", "You have already answered")) }
+            p.muted { (survey.title.get(lang)) }
+            p { (t(lang,
+                "このブラウザからは、このアンケートにすでにお答えいただいています。ご協力ありがとうございました。回答は1人1回でお願いしています。",
+                "This browser has already sent answers to this questionnaire. Thank you. We ask for one response per person.")) }
+            p.muted { (t(lang,
+                "別の方がこの端末でお答えになる場合は、主催者にお知らせください。",
+                "If someone else would like to answer on this device, please tell the organisers.")) }
         },
     )
 }
@@ -497,6 +515,37 @@ pub fn review(
             }
         },
     )
+}
+
+/// Why a survey does not take answers yet, with its first day when it has one.
+pub fn not_yet_open(lang: Lang, from: Option<chrono::NaiveDate>) -> String {
+    match (lang, from) {
+        (Lang::Ja, Some(from)) => format!("この調査の回答受付は{}からです。その日以降にもう一度お越しください。", local_date(lang, from)),
+        (Lang::En, Some(from)) => format!("This survey takes answers from {}. Please come back then.", local_date(lang, from)),
+        _ => t(lang,
+            "この調査はまだ始まっていません。お手紙（ご案内）に記載の回答期間にもう一度お越しください。",
+            "This survey has not started yet. Please come back during the answering period given in your letter or invitation.").into(),
+    }
+}
+
+/// Why a survey no longer takes answers, with its last day when it has one.
+pub fn answering_over(lang: Lang, until: Option<chrono::NaiveDate>) -> String {
+    match (lang, until) {
+        (Lang::Ja, Some(until)) => format!(
+            "この調査の回答受付は{}で終了しました。ご協力ありがとうございました。",
+            local_date(lang, until)
+        ),
+        (Lang::En, Some(until)) => format!(
+            "This survey stopped taking answers on {}. Thank you for your interest.",
+            local_date(lang, until)
+        ),
+        _ => t(
+            lang,
+            "この調査の回答受付は終了しました。ご協力ありがとうございました。",
+            "This survey is closed. Thank you for your interest.",
+        )
+        .into(),
+    }
 }
 
 /// The page after "save and continue later"; `with_code` says whether an access code can

@@ -92,6 +92,8 @@ pub fn login(lang: Lang, csrf: &str, next: &str, username: &str, error: Option<&
 /// One survey's fieldwork figures.
 pub struct FieldworkRow {
     pub survey: Survey,
+    /// An open questionnaire (a shared link, no sample).
+    pub open: bool,
     pub codes: i64,
     pub in_progress: i64,
     pub submitted: i64,
@@ -137,9 +139,13 @@ pub fn fieldwork(viewer: &Viewer<'_>, rows: &[FieldworkRow]) -> Markup {
                                 }
                                 td { a href={ "/staff/entry/" (row.survey.slug) } { (t(lang, "入力・照合", "Key and reconcile")) } }
                                 td {
-                                    a href={ "/staff/surveys/" (row.survey.slug) "/sample" } { (t(lang, "標本", "Sample")) }
-                                    " · "
-                                    a href={ "/staff/surveys/" (row.survey.slug) "/dispositions" } { (t(lang, "回収状況", "Dispositions")) }
+                                    @if row.open {
+                                        a href={ "/staff/surveys/" (row.survey.slug) "/link" } { (t(lang, "共有リンク・QRコード", "Link and QR code")) }
+                                    } @else {
+                                        a href={ "/staff/surveys/" (row.survey.slug) "/sample" } { (t(lang, "標本", "Sample")) }
+                                        " · "
+                                        a href={ "/staff/surveys/" (row.survey.slug) "/dispositions" } { (t(lang, "回収状況", "Dispositions")) }
+                                    }
                                 }
                             }
                         }

@@ -61,6 +61,8 @@ button.link[value=later] { min-height: 2.75rem; }
 .contact-offer { background: #fff; border: 2px solid var(--accent); border-radius: .5rem; padding: 1rem; margin: 1rem 0; }
 .contact-offer.urgent { border-width: 4px; }
 .field { margin: 0 0 1.25rem; }
+.qr-large svg { width: min(80vw, 18rem); height: auto; display: block; margin: 1rem 0; }
+ul.comments li { margin: .5rem 0; white-space: pre-wrap; }
 .consent { background: #fff; border-left: .4rem solid var(--accent); padding: .5rem 1rem; margin: 1rem 0; }
 .consent .phone { font-size: 1.2rem; }
 label.check { display: flex; gap: .5rem; align-items: flex-start; min-height: 2.75rem; padding: .4rem 0; }

@@ -17,6 +17,24 @@ pub const LANG_COOKIE: &str = "tsunagari_lang";
 pub const STAFF_COOKIE: &str = "tsunagari_staff";
 /// Cookie of a resident's answering session.
 pub const RESIDENT_COOKIE: &str = "tsunagari_answer";
+/// Cookie listing the open questionnaires (slugs, comma-separated) this browser has answered.
+pub const ANSWERED_COOKIE: &str = "tsunagari_answered";
+/// How long a browser remembers that it answered an open questionnaire.
+pub const ANSWERED_DAYS: i64 = 400;
+
+/// The slugs of the open questionnaires this browser has answered.
+pub fn answered_slugs(req: &HttpRequest) -> Vec<String> {
+    req.cookie(ANSWERED_COOKIE)
+        .map(|c| {
+            c.value()
+                .split(',')
+                .filter(|s| crate::survey::check_slug(s).is_ok())
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Cookie with the CSRF token of forms shown before any session exists (login, code entry).
 pub const FORM_CSRF_COOKIE: &str = "tsunagari_csrf";
 

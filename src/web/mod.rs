@@ -9,6 +9,7 @@ pub mod common;
 pub mod consultation;
 pub mod entry;
 pub mod extract;
+pub mod open;
 pub mod planner;
 pub mod resident;
 pub mod sampling;
@@ -225,6 +226,7 @@ pub fn build_app(
         .configure(planner::routes)
         .configure(entry::routes)
         .configure(sampling::routes)
+        .configure(open::routes)
         .default_service(web::to(common::not_found))
 }
 

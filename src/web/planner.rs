@@ -21,7 +21,7 @@ use crate::db::sessions::StaffSession;
 use crate::db::{self, DbError};
 use crate::error::AppError;
 use crate::export::xlsx;
-use crate::questionnaire::Lang;
+use crate::questionnaire::{Lang, QuestionnaireKind, Response};
 use crate::survey::Survey;
 use crate::tabulation::MIN_RESPONDENTS;
 use crate::views::planner as view;
@@ -70,6 +70,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/planner/{slug}/chart/{indicator}/{by}.svg",
             web::get().to(chart_svg),
         )
+        .route("/planner/{slug}/comments", web::get().to(free_text))
+        .route("/planner/{slug}/comments.csv", web::get().to(free_text_csv))
+        .route(
+            "/planner/{slug}/comments.xlsx",
+            web::get().to(free_text_xlsx),
+        )
         .route("/planner/{slug}/table", web::get().to(table))
         .route("/planner/{slug}/table.csv", web::get().to(table_csv))
         .route("/planner/{slug}/table.xlsx", web::get().to(table_xlsx))
@@ -107,12 +113,80 @@ async fn tabulation(
     let lang = lang_of(&req);
     let (survey, analysis) = analysis(&state, path.into_inner()).await?;
     let viewer = Viewer::of(&session, lang, &state.config.time_zone);
+    let questionnaire = analysis.questionnaire();
     Ok(view::tabulation(
+        &viewer,
+        &view::TabulationPage {
+            survey: &survey,
+            respondents: analysis.responses(),
+            tables: analysis.tabulation(lang),
+            open: questionnaire.kind() == QuestionnaireKind::Open,
+            free_text: questionnaire
+                .questions()
+                .iter()
+                .any(|q| matches!(q.response, Response::Text { .. })),
+        },
+    ))
+}
+
+/// Too few respondents to show or download anything of a survey's answers.
+fn too_few_respondents() -> AppError {
+    AppError::NotNow {
+        ja: format!("有効回答が{MIN_RESPONDENTS}件未満のため、ダウンロードできません。"),
+        en: format!("Fewer than {MIN_RESPONDENTS} valid responses: nothing can be downloaded."),
+    }
+}
+
+async fn free_text(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<Markup, AppError> {
+    let session = require(&req, &state, Role::Planner).await?;
+    let lang = lang_of(&req);
+    let (survey, analysis) = analysis(&state, path.into_inner()).await?;
+    let viewer = Viewer::of(&session, lang, &state.config.time_zone);
+    Ok(view::free_text(
         &viewer,
         &survey,
         analysis.responses(),
-        analysis.tabulation(lang),
+        analysis.free_text(lang).as_deref(),
     ))
+}
+
+async fn free_text_csv(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    require(&req, &state, Role::Planner).await?;
+    let lang = lang_of(&req);
+    let (survey, analysis) = analysis(&state, path.into_inner()).await?;
+    let questions = analysis.free_text(lang).ok_or_else(too_few_respondents)?;
+    let body =
+        crate::tabulation::free_text_csv(&questions).map_err(|e| AppError::Unexpected(e.into()))?;
+    Ok(csv_download(
+        &format!("{}-comments.csv", survey.slug),
+        "text/csv; charset=utf-8",
+        with_utf8_bom(body),
+    ))
+}
+
+async fn free_text_xlsx(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    require(&req, &state, Role::Planner).await?;
+    let lang = lang_of(&req);
+    let (survey, analysis) = analysis(&state, path.into_inner()).await?;
+    let questions = analysis.free_text(lang).ok_or_else(too_few_respondents)?;
+    let cover = cover(&state, &survey, lang, analysis.responses(), None).await?;
+    xlsx_download(
+        &survey,
+        "comments",
+        xlsx::free_text(&cover, &questions, lang),
+    )
 }
 
 async fn tabulation_csv(

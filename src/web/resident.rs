@@ -13,10 +13,14 @@ use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::extract::{client_ip, cookie, lang_of, FormFields, LANG_COOKIE, RESIDENT_COOKIE};
+use super::extract::{
+    answered_slugs, client_ip, cookie, lang_of, FormFields, ANSWERED_COOKIE, ANSWERED_DAYS,
+    LANG_COOKIE, RESIDENT_COOKIE,
+};
 use super::staff::{check_form_csrf, form_csrf, html_with_form_csrf};
 use super::{html, refuse_if_limited, see_other, AppState};
 use crate::auth;
+use crate::clock;
 use crate::db::responses::ResponseRow;
 use crate::db::{self, DbError};
 use crate::error::AppError;
@@ -26,7 +30,7 @@ use crate::questionnaire::{
     QuestionnaireKind, RawInput,
 };
 use crate::sampling::access_code::AccessCode;
-use crate::survey::{Survey, SurveyStatus};
+use crate::survey::{Accepting, Survey};
 use crate::views::resident::{self as view, CodeProblem, QuestionPage};
 
 /// How long an answering session lasts without the code being typed again.
@@ -135,16 +139,21 @@ async fn start(
             ));
         }
     };
+    let today = clock::today(&state.config.time_zone);
     let outcome = state
         .db(move |conn| {
             let Some((code_id, survey_id)) = db::codes::find(conn, &code)? else {
                 return Ok(StartOutcome::Refused(CodeProblem::Unknown));
             };
             let survey = Survey::try_from(db::surveys::find(conn, survey_id)?)?;
-            match survey.status {
-                SurveyStatus::Draft => return Ok(StartOutcome::Refused(CodeProblem::NotYetOpen)),
-                SurveyStatus::Closed => return Ok(StartOutcome::Refused(CodeProblem::Closed)),
-                SurveyStatus::Open => {}
+            match survey.answering_on(today) {
+                Accepting::NotYet(from) => {
+                    return Ok(StartOutcome::Refused(CodeProblem::NotYetOpen(from)))
+                }
+                Accepting::Over(until) => {
+                    return Ok(StartOutcome::Refused(CodeProblem::Closed(until)))
+                }
+                Accepting::Open => {}
             }
             let response = db::responses::start_or_resume_online(conn, survey_id, code_id)?;
             if response.is_submitted() {
@@ -204,6 +213,9 @@ async fn open_intro(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let (survey, questionnaire) = open_survey(&state, path.into_inner()).await?;
+    if let Some(thanks) = answered_already(&req, &survey, StatusCode::OK) {
+        return Ok(thanks);
+    }
     let (token, is_new) = form_csrf(&req);
     let body = view::open_intro(lang_of(&req), &token, &survey, &questionnaire);
     Ok(html_with_form_csrf(
@@ -224,10 +236,30 @@ async fn open_start(
 ) -> Result<HttpResponse, AppError> {
     check_form_csrf(&req, &form)?;
     let (survey, _) = open_survey(&state, path.into_inner()).await?;
+    if let Some(thanks) = answered_already(&req, &survey, StatusCode::CONFLICT) {
+        return Ok(thanks);
+    }
+    // Started here before and not sent yet: go on with those answers, not a second response.
+    if let Some(a) = answering(&req, &state).await? {
+        if a.survey.id == survey.id && !a.response.is_submitted() {
+            return Ok(see_other("/answer"));
+        }
+    }
     let response = state
         .db(move |conn| db::responses::start_anonymous(conn, survey.id))
         .await?;
     begin_answering(&state, response.id).await
+}
+
+/// The thanks page for a browser that has answered this open questionnaire, when the survey
+/// takes one response per browser.
+fn answered_already(
+    req: &HttpRequest,
+    survey: &Survey,
+    status: StatusCode,
+) -> Option<HttpResponse> {
+    (survey.one_per_browser && answered_slugs(req).contains(&survey.slug))
+        .then(|| html(status, view::open_already_answered(lang_of(req), survey)))
 }
 
 /// The open survey with this slug; sampled surveys are only reachable with an access code.
@@ -242,13 +274,24 @@ async fn open_survey(state: &AppState, slug: String) -> Result<(Survey, Question
     if questionnaire.kind() != QuestionnaireKind::Open {
         return Err(AppError::NotFound);
     }
-    if survey.status != SurveyStatus::Open {
-        return Err(AppError::NotNow {
-            ja: "このアンケートは現在受け付けていません。".into(),
-            en: "This questionnaire is not accepting answers now.".into(),
-        });
-    }
+    not_answering_now(&survey, clock::today(&state.config.time_zone))?;
     Ok((survey, questionnaire))
+}
+
+/// Refuses with the reason (and the day) when `survey` takes no answers `today`.
+fn not_answering_now(survey: &Survey, today: chrono::NaiveDate) -> Result<(), AppError> {
+    let (ja, en) = match survey.answering_on(today) {
+        Accepting::Open => return Ok(()),
+        Accepting::NotYet(from) => (
+            view::not_yet_open(Lang::Ja, from),
+            view::not_yet_open(Lang::En, from),
+        ),
+        Accepting::Over(until) => (
+            view::answering_over(Lang::Ja, until),
+            view::answering_over(Lang::En, until),
+        ),
+    };
+    Err(AppError::NotNow { ja, en })
 }
 
 /// A resident's answering context, loaded from the session cookie.
@@ -284,11 +327,8 @@ async fn answering(req: &HttpRequest, state: &AppState) -> Result<Option<Answeri
     let Some((csrf, response, survey)) = found else {
         return Ok(None);
     };
-    if survey.status != SurveyStatus::Open && !response.is_submitted() {
-        return Err(AppError::NotNow {
-            ja: "この調査の回答受付は終了しました。ご協力ありがとうございました。".into(),
-            en: "This survey is closed. Thank you for your interest.".into(),
-        });
+    if !response.is_submitted() {
+        not_answering_now(&survey, clock::today(&state.config.time_zone))?;
     }
     let questionnaire = state.questionnaire_for(&survey)?;
     let answers: Answers = serde_json::from_str(&response.answers_json).map_err(|e| {
@@ -687,6 +727,22 @@ async fn submit(
             }
         })
         .await?;
+    if written && a.response.access_code_id.is_none() {
+        // An open questionnaire: the browser remembers it answered (one response per browser).
+        let mut answered = answered_slugs(&req);
+        if !answered.contains(&a.survey.slug) {
+            answered.push(a.survey.slug.clone());
+        }
+        return Ok(HttpResponse::SeeOther()
+            .cookie(cookie(
+                ANSWERED_COOKIE,
+                answered.join(","),
+                state.config.cookie_secure,
+                CookieDuration::days(ANSWERED_DAYS),
+            ))
+            .insert_header((header::LOCATION, "/answer/done"))
+            .finish());
+    }
     if !written {
         // Another save came in between: reload and show what is stored now.
         let Some(now) = answering(&req, &state).await? else {

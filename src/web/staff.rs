@@ -258,7 +258,7 @@ async fn logout(
 async fn fieldwork(req: HttpRequest, state: web::Data<AppState>) -> Result<Markup, AppError> {
     let session = require(&req, &state, Role::Staff).await?;
     let user = session.user.clone();
-    let rows = state
+    let mut rows = state
         .db(move |conn| {
             let mut rows = Vec::new();
             for row in db::survey_access::visible_surveys(conn, &user)? {
@@ -267,6 +267,7 @@ async fn fieldwork(req: HttpRequest, state: web::Data<AppState>) -> Result<Marku
                 let (in_progress, submitted) = db::responses::counts(conn, survey.id)?;
                 rows.push(FieldworkRow {
                     survey,
+                    open: false,
                     codes,
                     in_progress,
                     submitted,
@@ -275,6 +276,10 @@ async fn fieldwork(req: HttpRequest, state: web::Data<AppState>) -> Result<Marku
             Ok(rows)
         })
         .await?;
+    for row in &mut rows {
+        row.open = state.questionnaire_for(&row.survey)?.kind()
+            == crate::questionnaire::QuestionnaireKind::Open;
+    }
     let viewer = Viewer::of(&session, lang_of(&req), &state.config.time_zone);
     Ok(view::fieldwork(&viewer, &rows))
 }
