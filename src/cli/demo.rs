@@ -128,6 +128,38 @@ fn find_or_create(
     }
 }
 
+/// Participants of the demo's training evaluation, so that its results page has numbers.
+const DEMO_OPEN_RESPONSES: usize = 24;
+
+/// Answers the demo's open questionnaire for [`DEMO_OPEN_RESPONSES`] synthetic participants
+/// once (a fixed seed: the same answers every time). Returns how many it has.
+fn demo_open_responses(
+    conn: &mut db::DbConnection,
+    config: &crate::config::Config,
+    settings: &SurveySettings,
+    survey_id: i64,
+) -> Result<i64, CliError> {
+    let (_, submitted) = db::responses::counts(conn, survey_id)?;
+    if submitted > 0 {
+        return Ok(submitted);
+    }
+    let questionnaire = crate::questionnaire::Catalogue::load(&config.questionnaires_dir)
+        .map_err(|e| CliError::Usage(e.to_string()))?
+        .for_survey(&settings.questionnaire, &settings.modules)
+        .map_err(CliError::Usage)?;
+    let mut rng = <rand_chacha::ChaCha20Rng as rand::SeedableRng>::seed_from_u64(2026);
+    for _ in 0..DEMO_OPEN_RESPONSES {
+        let answers = synthetic::open_answers(&questionnaire, &mut rng);
+        synthetic::check(&questionnaire, &answers).map_err(|e| {
+            CliError::Failed(anyhow::anyhow!("demo open questionnaire answers: {e}"))
+        })?;
+        let json = serde_json::to_string(&answers).map_err(|e| CliError::Failed(e.into()))?;
+        let response = db::responses::start_anonymous(conn, survey_id)?;
+        db::responses::submit(conn, response.id, response.version, &json, false)?;
+    }
+    Ok(DEMO_OPEN_RESPONSES as i64)
+}
+
 /// A fictional resident who asked to be contacted, and what the window did so far.
 struct DemoRequest {
     form: [&'static str; 5],
@@ -247,7 +279,8 @@ pub fn run(args: &DemoArgs) -> CliResult {
     let survey = find_or_create(&mut conn, &config, &settings)?;
     let open_settings =
         SurveySettings::load(&args.open_survey_file).map_err(|e| CliError::Usage(e.to_string()))?;
-    find_or_create(&mut conn, &config, &open_settings)?;
+    let open_survey = find_or_create(&mut conn, &config, &open_settings)?;
+    let open_answered = demo_open_responses(&mut conn, &config, &open_settings, open_survey.id)?;
     if let Some(letter) = &settings.letter {
         db::sample::set_letter(&mut conn, survey.id, &letter.to_json())?;
     }
@@ -313,6 +346,10 @@ pub fn run(args: &DemoArgs) -> CliResult {
     println!(
         "  Open questionnaire (anyone with the link, e.g. after a training session): {base}/o/{}",
         open_settings.slug
+    );
+    println!(
+        "             results ({open_answered} synthetic participants): {base}/planner/{}   link and QR code: {base}/staff/surveys/{}/link",
+        open_settings.slug, open_settings.slug
     );
     println!();
     println!("  Staff:     {base}/login   user {DEMO_ADMIN}   password {password}");

@@ -896,6 +896,44 @@ pub fn paper_answers(
     Ok(form.answers)
 }
 
+/// Comments a few participants of the demo's training evaluation leave.
+const OPEN_COMMENTS: [&str; 6] = [
+    "声のかけ方を具体的に練習できたのがよかったです。",
+    "相談窓口の一覧を職場でも共有したいと思います。",
+    "時間が短く感じました。事例の紹介をもっと聞きたかったです。",
+    "身近な人の変化に気づくことの大切さがわかりました。",
+    "オンラインでも受講できるとありがたいです。",
+    "",
+];
+
+/// One participant's answers to an open questionnaire (the demo's training evaluation): the
+/// first options most often, every choice question answered, now and then a comment.
+pub fn open_answers(q: &Questionnaire, rng: &mut ChaCha20Rng) -> Answers {
+    use crate::questionnaire::Answer;
+    let mut answers = Answers::new();
+    for question in q.questions() {
+        match &question.response {
+            Response::Single { options } => {
+                let weights: Vec<f64> = (0..options.len())
+                    .map(|i| 0.55_f64.powi(i as i32))
+                    .collect();
+                answers.insert(
+                    &question.id,
+                    Answer::Choice(options[pick(rng, &weights)].code),
+                );
+            }
+            Response::Text { .. } if chance(rng, 0.4) => {
+                let text = OPEN_COMMENTS[rng.gen_range(0..OPEN_COMMENTS.len())];
+                if !text.is_empty() {
+                    answers.insert(&question.id, Answer::Text(text.into()));
+                }
+            }
+            _ => {}
+        }
+    }
+    answers
+}
+
 /// Whether `answers` is a valid stored answer set: every answer valid for its question and
 /// no answer to a question the skips hide.
 pub fn check(q: &Questionnaire, answers: &Answers) -> Result<(), String> {
