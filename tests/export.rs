@@ -16,10 +16,13 @@ use std::process::Command;
 use actix_web::http::{header, StatusCode};
 use common::planner_data::{drawn_survey, submit};
 use common::*;
+use tsunagari::analysis::cells::View;
+use tsunagari::analysis::{Dataset, RegisterCell, Respondent, Weighting};
 use tsunagari::auth::Role;
 use tsunagari::config::DatabaseUrl;
-use tsunagari::export::analysis_file::{AnalysisFile, FILE_NAMES};
+use tsunagari::export::analysis_file::{AnalysisFile, ExportInfo, FILE_NAMES};
 use tsunagari::questionnaire::Answer;
+use tsunagari::questionnaire::Lang;
 
 const PASSWORD: &str = "a-long-enough-password";
 /// The draw of the fixture survey and the order of its respondents in the fixture.
@@ -118,90 +121,193 @@ fn relative(a: f64, b: f64) -> f64 {
     }
 }
 
+/// Writes `file` into the fixture folder `dir` when asked to (r/export_fixture.sh), then
+/// requires it to equal the committed files byte for byte (the R run was made from them).
+fn same_as_fixture(file: &AnalysisFile, dir: &Path, backend: &str) {
+    if std::env::var_os(WRITE_FIXTURE).is_some() && backend == "sqlite" {
+        tsunagari::cli::export::write(file, dir).unwrap();
+    }
+    for (name, bytes) in file.files() {
+        let committed = std::fs::read(dir.join(name))
+            .unwrap_or_else(|e| panic!("{}/{name}: {e}", dir.display()));
+        assert!(
+            bytes == committed.as_slice(),
+            "{backend}: {name} differs from {}/{name}; if the change is meant, run r/export_fixture.sh",
+            dir.display()
+        );
+    }
+}
+
+/// The dashboard's `subgroups.csv` against the committed `reproduced.csv` of `dir`, cell by
+/// cell: the same cells and n; in every cell it shows, the same numbers to 1e-6 relative; in
+/// every other, no number at all. Returns the cells shown.
+fn agrees_with_r(dashboard_csv: &[u8], dir: &Path, context: &str) -> usize {
+    let dashboard = cells(&csv_rows(dashboard_csv));
+    let reproduced = cells(&csv_rows(
+        &std::fs::read(dir.join("reproduced.csv")).unwrap(),
+    ));
+    assert_eq!(
+        dashboard.keys().collect::<Vec<_>>(),
+        reproduced.keys().collect::<Vec<_>>(),
+        "the same indicators, breakdowns and levels"
+    );
+    let (mut shown, mut withheld, mut worst) = (0, 0, (0.0f64, String::new()));
+    let mut by_column = [0.0f64; 5];
+    for (key, ours) in &dashboard {
+        let theirs = &reproduced[key];
+        assert_eq!(ours[0], theirs[0], "n of {key:?}");
+        let n: usize = ours[0].parse().unwrap();
+        if ours[1].is_empty() {
+            // Withheld (or nobody answered): no number at all.
+            assert!(
+                ours[1..].iter().all(String::is_empty),
+                "{key:?} withheld yet shows {ours:?}"
+            );
+            withheld += 1;
+            continue;
+        }
+        assert!(n >= 10, "{key:?} shows a cell of {n}");
+        shown += 1;
+        for (k, column) in ["estimate", "se", "ci_low", "ci_high", "total"]
+            .iter()
+            .enumerate()
+        {
+            let (a, b) = (&ours[1 + k], &theirs[1 + k]);
+            assert_eq!(
+                a.is_empty(),
+                b.is_empty(),
+                "{column} of {key:?}: {a} vs R {b}"
+            );
+            if a.is_empty() {
+                continue;
+            }
+            let d = relative(a.parse().unwrap(), b.parse().unwrap());
+            assert!(d <= 1e-6, "{column} of {key:?}: {a} vs R {b} ({d:e})");
+            by_column[k] = by_column[k].max(d);
+            if d > worst.0 {
+                worst = (d, format!("{column} of {key:?}: {a} vs R {b}"));
+            }
+        }
+    }
+    eprintln!(
+        "{context}: {shown} cells agree with R (largest relative difference {:e}, {}; by column estimate, se, ci_low, ci_high, total: {by_column:?}), {withheld} withheld",
+        worst.0, worst.1
+    );
+    assert!(withheld > 0, "{context}: the fixture has withheld cells");
+    shown
+}
+
 #[actix_web::test]
 async fn the_dashboard_equals_the_committed_r_run_and_the_export_equals_the_fixture() {
     for db in databases() {
         answered_survey(&db);
-        let file = export(&db, FIXTURE_SEED);
-        if std::env::var_os(WRITE_FIXTURE).is_some() && db.backend() == "sqlite" {
-            tsunagari::cli::export::write(&file, &fixture_dir()).unwrap();
-        }
-        // The export of the same data in the same order is the committed fixture, byte for
-        // byte (the R run below was made from exactly these files).
-        for (name, bytes) in file.files() {
-            let committed = std::fs::read(fixture_dir().join(name))
-                .unwrap_or_else(|e| panic!("tests/fixtures/export/{name}: {e}"));
-            assert!(
-                bytes == committed.as_slice(),
-                "{}: {name} differs from tests/fixtures/export/{name}; if the change is meant, run r/export_fixture.sh",
-                db.backend()
-            );
-        }
-
-        // The dashboard's table against R, cell by cell.
+        same_as_fixture(&export(&db, FIXTURE_SEED), &fixture_dir(), db.backend());
         add_user(&db, "planner1", PASSWORD, Role::Planner);
         let mut c = client(db.state()).await;
         sign_in(&mut c, "planner1", PASSWORD).await;
         let page = c.get("/planner/demo-2026/subgroups.csv").await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-        let dashboard = cells(&csv_rows(&page.bytes));
-        let reproduced = cells(&csv_rows(
-            &std::fs::read(fixture_dir().join("reproduced.csv")).unwrap(),
-        ));
-        assert_eq!(
-            dashboard.keys().collect::<Vec<_>>(),
-            reproduced.keys().collect::<Vec<_>>(),
-            "the same indicators, breakdowns and levels"
-        );
-        let (mut shown, mut withheld, mut worst) = (0, 0, (0.0f64, String::new()));
-        let mut by_column = [0.0f64; 5];
-        for (key, ours) in &dashboard {
-            let theirs = &reproduced[key];
-            assert_eq!(ours[0], theirs[0], "n of {key:?}");
-            let n: usize = ours[0].parse().unwrap();
-            if ours[1].is_empty() {
-                // Withheld (or nobody answered): no number at all.
-                assert!(
-                    ours[1..].iter().all(String::is_empty),
-                    "{key:?} withheld yet shows {ours:?}"
-                );
-                withheld += 1;
-                continue;
-            }
-            assert!(n >= 10, "{key:?} shows a cell of {n}");
-            shown += 1;
-            for (k, column) in ["estimate", "se", "ci_low", "ci_high", "total"]
-                .iter()
-                .enumerate()
-            {
-                let (a, b) = (&ours[1 + k], &theirs[1 + k]);
-                assert_eq!(
-                    a.is_empty(),
-                    b.is_empty(),
-                    "{column} of {key:?}: {a} vs R {b}"
-                );
-                if a.is_empty() {
-                    continue;
-                }
-                let d = relative(a.parse().unwrap(), b.parse().unwrap());
-                assert!(d <= 1e-6, "{column} of {key:?}: {a} vs R {b} ({d:e})");
-                by_column[k] = by_column[k].max(d);
-                if d > worst.0 {
-                    worst = (d, format!("{column} of {key:?}: {a} vs R {b}"));
-                }
+        let shown = agrees_with_r(&page.bytes, &fixture_dir(), db.backend());
+        assert!(shown > 500, "{shown} cells shown");
+    }
+}
+
+/// A sample of 240 in three district strata with demo answers; `register` decides how the
+/// weights can be made.
+fn pure_dataset(register: &[RegisterCell]) -> Dataset {
+    use rand::Rng;
+    use rand_chacha::rand_core::SeedableRng;
+    let questionnaire =
+        tsunagari::questionnaire::load_file(repo_path("questionnaires/tsunagari-national.toml"))
+            .unwrap();
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(ANSWER_SEED);
+    let strata = [
+        ("A", 1000.0, 60.0),
+        ("B", 1500.0, 80.0),
+        ("C", 2000.0, 100.0),
+    ];
+    let bands = ["16-39", "40-64", "65-"];
+    let mut respondents = Vec::new();
+    for (district, population, size) in strata {
+        for _ in 0..size as usize {
+            respondents.push(Respondent {
+                stratum: district.to_string(),
+                population,
+                base_weight: population / size,
+                sex: Some(if rng.gen_bool(0.5) { "male" } else { "female" }.to_string()),
+                age_band: bands[rng.gen_range(0..bands.len())].to_string(),
+                district: Some(district.to_string()),
+                answers: std::sync::Arc::new(tsunagari::cli::demo::synthetic_answers(
+                    &questionnaire,
+                    &mut rng,
+                )),
+            });
+        }
+    }
+    Dataset::build(&questionnaire, respondents, register).unwrap()
+}
+
+/// The register of [`pure_dataset`]'s city, with `extra` cells.
+fn register_with(extra: &[RegisterCell]) -> Vec<RegisterCell> {
+    let mut cells = Vec::new();
+    for (district, population) in [("A", 1000.0f64), ("B", 1500.0), ("C", 2000.0)] {
+        for (sex, share) in [("male", 0.48), ("female", 0.52)] {
+            for (band, part) in [("16-39", 0.3), ("40-64", 0.4), ("65-", 0.3)] {
+                cells.push(RegisterCell {
+                    sex: Some(sex.to_string()),
+                    age_band: band.to_string(),
+                    district: Some(district.to_string()),
+                    population: (population * share * part).round(),
+                });
             }
         }
-        eprintln!(
-            "{}: {shown} cells agree with R (largest relative difference {:e}, {}; by column estimate, se, ci_low, ci_high, total: {by_column:?}), {withheld} withheld",
-            db.backend(),
-            worst.0,
-            worst.1
-        );
-        assert!(
-            shown > 100 && withheld > 5,
-            "{shown} shown, {withheld} withheld"
-        );
     }
+    cells.extend(extra.iter().cloned());
+    cells
+}
+
+#[test]
+fn the_fallback_weightings_are_reproduced_as_the_dashboard_made_them() {
+    let info = ExportInfo {
+        survey_slug: "fallback".into(),
+        survey_title: tsunagari::questionnaire::Text::new("補正の代替", "Fallback weighting"),
+        data_version: 1,
+    };
+    // A district of the register without any respondent: no raking, age bands only.
+    let empty_district = RegisterCell {
+        sex: Some("female".into()),
+        age_band: "40-64".into(),
+        district: Some("D".into()),
+        population: 350.0,
+    };
+    let cases = [
+        (
+            "poststratified",
+            register_with(&[empty_district]),
+            "poststratify",
+        ),
+        ("base_weights", Vec::new(), "none"),
+    ];
+    for (name, register, method) in cases {
+        let data = pure_dataset(&register);
+        let dir = fixture_dir().join(name);
+        let file = tsunagari::export::analysis_file::build(&data, &info, FIXTURE_SEED).unwrap();
+        let script = String::from_utf8(file.reproduce_r.clone()).unwrap();
+        assert!(
+            script.contains(&format!("weighting <- \"{method}\"")),
+            "{name}: {script}"
+        );
+        same_as_fixture(&file, &dir, "sqlite");
+        let report = tsunagari::analysis::subgroups::report(&data).unwrap();
+        let csv = report.csv(View::Working, Lang::Ja).unwrap();
+        let shown = agrees_with_r(&csv, &dir, name);
+        assert!(shown > 300, "{name}: {shown} cells shown");
+    }
+    // The sanity of the cases: raked, then the two fallbacks.
+    assert_eq!(
+        pure_dataset(&register_with(&[])).weighting,
+        Weighting::Raked
+    );
 }
 
 /// What must never be in an analysis file: every name, address and birth date of the
