@@ -520,14 +520,26 @@ async fn the_command_says_what_to_do_before_any_response_then_writes_exactly_fou
         let stderr = String::from_utf8_lossy(&before.stderr);
         assert_eq!(before.status.code(), Some(2), "{stderr}");
         assert!(
-            stderr.contains("回答が提出されてから、もう一度実行してください"),
+            stderr.contains("回答が提出されてから、もう一度お試しください"),
             "{stderr}"
         );
         assert!(
-            stderr.contains("Run it again once responses have been submitted"),
+            stderr.contains("Try again once responses have been submitted"),
             "{stderr}"
         );
         assert!(!dir.exists(), "nothing written");
+        // The download says the same.
+        add_user(&db, "planner1", PASSWORD, Role::Planner);
+        let mut c = client(db.state()).await;
+        sign_in(&mut c, "planner1", PASSWORD).await;
+        let page = c.get("/planner/demo-2026/analysis.zip").await;
+        assert_eq!(page.status, StatusCode::CONFLICT);
+        assert!(
+            page.body
+                .contains("回答が提出されてから、もう一度お試しください"),
+            "{}",
+            page.body
+        );
 
         let unknown = Command::new(env!("CARGO_BIN_EXE_tsunagari"))
             .args(["export", "--survey", "no-such-survey", "--out"])

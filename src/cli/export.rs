@@ -13,7 +13,7 @@ use crate::analysis::{AnalysisError, Dataset};
 use crate::config::Config;
 use crate::db::{self, DbConnection};
 use crate::export::analysis_file::{self, AnalysisFile, ExportInfo, FILE_NAMES};
-use crate::questionnaire::{Catalogue, Lang};
+use crate::questionnaire::Catalogue;
 use crate::survey::Survey;
 
 /// Options of `tsunagari export`.
@@ -76,24 +76,9 @@ pub fn build(
 
 /// Why there is nothing to export, and what to do, in Japanese and English.
 fn not_exportable(e: &AnalysisError, slug: &str) -> String {
-    let (ja, en) = match e {
-        AnalysisError::NoRespondents => (
-            "回答が提出されてから、もう一度実行してください。",
-            "Run it again once responses have been submitted.",
-        ),
-        AnalysisError::NoSample => (
-            "`tsunagari sample draw` で標本を抽出した調査だけが出力できます。",
-            "Only a survey with a sample (`tsunagari sample draw`) can be exported.",
-        ),
-        AnalysisError::Estimate(_) => (
-            "標本と回答のデータを確認してください。",
-            "Check the survey's sample and responses.",
-        ),
-    };
+    let (ja, en) = analysis_file::not_exportable(e);
     format!(
-        "survey `{slug}` cannot be exported yet / 調査「{slug}」はまだ出力できません:\n  {} {ja}\n  {} {en}",
-        e.message(Lang::Ja),
-        e.message(Lang::En)
+        "survey `{slug}` cannot be exported yet / 調査「{slug}」はまだ出力できません:\n  {ja}\n  {en}"
     )
 }
 

@@ -16,9 +16,9 @@ use rand_chacha::rand_core::SeedableRng;
 
 use super::with_utf8_bom;
 use crate::analysis::weighting::rake_options;
-use crate::analysis::{Dataset, MarginKind, Origin, Respondent, Weighting};
+use crate::analysis::{AnalysisError, Dataset, MarginKind, Origin, Respondent, Weighting};
 use crate::estimate::CalibrationKind;
-use crate::questionnaire::{Answer, Lang, MissingReason, Question, Response, Text};
+use crate::questionnaire::{Answer, CodebookEntry, Lang, MissingReason, Question, Response, Text};
 
 /// The four files, in the order they are written and zipped.
 pub const FILE_NAMES: [&str; 4] = ["analysis.csv", "codebook.csv", "margins.csv", "reproduce.R"];
@@ -101,7 +101,7 @@ struct Column {
 }
 
 /// One row of the codebook.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Entry {
     variable: String,
     kind: &'static str,
@@ -140,6 +140,29 @@ fn method(weighting: &Weighting) -> &'static str {
         Weighting::PostStratifiedByAge { .. } => "poststratify",
         Weighting::BaseWeights { .. } => "none",
     }
+}
+
+/// Why a survey has no analysis file yet and what to do, in Japanese and English (the command
+/// and the download say the same).
+pub fn not_exportable(e: &AnalysisError) -> (String, String) {
+    let (ja, en) = match e {
+        AnalysisError::NoRespondents => (
+            "回答が提出されてから、もう一度お試しください。",
+            "Try again once responses have been submitted.",
+        ),
+        AnalysisError::NoSample => (
+            "`tsunagari sample draw` で標本を抽出した調査だけが出力できます。",
+            "Only a survey with a sample (`tsunagari sample draw`) can be exported.",
+        ),
+        AnalysisError::Estimate(_) => (
+            "標本と回答のデータを確認してください。",
+            "Check the survey's sample and responses.",
+        ),
+    };
+    (
+        format!("{} {ja}", e.message(Lang::Ja)),
+        format!("{} {en}", e.message(Lang::En)),
+    )
 }
 
 /// Builds the four files. `seed` decides the respondents' order and numbers: give a fresh
@@ -344,175 +367,30 @@ fn ja_en(text: Option<&Text>) -> [String; 2] {
     })
 }
 
-/// `codebook.csv`: one row per variable and code (one row for a variable without codes).
+/// `codebook.csv`: one row per variable and code (one row for a variable without codes),
+/// then the free-text questions left out.
 fn codebook(
     data: &Dataset,
     questions: &[Question],
     columns: &[Column],
 ) -> Result<Vec<u8>, ExportError> {
-    let q = &data.questionnaire;
-    let codebook = q.codebook();
-    let mut entries: Vec<Entry> = Vec::new();
-    let plain = |variable: &str, kind: &'static str, wording: Text| Entry {
-        variable: variable.to_string(),
-        kind,
-        wording: Some(wording),
-        ..Entry::default()
-    };
-    let levels =
-        |variable: &str, kind: &'static str, wording: &Text, labels: Vec<(String, Text)>| {
-            labels
-                .into_iter()
-                .map(|(code, label)| Entry {
-                    variable: variable.to_string(),
-                    kind,
-                    wording: Some(wording.clone()),
-                    code,
-                    label: Some(label),
-                    ..Entry::default()
-                })
-                .collect::<Vec<_>>()
-        };
-    let register = |id: &str| data.variables.iter().find(|v| v.id == id);
-    for column in columns {
-        match column.source {
-            Source::Number => entries.push(plain(&column.name, "design", Text::new("回答者番号（出力ごとに無作為に付番。ID・コードとは無関係）", "Respondent number (random, drawn anew for every export; unrelated to any id or code)"))),
-            Source::Stratum => entries.push(plain(&column.name, "design", Text::new("層（抽出の層）", "Stratum of the sample design"))),
-            Source::Fpc => entries.push(plain(&column.name, "design", Text::new("層の母集団の人数 N_h（有限母集団修正）", "Population of the stratum, N_h (finite population correction)"))),
-            Source::BaseWeight => entries.push(plain(&column.name, "weight", Text::new("抽出の重み N_h / n_h", "Base (design) weight N_h / n_h"))),
-            Source::FinalWeight => entries.push(plain(&column.name, "weight", Text::new(format!("最終の重み（{}）", data.weighting.describe(Lang::Ja)), format!("Final weight ({})", data.weighting.describe(Lang::En))))),
-            Source::Sex | Source::AgeBand | Source::District => {
-                let id = column.name.trim_start_matches("reg_");
-                if let Some(v) = register(id) {
-                    let labels = v.column.levels().iter().cloned().zip(v.labels.iter().cloned()).collect();
-                    entries.extend(levels(&column.name, "register", &v.name, labels));
-                }
-            }
-            Source::Calibration(kind) => {
-                let wording = match kind {
-                    MarginKind::SexAge => Text::new("補正の区分：性別×年齢（住民基本台帳）。margins.csv の同名の行と対応", "Calibration cell: sex × age band (register); matches the rows of margins.csv with this margin"),
-                    MarginKind::District => Text::new("補正の区分：地区（住民基本台帳）。margins.csv の同名の行と対応", "Calibration cell: district (register); matches the rows of margins.csv with this margin"),
-                    MarginKind::AgeBand => Text::new("補正の区分：年齢", "Calibration cell: age band"),
-                };
-                let mut values: BTreeSet<String> = data.sample.iter().map(|r| kind.level_of(r)).collect();
-                values.extend(kind.totals(&data.register).into_iter().map(|(level, _)| level));
-                entries.extend(levels(&column.name, "calibration", &wording, values.into_iter().map(|v| (v.clone(), Text::new(v.clone(), v))).collect()));
-            }
-            Source::Single(index) | Source::NumberAnswer(index) => {
-                let entry = &codebook[index];
-                let question = &questions[index];
-                let base = || Entry {
-                    variable: column.name.clone(),
-                    kind: entry.kind,
-                    question: entry.number.clone(),
-                    module: entry.module.clone().unwrap_or_default(),
-                    wording: Some(wording(entry.stem.as_ref(), &entry.text)),
-                    missing: ITEM_MISSING,
-                    asked_when: entry.asked_when.clone(),
-                    provenance: entry.provenance.as_str().to_string(),
-                    note: number_note(&question.response).or_else(|| entry.provenance_note.clone()),
-                    ..Entry::default()
-                };
-                if entry.options.is_empty() {
-                    entries.push(base());
-                } else {
-                    for option in &entry.options {
-                        entries.push(Entry { code: option.code.to_string(), label: Some(option.label.clone()), ..base() });
-                    }
-                }
-            }
-            Source::Option(index, code) => {
-                let entry = &codebook[index];
-                let option = entry.options.iter().find(|o| o.code == code);
-                let chosen = option.map_or_else(|| Text::new("", ""), |o| o.label.clone());
-                let stem = wording(entry.stem.as_ref(), &entry.text);
-                let text = Text::new(
-                    format!("{}【{}】", stem.get(Lang::Ja), chosen.get(Lang::Ja)),
-                    format!("{} [{}]", stem.get(Lang::En), chosen.get(Lang::En)),
-                );
-                for (value, label) in [("0", Text::new("選択しなかった", "not chosen")), ("1", Text::new("選択した", "chosen"))] {
-                    entries.push(Entry {
-                        variable: column.name.clone(),
-                        kind: "multiple",
-                        question: entry.number.clone(),
-                        module: entry.module.clone().unwrap_or_default(),
-                        wording: Some(text.clone()),
-                        code: value.into(),
-                        label: Some(label),
-                        missing: ITEM_MISSING,
-                        asked_when: entry.asked_when.clone(),
-                        provenance: entry.provenance.as_str().to_string(),
-                        note: entry.provenance_note.clone(),
-                    });
-                }
-            }
-            Source::ScaleTotal(index) => {
-                let scale = &q.scales()[index];
-                entries.push(Entry {
-                    variable: column.name.clone(),
-                    kind: "scale_total",
-                    wording: Some(Text::new(format!("{}の合計点（{}～{}点）", scale.name.get(Lang::Ja), scale.min_total, scale.max_total), format!("{} total ({}–{})", scale.name.get(Lang::En), scale.min_total, scale.max_total))),
-                    missing: DERIVED_MISSING,
-                    note: Some(Text::new(format!("項目: {}", scale.items.join(", ")), format!("items: {}", scale.items.join(", ")))),
-                    ..Entry::default()
-                });
-            }
-            Source::ScaleBand(index) => {
-                let scale = &q.scales()[index];
-                for (b, band) in scale.bands.iter().enumerate() {
-                    entries.push(Entry {
-                        variable: column.name.clone(),
-                        kind: "scale_band",
-                        wording: Some(Text::new(format!("{}の区分", scale.name.get(Lang::Ja)), format!("{} band", scale.name.get(Lang::En)))),
-                        code: (b + 1).to_string(),
-                        label: Some(band.label.clone()),
-                        missing: DERIVED_MISSING,
-                        note: Some(Text::new(format!("合計 {}～{} 点", band.min, band.max), format!("total {}–{}", band.min, band.max))),
-                        ..Entry::default()
-                    });
-                }
-            }
-            Source::Breakdown(index) => {
-                let v = &data.variables[index];
-                let labels = v.labels.iter().enumerate().map(|(i, l)| ((i + 1).to_string(), l.clone())).collect();
-                for mut entry in levels(&column.name, "breakdown", &v.name, labels) {
-                    entry.missing = DERIVED_MISSING;
-                    entries.push(entry);
-                }
-            }
-            Source::Indicator(index) => {
-                let indicator = &data.indicators[index].indicator;
-                for (value, label) in [("0", Text::new("該当しない", "no")), ("1", Text::new("該当する", "yes"))] {
-                    entries.push(Entry {
-                        variable: column.name.clone(),
-                        kind: "indicator",
-                        wording: Some(indicator.name.clone()),
-                        code: value.into(),
-                        label: Some(label),
-                        missing: DERIVED_MISSING,
-                        provenance: indicator.provenance.as_str().to_string(),
-                        ..Entry::default()
-                    });
-                }
-            }
-        }
-    }
+    let codebook = data.questionnaire.codebook();
+    let mut entries: Vec<Entry> = columns
+        .iter()
+        .flat_map(|column| entries_of(data, &codebook, questions, column))
+        .collect();
     // Free-text questions are listed so that nobody looks for them.
     for (entry, question) in codebook.iter().zip(questions) {
         if matches!(question.response, Response::Text { .. }) {
             entries.push(Entry {
                 variable: entry.question_id.clone(),
                 kind: "text_not_exported",
-                question: entry.number.clone(),
-                module: entry.module.clone().unwrap_or_default(),
-                wording: Some(wording(entry.stem.as_ref(), &entry.text)),
-                asked_when: entry.asked_when.clone(),
-                provenance: entry.provenance.as_str().to_string(),
                 note: Some(Text::new(
                     "自由記述は個人が特定されるおそれがあるため出力しません",
                     "Free text may identify the respondent and is not exported",
                 )),
-                ..Entry::default()
+                missing: "",
+                ..question_entry(entry)
             });
         }
     }
@@ -558,6 +436,249 @@ fn codebook(
         ])?;
     }
     finish(out)
+}
+
+/// The codebook rows of one column of `analysis.csv`.
+fn entries_of(
+    data: &Dataset,
+    codebook: &[CodebookEntry],
+    questions: &[Question],
+    column: &Column,
+) -> Vec<Entry> {
+    let q = &data.questionnaire;
+    let one = |kind: &'static str, wording: Text| {
+        vec![Entry {
+            variable: column.name.clone(),
+            kind,
+            wording: Some(wording),
+            ..Entry::default()
+        }]
+    };
+    // One row per code, from a template row.
+    let coded = |template: Entry, codes: Vec<(String, Text)>| -> Vec<Entry> {
+        codes
+            .into_iter()
+            .map(|(code, label)| Entry {
+                variable: column.name.clone(),
+                code,
+                label: Some(label),
+                ..template.clone()
+            })
+            .collect()
+    };
+    let numbered = |labels: &mut dyn Iterator<Item = Text>| -> Vec<(String, Text)> {
+        labels
+            .enumerate()
+            .map(|(i, label)| ((i + 1).to_string(), label))
+            .collect()
+    };
+    match column.source {
+        Source::Number => one(
+            "design",
+            Text::new(
+                "回答者番号（出力ごとに無作為に付番。ID・コードとは無関係）",
+                "Respondent number (random, drawn anew for every export; unrelated to any id or code)",
+            ),
+        ),
+        Source::Stratum => one(
+            "design",
+            Text::new("層（抽出の層）", "Stratum of the sample design"),
+        ),
+        Source::Fpc => one(
+            "design",
+            Text::new(
+                "層の母集団の人数 N_h（有限母集団修正）",
+                "Population of the stratum, N_h (finite population correction)",
+            ),
+        ),
+        Source::BaseWeight => one(
+            "weight",
+            Text::new("抽出の重み N_h / n_h", "Base (design) weight N_h / n_h"),
+        ),
+        Source::FinalWeight => one(
+            "weight",
+            Text::new(
+                format!("最終の重み（{}）", data.weighting.describe(Lang::Ja)),
+                format!("Final weight ({})", data.weighting.describe(Lang::En)),
+            ),
+        ),
+        Source::Sex | Source::AgeBand | Source::District => {
+            let id = column.name.trim_start_matches("reg_");
+            let Some(v) = data.variables.iter().find(|v| v.id == id) else {
+                return Vec::new();
+            };
+            let codes = v.column.levels().iter().cloned().zip(v.labels.iter().cloned());
+            coded(
+                Entry {
+                    kind: "register",
+                    wording: Some(v.name.clone()),
+                    ..Entry::default()
+                },
+                codes.collect(),
+            )
+        }
+        Source::Calibration(kind) => {
+            let (ja, en) = match kind {
+                MarginKind::SexAge => ("性別×年齢", "sex × age band"),
+                MarginKind::District => ("地区", "district"),
+                MarginKind::AgeBand => ("年齢", "age band"),
+            };
+            let name = &column.name;
+            let wording = Text::new(
+                format!("補正の区分：{ja}（住民基本台帳。margins.csv の margin {name} と対応）"),
+                format!("Calibration cell: {en} (register; margin {name} of margins.csv)"),
+            );
+            let mut levels: BTreeSet<String> =
+                data.sample.iter().map(|r| kind.level_of(r)).collect();
+            levels.extend(kind.totals(&data.register).into_iter().map(|(l, _)| l));
+            coded(
+                Entry {
+                    kind: "calibration",
+                    wording: Some(wording),
+                    ..Entry::default()
+                },
+                levels
+                    .into_iter()
+                    .map(|l| (l.clone(), Text::new(l.clone(), l)))
+                    .collect(),
+            )
+        }
+        Source::Single(index) | Source::NumberAnswer(index) => {
+            let entry = &codebook[index];
+            let template = Entry {
+                note: number_note(&questions[index].response)
+                    .or_else(|| entry.provenance_note.clone()),
+                ..question_entry(entry)
+            };
+            if entry.options.is_empty() {
+                vec![Entry {
+                    variable: column.name.clone(),
+                    ..template
+                }]
+            } else {
+                let codes = entry
+                    .options
+                    .iter()
+                    .map(|o| (o.code.to_string(), o.label.clone()));
+                coded(template, codes.collect())
+            }
+        }
+        Source::Option(index, code) => {
+            let entry = &codebook[index];
+            let chosen = entry
+                .options
+                .iter()
+                .find(|o| o.code == code)
+                .map_or_else(|| Text::new("", ""), |o| o.label.clone());
+            let stem = wording(entry.stem.as_ref(), &entry.text);
+            let template = Entry {
+                wording: Some(Text::new(
+                    format!("{}【{}】", stem.get(Lang::Ja), chosen.get(Lang::Ja)),
+                    format!("{} [{}]", stem.get(Lang::En), chosen.get(Lang::En)),
+                )),
+                ..question_entry(entry)
+            };
+            coded(template, yes_no("選択しなかった", "not chosen", "選択した", "chosen"))
+        }
+        Source::ScaleTotal(index) => {
+            let scale = &q.scales()[index];
+            let items = scale.items.join(", ");
+            vec![Entry {
+                variable: column.name.clone(),
+                kind: "scale_total",
+                wording: Some(Text::new(
+                    format!(
+                        "{}の合計点（{}～{}点）",
+                        scale.name.get(Lang::Ja),
+                        scale.min_total,
+                        scale.max_total
+                    ),
+                    format!(
+                        "{} total ({}–{})",
+                        scale.name.get(Lang::En),
+                        scale.min_total,
+                        scale.max_total
+                    ),
+                )),
+                missing: DERIVED_MISSING,
+                note: Some(Text::new(format!("項目: {items}"), format!("items: {items}"))),
+                ..Entry::default()
+            }]
+        }
+        Source::ScaleBand(index) => {
+            let scale = &q.scales()[index];
+            let wording = Text::new(
+                format!("{}の区分", scale.name.get(Lang::Ja)),
+                format!("{} band", scale.name.get(Lang::En)),
+            );
+            let mut rows = coded(
+                Entry {
+                    kind: "scale_band",
+                    wording: Some(wording),
+                    missing: DERIVED_MISSING,
+                    ..Entry::default()
+                },
+                numbered(&mut scale.bands.iter().map(|b| b.label.clone())),
+            );
+            for (row, band) in rows.iter_mut().zip(&scale.bands) {
+                row.note = Some(Text::new(
+                    format!("合計 {}～{} 点", band.min, band.max),
+                    format!("total {}–{}", band.min, band.max),
+                ));
+            }
+            rows
+        }
+        Source::Breakdown(index) => {
+            let v = &data.variables[index];
+            coded(
+                Entry {
+                    kind: "breakdown",
+                    wording: Some(v.name.clone()),
+                    missing: DERIVED_MISSING,
+                    ..Entry::default()
+                },
+                numbered(&mut v.labels.iter().cloned()),
+            )
+        }
+        Source::Indicator(index) => {
+            let indicator = &data.indicators[index].indicator;
+            coded(
+                Entry {
+                    kind: "indicator",
+                    wording: Some(indicator.name.clone()),
+                    missing: DERIVED_MISSING,
+                    provenance: indicator.provenance.as_str().to_string(),
+                    ..Entry::default()
+                },
+                yes_no("該当しない", "no", "該当する", "yes"),
+            )
+        }
+    }
+}
+
+/// The codes 0 and 1 with their labels.
+fn yes_no(no_ja: &str, no_en: &str, yes_ja: &str, yes_en: &str) -> Vec<(String, Text)> {
+    vec![
+        ("0".into(), Text::new(no_ja, no_en)),
+        ("1".into(), Text::new(yes_ja, yes_en)),
+    ]
+}
+
+/// A question's codebook row without a code: number, module, wording, missing codes, when it
+/// is asked, provenance.
+fn question_entry(entry: &CodebookEntry) -> Entry {
+    Entry {
+        variable: entry.question_id.clone(),
+        kind: entry.kind,
+        question: entry.number.clone(),
+        module: entry.module.clone().unwrap_or_default(),
+        wording: Some(wording(entry.stem.as_ref(), &entry.text)),
+        missing: ITEM_MISSING,
+        asked_when: entry.asked_when.clone(),
+        provenance: entry.provenance.as_str().to_string(),
+        note: entry.provenance_note.clone(),
+        ..Entry::default()
+    }
 }
 
 /// A grid row's wording with its stem.
@@ -667,4 +788,166 @@ fn reproduce_script(data: &Dataset, summary: &str) -> String {
         )
         .replace("@@BREAKDOWNS@@", &breakdowns)
         .replace("@@MAXIT@@", &options.max_iterations.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::analysis::RegisterCell;
+    use crate::questionnaire::{load_file, Answers};
+
+    /// 40 respondents of two strata; respondent `i` says `household_size = i + 1` (to find
+    /// the row again), row 0 has unreadable and missing answers and a comment.
+    fn dataset() -> Dataset {
+        let questionnaire = load_file(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/questionnaires/tsunagari-national.toml"
+        ))
+        .unwrap();
+        let respondents = (0..40)
+            .map(|i| {
+                let mut answers = Answers::new();
+                answers.insert("household_size", Answer::Number((i + 1) as f64));
+                if i == 0 {
+                    answers.insert("direct", Answer::Missing(MissingReason::Unreadable));
+                    answers.insert("participation", Answer::Missing(MissingReason::NoAnswer));
+                    answers.insert("comments", Answer::Text("山田太郎です".into()));
+                } else {
+                    answers.insert("direct", Answer::Choice(1 + (i % 5) as u32));
+                    answers.insert("participation", Answer::Choices(vec![1, 3]));
+                }
+                Respondent {
+                    stratum: if i % 2 == 0 { "S1" } else { "S2" }.into(),
+                    population: 400.0,
+                    base_weight: 20.0,
+                    sex: Some(if i % 4 < 2 { "male" } else { "female" }.into()),
+                    age_band: "16-".into(),
+                    district: Some(if i % 2 == 0 { "北" } else { "南" }.into()),
+                    answers: Arc::new(answers),
+                }
+            })
+            .collect();
+        let register: Vec<RegisterCell> = [
+            ("male", "北"),
+            ("male", "南"),
+            ("female", "北"),
+            ("female", "南"),
+        ]
+        .into_iter()
+        .map(|(sex, district)| RegisterCell {
+            sex: Some(sex.into()),
+            age_band: "16-".into(),
+            district: Some(district.into()),
+            population: 200.0,
+        })
+        .collect();
+        Dataset::build(&questionnaire, respondents, &register).unwrap()
+    }
+
+    fn info() -> ExportInfo {
+        ExportInfo {
+            survey_slug: "test".into(),
+            survey_title: Text::new("テスト", "Test"),
+            data_version: 7,
+        }
+    }
+
+    /// The rows of `analysis.csv` as maps from column to value, in file order.
+    fn rows(file: &AnalysisFile) -> Vec<std::collections::BTreeMap<String, String>> {
+        let text = std::str::from_utf8(&file.analysis_csv).unwrap();
+        let text = text.strip_prefix('\u{feff}').expect("a byte-order mark");
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        reader
+            .records()
+            .map(|r| {
+                header
+                    .iter()
+                    .cloned()
+                    .zip(r.unwrap().iter().map(String::from))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn answers_missing_codes_and_design_columns_are_written_as_the_codebook_says() {
+        let data = dataset();
+        let file = build(&data, &info(), 1).unwrap();
+        let rows = rows(&file);
+        assert_eq!(rows.len(), 40);
+        let row = |size: &str| rows.iter().find(|r| r["household_size"] == size).unwrap();
+        let first = row("1");
+        assert_eq!(first["direct"], "-2", "unreadable");
+        for code in 1..=6 {
+            assert_eq!(first[&format!("participation_{code}")], "-1", "no answer");
+        }
+        assert_eq!(
+            first["ind_lonely_often"], "",
+            "no valid answer: no indicator"
+        );
+        assert_eq!(first["ucla_1"], "", "not reached");
+        let other = row("6");
+        assert_eq!(other["direct"], "1");
+        assert_eq!(other["ind_lonely_often"], "0");
+        let participation: Vec<&str> = (1..=6)
+            .map(|c| other[&format!("participation_{c}")].as_str())
+            .collect();
+        assert_eq!(participation, ["1", "0", "1", "0", "0", "0"]);
+        assert_eq!(row("5")["ind_lonely_often"], "1", "direct = 5");
+        assert_eq!(other["fpc"], "400");
+        assert_eq!(other["base_weight"], "20");
+        assert_eq!(other["cal_sex_age"], "male × 16-");
+        assert_eq!(other["stratum"], "S2");
+        let final_weight: f64 = other["final_weight"].parse().unwrap();
+        assert!((final_weight - 20.0).abs() < 1e-9, "{final_weight}");
+        // No free text, no response id, numbers 1.. in file order.
+        assert!(!String::from_utf8_lossy(&file.analysis_csv).contains("山田太郎"));
+        assert!(!rows[0].contains_key("comments"));
+        let numbers: Vec<String> = rows.iter().map(|r| r["respondent"].clone()).collect();
+        let expected: Vec<String> = (1..=40).map(|i| i.to_string()).collect();
+        assert_eq!(numbers, expected);
+        let codebook = String::from_utf8_lossy(&file.codebook_csv).into_owned();
+        assert!(codebook.contains("comments,text_not_exported,"));
+        assert!(codebook.contains("participation_3,multiple,"));
+        assert!(codebook.starts_with('\u{feff}'));
+        let margins = String::from_utf8_lossy(&file.margins_csv).into_owned();
+        assert!(margins.contains("cal_sex_age,male × 16-,400"), "{margins}");
+        assert!(margins.contains("cal_district,北,400"), "{margins}");
+    }
+
+    #[test]
+    fn the_order_follows_the_seed_and_the_zip_holds_the_four_files_with_the_version() {
+        let data = dataset();
+        let order = |seed| {
+            rows(&build(&data, &info(), seed).unwrap())
+                .iter()
+                .map(|r| r["household_size"].clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(order(3), order(3));
+        assert_ne!(order(3), order(4));
+        assert_ne!(
+            order(3),
+            (1..=40).map(|i| i.to_string()).collect::<Vec<_>>()
+        );
+
+        let file = build(&data, &info(), 3).unwrap();
+        let script = String::from_utf8(file.reproduce_r.clone()).unwrap();
+        assert!(script.contains("# data version: 7\n"), "{script}");
+        assert!(script.contains("weighting <- \"rake\""));
+        assert!(script.contains("calibration <- c(\"cal_sex_age\", \"cal_district\")"));
+        assert!(!script.contains("@@"), "every placeholder filled");
+        let zip = file.zip().unwrap();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+        assert_eq!(archive.len(), 4);
+        assert!(String::from_utf8_lossy(archive.comment()).contains("data version: 7"));
+        for (name, bytes) in file.files() {
+            let mut unpacked = Vec::new();
+            std::io::Read::read_to_end(&mut archive.by_name(name).unwrap(), &mut unpacked).unwrap();
+            assert_eq!(unpacked, bytes, "{name}");
+        }
+    }
 }

@@ -686,10 +686,8 @@ async fn analysis_zip(
     require(&req, &state, Role::Planner).await?;
     let (survey, version, analysis) = analysis_at(&state, path.into_inner()).await?;
     if let Err(e) = &analysis.dataset {
-        return Err(AppError::NotNow {
-            ja: e.message(Lang::Ja),
-            en: e.message(Lang::En),
-        });
+        let (ja, en) = analysis_file::not_exportable(e);
+        return Err(AppError::NotNow { ja, en });
     }
     let info = ExportInfo {
         survey_slug: survey.slug.clone(),
