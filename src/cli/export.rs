@@ -71,7 +71,10 @@ pub fn build(
         survey_title: survey.title.clone(),
         data_version,
     };
-    analysis_file::build(&dataset, &info, seed).map_err(|e| CliError::Failed(e.into()))
+    analysis_file::build(&dataset, &info, seed).map_err(|e| match e.messages() {
+        Some((ja, en)) => CliError::Usage(format!("{ja}\n{en}")),
+        None => CliError::Failed(e.into()),
+    })
 }
 
 /// Why there is nothing to export, and what to do, in Japanese and English.

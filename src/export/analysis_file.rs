@@ -57,6 +57,20 @@ pub enum ExportError {
     DuplicateColumn(String),
 }
 
+impl ExportError {
+    /// For a mistake in the questionnaire file, what to change, in Japanese and English;
+    /// `None` for a failure of the program.
+    pub fn messages(&self) -> Option<(String, String)> {
+        match self {
+            ExportError::DuplicateColumn(name) => Some((
+                format!("分析用データの変数名「{name}」が2つの変数に付いてしまいます。質問紙ファイルで設問・尺度・区分・指標のIDのどちらかを変えてください。"),
+                self.to_string(),
+            )),
+            _ => None,
+        }
+    }
+}
+
 /// Missing-answer codes of the item columns (option codes and numbers are never negative).
 const NO_ANSWER: &str = "-1";
 const UNREADABLE: &str = "-2";

@@ -685,10 +685,6 @@ async fn analysis_zip(
 ) -> Result<HttpResponse, AppError> {
     require(&req, &state, Role::Planner).await?;
     let (survey, version, analysis) = analysis_at(&state, path.into_inner()).await?;
-    if let Err(e) = &analysis.dataset {
-        let (ja, en) = analysis_file::not_exportable(e);
-        return Err(AppError::NotNow { ja, en });
-    }
     let info = ExportInfo {
         survey_slug: survey.slug.clone(),
         survey_title: survey.title.clone(),
@@ -696,15 +692,21 @@ async fn analysis_zip(
     };
     let seed = rand::random();
     let body = web::block(move || {
-        let data = analysis
-            .dataset
-            .as_ref()
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        Ok::<_, anyhow::Error>(analysis_file::build(data, &info, seed)?.zip()?)
+        let data = analysis.dataset.as_ref().map_err(|e| {
+            let (ja, en) = analysis_file::not_exportable(e);
+            AppError::NotNow { ja, en }
+        })?;
+        analysis_file::build(data, &info, seed)
+            .and_then(|file| file.zip())
+            .map_err(|e| match e.messages() {
+                Some((ja, en)) => AppError::NotNow { ja, en },
+                None => AppError::Unexpected(e.into()),
+            })
     })
     .await
-    .map_err(|e| AppError::Unexpected(anyhow::anyhow!("writing the analysis file failed: {e}")))?
-    .map_err(AppError::Unexpected)?;
+    .map_err(|e| {
+        AppError::Unexpected(anyhow::anyhow!("writing the analysis file failed: {e}"))
+    })??;
     Ok(csv_download(
         &format!("{}-analysis.zip", survey.slug),
         "application/zip",
