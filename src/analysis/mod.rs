@@ -26,7 +26,7 @@ use std::sync::Arc;
 use crate::estimate::{Categorical, Design, EstimateError, LonelyPsu, Outcome, WeightDiagnostics};
 use crate::questionnaire::{Answers, Indicator, Lang, Questionnaire, Text};
 
-pub use weighting::{RegisterCell, Weighting};
+pub use weighting::{MarginKind, RegisterCell, Weighting};
 
 /// One respondent: the sampled person's design columns and their answers.
 #[derive(Debug, Clone)]
@@ -90,6 +90,11 @@ pub struct Dataset {
     /// The answers, in row order (for tables of any single-choice item).
     pub answers: Vec<Arc<Answers>>,
     pub questionnaire: Questionnaire,
+    /// The respondents the dataset was built from, in row order (design columns and
+    /// answers), for the analysis file.
+    pub sample: Vec<Respondent>,
+    /// The register cells the weights were calibrated to.
+    pub register: Vec<RegisterCell>,
 }
 
 /// Why no dataset can be made.
@@ -199,8 +204,10 @@ impl Dataset {
             weighting,
             variables,
             indicators,
-            answers: respondents.into_iter().map(|r| r.answers).collect(),
+            answers: respondents.iter().map(|r| Arc::clone(&r.answers)).collect(),
             questionnaire: questionnaire.clone(),
+            sample: respondents,
+            register: register.to_vec(),
         })
     }
 

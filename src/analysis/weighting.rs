@@ -77,49 +77,87 @@ impl Fallback {
     }
 }
 
+/// A classification of the register the weights are calibrated to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MarginKind {
+    /// Sex × age band (`female × 16-29`; `?` for an unknown sex).
+    SexAge,
+    /// District (`?` for an unknown district).
+    District,
+    /// Age band.
+    AgeBand,
+}
+
+impl MarginKind {
+    /// The name the estimation engine's messages use.
+    pub fn name(self) -> &'static str {
+        match self {
+            MarginKind::SexAge => "sex × age band",
+            MarginKind::District => "district",
+            MarginKind::AgeBand => "age band",
+        }
+    }
+
+    fn level(self, sex: Option<&str>, age_band: &str, district: Option<&str>) -> String {
+        match self {
+            MarginKind::SexAge => format!("{} × {age_band}", sex.unwrap_or("?")),
+            MarginKind::District => district.unwrap_or("?").to_string(),
+            MarginKind::AgeBand => age_band.to_string(),
+        }
+    }
+
+    /// The respondent's level of this classification, as the margin names it.
+    pub fn level_of(self, r: &Respondent) -> String {
+        self.level(r.sex.as_deref(), &r.age_band, r.district.as_deref())
+    }
+
+    /// The register's totals by level, in level order.
+    pub fn totals(self, register: &[RegisterCell]) -> Vec<(String, f64)> {
+        let mut totals: BTreeMap<String, f64> = BTreeMap::new();
+        for c in register {
+            *totals
+                .entry(self.level(c.sex.as_deref(), &c.age_band, c.district.as_deref()))
+                .or_default() += c.population;
+        }
+        totals.into_iter().collect()
+    }
+}
+
+impl Weighting {
+    /// The register classifications these weights were calibrated to, in the order used
+    /// (raking: sex × age band, then district; post-stratification: age band; none for
+    /// base weights).
+    pub fn margins(&self) -> &'static [MarginKind] {
+        match self {
+            Weighting::Raked => &[MarginKind::SexAge, MarginKind::District],
+            Weighting::PostStratifiedByAge { .. } => &[MarginKind::AgeBand],
+            Weighting::BaseWeights { .. } => &[],
+        }
+    }
+}
+
+/// The raking options the planner's weights use.
+pub fn rake_options() -> RakeOptions {
+    RakeOptions::default()
+}
+
 /// Rakes to sex × age band and district; falls back to age band alone, then to base weights.
 pub(super) fn calibrate(
     base: &Design,
     respondents: &[Respondent],
     register: &[RegisterCell],
 ) -> (Design, Weighting) {
-    let sex_age =
-        |sex: &Option<String>, age: &str| format!("{} × {age}", sex.as_deref().unwrap_or("?"));
-    let sum_by = |key: &dyn Fn(&RegisterCell) -> String| {
-        let mut totals: BTreeMap<String, f64> = BTreeMap::new();
-        for c in register {
-            *totals.entry(key(c)).or_default() += c.population;
-        }
-        totals.into_iter().collect::<Vec<_>>()
-    };
-    let failed = |step: &'static str| {
-        move |e: crate::estimate::EstimateError| Fallback::Failed {
-            step,
-            detail: e.to_string(),
-        }
+    let margin = |kind: MarginKind, step: &'static str| {
+        let levels = Categorical::from_labels(&column(respondents, |r| kind.level_of(r)));
+        MarginTotals::new(kind.name(), &levels, &kind.totals(register)).map_err(failed(step))
     };
     let raked = (|| {
         if register.is_empty() {
             return Err(Fallback::NoRegisterTotals);
         }
-        let sexage =
-            Categorical::from_labels(&column(respondents, |r| sex_age(&r.sex, &r.age_band)));
-        let district = Categorical::from_labels(&column(respondents, |r| {
-            r.district.clone().unwrap_or_else(|| "?".into())
-        }));
-        let m1 = MarginTotals::new(
-            "sex × age band",
-            &sexage,
-            &sum_by(&|c| sex_age(&c.sex, &c.age_band)),
-        )
-        .map_err(failed("rake"))?;
-        let m2 = MarginTotals::new(
-            "district",
-            &district,
-            &sum_by(&|c| c.district.clone().unwrap_or_else(|| "?".into())),
-        )
-        .map_err(failed("rake"))?;
-        base.rake(&[m1, m2], &RakeOptions::default())
+        let m1 = margin(MarginKind::SexAge, "rake")?;
+        let m2 = margin(MarginKind::District, "rake")?;
+        base.rake(&[m1, m2], &rake_options())
             .map_err(failed("rake"))
     })();
     let reason = match raked {
@@ -130,9 +168,7 @@ pub(super) fn calibrate(
         if register.is_empty() {
             return Err(Fallback::NoRegisterTotals);
         }
-        let age = Categorical::from_labels(&column(respondents, |r| r.age_band.clone()));
-        let m = MarginTotals::new("age band", &age, &sum_by(&|c| c.age_band.clone()))
-            .map_err(failed("post-stratify"))?;
+        let m = margin(MarginKind::AgeBand, "post-stratify")?;
         base.post_stratify(&m).map_err(failed("post-stratify"))
     })();
     match by_age {
@@ -147,5 +183,12 @@ pub(super) fn calibrate(
                 },
             },
         ),
+    }
+}
+
+fn failed(step: &'static str) -> impl Fn(crate::estimate::EstimateError) -> Fallback {
+    move |e| Fallback::Failed {
+        step,
+        detail: e.to_string(),
     }
 }

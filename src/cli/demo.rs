@@ -720,7 +720,7 @@ fn realistic_responses(
 /// direct question in 2023 (with its 1.5% 無回答), UCLA items that agree with it, K6 items
 /// mostly low, participation as nationally (about half in no activity), and every other
 /// shown question answered at random. Deterministic for a given `rng`.
-fn synthetic_answers(
+pub fn synthetic_answers(
     q: &crate::questionnaire::Questionnaire,
     rng: &mut rand_chacha::ChaCha20Rng,
 ) -> crate::questionnaire::Answers {

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod codes;
 pub mod demo;
 pub mod estimate;
+pub mod export;
 pub mod frame;
 pub mod mail;
 pub mod sample;
@@ -45,6 +46,9 @@ pub enum Command {
     Survey(surveys::SurveyCommand),
     /// Weighted prevalence and subgroup rates from an analysis CSV file.
     Estimate(estimate::EstimateArgs),
+    /// The analysis file for statisticians: analysis.csv, codebook.csv, margins.csv and
+    /// reproduce.R (R's survey package recomputes the subgroup table from them).
+    Export(export::ExportArgs),
     /// The sampling frame: import the resident register, purge it after fieldwork.
     #[command(subcommand)]
     Frame(frame::FrameCommand),
@@ -70,6 +74,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Survey(cmd) => surveys::run(cmd),
         // Writes its own errors: exit 2 for bad input, as the estimation issue specifies.
         Command::Estimate(args) => return estimate::run(&args),
+        Command::Export(args) => export::run(&args),
         Command::Frame(cmd) => frame::run(cmd),
         Command::Sample(cmd) => sample::run(cmd),
         Command::Mail(cmd) => mail::run(cmd),

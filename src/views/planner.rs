@@ -232,6 +232,8 @@ pub fn estimates(
                         a href={ "/planner/" (survey.slug) "/estimates.xlsx?view=" (view.as_str()) "&alpha=" (alpha) } { (t(lang, "この表をExcelでダウンロード（表紙つき）", "Download this table as Excel (with a cover sheet)")) }
                         " · "
                         a href={ "/planner/" (survey.slug) "/estimates.csv?view=" (view.as_str()) "&alpha=" (alpha) } { (t(lang, "CSV（表示区分つき）", "CSV (with cell status)")) }
+                        " · "
+                        a href={ "/planner/" (survey.slug) "/analysis.zip" } { (t(lang, "分析用データ（ZIP・Rで再現するスクリプトつき）", "Analysis file (zip, with an R script that reproduces the estimates)")) }
                     }
                     (waves_section(viewer, survey, report, waves, view, alpha))
                     p { a.button.secondary href={ "/planner/" (survey.slug) "/subgroups" } { (t(lang, "層別の集計を見る（年齢・性別・地区・世帯・健康など）", "See the subgroups (age, sex, district, household, health …)")) } }

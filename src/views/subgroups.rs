@@ -178,6 +178,8 @@ fn controls(lang: Lang, here: &str, report: &SubgroupReport, choice: &Choice<'_>
             a href={ (here.trim_end_matches("/subgroups")) "/estimates.csv?" (query("")) } { (t(lang, "CSV（表示区分つき）", "CSV (with cell status)")) }
             " · "
             a href={ (here) ".json?" (query("")) } { "JSON" }
+            " · "
+            a href={ (here.trim_end_matches("/subgroups")) "/analysis.zip" } { (t(lang, "分析用データ（ZIP：回答者ごとのCSV・コードブック・台帳の人口・Rで再現するスクリプト）", "Analysis file (zip: respondent-level CSV, codebook, register margins, an R script that reproduces this table)")) }
         }
     }
 }

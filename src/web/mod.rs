@@ -171,12 +171,7 @@ pub fn csv_download(file_name: &str, content_type: &str, body: Vec<u8>) -> actix
         .body(body)
 }
 
-/// UTF-8 text with a byte-order mark in front, so that Excel reads the Japanese correctly.
-pub fn with_utf8_bom(body: Vec<u8>) -> Vec<u8> {
-    let mut out = "\u{feff}".as_bytes().to_vec();
-    out.extend(body);
-    out
-}
+pub use crate::export::with_utf8_bom;
 
 /// Refuses the request with 429 while `client` has used up its failures on `limiter`.
 pub fn refuse_if_limited(

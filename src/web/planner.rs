@@ -20,6 +20,7 @@ use crate::auth::Role;
 use crate::db::sessions::StaffSession;
 use crate::db::{self, DbError};
 use crate::error::AppError;
+use crate::export::analysis_file::{self, ExportInfo};
 use crate::export::xlsx;
 use crate::questionnaire::{Lang, QuestionnaireKind, Response};
 use crate::survey::Survey;
@@ -79,6 +80,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/planner/{slug}/table", web::get().to(table))
         .route("/planner/{slug}/table.csv", web::get().to(table_csv))
         .route("/planner/{slug}/table.xlsx", web::get().to(table_xlsx))
+        .route("/planner/{slug}/analysis.zip", web::get().to(analysis_zip))
         .route("/planner/{slug}/fieldwork", web::get().to(fieldwork))
         .route(
             "/planner/{slug}/fieldwork.xlsx",
@@ -291,6 +293,15 @@ fn xlsx_download(
 /// The survey's analysis at its current data version: from the cache, or built now (on the
 /// blocking pool) and kept.
 async fn analysis(state: &AppState, slug: String) -> Result<(Survey, Arc<Analysis>), AppError> {
+    let (survey, _, analysis) = analysis_at(state, slug).await?;
+    Ok((survey, analysis))
+}
+
+/// [`analysis`] with the data version it was built at.
+async fn analysis_at(
+    state: &AppState,
+    slug: String,
+) -> Result<(Survey, i64, Arc<Analysis>), AppError> {
     let (survey, version) = state
         .db(move |conn| {
             let row = db::surveys::find_by_slug(conn, &slug)?.ok_or(DbError::NotFound)?;
@@ -300,7 +311,7 @@ async fn analysis(state: &AppState, slug: String) -> Result<(Survey, Arc<Analysi
         })
         .await?;
     if let Some(cached) = state.analyses.get(survey.id, version) {
-        return Ok((survey, cached));
+        return Ok((survey, version, cached));
     }
     let questionnaire = state.questionnaire_for(&survey)?;
     let survey_id = survey.id;
@@ -338,7 +349,7 @@ async fn analysis(state: &AppState, slug: String) -> Result<(Survey, Arc<Analysi
     .map_err(|e| AppError::Unexpected(anyhow::anyhow!("building the analysis failed: {e}")))?;
     let built = Arc::new(built);
     state.analyses.put(survey_id, version, Arc::clone(&built));
-    Ok((survey, built))
+    Ok((survey, version, built))
 }
 
 /// The query of the estimate pages: view, significance level, indicator.
@@ -735,6 +746,46 @@ async fn table_xlsx(
         "table",
         xlsx::custom_table(&cover, &table, page.opts.view, page.lang),
     )
+}
+
+/// The analysis file for statisticians as one zip: analysis.csv, codebook.csv, margins.csv and
+/// reproduce.R of the survey at its current data version (recorded in the zip's comment and in
+/// reproduce.R, with how the weights were made). Respondents are renumbered at random anew for
+/// every download.
+async fn analysis_zip(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    require(&req, &state, Role::Planner).await?;
+    let (survey, version, analysis) = analysis_at(&state, path.into_inner()).await?;
+    let info = ExportInfo {
+        survey_slug: survey.slug.clone(),
+        survey_title: survey.title.clone(),
+        data_version: version,
+    };
+    let seed = rand::random();
+    let body = web::block(move || {
+        let data = analysis.dataset.as_ref().map_err(|e| {
+            let (ja, en) = analysis_file::not_exportable(e);
+            AppError::NotNow { ja, en }
+        })?;
+        analysis_file::build(data, &info, seed)
+            .and_then(|file| file.zip())
+            .map_err(|e| match e.messages() {
+                Some((ja, en)) => AppError::NotNow { ja, en },
+                None => AppError::Unexpected(e.into()),
+            })
+    })
+    .await
+    .map_err(|e| {
+        AppError::Unexpected(anyhow::anyhow!("writing the analysis file failed: {e}"))
+    })??;
+    Ok(csv_download(
+        &format!("{}-analysis.zip", survey.slug),
+        "application/zip",
+        body,
+    ))
 }
 
 async fn fieldwork(
