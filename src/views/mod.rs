@@ -9,6 +9,7 @@ pub mod layout;
 pub mod mail;
 pub mod open;
 pub mod planner;
+pub mod report;
 pub mod resident;
 pub mod sampling;
 pub mod staff;

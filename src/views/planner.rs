@@ -331,7 +331,7 @@ fn waves_section(
     }
 }
 
-fn overview_row(
+pub(super) fn overview_row(
     lang: Lang,
     slug: &str,
     indicator: &IndicatorReport,

@@ -181,5 +181,17 @@ svg.chart { max-width: 100%; height: auto; background: #fff; }
 section.breakdown { break-inside: avoid; page-break-inside: avoid; margin-bottom: 1.5rem; }
 .legend p { margin: .25rem 0; }
 @media print { nav.planner, form.controls, p.downloads { display: none; } main.wide { max-width: none; } }
+/* The council report: sections kept whole on a page where they fit, charts never split. */
+.print-note { background: #fff; border: 1px dashed var(--line); padding: .25rem 1rem; }
+figure.report-chart { margin: 1rem 0; break-inside: avoid; page-break-inside: avoid; }
+@media print {
+  @page { size: A4 portrait; margin: 15mm 12mm; }
+  .no-print { display: none; }
+  section.report-section { break-inside: auto; }
+  section.report-section h2 { break-after: avoid; page-break-after: avoid; }
+  #charts, #table { break-before: page; page-break-before: always; }
+  table.matrix th[scope=col] { min-width: 0; }
+  table, tr { break-inside: avoid; page-break-inside: avoid; }
+}
 @media print { header.site, .actions, .lang-switch { display: none; } body { background: #fff; } }
 "#;

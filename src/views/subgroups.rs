@@ -29,13 +29,14 @@ pub struct Rendered {
 }
 
 /// The planner's pages of one survey: path below `/planner/{slug}` and name.
-fn sections(lang: Lang) -> [(&'static str, &'static str); 5] {
+fn sections(lang: Lang) -> [(&'static str, &'static str); 6] {
     [
         ("estimates", t(lang, "推計の概要", "Overview")),
         ("subgroups", t(lang, "層別の集計", "Subgroups")),
         ("table", t(lang, "表をつくる", "Build a table")),
         ("fieldwork", t(lang, "回収状況", "Fieldwork")),
         ("", t(lang, "単純集計", "Simple tabulation")),
+        ("report", t(lang, "報告書（印刷用）", "Report (to print)")),
     ]
 }
 
@@ -185,7 +186,7 @@ fn controls(lang: Lang, here: &str, report: &SubgroupReport, choice: &Choice<'_>
 }
 
 /// Legend of the marks, shown under every table.
-fn legend(lang: Lang, alpha: f64) -> Markup {
+pub(super) fn legend(lang: Lang, alpha: f64) -> Markup {
     let level = format!("{:.0}%", 100.0 * alpha);
     html! {
         div.notice.legend {
@@ -206,7 +207,7 @@ fn legend(lang: Lang, alpha: f64) -> Markup {
 }
 
 /// A rate as shown in a cell: the number with its marks, or the withheld mark.
-fn rate(lang: Lang, cell: &Cell, view: View, alpha: f64) -> Markup {
+pub(super) fn rate(lang: Lang, cell: &Cell, view: View, alpha: f64) -> Markup {
     match cell.shown(view) {
         Some(e) => {
             let reference = e.presentation.suppress;

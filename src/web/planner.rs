@@ -71,6 +71,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/planner/{slug}/chart/{indicator}/{by}.svg",
             web::get().to(chart_svg),
         )
+        .route("/planner/{slug}/report", web::get().to(report))
         .route("/planner/{slug}/comments", web::get().to(free_text))
         .route("/planner/{slug}/comments.csv", web::get().to(free_text_csv))
         .route(
@@ -129,6 +130,38 @@ async fn tabulation(
                 .any(|q| matches!(q.response, Response::Text { .. })),
         },
     ))
+}
+
+/// The printable report for a council.
+async fn report(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<Markup, AppError> {
+    let session = require(&req, &state, Role::Planner).await?;
+    let lang = lang_of(&req);
+    let (survey, analysis) = analysis(&state, path.into_inner()).await?;
+    let viewer = Viewer::of(&session, lang, &state.config.time_zone);
+    let built = match (&analysis.dataset, analysis.report()) {
+        (Err(e), _) => Err(e.message(lang)),
+        (Ok(_), Err(why)) => Err(why.clone()),
+        (Ok(data), Ok(report)) => Ok((data, report)),
+    };
+    Ok(match built {
+        Err(why) => crate::views::report::report(&viewer, &survey, Err(why)),
+        Ok((data, report)) => {
+            let weighting = data.weighting.describe(lang);
+            let cover = cover(&state, &survey, lang, data.respondents, Some(weighting)).await?;
+            let page = crate::views::report::ReportPage {
+                survey: &survey,
+                data,
+                report,
+                cover: &cover,
+                today: crate::clock::today(&state.config.time_zone),
+            };
+            crate::views::report::report(&viewer, &survey, Ok(&page))
+        }
+    })
 }
 
 /// Too few respondents to show or download anything of a survey's answers.
