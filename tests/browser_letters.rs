@@ -16,7 +16,7 @@ use fantoccini::{Client, Locator};
 use serde::Deserialize;
 use serde_json::json;
 
-use common::browser::{print_pdf, Chromedriver, Site};
+use common::browser::{pdf_pages, print_pdf, Chromedriver, Site};
 use common::*;
 use tsunagari::auth::Role;
 use tsunagari::cli::frame::{import, ImportArgs};
@@ -315,14 +315,6 @@ fn normalise_svg(svg: &str) -> String {
         .and_then(|rest| rest.split('"').next())
         .unwrap_or_default();
     format!("{view_box}|{d}")
-}
-
-/// Pages in a PDF: page objects are `/Type /Page` (the tree nodes are `/Type /Pages`).
-fn pdf_pages(pdf: &[u8]) -> usize {
-    let text = String::from_utf8_lossy(pdf);
-    text.match_indices("/Type /Page")
-        .filter(|(i, m)| !text[i + m.len()..].starts_with('s'))
-        .count()
 }
 
 async fn wait_for_path(browser: &Client, path: &str) {

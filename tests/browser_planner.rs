@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, Locator};
 
-use common::browser::{Chromedriver, Site};
+use common::browser::{pdf_pages, print_pdf, Chromedriver, Site};
 use common::planner_data::{answers_of, drawn_survey, submit};
 use common::*;
 use tsunagari::auth::Role;
@@ -22,7 +22,7 @@ use tsunagari::auth::Role;
 async fn a_planner_sees_one_bar_per_shown_group_and_a_gap_for_a_withheld_one() {
     let driver = Chromedriver::start();
     let browser = driver.connect_desktop(1280, 800).await;
-    let scenario = tokio::spawn(subgroups_on_every_database(browser.clone()));
+    let scenario = tokio::spawn(subgroups_on_every_database(browser.clone(), driver.url()));
     let outcome = scenario.await;
     let _ = browser.close().await;
     drop(driver);
@@ -31,7 +31,7 @@ async fn a_planner_sees_one_bar_per_shown_group_and_a_gap_for_a_withheld_one() {
     }
 }
 
-async fn subgroups_on_every_database(browser: Client) {
+async fn subgroups_on_every_database(browser: Client, driver_url: String) {
     for db in databases() {
         let (survey_id, codes) = drawn_survey(&db, 11);
         for (i, code) in codes.iter().enumerate().filter(|(i, _)| i % 6 != 0) {
@@ -114,6 +114,32 @@ async fn subgroups_on_every_database(browser: Client) {
         std::fs::create_dir_all(&dir).expect("screenshot folder");
         let png = browser.screenshot().await.expect("screenshot");
         std::fs::write(dir.join("subgroups-page.png"), png).expect("write screenshot");
+
+        // The council report prints on A4: the method and headline figures, then the charts
+        // and the table each from a new page; the site's header and the links stay off paper.
+        browser
+            .goto(&site.url("/planner/demo-2026/report"))
+            .await
+            .expect("report page");
+        wait_for(&browser, |path| path == "/planner/demo-2026/report").await;
+        let pdf = print_pdf(&driver_url, &browser).await;
+        std::fs::write(dir.join("council-report.pdf"), &pdf).expect("write pdf");
+        assert!(pdf.starts_with(b"%PDF"), "not a PDF");
+        let pages = pdf_pages(&pdf);
+        assert!(pages >= 3, "{}: {pages} pages", db.backend());
+        let hidden_in_print: bool = serde_json::from_value(
+            browser
+                .execute(
+                    "const rules = [...document.styleSheets].flatMap(s => [...s.cssRules]);
+                     return rules.some(r => r.media && r.media.mediaText === 'print'
+                        && r.cssText.includes('header.site'));",
+                    vec![],
+                )
+                .await
+                .expect("style rules"),
+        )
+        .expect("a boolean");
+        assert!(hidden_in_print, "the site header is not printed");
         site.stop().await;
     }
 }

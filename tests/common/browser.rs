@@ -216,6 +216,14 @@ pub async fn print_pdf(driver_url: &str, client: &Client) -> Vec<u8> {
     }
 }
 
+/// The number of pages of a PDF (its `/Type /Page` objects, not `/Pages`).
+pub fn pdf_pages(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    text.match_indices("/Type /Page")
+        .filter(|(i, m)| !text[i + m.len()..].starts_with('s'))
+        .count()
+}
+
 /// Decodes standard base64 (what WebDriver returns for PDFs and screenshots).
 pub fn base64_decode(text: &str) -> Vec<u8> {
     let value = |c: u8| -> u32 {
