@@ -61,6 +61,10 @@ impl From<DbError> for AppError {
         match e {
             DbError::NotFound => AppError::NotFound,
             DbError::Conflict(message) => AppError::Conflict(message),
+            DbError::Published => AppError::NotNow {
+                ja: "この調査は公表済みのため、回答や標本は変更できません。修正が必要な場合は、管理者が「調査の状態」のページで理由を書いて公表を取り消し、修正後に再び公表してください。".into(),
+                en: "This survey is published, so its responses and sample cannot change. To correct something, an admin unpublishes it with a reason on the survey's status page, corrects, and publishes again.".into(),
+            },
             other => AppError::Unexpected(anyhow::Error::new(other)),
         }
     }

@@ -329,6 +329,8 @@ pub struct Survey {
     pub answer_until: Option<chrono::NaiveDate>,
     /// Open questionnaires: one response per browser.
     pub one_per_browser: bool,
+    /// When the results were published (closed, data frozen); `None`: not published.
+    pub published_at: Option<chrono::NaiveDateTime>,
 }
 
 impl Survey {
@@ -385,6 +387,7 @@ impl TryFrom<SurveyRow> for Survey {
             answer_from: row.answer_from,
             answer_until: row.answer_until,
             one_per_browser: row.one_per_browser,
+            published_at: row.published_at,
         })
     }
 }
@@ -497,6 +500,7 @@ mod tests {
             answer_from: Some(day(5)),
             answer_until: Some(day(20)),
             one_per_browser: true,
+            published_at: None,
         };
         assert_eq!(survey.answering_on(day(4)), Accepting::NotYet(Some(day(5))));
         assert_eq!(survey.answering_on(day(5)), Accepting::Open);

@@ -62,28 +62,11 @@ pub fn issue(
     survey_id: i64,
     count: usize,
 ) -> Result<Vec<AccessCode>, CliError> {
-    if count == 0 || count > 200_000 {
-        return Err(CliError::Usage(format!(
-            "--count {count} is out of range: give 1 to 200000"
-        )));
-    }
-    // With 74 random bits a collision is practically impossible; one retry covers it anyway.
-    for _ in 0..2 {
-        let mut codes: Vec<AccessCode> = (0..count).map(|_| AccessCode::generate()).collect();
-        codes.sort();
-        codes.dedup();
-        if codes.len() != count {
-            continue;
-        }
-        match db::codes::insert(conn, survey_id, &codes) {
-            Ok(_) => return Ok(codes),
-            Err(db::DbError::Conflict(_)) => continue,
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Err(CliError::Failed(anyhow::anyhow!(
-        "could not generate unique codes; try again"
-    )))
+    crate::ops::codes::issue(conn, survey_id, count, false).map_err(|e| match e {
+        crate::ops::codes::CodesError::Db(e) => e.into(),
+        refusal @ crate::ops::codes::CodesError::Count(_) => CliError::Usage(refusal.to_string()),
+        other => CliError::Failed(other.into()),
+    })
 }
 
 /// The survey with this slug, or a usage error naming it.

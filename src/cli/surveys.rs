@@ -7,7 +7,8 @@ use clap::Subcommand;
 use super::codes::find_survey;
 use super::{connection, with_database, CliError, CliResult};
 use crate::db;
-use crate::survey::{SurveySettings, SurveyStatus};
+use crate::ops::lifecycle::{Confirmation, Stage, Transition};
+use crate::survey::SurveySettings;
 
 /// Survey commands.
 #[derive(Debug, Subcommand)]
@@ -29,6 +30,21 @@ pub enum SurveyCommand {
     Close {
         #[arg(long)]
         survey: String,
+    },
+    /// Publish the results: planners' numbers are final and the data is frozen.
+    Publish {
+        #[arg(long)]
+        survey: String,
+        /// Publish although paper forms still wait to be keyed or reconciled.
+        #[arg(long)]
+        despite_paper_backlog: bool,
+    },
+    /// Unpublish, to correct something; the reason is logged.
+    Unpublish {
+        #[arg(long)]
+        survey: String,
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -54,11 +70,38 @@ pub fn run(cmd: SurveyCommand) -> CliResult {
             Ok(())
         }
         SurveyCommand::Open { survey } => {
-            set_status(&mut conn, &config, &survey, SurveyStatus::Open)
+            step(&mut conn, &config, &survey, None, Default::default())
         }
-        SurveyCommand::Close { survey } => {
-            set_status(&mut conn, &config, &survey, SurveyStatus::Closed)
-        }
+        SurveyCommand::Close { survey } => step(
+            &mut conn,
+            &config,
+            &survey,
+            Some(Transition::Close),
+            Default::default(),
+        ),
+        SurveyCommand::Publish {
+            survey,
+            despite_paper_backlog,
+        } => step(
+            &mut conn,
+            &config,
+            &survey,
+            Some(Transition::Publish),
+            Confirmation {
+                despite_paper_backlog,
+                reason: String::new(),
+            },
+        ),
+        SurveyCommand::Unpublish { survey, reason } => step(
+            &mut conn,
+            &config,
+            &survey,
+            Some(Transition::Unpublish),
+            Confirmation {
+                despite_paper_backlog: false,
+                reason,
+            },
+        ),
     }
 }
 
@@ -119,25 +162,51 @@ pub fn create(
     Ok(row)
 }
 
-fn set_status(
+/// Takes a lifecycle step from the command line (`None`: open, from a draft or closed).
+fn step(
     conn: &mut db::DbConnection,
     config: &crate::config::Config,
     slug: &str,
-    status: SurveyStatus,
+    transition: Option<Transition>,
+    confirmation: Confirmation,
 ) -> CliResult {
     let row = find_survey(conn, slug)?;
-    let notices = crate::ops::notices::set_survey_status(
+    let survey =
+        crate::survey::Survey::try_from(row.clone()).map_err(|e| CliError::Failed(e.into()))?;
+    let transition = transition.unwrap_or(match Stage::of(&survey) {
+        Stage::Closed => Transition::Reopen,
+        _ => Transition::Open,
+    });
+    let sampled = crate::questionnaire::Catalogue::load(&config.questionnaires_dir)
+        .map_err(|e| CliError::Usage(e.to_string()))?
+        .for_survey(&survey.questionnaire, &survey.modules)
+        .map_err(CliError::Usage)?
+        .kind()
+        == crate::questionnaire::QuestionnaireKind::Sampled;
+    let links = crate::ops::accounts::LinkContext {
+        base_url: &config.base_url,
+        zone: &config.time_zone,
+    };
+    crate::ops::lifecycle::transition(
         conn,
         row.id,
-        status,
-        crate::ops::accounts::LinkContext {
-            base_url: &config.base_url,
-            zone: &config.time_zone,
-        },
-    )?;
-    println!("survey {slug} is now {}", status.as_str());
-    if notices > 0 {
-        println!("notices queued for {notices} account(s); the server sends them");
-    }
+        sampled,
+        None,
+        transition,
+        &confirmation,
+        links,
+    )
+    .map_err(|e| match e {
+        crate::ops::lifecycle::LifecycleError::Db(e) => e.into(),
+        refusal => CliError::Usage(refusal.message(crate::questionnaire::Lang::En)),
+    })?;
+    let now = Stage::of(
+        &crate::survey::Survey::try_from(db::surveys::find(conn, row.id)?)
+            .map_err(|e| CliError::Failed(e.into()))?,
+    );
+    println!(
+        "survey {slug}: {}",
+        now.label(crate::questionnaire::Lang::En)
+    );
     Ok(())
 }

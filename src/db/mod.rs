@@ -48,11 +48,31 @@ pub enum DbError {
     #[error("{0}")]
     Conflict(String),
     #[error("database error: {0}")]
-    Query(#[from] diesel::result::Error),
+    Query(diesel::result::Error),
+    /// The change would alter the data of a published survey (refused by the database).
+    #[error("the survey is published: its data cannot change until it is unpublished")]
+    Published,
     #[error("could not get a database connection: {0}")]
     Pool(#[from] r2d2::PoolError),
     #[error("{0}")]
     Corrupt(String),
+}
+
+/// What the database says when a change would alter a published survey's data (the trigger
+/// of the migration `survey_lifecycle`).
+const PUBLISHED_REFUSAL: &str = "tsunagari: the survey is published";
+
+impl From<diesel::result::Error> for DbError {
+    fn from(e: diesel::result::Error) -> Self {
+        match &e {
+            diesel::result::Error::DatabaseError(_, info)
+                if info.message().contains(PUBLISHED_REFUSAL) =>
+            {
+                DbError::Published
+            }
+            _ => DbError::Query(e),
+        }
+    }
 }
 
 /// A stored survey whose settings no longer parse is damaged data.

@@ -42,6 +42,8 @@ diesel::table! {
         answer_from -> Nullable<Date>,
         answer_until -> Nullable<Date>,
         one_per_browser -> Bool,
+        published_at -> Nullable<Timestamp>,
+        published_by -> Nullable<BigInt>,
     }
 }
 
@@ -51,6 +53,7 @@ diesel::table! {
         survey_id -> BigInt,
         code -> Text,
         created_at -> Timestamp,
+        test -> Bool,
     }
 }
 
@@ -274,6 +277,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    survey_log (id) {
+        id -> BigInt,
+        survey_id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        at -> Timestamp,
+        action -> Text,
+        detail -> Text,
+    }
+}
+
+diesel::table! {
     contact_requests (id) {
         id -> BigInt,
         survey_id -> BigInt,
@@ -319,6 +333,7 @@ diesel::table! {
 }
 
 diesel::joinable!(contact_requests -> surveys (survey_id));
+diesel::joinable!(survey_log -> users (user_id));
 diesel::joinable!(contact_request_notes -> contact_requests (request_id));
 diesel::joinable!(contact_request_notes -> users (user_id));
 diesel::joinable!(contact_request_log -> users (user_id));
@@ -348,6 +363,7 @@ diesel::joinable!(frame_margins -> samples (sample_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     contact_requests,
+    survey_log,
     contact_request_notes,
     contact_request_log,
     staff_sessions,

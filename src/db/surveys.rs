@@ -24,6 +24,8 @@ pub struct SurveyRow {
     pub answer_from: Option<chrono::NaiveDate>,
     pub answer_until: Option<chrono::NaiveDate>,
     pub one_per_browser: bool,
+    /// When the results were published (the data is frozen while set).
+    pub published_at: Option<chrono::NaiveDateTime>,
 }
 
 /// What is needed to create a survey.
@@ -95,6 +97,93 @@ pub fn list(conn: &mut DbConnection) -> DbResult<Vec<SurveyRow>> {
         .order(surveys::id.desc())
         .select(SurveyRow::as_select())
         .load(conn)?)
+}
+
+/// Marks a survey's results as published (by `by`, `None` from the command line) or no longer
+/// published.
+pub fn set_published(
+    conn: &mut DbConnection,
+    id: i64,
+    published: bool,
+    by: Option<i64>,
+) -> DbResult<()> {
+    let at = published.then(now);
+    let by = by.filter(|_| published);
+    diesel::update(surveys::table.find(id))
+        .set((surveys::published_at.eq(at), surveys::published_by.eq(by)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Sets the answering period (both days included; `None`: open-ended).
+pub fn set_answering_period(
+    conn: &mut DbConnection,
+    id: i64,
+    from: Option<chrono::NaiveDate>,
+    until: Option<chrono::NaiveDate>,
+) -> DbResult<()> {
+    diesel::update(surveys::table.find(id))
+        .set((
+            surveys::answer_from.eq(from),
+            surveys::answer_until.eq(until),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// One line of a survey's lifecycle log.
+#[derive(Debug, Clone)]
+pub struct SurveyLogLine {
+    pub at: chrono::NaiveDateTime,
+    pub user: Option<String>,
+    pub action: String,
+    pub detail: String,
+}
+
+/// Writes a line to a survey's lifecycle log.
+pub fn log(
+    conn: &mut DbConnection,
+    survey_id: i64,
+    user_id: Option<i64>,
+    action: &str,
+    detail: &str,
+) -> DbResult<()> {
+    use super::schema::survey_log;
+    diesel::insert_into(survey_log::table)
+        .values((
+            survey_log::survey_id.eq(survey_id),
+            survey_log::user_id.eq(user_id),
+            survey_log::at.eq(now()),
+            survey_log::action.eq(action),
+            survey_log::detail.eq(detail),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A survey's lifecycle log, newest first.
+pub fn log_of(conn: &mut DbConnection, survey_id: i64) -> DbResult<Vec<SurveyLogLine>> {
+    use super::schema::{survey_log, users};
+    let rows: Vec<(chrono::NaiveDateTime, Option<String>, String, String)> = survey_log::table
+        .left_join(users::table)
+        .filter(survey_log::survey_id.eq(survey_id))
+        .order(survey_log::id.desc())
+        .select((
+            survey_log::at,
+            users::display_name.nullable(),
+            survey_log::action,
+            survey_log::detail,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(at, user, action, detail)| SurveyLogLine {
+            at,
+            user,
+            action,
+            detail,
+        })
+        .collect())
 }
 
 /// Opens or closes a survey.

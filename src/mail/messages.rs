@@ -156,39 +156,56 @@ impl PasswordResetMail<'_> {
     }
 }
 
-/// A survey's fieldwork started or ended.
+/// What happened to a survey that its members are told of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SurveyEvent {
+    /// Fieldwork started.
+    Opened,
+    /// Fieldwork ended.
+    Closed,
+    /// The results were published (planners' numbers are final).
+    Published,
+}
+
+/// A survey's fieldwork started or ended, or its results were published.
 pub struct SurveyNoticeMail<'a> {
     pub display_name: &'a str,
     pub survey_title: &'a str,
     pub slug: &'a str,
-    /// `true`: fieldwork started; `false`: it ended.
-    pub opened: bool,
+    pub event: SurveyEvent,
     pub at: NaiveDateTime,
     pub zone: &'a chrono_tz::Tz,
-    /// The survey's fieldwork page.
+    /// The page to look at: the fieldwork page, or the results for a publication.
     pub link: &'a str,
 }
 
 impl SurveyNoticeMail<'_> {
     /// The message.
     pub fn render(&self) -> RenderedMail {
-        let (subject, what, next) = if self.opened {
-            (
+        let (subject, what, next, label) = match self.event {
+            SurveyEvent::Opened => (
                 format!("調査「{}」の実査を開始しました", self.survey_title),
                 "の実査を開始しました。お手紙のコードでの回答の受付が始まっています。",
                 "回収の状況は次のページで確認できます。",
-            )
-        } else {
-            (
+                "回収状況を見る",
+            ),
+            SurveyEvent::Closed => (
                 format!("調査「{}」の実査を終了しました", self.survey_title),
                 "の実査を終了しました。オンラインの回答の受付は終わりました。紙の調査票の入力は引き続きできます。",
                 "最終的な回収の状況は次のページで確認できます。",
-            )
+                "回収状況を見る",
+            ),
+            SurveyEvent::Published => (
+                format!("調査「{}」の結果を公表しました", self.survey_title),
+                "の結果を公表しました。集計の数値はこの時点のもので確定し、修正には公表の取り消しと再公表が必要です。",
+                "公表した結果は次のページで見られます。",
+                "結果を見る",
+            ),
         };
         MailBody {
             greeting: format!("{} 様", self.display_name),
             paragraphs: vec![format!("調査「{}」{what}", self.survey_title), next.into()],
-            link: Some(("回収状況を見る".into(), self.link.into())),
+            link: Some((label.into(), self.link.into())),
             facts: vec![
                 (
                     "調査".into(),

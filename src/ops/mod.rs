@@ -2,7 +2,9 @@
 //! errors out that each side words in its own way.
 
 pub mod accounts;
+pub mod codes;
 pub mod consultation;
 pub mod digest;
+pub mod lifecycle;
 pub mod notices;
 pub mod previous_wave;

@@ -6,6 +6,7 @@ pub mod consultation;
 pub mod entry;
 pub mod error;
 pub mod layout;
+pub mod lifecycle;
 pub mod mail;
 pub mod open;
 pub mod planner;

@@ -128,7 +128,7 @@ pub fn fieldwork(viewer: &Viewer<'_>, rows: &[FieldworkRow]) -> Markup {
                         @for row in rows {
                             tr {
                                 td { (row.survey.title.get(lang)) br; span.muted { (row.survey.slug) } }
-                                td { (status_label(lang, row.survey.status)) }
+                                td { a href={ "/staff/surveys/" (row.survey.slug) "/status" } { (status_label(lang, row.survey.status)) } }
                                 td.num { (row.codes) }
                                 td.num { (row.in_progress) }
                                 td.num { (row.submitted) }

@@ -64,6 +64,12 @@ pub fn planner_page(viewer: &Viewer<'_>, survey: &Survey, section: &str, body: M
         &section_path(&survey.slug, section),
         html! {
             h1 { (survey.title.get(lang)) " — " (heading) }
+            @if let Some(at) = survey.published_at {
+                p.notice.ok.published { (match lang {
+                    Lang::Ja => format!("公表済み（{}）：数値は公表した時点のもので確定しています。", crate::clock::local_time(lang, at, viewer.zone)),
+                    Lang::En => format!("Published ({}): the numbers are final as published.", crate::clock::local_time(lang, at, viewer.zone)),
+                }) }
+            }
             nav.planner aria-label=(t(lang, "集計のページ", "Results pages")) {
                 @for (path, name) in links {
                     @if path == section {

@@ -9,6 +9,7 @@ pub mod common;
 pub mod consultation;
 pub mod entry;
 pub mod extract;
+pub mod lifecycle;
 pub mod open;
 pub mod planner;
 pub mod resident;
@@ -222,6 +223,7 @@ pub fn build_app(
         .configure(entry::routes)
         .configure(sampling::routes)
         .configure(open::routes)
+        .configure(lifecycle::routes)
         .default_service(web::to(common::not_found))
 }
 

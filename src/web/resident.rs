@@ -30,7 +30,7 @@ use crate::questionnaire::{
     QuestionnaireKind, RawInput,
 };
 use crate::sampling::access_code::AccessCode;
-use crate::survey::{Accepting, Survey};
+use crate::survey::{Accepting, Survey, SurveyStatus};
 use crate::views::resident::{self as view, CodeProblem, QuestionPage};
 
 /// How long an answering session lasts without the code being typed again.
@@ -146,7 +146,8 @@ async fn start(
                 return Ok(StartOutcome::Refused(CodeProblem::Unknown));
             };
             let survey = Survey::try_from(db::surveys::find(conn, survey_id)?)?;
-            match survey.answering_on(today) {
+            let test = db::codes::is_test(conn, code_id)?;
+            match code_accepting(&survey, test, today) {
                 Accepting::NotYet(from) => {
                     return Ok(StartOutcome::Refused(CodeProblem::NotYetOpen(from)))
                 }
@@ -278,9 +279,29 @@ async fn open_survey(state: &AppState, slug: String) -> Result<(Survey, Question
     Ok((survey, questionnaire))
 }
 
+/// Whether a code's answers are taken `today`: a test code works only while the survey is a
+/// draft (its answers are deleted when fieldwork opens), any other code in fieldwork.
+fn code_accepting(survey: &Survey, test: bool, today: chrono::NaiveDate) -> Accepting {
+    match (test, survey.status) {
+        (true, SurveyStatus::Draft) => Accepting::Open,
+        (true, _) => Accepting::Over(None),
+        (false, _) => survey.answering_on(today),
+    }
+}
+
+/// Refuses with the reason (and the day) when a response of `survey` made with a test code
+/// (`test`) or not is not taken `today`.
+fn accepting_code(survey: &Survey, test: bool, today: chrono::NaiveDate) -> Result<(), AppError> {
+    refuse_unless(code_accepting(survey, test, today))
+}
+
 /// Refuses with the reason (and the day) when `survey` takes no answers `today`.
 fn not_answering_now(survey: &Survey, today: chrono::NaiveDate) -> Result<(), AppError> {
-    let (ja, en) = match survey.answering_on(today) {
+    refuse_unless(survey.answering_on(today))
+}
+
+fn refuse_unless(accepting: Accepting) -> Result<(), AppError> {
+    let (ja, en) = match accepting {
         Accepting::Open => return Ok(()),
         Accepting::NotYet(from) => (
             view::not_yet_open(Lang::Ja, from),
@@ -321,14 +342,18 @@ async fn answering(req: &HttpRequest, state: &AppState) -> Result<Option<Answeri
             };
             let response = db::responses::find(conn, session.response_id)?;
             let survey = Survey::try_from(db::surveys::find(conn, response.survey_id)?)?;
-            Ok(Some((session.csrf_token, response, survey)))
+            let test = match response.access_code_id {
+                Some(code) => db::codes::is_test(conn, code)?,
+                None => false,
+            };
+            Ok(Some((session.csrf_token, response, survey, test)))
         })
         .await?;
-    let Some((csrf, response, survey)) = found else {
+    let Some((csrf, response, survey, test)) = found else {
         return Ok(None);
     };
     if !response.is_submitted() {
-        not_answering_now(&survey, clock::today(&state.config.time_zone))?;
+        accepting_code(&survey, test, clock::today(&state.config.time_zone))?;
     }
     let questionnaire = state.questionnaire_for(&survey)?;
     let answers: Answers = serde_json::from_str(&response.answers_json).map_err(|e| {

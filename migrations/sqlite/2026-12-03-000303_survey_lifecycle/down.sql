@@ -1,0 +1,5 @@
+DROP TRIGGER surveys_published_data_frozen;
+DROP TABLE survey_log;
+ALTER TABLE access_codes DROP COLUMN test;
+ALTER TABLE surveys DROP COLUMN published_by;
+ALTER TABLE surveys DROP COLUMN published_at;
