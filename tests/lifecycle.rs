@@ -274,3 +274,114 @@ async fn a_published_survey_s_data_is_frozen_until_it_is_unpublished_with_a_reas
 fn as_refs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
+
+#[actix_web::test]
+async fn reopening_a_return_to_draft_and_publishing_over_waiting_paper_forms_are_checked() {
+    for db in databases() {
+        let (survey_id, codes) = draft_survey(&db);
+        let keyer = add_user_with_surveys(&db, "keyer", PASSWORD, Role::Staff, &[survey_id]);
+        add_user(&db, "admin", PASSWORD, Role::Admin);
+        let sample = tsunagari::db::sample::find(&mut db.conn(), survey_id)
+            .unwrap()
+            .unwrap();
+        tsunagari::db::sample::mark_letters_printed(&mut db.conn(), sample.id).unwrap();
+        let mut admin = client(db.state()).await;
+        sign_in(&mut admin, "admin", PASSWORD).await;
+        let csrf = admin
+            .get("/staff/surveys/demo-2026/status")
+            .await
+            .hidden("csrf");
+        let step = |action: &'static str| [("csrf", csrf.clone()), ("action", action.to_string())];
+
+        // A draft cannot be closed or published.
+        for action in ["close", "publish", "unpublish", "reopen"] {
+            let refused = admin
+                .post("/staff/surveys/demo-2026/status", &as_refs(&step(action)))
+                .await;
+            assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{action}");
+            assert!(
+                refused.body.contains("「準備中」のため"),
+                "{action}: {}",
+                refused.body
+            );
+        }
+        let unknown = admin
+            .post(
+                "/staff/surveys/demo-2026/status",
+                &as_refs(&step("archive")),
+            )
+            .await;
+        assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+
+        // Nobody has answered yet: fieldwork may go back to draft, and open again.
+        for action in ["open", "draft", "open", "close", "reopen", "close"] {
+            let done = admin
+                .post("/staff/surveys/demo-2026/status", &as_refs(&step(action)))
+                .await;
+            assert_eq!(
+                done.status,
+                StatusCode::SEE_OTHER,
+                "{action}: {}",
+                done.body
+            );
+        }
+        assert_eq!(survey(&db, survey_id).status, SurveyStatus::Closed);
+
+        // A paper form keyed once and not finished: publishing asks for a tick.
+        let code_id =
+            tsunagari::db::codes::find(&mut db.conn(), &AccessCode::parse(&codes[3]).unwrap())
+                .unwrap()
+                .unwrap()
+                .0;
+        tsunagari::db::entry::claim_pass(&mut db.conn(), survey_id, code_id, 1, keyer).unwrap();
+        let waiting = admin
+            .post(
+                "/staff/surveys/demo-2026/status",
+                &as_refs(&step("publish")),
+            )
+            .await;
+        assert_eq!(waiting.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            waiting
+                .body
+                .contains("紙の調査票1件が、入力または照合を待っています"),
+            "{}",
+            waiting.body
+        );
+        assert!(waiting.body.contains("name=\"despite_paper_backlog\""));
+        assert!(survey(&db, survey_id).published_at.is_none());
+        let mut ticked = step("publish").to_vec();
+        ticked.push(("despite_paper_backlog", "yes".into()));
+        let published = admin
+            .post("/staff/surveys/demo-2026/status", &as_refs(&ticked))
+            .await;
+        assert_eq!(
+            published.status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            published.body
+        );
+        assert!(survey(&db, survey_id).published_at.is_some());
+        let log = tsunagari::db::surveys::log_of(&mut db.conn(), survey_id).unwrap();
+        assert_eq!(
+            (log[0].action.as_str(), log[0].detail.as_str()),
+            ("publish", "1")
+        );
+        let page = admin.get("/staff/surveys/demo-2026/status").await;
+        assert!(page
+            .body
+            .contains("入力・照合待ちの調査票1件を含めずに公表"));
+        // Published: no reopening, and the planners' pages say so.
+        let reopen = admin
+            .post("/staff/surveys/demo-2026/status", &as_refs(&step("reopen")))
+            .await;
+        assert_eq!(
+            reopen.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            db.backend()
+        );
+        let estimates = admin.get("/planner/demo-2026/estimates").await;
+        assert!(estimates.body.contains("公表済み（"), "{}", estimates.body);
+    }
+}

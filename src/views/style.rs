@@ -191,7 +191,7 @@ figure.report-chart { margin: 1rem 0; break-inside: avoid; page-break-inside: av
   section.report-section h2 { break-after: avoid; page-break-after: avoid; }
   #charts, #table { break-before: page; page-break-before: always; }
   table.matrix th[scope=col] { min-width: 0; }
-  table, tr { break-inside: avoid; page-break-inside: avoid; }
+  tr, figure { break-inside: avoid; page-break-inside: avoid; }
 }
 @media print { header.site, .actions, .lang-switch { display: none; } body { background: #fff; } }
 "#;

@@ -210,23 +210,20 @@ async fn record(
         "contact" => match ContactOutcome::parse(form.text("outcome")) {
             Some(outcome) => StaffAction::Contact(outcome),
             None => {
-                return Err(AppError::BadRequest(
-                    crate::questionnaire::t(
-                        lang,
-                        "連絡の結果を選んでください（本人と話せた／連絡がつかなかった／他の支援機関につないだ）。",
-                        "Choose how the contact went (spoke with them / could not reach them / connected them with another service).",
-                    )
-                    .into(),
-                ))
+                return Err(AppError::BadQuery {
+                    ja: "連絡の結果を選んでください（本人と話せた／連絡がつかなかった／他の支援機関につないだ）。".into(),
+                    en: "Choose how the contact went (spoke with them / could not reach them / connected them with another service).".into(),
+                })
             }
         },
         "note" => StaffAction::Note,
         "close" => StaffAction::Close,
         "reopen" => StaffAction::Reopen,
         other => {
-            return Err(AppError::BadRequest(format!(
-                "`{other}` is not an action of this page: use contact, note, close or reopen"
-            )))
+            return Err(AppError::BadQuery {
+                ja: format!("「{other}」という操作はありません。このページのボタンから選んでください。"),
+                en: format!("`{other}` is not an action of this page: use contact, note, close or reopen."),
+            })
         }
     };
     let body = form.text("body").to_string();

@@ -169,10 +169,15 @@ async fn step(
     check_csrf(&session, &form)?;
     let slug = path.into_inner();
     let Some(transition) = Transition::parse(form.text("action")) else {
-        return Err(AppError::BadRequest(format!(
-            "`{}` is not a step: use open, close, reopen, draft, publish or unpublish",
-            form.text("action")
-        )));
+        let typed = form.text("action");
+        return Err(AppError::BadQuery {
+            ja: format!(
+                "「{typed}」という操作はありません。このページのボタンから選んでください。"
+            ),
+            en: format!(
+                "`{typed}` is not a step: use open, close, reopen, draft, publish or unpublish."
+            ),
+        });
     };
     let confirmation = Confirmation {
         despite_paper_backlog: form.text("despite_paper_backlog") == "yes",
