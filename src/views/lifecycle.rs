@@ -5,8 +5,9 @@
 use maud::{html, Markup};
 
 use super::layout::{csrf_field, page, t};
+use super::resident::answering_period;
 use super::staff::Viewer;
-use crate::clock::{local_date, local_time};
+use crate::clock::local_time;
 use crate::db::surveys::SurveyLogLine;
 use crate::ops::lifecycle::{Readiness, Stage, Transition};
 use crate::questionnaire::Lang;
@@ -93,12 +94,7 @@ pub fn status(viewer: &Viewer<'_>, p: &StatusPage<'_>) -> Markup {
                 dt { (t(lang, "入力・照合を待つ紙の調査票", "Paper forms waiting to be keyed or reconciled")) }
                 dd { (p.ready.paper_backlog) }
                 dt { (t(lang, "回答期間", "Answering period")) }
-                dd { (match (p.survey.answer_from, p.survey.answer_until) {
-                    (None, None) => t(lang, "指定なし（実査中のあいだ）", "Not limited (while in fieldwork)").to_string(),
-                    (from, until) => format!("{} ～ {}",
-                        from.map(|d| local_date(lang, d)).unwrap_or_default(),
-                        until.map(|d| local_date(lang, d)).unwrap_or_default()),
-                }) }
+                dd { (answering_period(lang, p.survey)) }
                 @if let Some(at) = p.survey.published_at {
                     dt { (t(lang, "公表", "Published")) }
                     dd { (local_time(lang, at, viewer.zone)) " — "

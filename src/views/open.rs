@@ -4,9 +4,8 @@
 use maud::{html, Markup, PreEscaped};
 
 use super::layout::{page, t};
-use super::resident::{answering_over, not_yet_open};
+use super::resident::{answering_over, answering_period, not_yet_open};
 use super::staff::Viewer;
-use crate::clock::local_date;
 use crate::survey::{Accepting, Survey};
 
 /// What the link page shows.
@@ -25,19 +24,7 @@ pub fn link(viewer: &Viewer<'_>, p: &LinkPage<'_>) -> Markup {
     let lang = viewer.lang;
     let slug = &p.survey.slug;
     let here = format!("/staff/surveys/{slug}/link");
-    let period = match (p.survey.answer_from, p.survey.answer_until) {
-        (None, None) => t(
-            lang,
-            "期間の指定なし（実施中の間）",
-            "No dates set (while open)",
-        )
-        .to_string(),
-        (from, until) => format!(
-            "{} ～ {}",
-            from.map(|d| local_date(lang, d)).unwrap_or_default(),
-            until.map(|d| local_date(lang, d)).unwrap_or_default()
-        ),
-    };
+    let period = answering_period(lang, p.survey);
     page(
         lang,
         t(lang, "共有リンク・QRコード", "Link and QR code"),

@@ -217,17 +217,7 @@ pub fn estimates(
                             Lang::En => format!("Weights: min {:.1} / median {:.1} / max {:.1}, design effect from weighting {:.2}", data.weights.min, data.weights.median, data.weights.max, data.weights.kish_deff),
                         }) }
                     }
-                    table.overview {
-                        thead { tr {
-                            th scope="col" { (t(lang, "指標", "Indicator")) }
-                            th.num scope="col" { (t(lang, "推計値（重み付け）", "Estimate (weighted)")) }
-                            th.num scope="col" { (t(lang, "95%信頼区間", "95% CI")) }
-                            th.num scope="col" { (t(lang, "推計人数", "Estimated residents")) }
-                            th scope="col" { (t(lang, "全国との比較（国の集計方法：重み付けなし・無回答を分母に含む）", "Compared with the nation (national convention: unweighted, no answer in the base)")) }
-                            th scope="col" { (t(lang, "設問の出典", "Where the wording comes from")) }
-                        } }
-                        tbody { @for indicator in &report.indicators { (overview_row(lang, &survey.slug, indicator, view, alpha)) } }
-                    }
+                    (overview_table(lang, &survey.slug, report, view, alpha))
                     p.downloads {
                         a href={ "/planner/" (survey.slug) "/estimates.xlsx?view=" (view.as_str()) "&alpha=" (alpha) } { (t(lang, "この表をExcelでダウンロード（表紙つき）", "Download this table as Excel (with a cover sheet)")) }
                         " · "
@@ -331,7 +321,31 @@ fn waves_section(
     }
 }
 
-pub(super) fn overview_row(
+/// Every indicator's weighted rate for the whole population beside the nation: the
+/// overview's table, and the council report's.
+pub(super) fn overview_table(
+    lang: Lang,
+    slug: &str,
+    report: &crate::analysis::subgroups::SubgroupReport,
+    view: View,
+    alpha: f64,
+) -> Markup {
+    html! {
+        table.overview {
+            thead { tr {
+                th scope="col" { (t(lang, "指標", "Indicator")) }
+                th.num scope="col" { (t(lang, "推計値（重み付け）", "Estimate (weighted)")) }
+                th.num scope="col" { (t(lang, "95%信頼区間", "95% CI")) }
+                th.num scope="col" { (t(lang, "推計人数", "Estimated residents")) }
+                th scope="col" { (t(lang, "全国との比較（国の集計方法：重み付けなし・無回答を分母に含む）", "Compared with the nation (national convention: unweighted, no answer in the base)")) }
+                th scope="col" { (t(lang, "設問の出典", "Where the wording comes from")) }
+            } }
+            tbody { @for indicator in &report.indicators { (overview_row(lang, slug, indicator, view, alpha)) } }
+        }
+    }
+}
+
+fn overview_row(
     lang: Lang,
     slug: &str,
     indicator: &IndicatorReport,

@@ -7,7 +7,7 @@ use maud::{html, Markup};
 
 use super::chart::breakdown_chart;
 use super::layout::t;
-use super::planner::overview_row;
+use super::planner::overview_table;
 use super::staff::Viewer;
 use super::subgroups::{legend, planner_page, rate, weighting_sentence};
 use crate::analysis::cells::View;
@@ -131,17 +131,7 @@ fn body(lang: Lang, p: &ReportPage<'_>) -> Markup {
         }
         section.report-section #headline {
             h2 { (t(lang, "2. 主な結果", "2. Main results")) }
-            table.overview {
-                thead { tr {
-                    th scope="col" { (t(lang, "指標", "Indicator")) }
-                    th.num scope="col" { (t(lang, "推計値", "Estimate")) }
-                    th.num scope="col" { (t(lang, "95%信頼区間", "95% CI")) }
-                    th.num scope="col" { (t(lang, "推計人数", "Estimated residents")) }
-                    th scope="col" { (t(lang, "全国との比較（国の集計方法）", "Compared with the nation (national convention)")) }
-                    th scope="col" { (t(lang, "設問の出典", "Wording")) }
-                } }
-                tbody { @for indicator in &p.report.indicators { (overview_row(lang, &p.survey.slug, indicator, view, REPORT_ALPHA)) } }
-            }
+            (overview_table(lang, &p.survey.slug, p.report, view, REPORT_ALPHA))
             p.muted { (t(lang,
                 "全国の値は国の公表値（回答者に占める割合、重み付けなし）です。市の値も同じ方法で計算して比べ、差の検定（有意水準5%）で「高い・低い・有意な差なし」を判断しています。",
                 "National figures are as published (share of respondents, unweighted); the city's figure beside them is computed the same way, and “higher / lower / no significant difference” follows a test at the 5% level.")) }

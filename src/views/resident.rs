@@ -517,6 +517,24 @@ pub fn review(
     )
 }
 
+/// A survey's answering period in words (「2026年12月1日 ～ 2026年12月20日」), or that it is
+/// not limited.
+pub fn answering_period(lang: Lang, survey: &Survey) -> String {
+    match (survey.answer_from, survey.answer_until) {
+        (None, None) => t(
+            lang,
+            "期間の指定なし（実施中のあいだ）",
+            "Not limited (while open)",
+        )
+        .to_string(),
+        (from, until) => format!(
+            "{} ～ {}",
+            from.map(|d| local_date(lang, d)).unwrap_or_default(),
+            until.map(|d| local_date(lang, d)).unwrap_or_default()
+        ),
+    }
+}
+
 /// Why a survey does not take answers yet, with its first day when it has one.
 pub fn not_yet_open(lang: Lang, from: Option<chrono::NaiveDate>) -> String {
     match (lang, from) {
