@@ -14,3 +14,4 @@ pub mod sampling;
 pub mod staff;
 pub mod style;
 pub mod subgroups;
+pub mod weighting;

@@ -29,12 +29,13 @@ pub struct Rendered {
 }
 
 /// The planner's pages of one survey: path below `/planner/{slug}` and name.
-fn sections(lang: Lang) -> [(&'static str, &'static str); 5] {
+fn sections(lang: Lang) -> [(&'static str, &'static str); 6] {
     [
         ("estimates", t(lang, "推計の概要", "Overview")),
         ("subgroups", t(lang, "層別の集計", "Subgroups")),
         ("table", t(lang, "表をつくる", "Build a table")),
         ("fieldwork", t(lang, "回収状況", "Fieldwork")),
+        ("weighting", t(lang, "重み付け", "Weighting")),
         ("", t(lang, "単純集計", "Simple tabulation")),
     ]
 }
