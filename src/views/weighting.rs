@@ -47,7 +47,7 @@ pub fn summary(lang: Lang, spec: &WeightingSpec) -> String {
     let mut parts = vec![format!(
         "{}: {}",
         spec.method.label(lang),
-        margins.join(t(lang, "・", ", "))
+        margins.join(t(lang, "、", ", "))
     )];
     if spec.min_cell_respondents > 0 {
         parts.push(match lang {

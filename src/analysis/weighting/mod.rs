@@ -107,7 +107,7 @@ impl Chosen {
             (Method::Raking, Lang::Ja) => format!(
                 "重みは公開中の重み付け「{}」により、住民基本台帳の{}の人口に合わせて調整（レイキング）しています。",
                 self.name,
-                margins.join("・")
+                margins.join("、")
             ),
             (Method::Raking, Lang::En) => format!(
                 "Weights follow the published weighting “{}”: raked to the register's population by {}.",
@@ -117,7 +117,7 @@ impl Chosen {
             (Method::PostStratification, Lang::Ja) => format!(
                 "重みは公開中の重み付け「{}」により、住民基本台帳の{}の人口に合わせて調整（事後層化）しています。",
                 self.name,
-                margins.join("・")
+                margins.join("、")
             ),
             (Method::PostStratification, Lang::En) => format!(
                 "Weights follow the published weighting “{}”: post-stratified to the register's population by {}.",
@@ -138,20 +138,27 @@ impl Chosen {
             });
         }
         if spec.trims() {
-            let bound = |b: Option<f64>| b.map_or_else(|| "-".to_string(), |b| b.to_string());
-            sentence.push_str(&match lang {
-                Lang::Ja => format!(
-                    "重みは{}～{}の範囲に切り詰めています（{}件）。",
-                    bound(spec.trim_lower),
-                    bound(spec.trim_upper),
-                    self.trimmed
-                ),
-                Lang::En => format!(
-                    " Weights are trimmed to [{}, {}] ({} trimmed).",
-                    bound(spec.trim_lower),
-                    bound(spec.trim_upper),
-                    self.trimmed
-                ),
+            let n = self.trimmed;
+            sentence.push_str(&match (spec.trim_lower, spec.trim_upper, lang) {
+                (Some(lo), Some(hi), Lang::Ja) => {
+                    format!("重みは{lo}～{hi}の範囲に切り詰めています（{n}件）。")
+                }
+                (None, Some(hi), Lang::Ja) => {
+                    format!("重みは{hi}以下に切り詰めています（{n}件）。")
+                }
+                (Some(lo), None, Lang::Ja) => {
+                    format!("重みは{lo}以上に引き上げています（{n}件）。")
+                }
+                (Some(lo), Some(hi), Lang::En) => {
+                    format!(" Weights are trimmed to [{lo}, {hi}] ({n} trimmed).")
+                }
+                (None, Some(hi), Lang::En) => {
+                    format!(" Weights are trimmed to at most {hi} ({n} trimmed).")
+                }
+                (Some(lo), None, Lang::En) => {
+                    format!(" Weights are raised to at least {lo} ({n} raised).")
+                }
+                (None, None, _) => String::new(),
             });
         }
         sentence
