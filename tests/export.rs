@@ -342,7 +342,7 @@ fn a_published_weighting_is_reproduced_as_the_dashboard_made_it() {
         .chosen()
         .expect("the published weighting applies");
     assert!(
-        chosen.margins[0].merged.len() > 0,
+        !chosen.margins[0].merged.is_empty(),
         "{:?}",
         chosen.margins[0]
     );
