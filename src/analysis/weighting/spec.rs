@@ -93,6 +93,8 @@ impl Default for WeightingSpec {
 pub enum SpecError {
     /// A margin the register cells do not have.
     UnknownMargin(String),
+    /// A method other than raking and post-stratification.
+    UnknownMethod(String),
     /// No margin chosen.
     NoMargin,
     /// A margin chosen twice.
@@ -144,6 +146,8 @@ impl SpecError {
         match self {
             UnknownMargin(m) if ja => format!("区分「{m}」はありません。性・年齢、地区、年齢、性別から選んでください。"),
             UnknownMargin(m) => format!("There is no margin `{m}`: choose sex × age band, district, age band or sex."),
+            UnknownMethod(m) if ja => format!("方法「{m}」はありません。レイキングか事後層化を選んでください。"),
+            UnknownMethod(m) => format!("There is no method `{m}`: choose raking or post-stratification."),
             NoMargin if ja => "合わせる区分を1つ以上選んでください。".into(),
             NoMargin => "Choose at least one margin.".into(),
             DuplicateMargin(k) if ja => format!("区分「{}」が2回選ばれています。", k.label(lang)),
@@ -204,8 +208,8 @@ fn field_label(field: &str, lang: Lang) -> &'static str {
         ("tolerance", Lang::En) => "Convergence tolerance",
         ("max_iterations", Lang::Ja) => "反復回数の上限",
         ("max_iterations", Lang::En) => "Maximum iterations",
-        ("method", Lang::Ja) => "方法",
-        _ => "Method",
+        (_, Lang::Ja) => "値",
+        (_, Lang::En) => "Value",
     }
 }
 
@@ -243,12 +247,7 @@ impl SpecForm {
         let method = match self.method.trim() {
             "raking" => Method::Raking,
             "post_stratification" => Method::PostStratification,
-            other => {
-                return Err(SpecError::BadNumber {
-                    field: "method",
-                    value: other.to_string(),
-                })
-            }
+            other => return Err(SpecError::UnknownMethod(other.to_string())),
         };
         let margins = self
             .margins
