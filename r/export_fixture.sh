@@ -11,6 +11,9 @@
 # tests/fixtures/export/poststratified/  240 respondents in three districts, a fourth district on
 #                                        the register without respondents: post-stratified by age
 # tests/fixtures/export/base_weights/    the same without register totals: base weights only
+# tests/fixtures/export/chosen/          the same with the full register and a published
+#                                        weighting: raking to sex × age band (sparse cells
+#                                        merged), district and sex, weights trimmed
 #
 # 1. tests/export.rs, with TSUNAGARI_WRITE_EXPORT_FIXTURE set, exports each (respondents in the
 #    order of a fixed seed) into its folder: analysis.csv, codebook.csv, margins.csv, reproduce.R.
@@ -24,8 +27,9 @@ set -eu
 cd "$(dirname "$0")/.."
 TSUNAGARI_WRITE_EXPORT_FIXTURE=1 cargo test --test export -- \
     the_dashboard_equals_the_committed_r_run_and_the_export_equals_the_fixture \
-    the_fallback_weightings_are_reproduced_as_the_dashboard_made_them || true
-for dir in tests/fixtures/export tests/fixtures/export/poststratified tests/fixtures/export/base_weights; do
+    the_fallback_weightings_are_reproduced_as_the_dashboard_made_them \
+    a_published_weighting_is_reproduced_as_the_dashboard_made_it || true
+for dir in tests/fixtures/export tests/fixtures/export/poststratified tests/fixtures/export/base_weights tests/fixtures/export/chosen; do
     (cd "$dir" && Rscript reproduce.R)
 done
 cargo test --test export

@@ -17,7 +17,8 @@ use actix_web::http::{header, StatusCode};
 use common::planner_data::{drawn_survey, submit};
 use common::*;
 use tsunagari::analysis::cells::View;
-use tsunagari::analysis::{Dataset, RegisterCell, Respondent, Weighting};
+use tsunagari::analysis::weighting::{MarginKind, Method, WeightingSpec};
+use tsunagari::analysis::{Dataset, Published, RegisterCell, Respondent, Weighting};
 use tsunagari::auth::Role;
 use tsunagari::config::DatabaseUrl;
 use tsunagari::export::analysis_file::{AnalysisFile, ExportInfo, FILE_NAMES};
@@ -215,6 +216,11 @@ async fn the_dashboard_equals_the_committed_r_run_and_the_export_equals_the_fixt
 /// A sample of 240 in three district strata with demo answers; `register` decides how the
 /// weights can be made.
 fn pure_dataset(register: &[RegisterCell]) -> Dataset {
+    pure_dataset_weighted(register, None)
+}
+
+/// [`pure_dataset`] with a published weighting.
+fn pure_dataset_weighted(register: &[RegisterCell], published: Option<&Published>) -> Dataset {
     use rand::Rng;
     use rand_chacha::rand_core::SeedableRng;
     let questionnaire =
@@ -244,7 +250,7 @@ fn pure_dataset(register: &[RegisterCell]) -> Dataset {
             });
         }
     }
-    Dataset::build(&questionnaire, respondents, register).unwrap()
+    Dataset::build_weighted(&questionnaire, respondents, register, published).unwrap()
 }
 
 /// The register of [`pure_dataset`]'s city, with `extra` cells.
@@ -308,6 +314,50 @@ fn the_fallback_weightings_are_reproduced_as_the_dashboard_made_them() {
         pure_dataset(&register_with(&[])).weighting,
         Weighting::Raked
     );
+}
+
+#[test]
+fn a_published_weighting_is_reproduced_as_the_dashboard_made_it() {
+    let info = ExportInfo {
+        survey_slug: "chosen".into(),
+        survey_title: tsunagari::questionnaire::Text::new("選んだ重み付け", "Chosen weighting"),
+        data_version: 1,
+    };
+    // Raking to sex × age band (sparse cells merged), district and sex, weights trimmed.
+    let published = Published {
+        name: "性年齢・地区・性別（まとめと切り詰め）".into(),
+        spec: WeightingSpec {
+            method: Method::Raking,
+            margins: vec![MarginKind::SexAge, MarginKind::District, MarginKind::Sex],
+            min_cell_respondents: 39,
+            trim_lower: None,
+            trim_upper: Some(20.5),
+            tolerance: 1e-10,
+            max_iterations: 1000,
+        },
+    };
+    let data = pure_dataset_weighted(&register_with(&[]), Some(&published));
+    let chosen = data
+        .weighting
+        .chosen()
+        .expect("the published weighting applies");
+    assert!(
+        !chosen.margins[0].merged.is_empty(),
+        "{:?}",
+        chosen.margins[0]
+    );
+    assert!(chosen.trimmed > 0, "{:?}", data.weights);
+    let dir = fixture_dir().join("chosen");
+    let file = tsunagari::export::analysis_file::build(&data, &info, FIXTURE_SEED).unwrap();
+    let script = String::from_utf8(file.reproduce_r.clone()).unwrap();
+    assert!(script.contains("weighting <- \"rake\""), "{script}");
+    assert!(script.contains("trimWeights(design, lower = -Inf, upper = 20.5, strict = TRUE)"));
+    assert!(script.contains("# weighting: 性年齢・地区・性別（まとめと切り詰め） (published)"));
+    same_as_fixture(&file, &dir, "sqlite");
+    let report = tsunagari::analysis::subgroups::report(&data).unwrap();
+    let csv = report.csv(View::Working, Lang::Ja).unwrap();
+    let shown = agrees_with_r(&csv, &dir, "chosen");
+    assert!(shown > 300, "chosen: {shown} cells shown");
 }
 
 /// What must never be in an analysis file: every name, address and birth date of the

@@ -26,7 +26,7 @@ use std::sync::Arc;
 use crate::estimate::{Categorical, Design, EstimateError, LonelyPsu, Outcome, WeightDiagnostics};
 use crate::questionnaire::{Answers, Indicator, Lang, Questionnaire, Text};
 
-pub use weighting::{MarginKind, RegisterCell, Weighting};
+pub use weighting::{MarginKind, Published, RegisterCell, Weighting};
 
 /// One respondent: the sampled person's design columns and their answers.
 #[derive(Debug, Clone)]
@@ -127,25 +127,28 @@ impl AnalysisError {
 }
 
 impl Dataset {
-    /// Builds the dataset: the design of the sample, calibrated to the register, with every
-    /// breakdown and indicator of `questionnaire` as columns.
+    /// Builds the dataset: the design of the sample, calibrated to the register by the
+    /// default weighting, with every breakdown and indicator of `questionnaire` as columns.
     pub fn build(
         questionnaire: &Questionnaire,
         respondents: Vec<Respondent>,
         register: &[RegisterCell],
     ) -> Result<Dataset, AnalysisError> {
+        Dataset::build_weighted(questionnaire, respondents, register, None)
+    }
+
+    /// [`Dataset::build`] with the survey's published weighting (`None`: the default).
+    pub fn build_weighted(
+        questionnaire: &Questionnaire,
+        respondents: Vec<Respondent>,
+        register: &[RegisterCell],
+        published: Option<&Published>,
+    ) -> Result<Dataset, AnalysisError> {
         if respondents.is_empty() {
             return Err(AnalysisError::NoRespondents);
         }
-        let base = Design::builder(respondents.iter().map(|r| r.base_weight).collect())
-            .strata(
-                "stratum",
-                Categorical::from_labels(&column(&respondents, |r| r.stratum.clone())),
-            )
-            .fpc("N_h", respondents.iter().map(|r| r.population).collect())
-            .lonely_psu(LonelyPsu::Adjust)
-            .build()?;
-        let (design, weighting) = weighting::calibrate(&base, &respondents, register);
+        let base = base_design(&respondents)?;
+        let (design, weighting) = weighting::calibrate(&base, &respondents, register, published);
         let mut variables = register_variables(&respondents);
         let breakdowns = questionnaire.breakdowns();
         let indicators = questionnaire.indicators();
@@ -220,6 +223,18 @@ impl Dataset {
     pub fn indicator(&self, id: &str) -> Option<&IndicatorColumn> {
         self.indicators.iter().find(|i| i.indicator.id == id)
     }
+}
+
+/// The design of the sample before calibration: strata, fpc N_h, base weights N_h / n_h.
+pub fn base_design(respondents: &[Respondent]) -> Result<Design, EstimateError> {
+    Design::builder(respondents.iter().map(|r| r.base_weight).collect())
+        .strata(
+            "stratum",
+            Categorical::from_labels(&column(respondents, |r| r.stratum.clone())),
+        )
+        .fpc("N_h", respondents.iter().map(|r| r.population).collect())
+        .lonely_psu(LonelyPsu::Adjust)
+        .build()
 }
 
 /// Column `index` of a row-major table `width` values wide.

@@ -172,3 +172,60 @@ fn custom_tables_refuse_what_does_not_exist_and_build_two_way_tables() {
         "the options add up to everyone: {shares}"
     );
 }
+
+#[test]
+fn a_published_weighting_is_used_and_one_that_no_longer_fits_falls_back_saying_why() {
+    use super::weighting::{Method, SpecError, WeightingSpec};
+    let published = Published {
+        name: "性別のみ".into(),
+        spec: WeightingSpec {
+            method: Method::PostStratification,
+            margins: vec![MarginKind::Sex],
+            ..WeightingSpec::default()
+        },
+    };
+    let data =
+        Dataset::build_weighted(&national(), sample(), &register(), Some(&published)).unwrap();
+    let chosen = data
+        .weighting
+        .chosen()
+        .expect("published weighting applied");
+    assert_eq!(chosen.name, "性別のみ");
+    assert!(data.weighting.describe(Lang::Ja).contains("「性別のみ」"));
+    let males: f64 = data
+        .design
+        .weights()
+        .iter()
+        .zip(sample())
+        .filter(|(_, r)| r.sex.as_deref() == Some("male"))
+        .map(|(w, _)| w)
+        .sum();
+    assert!((males - 2000.0).abs() < 1e-9);
+
+    // A respondent in a district the register does not have: the default's fallback, and why.
+    let mut rows = sample();
+    rows[0].district = Some("西".into());
+    let by_district = Published {
+        name: "地区".into(),
+        spec: WeightingSpec {
+            margins: vec![MarginKind::District],
+            ..WeightingSpec::default()
+        },
+    };
+    let data = Dataset::build_weighted(&national(), rows, &register(), Some(&by_district)).unwrap();
+    match &data.weighting {
+        Weighting::Unusable { name, reason, then } => {
+            assert_eq!(name, "地区");
+            assert!(
+                matches!(reason, SpecError::EmptyRegisterCell { .. }),
+                "{reason}"
+            );
+            assert!(matches!(**then, Weighting::PostStratifiedByAge { .. }));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(data
+        .weighting
+        .describe(Lang::Ja)
+        .contains("公開中の重み付け「地区」は今のデータには使えない"));
+}

@@ -9,7 +9,8 @@ use clap::Args;
 use super::codes::find_survey;
 use super::{connection, with_database, CliError, CliResult};
 use crate::analysis::cache::KnownAnswers;
-use crate::analysis::{AnalysisError, Dataset};
+use crate::analysis::weighting::WeightingSpec;
+use crate::analysis::{AnalysisError, Dataset, Published};
 use crate::config::Config;
 use crate::db::{self, DbConnection};
 use crate::export::analysis_file::{self, AnalysisFile, ExportInfo, FILE_NAMES};
@@ -60,10 +61,19 @@ pub fn build(
     // The version is read before the data, as the planner pages do: a change in between
     // only makes the recorded version older than the data, never the data stale.
     let data_version = db::surveys::data_version(conn, survey.id)?;
+    let published = db::weightings::published(conn, survey.id)?
+        .map(|(name, json)| {
+            WeightingSpec::from_json(&json)
+                .map(|spec| Published { name, spec })
+                .map_err(|e| CliError::Failed(anyhow::anyhow!("the published weighting: {e}")))
+        })
+        .transpose()?;
     let stored = db::analysis::stored(conn, survey.id, &KnownAnswers::default())?;
     let dataset = match stored.design {
         None => Err(AnalysisError::NoSample),
-        Some((respondents, register)) => Dataset::build(&questionnaire, respondents, &register),
+        Some((respondents, register)) => {
+            Dataset::build_weighted(&questionnaire, respondents, &register, published.as_ref())
+        }
     }
     .map_err(|e| CliError::Usage(not_exportable(&e, slug)))?;
     let info = ExportInfo {

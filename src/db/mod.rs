@@ -19,6 +19,7 @@ pub mod sessions;
 pub mod survey_access;
 pub mod surveys;
 pub mod users;
+pub mod weightings;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;

@@ -340,6 +340,33 @@ diesel::joinable!(contact_request_log -> users (user_id));
 
 diesel::joinable!(staff_sessions -> users (user_id));
 diesel::joinable!(account_links -> users (user_id));
+diesel::table! {
+    weightings (id) {
+        id -> BigInt,
+        survey_id -> BigInt,
+        name -> Text,
+        spec_json -> Text,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        published_at -> Nullable<Timestamp>,
+        published_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    weighting_log (id) {
+        id -> BigInt,
+        survey_id -> BigInt,
+        weighting_id -> Nullable<BigInt>,
+        user_id -> Nullable<BigInt>,
+        action -> Text,
+        detail -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::joinable!(weightings -> surveys (survey_id));
+diesel::joinable!(weighting_log -> surveys (survey_id));
 diesel::joinable!(account_audit -> users (user_id));
 diesel::joinable!(survey_members -> users (user_id));
 diesel::joinable!(survey_members -> surveys (survey_id));
@@ -385,4 +412,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     account_links,
     account_audit,
     survey_members,
+    weightings,
+    weighting_log,
 );

@@ -15,7 +15,7 @@ use rand::seq::SliceRandom;
 use rand_chacha::rand_core::SeedableRng;
 
 use super::with_utf8_bom;
-use crate::analysis::weighting::rake_options;
+use crate::analysis::weighting::{Method, WeightingSpec};
 use crate::analysis::{AnalysisError, Dataset, MarginKind, Origin, Respondent, Weighting};
 use crate::estimate::CalibrationKind;
 use crate::questionnaire::{Answer, CodebookEntry, Lang, MissingReason, Question, Response, Text};
@@ -139,11 +139,14 @@ fn breakdown_column(id: &str, origin: &Origin) -> String {
     }
 }
 
-fn calibration_column(kind: MarginKind) -> &'static str {
-    match kind {
-        MarginKind::SexAge => "cal_sex_age",
-        MarginKind::District => "cal_district",
-        MarginKind::AgeBand => "reg_age_band",
+/// The column of `analysis.csv` that holds the cells of margin `kind` of `weighting`.
+fn calibration_column(weighting: &Weighting, kind: MarginKind) -> &'static str {
+    match (kind, weighting.chosen().is_some()) {
+        (MarginKind::SexAge, _) => "cal_sex_age",
+        (MarginKind::District, _) => "cal_district",
+        (MarginKind::AgeBand, false) => "reg_age_band",
+        (MarginKind::AgeBand, true) => "cal_age_band",
+        (MarginKind::Sex, _) => "cal_sex",
     }
 }
 
@@ -153,6 +156,11 @@ fn method(weighting: &Weighting) -> &'static str {
         Weighting::Raked => "rake",
         Weighting::PostStratifiedByAge { .. } => "poststratify",
         Weighting::BaseWeights { .. } => "none",
+        Weighting::Chosen(chosen) => match chosen.spec.method {
+            Method::Raking => "rake",
+            Method::PostStratification => "poststratify",
+        },
+        Weighting::Unusable { then, .. } => method(then),
     }
 }
 
@@ -268,6 +276,18 @@ fn columns(data: &Dataset, questions: &[Question]) -> Result<Vec<Column>, Export
         "cal_district".into(),
         Source::Calibration(MarginKind::District),
     );
+    // A published weighting may calibrate to the age band (with merged cells) or the sex:
+    // their calibration cells get a column of their own.
+    if let Some(chosen) = data.weighting.chosen() {
+        for &kind in &chosen.spec.margins {
+            if matches!(kind, MarginKind::AgeBand | MarginKind::Sex) {
+                push(
+                    calibration_column(&data.weighting, kind).into(),
+                    Source::Calibration(kind),
+                );
+            }
+        }
+    }
     for (index, question) in questions.iter().enumerate() {
         match &question.response {
             Response::Single { .. } => push(question.id.clone(), Source::Single(index)),
@@ -339,7 +359,10 @@ fn value(
         Source::Sex => r.sex.clone().unwrap_or_default(),
         Source::AgeBand => r.age_band.clone(),
         Source::District => r.district.clone().unwrap_or_default(),
-        Source::Calibration(kind) => kind.level_of(r),
+        Source::Calibration(kind) => match data.weighting.chosen().and_then(|c| c.margin(kind)) {
+            Some(margin) => margin.cells[row].clone(),
+            None => kind.level_of(r),
+        },
         Source::Single(index) => match answer(index) {
             Some(Answer::Choice(code)) => code.to_string(),
             Some(Answer::Missing(reason)) => missing_code(*reason).into(),
@@ -536,15 +559,23 @@ fn entries_of(
                 MarginKind::SexAge => ("性別×年齢", "sex × age band"),
                 MarginKind::District => ("地区", "district"),
                 MarginKind::AgeBand => ("年齢", "age band"),
+                MarginKind::Sex => ("性別", "sex"),
             };
             let name = &column.name;
             let wording = Text::new(
                 format!("補正の区分：{ja}（住民基本台帳。margins.csv の margin {name} と対応）"),
                 format!("Calibration cell: {en} (register; margin {name} of margins.csv)"),
             );
-            let mut levels: BTreeSet<String> =
-                data.sample.iter().map(|r| kind.level_of(r)).collect();
-            levels.extend(kind.totals(&data.register).into_iter().map(|(l, _)| l));
+            let levels: BTreeSet<String> =
+                match data.weighting.chosen().and_then(|c| c.margin(kind)) {
+                    Some(margin) => margin.totals.iter().map(|(l, _)| l.clone()).collect(),
+                    None => {
+                        let mut levels: BTreeSet<String> =
+                            data.sample.iter().map(|r| kind.level_of(r)).collect();
+                        levels.extend(kind.totals(&data.register).into_iter().map(|(l, _)| l));
+                        levels
+                    }
+                };
             coded(
                 Entry {
                     kind: "calibration",
@@ -724,9 +755,14 @@ fn number_note(response: &Response) -> Option<Text> {
 fn margins(data: &Dataset) -> Result<Vec<u8>, ExportError> {
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record(["margin", "level", "population"])?;
-    for &kind in data.weighting.margins() {
-        for (level, total) in kind.totals(&data.register) {
-            out.write_record([calibration_column(kind), &level, &number(total)])?;
+    let weighting = data.weighting.effective();
+    for &kind in weighting.margins() {
+        let totals = match weighting.chosen().and_then(|c| c.margin(kind)) {
+            Some(margin) => margin.totals.clone(),
+            None => kind.totals(&data.register),
+        };
+        for (level, total) in totals {
+            out.write_record([calibration_column(weighting, kind), &level, &number(total)])?;
         }
     }
     finish(out)
@@ -746,6 +782,18 @@ fn summary(data: &Dataset, info: &ExportInfo) -> String {
         format!("weights: {}", data.weighting.describe(Lang::En)),
         format!("重み: {}", data.weighting.describe(Lang::Ja)),
     ];
+    match &data.weighting {
+        Weighting::Chosen(chosen) => {
+            lines.push(format!("weighting: {} (published)", chosen.name));
+            lines.push(format!("weighting spec: {}", chosen.spec.to_json()));
+        }
+        Weighting::Unusable { name, .. } => {
+            lines.push(format!(
+                "weighting: the default (the published weighting {name} cannot be used now)"
+            ));
+        }
+        _ => {}
+    }
     if let Some(report) = data.design.calibration_report() {
         let kind = match report.kind {
             CalibrationKind::Raking => "raking",
@@ -773,11 +821,11 @@ fn r_strings<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
 /// `reproduce.R`: the template with this dataset's weighting, indicators and breakdowns.
 fn reproduce_script(data: &Dataset, summary: &str) -> String {
     let header: String = summary.lines().map(|l| format!("# {l}\n")).collect();
-    let calibration: Vec<&str> = data
-        .weighting
+    let weighting = data.weighting.effective();
+    let calibration: Vec<&str> = weighting
         .margins()
         .iter()
-        .map(|&k| calibration_column(k))
+        .map(|&k| calibration_column(weighting, k))
         .collect();
     let breakdowns = data
         .variables
@@ -791,17 +839,42 @@ fn reproduce_script(data: &Dataset, summary: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(",\n");
-    let options = rake_options();
+    let spec = weighting
+        .chosen()
+        .map_or_else(WeightingSpec::default, |c| c.spec.clone());
+    // R rakes to its own, stricter criterion: as many sweeps as it needs (at least the
+    // dashboard's); its weights then agree with the dashboard's to the dashboard's tolerance.
+    let maxit = spec
+        .max_iterations
+        .max(WeightingSpec::default().max_iterations);
+    let gap = if spec.tolerance * 10.0 > 1e-8 {
+        format!("{:e}", spec.tolerance * 10.0)
+    } else {
+        "1e-8".to_string()
+    };
+    let trim = if spec.trims() {
+        let bound =
+            |b: Option<f64>, none: &str| b.map_or_else(|| none.to_string(), |b| format!("{b:?}"));
+        format!(
+            "design <- trimWeights(design, lower = {}, upper = {}, strict = TRUE)\n",
+            bound(spec.trim_lower, "-Inf"),
+            bound(spec.trim_upper, "Inf")
+        )
+    } else {
+        String::new()
+    };
     include_str!("reproduce.R")
         .replace("@@HEADER@@", &header)
-        .replace("@@WEIGHTING@@", method(&data.weighting))
+        .replace("@@WEIGHTING@@", method(weighting))
+        .replace("@@TRIM@@", &trim)
+        .replace("@@GAP@@", &gap)
         .replace("@@CALIBRATION@@", &r_strings(calibration))
         .replace(
             "@@INDICATORS@@",
             &r_strings(data.indicators.iter().map(|i| i.indicator.id.as_str())),
         )
         .replace("@@BREAKDOWNS@@", &breakdowns)
-        .replace("@@MAXIT@@", &options.max_iterations.to_string())
+        .replace("@@MAXIT@@", &maxit.to_string())
 }
 
 #[cfg(test)]

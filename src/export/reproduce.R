@@ -61,8 +61,8 @@ if (weighting == "rake") {
 } else if (weighting == "poststratify") {
   design <- postStratify(design, formula_of(calibration), margin(calibration))
 }
-gap <- max(abs(weights(design) / d$final_weight - 1))
-if (gap > 1e-8) stop("the weights differ from the dashboard's final_weight (relative ", gap, ")")
+@@TRIM@@gap <- max(abs(weights(design) / d$final_weight - 1))
+if (gap > @@GAP@@) stop("the weights differ from the dashboard's final_weight (relative ", gap, ")")
 
 num <- function(x) ifelse(is.na(x) | !is.finite(x), "", sprintf("%.17g", x))
 cell <- function(dy, y, indicator, by, level, keep) {

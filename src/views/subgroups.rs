@@ -35,6 +35,7 @@ fn sections(lang: Lang) -> [(&'static str, &'static str); 6] {
         ("subgroups", t(lang, "層別の集計", "Subgroups")),
         ("table", t(lang, "表をつくる", "Build a table")),
         ("fieldwork", t(lang, "回収状況", "Fieldwork")),
+        ("weighting", t(lang, "重み付け", "Weighting")),
         ("", t(lang, "単純集計", "Simple tabulation")),
         ("report", t(lang, "報告書（印刷用）", "Report (to print)")),
     ]

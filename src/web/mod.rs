@@ -15,6 +15,7 @@ pub mod planner;
 pub mod resident;
 pub mod sampling;
 pub mod staff;
+pub mod weighting;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -220,6 +221,7 @@ pub fn build_app(
         .configure(accounts::routes)
         .configure(consultation::routes)
         .configure(planner::routes)
+        .configure(weighting::routes)
         .configure(entry::routes)
         .configure(sampling::routes)
         .configure(open::routes)

@@ -15,7 +15,8 @@ use crate::analysis::cache::Analysis;
 use crate::analysis::cells::View;
 use crate::analysis::custom::{self, OutcomeChoice, TableRequest};
 use crate::analysis::subgroups::SubgroupReport;
-use crate::analysis::{AnalysisError, Dataset};
+use crate::analysis::weighting::WeightingSpec;
+use crate::analysis::{AnalysisError, Dataset, Published};
 use crate::auth::Role;
 use crate::db::sessions::StaffSession;
 use crate::db::{self, DbError};
@@ -331,21 +332,31 @@ async fn analysis(state: &AppState, slug: String) -> Result<(Survey, Arc<Analysi
 }
 
 /// [`analysis`] with the data version it was built at.
-async fn analysis_at(
+pub(super) async fn analysis_at(
     state: &AppState,
     slug: String,
 ) -> Result<(Survey, i64, Arc<Analysis>), AppError> {
-    let (survey, version) = state
+    let (survey, version, published) = state
         .db(move |conn| {
             let row = db::surveys::find_by_slug(conn, &slug)?.ok_or(DbError::NotFound)?;
             let survey = Survey::try_from(row)?;
             let version = db::surveys::data_version(conn, survey.id)?;
-            Ok((survey, version))
+            // Publishing raises the data version, so the weighting read after it is the one
+            // of this version or a newer one (then the next request rebuilds again).
+            let published = db::weightings::published(conn, survey.id)?;
+            Ok((survey, version, published))
         })
         .await?;
     if let Some(cached) = state.analyses.get(survey.id, version) {
         return Ok((survey, version, cached));
     }
+    let published = published
+        .map(|(name, json)| {
+            WeightingSpec::from_json(&json)
+                .map(|spec| Published { name, spec })
+                .map_err(|e| DbError::Corrupt(format!("the published weighting: {e}")))
+        })
+        .transpose()?;
     let questionnaire = state.questionnaire_for(&survey)?;
     let survey_id = survey.id;
     // The version was read before the data: a change in between only makes the next request
@@ -363,7 +374,12 @@ async fn analysis_at(
     let built = web::block(move || {
         let dataset = match stored.design {
             None => Err(AnalysisError::NoSample),
-            Some((respondents, register)) => Dataset::build(&questionnaire, respondents, &register),
+            Some((respondents, register)) => Dataset::build_weighted(
+                &questionnaire,
+                respondents,
+                &register,
+                published.as_ref(),
+            ),
         };
         let analysis = Analysis::new(dataset, stored.answers, questionnaire);
         let dataset_built = started.elapsed();

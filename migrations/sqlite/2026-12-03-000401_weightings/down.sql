@@ -1,0 +1,2 @@
+DROP TABLE weighting_log;
+DROP TABLE weightings;
