@@ -70,6 +70,31 @@ impl From<DbError> for AppError {
     }
 }
 
+impl From<crate::ops::sample::ListError> for AppError {
+    fn from(e: crate::ops::sample::ListError) -> Self {
+        use crate::ops::sample::ListError;
+        match e {
+            ListError::NoSample => AppError::NotNow {
+                ja: "この調査の標本はまだ抽出されていません。".into(),
+                en: "No sample has been drawn for this survey yet.".into(),
+            },
+            ListError::NotFinal => AppError::NotNow {
+                ja: "標本がまだ確定していません。標本のページで「標本を確定する」を押してから、発送リストをダウンロードしてください。".into(),
+                en: "The sample is not final yet: press \"Make the sample final\" on the sample page, then download the mailing list.".into(),
+            },
+            ListError::FramePurged => AppError::NotNow {
+                ja: "名簿の個人情報は消去済みのため、依頼状や宛先リストは作れません。".into(),
+                en: "The frame's personal data was purged: letters and address lists can no longer be made.".into(),
+            },
+            ListError::Encoding(e) => AppError::NotNow {
+                ja: format!("{e}（UTF-8 でダウンロードしてください）"),
+                en: format!("{e} (download it as UTF-8 instead)"),
+            },
+            ListError::Storage(e) => e.into(),
+        }
+    }
+}
+
 impl From<actix_web::error::BlockingError> for AppError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         AppError::Unexpected(anyhow::anyhow!("a blocking task failed: {e}"))

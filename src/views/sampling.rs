@@ -476,33 +476,6 @@ fn grouped(code: &str) -> String {
         .unwrap_or_else(|_| code.to_string())
 }
 
-/// The print-shop CSV of these addressees, codes grouped as printed.
-pub fn mailing_csv(
-    people: &[crate::db::frame::Addressee],
-    encoding: crate::sampling::register::TextEncoding,
-) -> Result<Vec<u8>, crate::sampling::mailing::MailingError> {
-    let grouped: Vec<String> = people
-        .iter()
-        .map(|p| {
-            crate::sampling::access_code::AccessCode::parse(&p.code)
-                .map(|c| c.grouped())
-                .unwrap_or_else(|_| p.code.clone())
-        })
-        .collect();
-    let entries =
-        people
-            .iter()
-            .zip(&grouped)
-            .map(|(p, code)| crate::sampling::mailing::MailingEntry {
-                code,
-                postal_code: p.postal_code.as_deref().unwrap_or_default(),
-                address: p.address.as_deref().unwrap_or_default(),
-                name: p.name.as_deref().unwrap_or_default(),
-                stratum: &p.stratum,
-            });
-    crate::sampling::mailing::mailing_list_csv(entries, encoding)
-}
-
 /// One printed letter.
 #[derive(Debug, Clone)]
 pub struct LetterPage {
