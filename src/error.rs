@@ -8,6 +8,8 @@ use actix_web::{HttpResponse, ResponseError};
 
 use crate::db::DbError;
 use crate::views;
+use crate::views::error::Explanation;
+use crate::views::url::url_encode;
 
 /// Everything a request can end in other than success.
 #[derive(Debug, thiserror::Error)]
@@ -145,15 +147,6 @@ impl ResponseError for AppError {
     }
 }
 
-/// What an error page says, in both languages.
-#[derive(Debug, Clone)]
-pub struct Explanation {
-    pub title_ja: String,
-    pub title_en: String,
-    pub detail_ja: String,
-    pub detail_en: String,
-}
-
 impl AppError {
     /// The words shown on the error page.
     pub fn explanation(&self) -> Explanation {
@@ -222,11 +215,4 @@ impl AppError {
             ),
         }
     }
-}
-
-/// Percent-encodes a value for a query string.
-pub fn url_encode(value: &str) -> String {
-    serde_urlencoded::to_string([("", value)])
-        .map(|s| s.trim_start_matches('=').to_string())
-        .unwrap_or_default()
 }

@@ -4,7 +4,6 @@
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-use crate::db::surveys::SurveyRow;
 use crate::questionnaire::Text;
 
 /// Whether residents can answer.
@@ -346,49 +345,6 @@ impl Survey {
                 _ => Accepting::Open,
             },
         }
-    }
-}
-
-impl TryFrom<SurveyRow> for Survey {
-    type Error = SurveyError;
-    fn try_from(row: SurveyRow) -> Result<Self, SurveyError> {
-        let stored = |message: String| SurveyError::Stored {
-            slug: row.slug.clone(),
-            message,
-        };
-        let status = SurveyStatus::parse(&row.status).map_err(stored)?;
-        let help: Vec<HelpLine> =
-            serde_json::from_str(&row.help_json).map_err(|e| stored(format!("help lines: {e}")))?;
-        let consultation = row
-            .consultation_json
-            .as_deref()
-            .map(serde_json::from_str::<ConsultationSettings>)
-            .transpose()
-            .map_err(|e| stored(format!("consultation window: {e}")))?;
-        let modules = row
-            .modules
-            .split(',')
-            .map(str::trim)
-            .filter(|m| !m.is_empty())
-            .map(String::from)
-            .collect();
-        Ok(Survey {
-            id: row.id,
-            title: Text {
-                ja: row.title_ja,
-                en: Some(row.title_en).filter(|t| !t.is_empty()),
-            },
-            slug: row.slug,
-            questionnaire: row.questionnaire,
-            modules,
-            status,
-            help,
-            consultation,
-            answer_from: row.answer_from,
-            answer_until: row.answer_until,
-            one_per_browser: row.one_per_browser,
-            published_at: row.published_at,
-        })
     }
 }
 

@@ -8,6 +8,7 @@ pub mod account_links;
 pub mod analysis;
 pub mod codes;
 pub mod contact_requests;
+pub mod counting;
 pub mod entry;
 pub mod fieldwork;
 pub mod frame;

@@ -16,3 +16,4 @@ pub mod sampling;
 pub mod staff;
 pub mod style;
 pub mod subgroups;
+pub mod url;
