@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::db::{self, DbConnection, DbError};
 use crate::ops::previous_wave::{self, WaveError};
-use crate::survey::SurveySettings;
+use crate::survey::{Survey, SurveySettings};
 
 /// Why a survey was not created (nothing is stored then).
 #[derive(Debug, thiserror::Error)]
@@ -75,4 +75,15 @@ pub fn create(
         db::surveys::set_previous_wave(conn, row.id, Some(wave.id))?;
     }
     Ok(row)
+}
+
+/// The survey row with this slug: the one lookup the pages and the commands share. No such
+/// survey is [`DbError::NotFound`] (404 on a page; the command line names the slug).
+pub fn row_by_slug(conn: &mut DbConnection, slug: &str) -> Result<db::surveys::SurveyRow, DbError> {
+    db::surveys::find_by_slug(conn, slug)?.ok_or(DbError::NotFound)
+}
+
+/// The survey with this slug, read into a [`Survey`] (see [`row_by_slug`]).
+pub fn by_slug(conn: &mut DbConnection, slug: &str) -> Result<Survey, DbError> {
+    Ok(Survey::try_from(row_by_slug(conn, slug)?)?)
 }

@@ -10,16 +10,18 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::extract::{lang_of, FormFields};
 use super::staff::{check_csrf, require};
-use super::{csv_download, html, see_other, with_utf8_bom, AppState};
+use super::{csv_download, html, see_other, AppState};
 use crate::auth::Role;
+use crate::csv_text::with_utf8_bom;
+use crate::db;
 use crate::db::entry::{self as store, CodeResponse, NewAudit, PaperEntryRow};
 use crate::db::sessions::StaffSession;
-use crate::db::{self, DbError};
 use crate::entry::{
     self, choose_pass, differences, keyed_values, parse_form, parse_keyed, Agreement, EntryError,
     ExistingPass, Pass,
 };
 use crate::error::AppError;
+use crate::ops;
 use crate::questionnaire::{Answer, AnswerError, Answers, Lang, Questionnaire, RawInput};
 use crate::sampling::access_code::AccessCode;
 use crate::survey::Survey;
@@ -91,8 +93,7 @@ struct SurveyContext {
 async fn survey_context(state: &AppState, slug: String) -> Result<SurveyContext, AppError> {
     let (survey, double_entry) = state
         .db(move |conn| {
-            let row = db::surveys::find_by_slug(conn, &slug)?.ok_or(DbError::NotFound)?;
-            let survey = Survey::try_from(row)?;
+            let survey = ops::surveys::by_slug(conn, &slug)?;
             let double_entry = store::double_entry(conn, survey.id)?;
             Ok((survey, double_entry))
         })

@@ -10,18 +10,20 @@ use maud::Markup;
 
 use super::extract::lang_of;
 use super::staff::require;
-use super::{csv_download, html, with_utf8_bom, AppState};
+use super::{csv_download, html, AppState};
 use crate::analysis::cache::Analysis;
 use crate::analysis::cells::View;
 use crate::analysis::custom::{self, OutcomeChoice, TableRequest};
 use crate::analysis::subgroups::SubgroupReport;
 use crate::analysis::{AnalysisError, Dataset};
 use crate::auth::Role;
+use crate::csv_text::with_utf8_bom;
+use crate::db;
 use crate::db::sessions::StaffSession;
-use crate::db::{self, DbError};
 use crate::error::AppError;
 use crate::export::analysis_file::{self, ExportInfo};
 use crate::export::xlsx;
+use crate::ops;
 use crate::questionnaire::{Lang, QuestionnaireKind, Response};
 use crate::survey::Survey;
 use crate::tabulation::MIN_RESPONDENTS;
@@ -337,8 +339,7 @@ async fn analysis_at(
 ) -> Result<(Survey, i64, Arc<Analysis>), AppError> {
     let (survey, version) = state
         .db(move |conn| {
-            let row = db::surveys::find_by_slug(conn, &slug)?.ok_or(DbError::NotFound)?;
-            let survey = Survey::try_from(row)?;
+            let survey = ops::surveys::by_slug(conn, &slug)?;
             let version = db::surveys::data_version(conn, survey.id)?;
             Ok((survey, version))
         })
@@ -573,7 +574,7 @@ async fn set_previous_wave(
     let own_slug = slug.clone();
     let outcome = state
         .db(move |conn| {
-            let own = db::surveys::find_by_slug(conn, &own_slug)?.ok_or(DbError::NotFound)?;
+            let own = ops::surveys::row_by_slug(conn, &own_slug)?;
             Ok(crate::ops::previous_wave::set(
                 conn,
                 &own,
@@ -830,10 +831,7 @@ async fn fieldwork(
     let lang = lang_of(&req);
     let slug = path.into_inner();
     let survey = state
-        .db(move |conn| {
-            let row = db::surveys::find_by_slug(conn, &slug)?.ok_or(DbError::NotFound)?;
-            Ok(Survey::try_from(row)?)
-        })
+        .db(move |conn| ops::surveys::by_slug(conn, &slug))
         .await?;
     let progress = fieldwork_progress(&state, survey.id).await?;
     let viewer = Viewer::of(&session, lang, &state.config.time_zone);
@@ -854,10 +852,7 @@ async fn fieldwork_xlsx(
     let lang = lang_of(&req);
     let slug = path.into_inner();
     let survey = state
-        .db(move |conn| {
-            let row = db::surveys::find_by_slug(conn, &slug)?.ok_or(DbError::NotFound)?;
-            Ok(Survey::try_from(row)?)
-        })
+        .db(move |conn| ops::surveys::by_slug(conn, &slug))
         .await?;
     let progress = fieldwork_progress(&state, survey.id).await?;
     let Some((strata, outcomes)) = &progress.sample else {

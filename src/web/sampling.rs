@@ -9,8 +9,8 @@ use super::extract::{lang_of, FormFields};
 use super::staff::{check_csrf, require};
 use super::{csv_download, html, see_other, AppState};
 use crate::auth::Role;
+use crate::db;
 use crate::db::sample::{SampleRow, StratumRow};
-use crate::db::{self, DbConnection, DbError, DbResult};
 use crate::error::AppError;
 use crate::ops::{
     self,
@@ -56,11 +56,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-fn survey_by_slug(conn: &mut DbConnection, slug: &str) -> DbResult<Survey> {
-    let row = db::surveys::find_by_slug(conn, slug)?.ok_or(DbError::NotFound)?;
-    Survey::try_from(row).map_err(|e| DbError::Corrupt(e.to_string()))
-}
-
 /// The page that needs a sample when the survey has none.
 fn no_sample() -> AppError {
     ops::sample::ListError::NoSample.into()
@@ -71,7 +66,7 @@ type SurveySample = (Survey, Option<(SampleRow, Vec<StratumRow>)>);
 async fn load(state: &AppState, slug: String) -> Result<SurveySample, AppError> {
     state
         .db(move |conn| {
-            let survey = survey_by_slug(conn, &slug)?;
+            let survey = ops::surveys::by_slug(conn, &slug)?;
             let sample = match db::sample::find(conn, survey.id)? {
                 Some(sample) => {
                     let strata = db::sample::strata(conn, sample.id)?;
@@ -147,7 +142,7 @@ async fn letters(
     let slug = path.into_inner();
     let (survey, sample, letter, people) = state
         .db(move |conn| {
-            let survey = survey_by_slug(conn, &slug)?;
+            let survey = ops::surveys::by_slug(conn, &slug)?;
             let sample = db::sample::find(conn, survey.id)?;
             let letter = db::sample::letter(conn, survey.id)?;
             let people = match (&sample, &letter) {
@@ -245,7 +240,7 @@ async fn list_download(
     };
     let (survey, body) = state
         .db(move |conn| {
-            let survey = survey_by_slug(conn, &slug)?;
+            let survey = ops::surveys::by_slug(conn, &slug)?;
             let list = ops::sample::list_csv(conn, survey.id, list, encoding);
             Ok((survey, list))
         })
@@ -281,7 +276,7 @@ async fn finalise(
     let survey_slug = slug.clone();
     let sample = state
         .db(move |conn| {
-            let survey = survey_by_slug(conn, &survey_slug)?;
+            let survey = ops::surveys::by_slug(conn, &survey_slug)?;
             ops::sample::make_final(conn, survey.id)
         })
         .await?;
@@ -317,7 +312,7 @@ type Fieldwork = (Survey, Vec<StratumRow>, Vec<db::sample::UnitOutcome>);
 async fn fieldwork(state: &AppState, slug: String) -> Result<Fieldwork, AppError> {
     let (survey, sample) = state
         .db(move |conn| {
-            let survey = survey_by_slug(conn, &slug)?;
+            let survey = ops::surveys::by_slug(conn, &slug)?;
             let sample = match db::sample::find(conn, survey.id)? {
                 Some(sample) => Some((
                     db::sample::strata(conn, sample.id)?,
@@ -400,7 +395,7 @@ async fn record_from_form(
     let stored_code = code.clone();
     match state
         .db(move |conn| {
-            let survey = survey_by_slug(conn, &slug)?;
+            let survey = ops::surveys::by_slug(conn, &slug)?;
             db::sample::record_disposition(conn, survey.id, &stored_code, disposition, Some(&note))
         })
         .await
