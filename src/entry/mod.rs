@@ -374,5 +374,7 @@ pub fn entry_hint(question: &Question, lang: Lang) -> String {
     }
 }
 
+pub mod reconcile;
+
 #[cfg(test)]
 mod tests;
