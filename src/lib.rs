@@ -8,6 +8,7 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod contact_form;
 pub mod csv_text;
 pub mod db;
 pub mod demo;

@@ -367,6 +367,17 @@ impl SurveySettings {
     }
 }
 
+/// The help lines the end page shows with a request: the round-the-clock ones, or every line
+/// when the survey marks none.
+pub fn urgent_lines(help: &[HelpLine]) -> Vec<&HelpLine> {
+    let round_the_clock: Vec<&HelpLine> = help.iter().filter(|h| h.open_24h).collect();
+    if round_the_clock.is_empty() {
+        help.iter().collect()
+    } else {
+        round_the_clock
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
