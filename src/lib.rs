@@ -16,6 +16,7 @@ pub mod entry;
 pub mod error;
 pub mod estimate;
 pub mod export;
+pub mod lifecycle;
 pub mod mail;
 pub mod ops;
 pub mod parallel;

@@ -8,7 +8,7 @@ use super::layout::{csrf_field, page, t};
 use super::staff::Viewer;
 use crate::clock::{local_date, local_time};
 use crate::db::surveys::SurveyLogLine;
-use crate::ops::lifecycle::{Readiness, Stage, Transition};
+use crate::lifecycle::{Readiness, Stage, Transition};
 use crate::questionnaire::Lang;
 use crate::sampling::access_code::AccessCode;
 use crate::survey::Survey;
