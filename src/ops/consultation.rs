@@ -203,12 +203,6 @@ pub enum ConsultationError {
     Db(#[from] DbError),
 }
 
-impl From<diesel::result::Error> for ConsultationError {
-    fn from(e: diesel::result::Error) -> Self {
-        ConsultationError::Db(e.into())
-    }
-}
-
 impl ConsultationError {
     /// The sentence shown on the page.
     pub fn message(&self, lang: Lang) -> String {

@@ -44,12 +44,6 @@ pub enum LifecycleError {
     Db(#[from] DbError),
 }
 
-impl From<diesel::result::Error> for LifecycleError {
-    fn from(e: diesel::result::Error) -> Self {
-        LifecycleError::Db(e.into())
-    }
-}
-
 impl LifecycleError {
     /// The sentence for the page: what is wrong and what to do.
     pub fn message(&self, lang: Lang) -> String {
