@@ -14,10 +14,7 @@ use super::schema::{
 };
 use super::{is_unique_violation, now, transaction, DbConnection, DbError, DbResult};
 
-/// Audit `item_id` of events that concern the whole response (acceptance).
-pub const AUDIT_WHOLE_RESPONSE: &str = "_response";
-/// Audit `item_id` of a change of which response counts; values are `true` / `false`.
-pub const AUDIT_COUNTED: &str = "_counted";
+pub use crate::entry::{AUDIT_COUNTED, AUDIT_WHOLE_RESPONSE};
 
 pub const ENTRY_DRAFT: &str = "draft";
 pub const ENTRY_COMPLETE: &str = "complete";

@@ -45,11 +45,12 @@ pub(super) async fn show_response(
     for r in &form.responses {
         answers.push(parse_json::<Answers>(&r.answers_json, "a response")?);
     }
+    let (responses, audit) = (response_lines(&form.responses), audit_lines(audit));
     let screen = ResponseScreen {
         survey: &ctx.survey,
         questionnaire: &ctx.questionnaire,
         code: &form.code,
-        responses: &form.responses,
+        responses: &responses,
         answers: &answers,
         audit: &audit,
         may_review: may_review(session, form),
@@ -278,7 +279,7 @@ pub(super) async fn audit_page(
             &viewer(&req, &state, &session),
             &ctx.survey,
             &ctx.questionnaire,
-            &entries,
+            &audit_lines(entries),
         ),
     ))
 }

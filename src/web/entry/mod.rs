@@ -27,8 +27,8 @@ use crate::questionnaire::{AnswerError, Answers, Lang, Questionnaire, RawInput};
 use crate::sampling::access_code::AccessCode;
 use crate::survey::Survey;
 use crate::views::entry::{
-    self as view, CodeProblem, DraftRow, KeyerRow, KeyingScreen, Notice, Overview, OverviewCounts,
-    ReconcileScreen, ResponseScreen,
+    self as view, AuditLine, BatchLine, CodeProblem, DraftRow, KeyerRow, KeyingScreen, Notice,
+    Overview, OverviewCounts, ReconcileScreen, ResponseLine, ResponseScreen,
 };
 use crate::views::layout::t;
 use crate::views::staff::Viewer;
@@ -330,4 +330,37 @@ async fn accept_if_ready(
         Ok(_) | Err(AppError::Conflict(_)) => Ok(()),
         Err(other) => Err(other),
     }
+}
+
+/// A code's responses as the response page shows them.
+fn response_lines(responses: &[CodeResponse]) -> Vec<ResponseLine> {
+    responses
+        .iter()
+        .map(|r| ResponseLine {
+            id: r.id,
+            channel: r.channel.clone(),
+            version: r.version,
+            complete: r.is_complete(),
+            submitted_at: r.submitted_at,
+            counted: r.counted,
+            count_reason: r.count_reason.clone(),
+        })
+        .collect()
+}
+
+/// Audit rows as the pages show them.
+fn audit_lines(entries: Vec<store::AuditEntry>) -> Vec<AuditLine> {
+    entries
+        .into_iter()
+        .map(|e| AuditLine {
+            code: e.code,
+            channel: e.channel,
+            username: e.username,
+            changed_at: e.changed_at,
+            item_id: e.item_id,
+            old_value: e.old_value,
+            new_value: e.new_value,
+            reason: e.reason,
+        })
+        .collect()
 }

@@ -216,7 +216,14 @@ pub(super) async fn render_overview(
         survey: &ctx.survey,
         double_entry: ctx.double_entry,
         counts,
-        batches: &batches,
+        batches: &batches
+            .into_iter()
+            .map(|b| BatchLine {
+                received_on: b.received_on,
+                envelopes: b.envelopes,
+                note: b.note,
+            })
+            .collect::<Vec<_>>(),
         awaiting_reconciliation: &awaiting,
         keyers: &keyers,
         notice,
