@@ -170,8 +170,9 @@ fn main() {
     let settings = tsunagari::survey::SurveySettings::load(&root.join("surveys/demo.toml"))
         .expect("demo survey");
     let mut conn = pool.get().expect("connection");
-    let survey = tsunagari::cli::surveys::create(&mut conn, &config, &settings).expect("survey");
-    let codes = tsunagari::cli::codes::issue(&mut conn, survey.id, forms).expect("codes");
+    let survey = tsunagari::ops::surveys::create(&mut conn, &config.questionnaires_dir, &settings)
+        .expect("survey");
+    let codes = tsunagari::ops::codes::issue(&mut conn, survey.id, forms, false).expect("codes");
     let mut sessions = Vec::new();
     for name in ["keyer1", "keyer2"] {
         let hash = tsunagari::auth::hash_password("benchmark password").expect("hash");

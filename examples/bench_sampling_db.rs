@@ -8,12 +8,13 @@
 
 use std::time::Instant;
 
-use tsunagari::cli::frame::{import, ImportArgs};
-use tsunagari::cli::sample::{draw, DrawPlan};
 use tsunagari::config::DatabaseUrl;
+use tsunagari::ops::register::{import, ImportPlan};
+use tsunagari::ops::sample::{draw, DrawPlan};
 use tsunagari::sampling::age::Eligibility;
 use tsunagari::sampling::allocation::AllocationMethod;
 use tsunagari::sampling::draw::Seed;
+use tsunagari::sampling::register::{ColumnMapping, EncodingChoice, ImportOptions, TextEncoding};
 use tsunagari::sampling::strata::StratumVariable;
 use tsunagari::survey::SurveySettings;
 
@@ -48,36 +49,44 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         time_zone: chrono_tz::Asia::Tokyo,
         mail: tsunagari::config::MailSettings::folder(folder.path().join("mail")),
     };
-    let survey = tsunagari::cli::surveys::create(&mut conn, &config, &settings)
+    let survey = tsunagari::ops::surveys::create(&mut conn, &config.questionnaires_dir, &settings)
         .map_err(|e| format!("{e:?}"))?;
 
     let file = folder.path().join("register.csv");
     let started = Instant::now();
-    std::fs::write(&file, tsunagari::cli::demo::synthetic_register(rows))?;
+    std::fs::write(&file, tsunagari::demo::synthetic_register(rows))?;
     eprintln!(
         "wrote {rows} rows ({:.1} MB) in {:.1?}",
         std::fs::metadata(&file)?.len() as f64 / 1e6,
         started.elapsed()
     );
 
-    let import_args = ImportArgs {
-        survey: survey.slug.clone(),
-        file,
-        encoding: "utf-8".into(),
-        delimiter: ",".into(),
-        id: "住民番号".into(),
-        name: vec!["氏".into(), "名".into()],
-        address: vec!["住所".into()],
-        postal: Some("郵便番号".into()),
-        birth: "生年月日".into(),
-        sex: Some("性別".into()),
-        district: Some("地区".into()),
-        exclude: None,
+    let import_args = ImportPlan {
+        options: ImportOptions {
+            encoding: EncodingChoice::Named(TextEncoding::Utf8),
+            ..ImportOptions::new(ColumnMapping {
+                resident_id: "住民番号".into(),
+                name: vec!["氏".into(), "名".into()],
+                address: vec!["住所".into()],
+                postal_code: Some("郵便番号".into()),
+                birth_date: "生年月日".into(),
+                sex: Some("性別".into()),
+                district: Some("地区".into()),
+                exclude: None,
+            })
+        },
+        file_name: "register.csv".into(),
         replace: false,
     };
     let started = Instant::now();
-    let report =
-        import(&mut conn, &import_args, &mut std::io::stderr()).map_err(|e| format!("{e:?}"))?;
+    let report = import(
+        &mut conn,
+        survey.id,
+        &import_args,
+        std::fs::File::open(&file)?,
+        &mut |_| {},
+    )
+    .map_err(|e| format!("{e:?}"))?;
     let import_time = started.elapsed();
 
     let plan = DrawPlan {

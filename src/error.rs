@@ -8,6 +8,8 @@ use actix_web::{HttpResponse, ResponseError};
 
 use crate::db::DbError;
 use crate::views;
+use crate::views::error::Explanation;
+use crate::views::url::url_encode;
 
 /// Everything a request can end in other than success.
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +72,31 @@ impl From<DbError> for AppError {
     }
 }
 
+impl From<crate::ops::sample::ListError> for AppError {
+    fn from(e: crate::ops::sample::ListError) -> Self {
+        use crate::ops::sample::ListError;
+        match e {
+            ListError::NoSample => AppError::NotNow {
+                ja: "この調査の標本はまだ抽出されていません。".into(),
+                en: "No sample has been drawn for this survey yet.".into(),
+            },
+            ListError::NotFinal => AppError::NotNow {
+                ja: "標本がまだ確定していません。標本のページで「標本を確定する」を押してから、発送リストをダウンロードしてください。".into(),
+                en: "The sample is not final yet: press \"Make the sample final\" on the sample page, then download the mailing list.".into(),
+            },
+            ListError::FramePurged => AppError::NotNow {
+                ja: "名簿の個人情報は消去済みのため、依頼状や宛先リストは作れません。".into(),
+                en: "The frame's personal data was purged: letters and address lists can no longer be made.".into(),
+            },
+            ListError::Encoding(e) => AppError::NotNow {
+                ja: format!("{e}（UTF-8 でダウンロードしてください）"),
+                en: format!("{e} (download it as UTF-8 instead)"),
+            },
+            ListError::Storage(e) => e.into(),
+        }
+    }
+}
+
 impl From<actix_web::error::BlockingError> for AppError {
     fn from(e: actix_web::error::BlockingError) -> Self {
         AppError::Unexpected(anyhow::anyhow!("a blocking task failed: {e}"))
@@ -118,15 +145,6 @@ impl ResponseError for AppError {
         }
         response.body(page.into_string())
     }
-}
-
-/// What an error page says, in both languages.
-#[derive(Debug, Clone)]
-pub struct Explanation {
-    pub title_ja: String,
-    pub title_en: String,
-    pub detail_ja: String,
-    pub detail_en: String,
 }
 
 impl AppError {
@@ -197,11 +215,4 @@ impl AppError {
             ),
         }
     }
-}
-
-/// Percent-encodes a value for a query string.
-pub fn url_encode(value: &str) -> String {
-    serde_urlencoded::to_string([("", value)])
-        .map(|s| s.trim_start_matches('=').to_string())
-        .unwrap_or_default()
 }

@@ -4,7 +4,6 @@
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-use crate::db::surveys::SurveyRow;
 use crate::questionnaire::Text;
 
 /// Whether residents can answer.
@@ -349,49 +348,6 @@ impl Survey {
     }
 }
 
-impl TryFrom<SurveyRow> for Survey {
-    type Error = SurveyError;
-    fn try_from(row: SurveyRow) -> Result<Self, SurveyError> {
-        let stored = |message: String| SurveyError::Stored {
-            slug: row.slug.clone(),
-            message,
-        };
-        let status = SurveyStatus::parse(&row.status).map_err(stored)?;
-        let help: Vec<HelpLine> =
-            serde_json::from_str(&row.help_json).map_err(|e| stored(format!("help lines: {e}")))?;
-        let consultation = row
-            .consultation_json
-            .as_deref()
-            .map(serde_json::from_str::<ConsultationSettings>)
-            .transpose()
-            .map_err(|e| stored(format!("consultation window: {e}")))?;
-        let modules = row
-            .modules
-            .split(',')
-            .map(str::trim)
-            .filter(|m| !m.is_empty())
-            .map(String::from)
-            .collect();
-        Ok(Survey {
-            id: row.id,
-            title: Text {
-                ja: row.title_ja,
-                en: Some(row.title_en).filter(|t| !t.is_empty()),
-            },
-            slug: row.slug,
-            questionnaire: row.questionnaire,
-            modules,
-            status,
-            help,
-            consultation,
-            answer_from: row.answer_from,
-            answer_until: row.answer_until,
-            one_per_browser: row.one_per_browser,
-            published_at: row.published_at,
-        })
-    }
-}
-
 impl SurveySettings {
     /// The storage form of these settings.
     pub fn help_json(&self) -> String {
@@ -408,6 +364,17 @@ impl SurveySettings {
     /// The modules as stored (comma-separated).
     pub fn modules_list(&self) -> String {
         self.modules.join(",")
+    }
+}
+
+/// The help lines the end page shows with a request: the round-the-clock ones, or every line
+/// when the survey marks none.
+pub fn urgent_lines(help: &[HelpLine]) -> Vec<&HelpLine> {
+    let round_the_clock: Vec<&HelpLine> = help.iter().filter(|h| h.open_24h).collect();
+    if round_the_clock.is_empty() {
+        help.iter().collect()
+    } else {
+        round_the_clock
     }
 }
 

@@ -143,8 +143,10 @@ async fn a_keyer_keys_a_whole_form_with_the_keyboard_only_and_it_is_stored_as_ty
     .unwrap();
     let (survey, code) = {
         let mut conn = pool.get().unwrap();
-        let survey = tsunagari::cli::surveys::create(&mut conn, &config, &settings).unwrap();
-        let codes = tsunagari::cli::codes::issue(&mut conn, survey.id, 1).unwrap();
+        let survey =
+            tsunagari::ops::surveys::create(&mut conn, &config.questionnaires_dir, &settings)
+                .unwrap();
+        let codes = tsunagari::ops::codes::issue(&mut conn, survey.id, 1, false).unwrap();
         let hash = tsunagari::auth::hash_password(PASSWORD).unwrap();
         let keyer = tsunagari::db::users::create(
             &mut conn,

@@ -19,12 +19,13 @@ use serde_json::json;
 use common::browser::{pdf_pages, print_pdf, Chromedriver, Site};
 use common::*;
 use tsunagari::auth::Role;
-use tsunagari::cli::frame::{import, ImportArgs};
-use tsunagari::cli::sample::{draw, DrawPlan};
+use tsunagari::ops::register::{import, ImportPlan};
+use tsunagari::ops::sample::{draw, DrawPlan};
 use tsunagari::sampling::age::Eligibility;
 use tsunagari::sampling::allocation::AllocationMethod;
 use tsunagari::sampling::draw::Seed;
 use tsunagari::sampling::qr::qr_svg;
+use tsunagari::sampling::register::{ColumnMapping, ImportOptions};
 use tsunagari::sampling::strata::StratumVariable;
 use tsunagari::survey::SurveySettings;
 
@@ -50,8 +51,9 @@ async fn staff_print_one_a4_letter_per_sampled_person_with_the_address_in_the_wi
 /// A survey with a sample of [`LETTERS`] residents.
 fn survey_with_sample(db: &TestDb) -> String {
     let settings = SurveySettings::load(&repo_path("surveys/demo.toml")).unwrap();
-    let survey = tsunagari::cli::surveys::create(&mut db.conn(), &db.config(), &settings)
-        .unwrap_or_else(|e| panic!("{e:?}"));
+    let survey =
+        tsunagari::ops::surveys::create(&mut db.conn(), &db.config().questionnaires_dir, &settings)
+            .unwrap_or_else(|e| panic!("{e:?}"));
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("register.csv");
     let mut text = String::from("住民番号,氏,名,郵便番号,住所,方書,生年月日,性別,地区\n");
@@ -72,22 +74,28 @@ fn survey_with_sample(db: &TestDb) -> String {
         ));
     }
     std::fs::write(&file, text).unwrap();
-    let args = ImportArgs {
-        survey: survey.slug.clone(),
-        file,
-        encoding: "auto".into(),
-        delimiter: ",".into(),
-        id: "住民番号".into(),
-        name: vec!["氏".into(), "名".into()],
-        address: vec!["住所".into(), "方書".into()],
-        postal: Some("郵便番号".into()),
-        birth: "生年月日".into(),
-        sex: Some("性別".into()),
-        district: Some("地区".into()),
-        exclude: None,
+    let args = ImportPlan {
+        options: ImportOptions::new(ColumnMapping {
+            resident_id: "住民番号".into(),
+            name: vec!["氏".into(), "名".into()],
+            address: vec!["住所".into(), "方書".into()],
+            postal_code: Some("郵便番号".into()),
+            birth_date: "生年月日".into(),
+            sex: Some("性別".into()),
+            district: Some("地区".into()),
+            exclude: None,
+        }),
+        file_name: "register.csv".into(),
         replace: false,
     };
-    import(&mut db.conn(), &args, &mut Vec::new()).unwrap_or_else(|e| panic!("{e:?}"));
+    import(
+        &mut db.conn(),
+        survey.id,
+        &args,
+        std::fs::File::open(&file).unwrap(),
+        &mut |_| {},
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
     let plan = DrawPlan {
         eligibility: Eligibility::new(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()),
         strata_by: vec![StratumVariable::District],

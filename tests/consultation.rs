@@ -248,9 +248,13 @@ async fn without_distress_the_offer_follows_the_help_and_a_survey_without_a_wind
         settings.slug = "no-window".into();
         settings.consultation = None;
         settings.status = tsunagari::survey::SurveyStatus::Open;
-        let plain = tsunagari::cli::surveys::create(&mut db.conn(), &db.config(), &settings)
-            .unwrap_or_else(|e| panic!("{e:?}"));
-        let plain_codes = tsunagari::cli::codes::issue(&mut db.conn(), plain.id, 1).unwrap();
+        let plain = tsunagari::ops::surveys::create(
+            &mut db.conn(),
+            &db.config().questionnaires_dir,
+            &settings,
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        let plain_codes = tsunagari::ops::codes::issue(&mut db.conn(), plain.id, 1, false).unwrap();
         let mut other = client(db.state()).await;
         answer_and_submit(&mut other, &q, &plain_codes[0], &|id| {
             (id == "direct").then_some(5)
@@ -304,9 +308,10 @@ fn second_survey(db: &TestDb) -> (i64, Vec<tsunagari::sampling::access_code::Acc
     let mut settings = SurveySettings::load(&repo_path("surveys/demo.toml")).unwrap();
     settings.slug = "other-town".into();
     settings.status = tsunagari::survey::SurveyStatus::Open;
-    let row = tsunagari::cli::surveys::create(&mut db.conn(), &db.config(), &settings)
-        .unwrap_or_else(|e| panic!("{e:?}"));
-    let codes = tsunagari::cli::codes::issue(&mut db.conn(), row.id, 1).unwrap();
+    let row =
+        tsunagari::ops::surveys::create(&mut db.conn(), &db.config().questionnaires_dir, &settings)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+    let codes = tsunagari::ops::codes::issue(&mut db.conn(), row.id, 1, false).unwrap();
     (row.id, codes)
 }
 

@@ -370,11 +370,11 @@ struct Secrets {
 
 /// The fixture's register (the one `drawn_survey` stores) and the survey's access codes.
 fn secrets(codes: &[String]) -> Secrets {
-    let csv = tsunagari::cli::demo::synthetic_register(3000);
+    let csv = tsunagari::demo::synthetic_register(3000);
     let register = tsunagari::sampling::register::read_register_bytes(
         csv.as_bytes(),
         &tsunagari::sampling::register::ImportOptions::new(
-            tsunagari::cli::demo::synthetic_register_columns(),
+            tsunagari::demo::synthetic_register_columns(),
         ),
     )
     .unwrap();

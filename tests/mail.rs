@@ -469,8 +469,12 @@ async fn opening_and_closing_fieldwork_tells_the_surveys_people_and_the_admins_b
                 tsunagari::survey::SurveySettings::load(&common::repo_path("surveys/demo.toml"))
                     .unwrap();
             settings.slug = "other-town-2026".into();
-            let row =
-                tsunagari::cli::surveys::create(&mut db.conn(), &db.config(), &settings).unwrap();
+            let row = tsunagari::ops::surveys::create(
+                &mut db.conn(),
+                &db.config().questionnaires_dir,
+                &settings,
+            )
+            .unwrap();
             (row, ())
         };
         let accounts = [

@@ -15,8 +15,9 @@ fn gatekeeper(db: &TestDb, adjust: impl FnOnce(&mut SurveySettings)) -> (i64, Qu
     let mut settings =
         SurveySettings::load(&repo_path("surveys/gatekeeper-demo.toml")).expect("survey file");
     adjust(&mut settings);
-    let row = tsunagari::cli::surveys::create(&mut db.conn(), &db.config(), &settings)
-        .unwrap_or_else(|e| panic!("{e:?}"));
+    let row =
+        tsunagari::ops::surveys::create(&mut db.conn(), &db.config().questionnaires_dir, &settings)
+            .unwrap_or_else(|e| panic!("{e:?}"));
     grant_every_survey(db);
     let q = db
         .state()

@@ -297,9 +297,13 @@ async fn codes_of_other_surveys_unknown_codes_and_invalid_options_get_clear_mess
         let mut settings =
             tsunagari::survey::SurveySettings::load(&repo_path("surveys/demo.toml")).unwrap();
         settings.slug = "other-2026".into();
-        let other =
-            tsunagari::cli::surveys::create(&mut db.conn(), &db.config(), &settings).unwrap();
-        let other_codes = tsunagari::cli::codes::issue(&mut db.conn(), other.id, 1).unwrap();
+        let other = tsunagari::ops::surveys::create(
+            &mut db.conn(),
+            &db.config().questionnaires_dir,
+            &settings,
+        )
+        .unwrap();
+        let other_codes = tsunagari::ops::codes::issue(&mut db.conn(), other.id, 1, false).unwrap();
         let mut keyer = signed_in!(db, "keyer1");
 
         let foreign = keyer.get(&form_path(&other_codes[0])).await;
@@ -963,9 +967,14 @@ async fn the_keying_screen_prints_the_paper_numbers_with_the_modules_on_or_off()
             tsunagari::survey::SurveySettings::load(&repo_path("surveys/demo.toml")).unwrap();
         core_settings.slug = "core-2026".into();
         core_settings.modules.clear();
-        let core_row =
-            tsunagari::cli::surveys::create(&mut db.conn(), &db.config(), &core_settings).unwrap();
-        let core_codes = tsunagari::cli::codes::issue(&mut db.conn(), core_row.id, 1).unwrap();
+        let core_row = tsunagari::ops::surveys::create(
+            &mut db.conn(),
+            &db.config().questionnaires_dir,
+            &core_settings,
+        )
+        .unwrap();
+        let core_codes =
+            tsunagari::ops::codes::issue(&mut db.conn(), core_row.id, 1, false).unwrap();
         common::grant_every_survey(&db);
         let mut keyer = signed_in!(db, "keyer1");
 

@@ -620,10 +620,14 @@ async fn the_overview_compares_each_indicator_with_the_previous_wave() {
         settings.slug = "demo-2027".into();
         // A wrong name is refused and creates nothing.
         settings.previous_wave = Some("demo-2025".into());
-        let refused =
-            tsunagari::cli::surveys::create(&mut db.conn(), &db.config(), &settings).unwrap_err();
+        let refused = tsunagari::ops::surveys::create(
+            &mut db.conn(),
+            &db.config().questionnaires_dir,
+            &settings,
+        )
+        .unwrap_err();
         assert!(
-            format!("{refused:?}").contains("no survey `demo-2025`"),
+            refused.to_string().contains("no survey `demo-2025`"),
             "{refused:?}"
         );
         assert!(

@@ -453,8 +453,12 @@ async fn an_open_questionnaire_is_answered_anonymously_through_its_link_and_each
         let settings =
             tsunagari::survey::SurveySettings::load(&repo_path("surveys/gatekeeper-demo.toml"))
                 .unwrap();
-        let survey =
-            tsunagari::cli::surveys::create(&mut db.conn(), &db.config(), &settings).unwrap();
+        let survey = tsunagari::ops::surveys::create(
+            &mut db.conn(),
+            &db.config().questionnaires_dir,
+            &settings,
+        )
+        .unwrap();
         let q = db
             .state()
             .catalogue

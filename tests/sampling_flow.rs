@@ -20,11 +20,13 @@ use diesel::prelude::*;
 
 use common::{add_user, client, databases, repo_path, sign_in, TestDb};
 use tsunagari::auth::Role;
+// The import goes through the command's own function: these tests check its flags, its
+// progress bar and how the terminal words every refusal (`CliError`).
 use tsunagari::cli::frame::{import, ImportArgs};
-use tsunagari::cli::sample::{draw, list_csv, DrawPlan, List};
 use tsunagari::cli::CliError;
 use tsunagari::db::schema::{access_codes, frame_persons, sampled_units, samples};
 use tsunagari::db::{self, surveys::SurveyRow};
+use tsunagari::ops::sample::{draw, list_csv, DrawPlan, Finalise, List};
 use tsunagari::sampling::access_code::AccessCode;
 use tsunagari::sampling::age::Eligibility;
 use tsunagari::sampling::allocation::{AllocationMethod, ExplicitSize};
@@ -40,7 +42,7 @@ const HEADER: &str = "住民番号,氏,名,郵便番号,住所,生年月日,性�
 /// The demo survey (with its letter text), no codes.
 fn new_survey(db: &TestDb) -> SurveyRow {
     let settings = SurveySettings::load(&repo_path("surveys/demo.toml")).unwrap();
-    tsunagari::cli::surveys::create(&mut db.conn(), &db.config(), &settings)
+    tsunagari::ops::surveys::create(&mut db.conn(), &db.config().questionnaires_dir, &settings)
         .unwrap_or_else(|e| panic!("{e:?}"))
 }
 
@@ -120,7 +122,9 @@ fn proportional(total: u64, minimum: u64) -> AllocationMethod {
     AllocationMethod::Proportional { total, minimum }
 }
 
-fn usage(result: Result<impl std::fmt::Debug, CliError>) -> String {
+/// The refusal as the command line words it.
+fn usage<E: Into<CliError>>(result: Result<impl std::fmt::Debug, E>) -> String {
+    let result: Result<_, CliError> = result.map_err(Into::into);
     match result {
         Err(CliError::Usage(message)) => message,
         other => panic!("expected a usage error, got {other:?}"),
@@ -513,8 +517,13 @@ fn a_second_draw_is_refused_replaced_on_request_and_refused_for_good_once_letter
         assert_ne!(sampled_resident_ids(&db, survey.id), first);
         assert_eq!(codes_of_survey(&db, survey.id), 30, "old codes removed");
 
-        let (csv, count) =
-            list_csv(&mut db.conn(), survey.id, List::Mailing, TextEncoding::Utf8).unwrap();
+        let (csv, count) = list_csv(
+            &mut db.conn(),
+            survey.id,
+            List::Mailing(Finalise::Now),
+            TextEncoding::Utf8,
+        )
+        .unwrap();
         assert_eq!(count, 30);
         assert!(String::from_utf8(csv).unwrap().contains("山田\u{3000}花子"));
         let message = usage(draw(&mut db.conn(), survey.id, &replacing));
@@ -539,6 +548,78 @@ fn sampled_survey(db: &TestDb) -> (SurveyRow, Vec<AccessCode>) {
         .map(|a| AccessCode::parse(&a.code).unwrap())
         .collect();
     (survey, codes)
+}
+
+/// One rule for the mailing list, whoever asks: it comes only from a final sample. The
+/// command (`Finalise::Now`) makes the sample final with the list; the page's download
+/// (`Finalise::AlreadyFinal`) refuses until a POST made it final; both give the same list.
+#[actix_web::test]
+async fn the_mailing_list_comes_only_from_a_final_sample_and_is_the_same_from_the_command_and_the_page(
+) {
+    use tsunagari::ops::sample::ListError;
+    for db in databases() {
+        let (survey, _) = sampled_survey(&db);
+        let final_at = |db: &TestDb| {
+            db::sample::find(&mut db.conn(), survey.id)
+                .unwrap()
+                .unwrap()
+                .letters_printed_at
+        };
+        let refused = list_csv(
+            &mut db.conn(),
+            survey.id,
+            List::Mailing(Finalise::AlreadyFinal),
+            TextEncoding::Utf8,
+        );
+        assert!(matches!(refused, Err(ListError::NotFinal)), "{refused:?}");
+        let (_, reminded) = list_csv(
+            &mut db.conn(),
+            survey.id,
+            List::Reminders,
+            TextEncoding::Utf8,
+        )
+        .unwrap();
+        assert_eq!(reminded, 10);
+        assert!(
+            final_at(&db).is_none(),
+            "refusals and reminders mark nothing"
+        );
+
+        let (from_command, count) = list_csv(
+            &mut db.conn(),
+            survey.id,
+            List::Mailing(Finalise::Now),
+            TextEncoding::Utf8,
+        )
+        .unwrap();
+        assert_eq!(count, 10);
+        let made_final = final_at(&db).expect("the command made the sample final");
+        let (again, _) = list_csv(
+            &mut db.conn(),
+            survey.id,
+            List::Mailing(Finalise::AlreadyFinal),
+            TextEncoding::Utf8,
+        )
+        .unwrap();
+        assert_eq!(again, from_command);
+        list_csv(
+            &mut db.conn(),
+            survey.id,
+            List::Mailing(Finalise::Now),
+            TextEncoding::Utf8,
+        )
+        .unwrap();
+        assert_eq!(final_at(&db), Some(made_final), "made final once");
+
+        add_user(&db, "staff1", "staff-password-1", Role::Staff);
+        let mut staff = client(db.state()).await;
+        sign_in(&mut staff, "staff1", "staff-password-1").await;
+        let page = staff
+            .get(&format!("/staff/surveys/{}/mailing.csv", survey.slug))
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        assert_eq!(page.bytes, from_command);
+    }
 }
 
 #[actix_web::test]
@@ -840,14 +921,20 @@ fn the_purge_removes_names_addresses_and_birth_dates_and_keeps_the_design() {
     for db in databases() {
         let (survey, _) = sampled_survey(&db);
         let message = usage(tsunagari::cli::frame::purge(&mut db.conn(), &survey.slug));
+        assert!(matches!(
+            tsunagari::ops::register::purge(&mut db.conn(), &survey),
+            Err(tsunagari::ops::register::PurgeError::NotClosed { .. })
+        ));
         assert!(message.contains("close"), "{message}");
 
         db::surveys::set_status(&mut db.conn(), survey.id, "closed").unwrap();
         let before = db::sample::design_for_estimation(&mut db.conn(), survey.id)
             .unwrap()
             .unwrap();
-        let (removed, blanked) =
-            tsunagari::cli::frame::purge(&mut db.conn(), &survey.slug).unwrap();
+        let closed = db::surveys::find_by_slug(&mut db.conn(), &survey.slug)
+            .unwrap()
+            .unwrap();
+        let (removed, blanked) = tsunagari::ops::register::purge(&mut db.conn(), &closed).unwrap();
         assert_eq!((removed, blanked), (91, 10));
         assert_eq!(
             db::frame::personal_rows(&mut db.conn(), survey.id).unwrap(),

@@ -13,11 +13,25 @@ const PASSWORD: &str = "a-long-enough-password";
 const SURVEY_A: &str = "demo-2026";
 const SURVEY_B: &str = "other-town-2026";
 
-/// Every (method, path pattern) registered in `src/web/*.rs`.
+/// The `.rs` files under `dir`, in every subfolder (`src/web/entry/` …).
+fn sources(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(sources(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files
+}
+
+/// Every (method, path pattern) registered in `src/web/` (every file, subfolders too).
 fn routes() -> Vec<(String, String)> {
     let mut found = Vec::new();
-    for entry in std::fs::read_dir(repo_path("src/web")).unwrap() {
-        let source = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+    for path in sources(&repo_path("src/web")) {
+        let source = std::fs::read_to_string(path).unwrap();
         for piece in source.split(".route(").skip(1) {
             let Some(path) = piece.split('"').nth(1) else {
                 continue;

@@ -75,11 +75,13 @@ pub fn run(cmd: UserCommand) -> CliResult {
             };
             let mut survey_ids = Vec::new();
             for slug in &args.surveys {
-                let row = db::surveys::find_by_slug(&mut conn, slug)?.ok_or_else(|| {
-                    CliError::Usage(format!(
-                        "--survey {slug}: no such survey (see `tsunagari survey list`)"
-                    ))
-                })?;
+                let row =
+                    crate::ops::surveys::row_by_slug(&mut conn, slug).map_err(|e| match e {
+                        db::DbError::NotFound => CliError::Usage(format!(
+                            "--survey {slug}: no such survey (see `tsunagari survey list`)"
+                        )),
+                        other => other.into(),
+                    })?;
                 survey_ids.push(row.id);
             }
             let user = db::transaction(&mut conn, |conn| {

@@ -74,9 +74,10 @@ pub fn find_survey(
     conn: &mut db::DbConnection,
     slug: &str,
 ) -> Result<db::surveys::SurveyRow, CliError> {
-    db::surveys::find_by_slug(conn, slug)?.ok_or_else(|| {
-        CliError::Usage(format!(
+    crate::ops::surveys::row_by_slug(conn, slug).map_err(|e| match e {
+        db::DbError::NotFound => CliError::Usage(format!(
             "there is no survey `{slug}`; `tsunagari survey list` shows them"
-        ))
+        )),
+        other => other.into(),
     })
 }

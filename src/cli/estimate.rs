@@ -444,14 +444,6 @@ fn number(value: Option<f64>) -> String {
     }
 }
 
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
-}
-
 /// Writes the report as CSV.
 pub fn write_csv(report: &EstimateReport, out: &mut impl Write) -> std::io::Result<()> {
     writeln!(out, "{CSV_HEADER}")?;
@@ -463,9 +455,9 @@ pub fn write_csv(report: &EstimateReport, out: &mut impl Write) -> std::io::Resu
         writeln!(
             out,
             "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            csv_field(&row.by),
-            csv_field(&row.level),
-            csv_field(&row.outcome),
+            crate::csv_text::field(&row.by),
+            crate::csv_text::field(&row.level),
+            crate::csv_text::field(&row.outcome),
             row.n,
             number(e.map(|e| e.estimate)),
             number(e.map(|e| e.se)),

@@ -1,7 +1,7 @@
 //! `tsunagari frame import|purge`: the resident register extract as a survey's sampling
 //! frame, and the removal of its personal data after fieldwork.
 
-use std::io::{BufReader, Write};
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -10,9 +10,12 @@ use clap::{Args, Subcommand};
 use super::codes::find_survey;
 use super::{connection, with_database, CliError, CliResult};
 use crate::db;
+use crate::ops::{
+    self,
+    register::{ImportError, ImportPlan, PurgeError},
+};
 use crate::sampling::register::{
-    read_register_in_batches, ColumnMapping, EncodingChoice, ImportOptions, ImportProgress,
-    RegisterRecord, RegisterSummary, TextEncoding,
+    ColumnMapping, EncodingChoice, ImportOptions, RegisterSummary, TextEncoding,
 };
 
 /// Frame commands.
@@ -140,10 +143,8 @@ pub fn run(cmd: FrameCommand) -> CliResult {
     }
 }
 
-/// Reads the extract and stores it as the survey's frame, drawing a progress bar on
-/// `progress` (plain `\r` updates). A reader thread parses the file while this thread
-/// stores the rows it has parsed, so reading and the database's work overlap; a bad row
-/// anywhere in the file still stores nothing.
+/// Reads the extract named by `args` and stores it as the survey's frame
+/// ([`ops::register::import`]), drawing a progress bar on `progress` (plain `\r` updates).
 pub fn import(
     conn: &mut db::DbConnection,
     args: &ImportArgs,
@@ -151,113 +152,52 @@ pub fn import(
 ) -> Result<RegisterSummary, CliError> {
     let options = args.options()?;
     let survey = find_survey(conn, &args.survey)?;
-    if let Some(earlier) = db::frame::import_info(conn, survey.id)? {
-        if !args.replace {
-            return Err(CliError::Usage(format!(
-                "survey {} already has a frame ({} residents from {}, imported {} UTC); give --replace to import again",
-                survey.slug,
-                earlier.row_count,
-                earlier.file_name,
-                earlier.imported_at.format("%Y-%m-%d %H:%M")
-            )));
-        }
-    }
     let file = std::fs::File::open(&args.file)
         .map_err(|e| CliError::Usage(format!("cannot open {}: {e}", args.file.display())))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0).max(1);
-    let file_name = args
-        .file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let plan = ImportPlan {
+        options,
+        file_name: args
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        replace: args.replace,
+    };
     let mut bar = ProgressBar::new(progress);
-    let (read, stored) = std::thread::scope(|scope| {
-        // A few batches in flight let reading run ahead of storing without holding the file.
-        let (sender, batches) = std::sync::mpsc::sync_channel(4);
-        let (give_back, stored_batches) = std::sync::mpsc::channel();
-        let (verdict_sender, verdict) = std::sync::mpsc::sync_channel(1);
-        let options = &options;
-        let reader = scope.spawn(move || {
-            let read = read_register_in_batches(
-                BufReader::with_capacity(1 << 20, file),
-                options,
-                &mut |rows, read: ImportProgress| {
-                    let emptied = stored_batches.try_recv().map(|mut stored: Vec<_>| {
-                        stored.clear();
-                        stored
-                    });
-                    let next = emptied.unwrap_or_else(|_| Vec::with_capacity(rows.capacity()));
-                    // When storing has stopped (a database error) reading still runs to the
-                    // end, so that a bad file is reported as such.
-                    let _ = sender.send((std::mem::replace(rows, next), read));
-                },
-            );
-            let _ = verdict_sender.send(read.as_ref().ok().map(|s| s.encoding));
-            read
-        });
-        let batches = batches.iter().map(|(rows, p): (_, ImportProgress)| {
-            bar.show("importing", p.bytes_read, size, p.rows_read);
-            StoredBatch {
-                rows,
-                give_back: give_back.clone(),
-            }
-        });
-        let stored = db::frame::store_batches(conn, survey.id, &file_name, batches, || {
-            verdict.recv().ok().flatten()
-        });
-        let read = reader
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (read, stored)
+    let imported = ops::register::import(conn, survey.id, &plan, file, &mut |p| {
+        bar.show("importing", p.bytes_read, size, p.rows_read)
     });
     bar.finish();
-    let summary = read.map_err(|e| {
-        CliError::Usage(format!(
+    imported.map_err(|e| match e {
+        ImportError::FrameExists {
+            rows,
+            file_name,
+            imported_at,
+        } => CliError::Usage(format!(
+            "survey {} already has a frame ({rows} residents from {file_name}, imported {} UTC); give --replace to import again",
+            survey.slug,
+            imported_at.format("%Y-%m-%d %H:%M")
+        )),
+        ImportError::Register(e) => CliError::Usage(format!(
             "{}: {e}\nnothing was imported",
             args.file.display()
-        ))
-    })?;
-    stored?;
-    Ok(summary)
+        )),
+        ImportError::Storage(e) => e.into(),
+    })
 }
 
-/// Rows on their way to the database. Once stored they go back to the reader thread, which
-/// frees them and fills the vector again: freeing each batch (and its big vector) in this
-/// thread made glibc's allocator consolidate its free lists again and again, a third of the
-/// reader's time in a profile.
-struct StoredBatch {
-    rows: Vec<RegisterRecord>,
-    give_back: std::sync::mpsc::Sender<Vec<RegisterRecord>>,
-}
-
-impl AsRef<[RegisterRecord]> for StoredBatch {
-    fn as_ref(&self) -> &[RegisterRecord] {
-        &self.rows
-    }
-}
-
-impl Drop for StoredBatch {
-    fn drop(&mut self) {
-        // Once the reader has finished, the rows are freed here instead.
-        let _ = self.give_back.send(std::mem::take(&mut self.rows));
-    }
-}
-
-/// Deletes the personal data of a closed survey's frame; returns (deleted, stripped).
+/// Deletes the personal data of a closed survey's frame ([`ops::register::purge`]);
+/// returns (deleted, stripped).
 pub fn purge(conn: &mut db::DbConnection, slug: &str) -> Result<(u64, u64), CliError> {
     let survey = find_survey(conn, slug)?;
-    if survey.status != crate::survey::SurveyStatus::Closed.as_str() {
-        return Err(CliError::Usage(format!(
-            "survey {slug} is {}; close fieldwork first (`tsunagari survey close --survey {slug}`), because letters and reminders need the addresses until then",
-            survey.status
-        )));
-    }
-    if db::frame::import_info(conn, survey.id)?.is_none() {
-        return Err(CliError::Usage(format!(
-            "survey {slug} has no frame to purge"
-        )));
-    }
-    Ok(db::frame::purge(conn, survey.id)?)
+    ops::register::purge(conn, &survey).map_err(|e| match e {
+        PurgeError::NotClosed { status } => CliError::Usage(format!(
+            "survey {slug} is {status}; close fieldwork first (`tsunagari survey close --survey {slug}`), because letters and reminders need the addresses until then"
+        )),
+        PurgeError::NoFrame => CliError::Usage(format!("survey {slug} has no frame to purge")),
+        PurgeError::Storage(e) => e.into(),
+    })
 }
 
 /// A one-line progress bar redrawn with `\r`.

@@ -2,7 +2,6 @@
 //! random sample of a survey's frame, its access codes, the lists for the print shop and
 //! what became of each letter.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -12,15 +11,13 @@ use clap::{Args, Subcommand};
 use super::codes::find_survey;
 use super::{connection, with_database, CliError, CliResult};
 use crate::db;
+use crate::ops::sample::{draw, DrawError, DrawPlan, Finalise, List, ListError};
 use crate::sampling::access_code::AccessCode;
 use crate::sampling::age::{AgeBands, Eligibility, DEFAULT_MINIMUM_AGE};
-use crate::sampling::allocation::{
-    allocate, parse_explicit_sizes, AllocationMethod, StratumPopulation,
-};
-use crate::sampling::draw::{draw_sample, Seed};
-use crate::sampling::frame::{Frame, FrameCandidate, FrameDesign};
-use crate::sampling::register::{Sex, TextEncoding};
-use crate::sampling::strata::{parse_variables, StratumVariable};
+use crate::sampling::allocation::{parse_explicit_sizes, AllocationMethod};
+use crate::sampling::draw::Seed;
+use crate::sampling::register::TextEncoding;
+use crate::sampling::strata::parse_variables;
 use crate::views::sampling as report;
 
 /// Sample commands.
@@ -137,17 +134,6 @@ pub struct DrawArgs {
     pub replace: bool,
 }
 
-/// A draw, parsed.
-#[derive(Debug, Clone)]
-pub struct DrawPlan {
-    pub eligibility: Eligibility,
-    pub strata_by: Vec<StratumVariable>,
-    pub age_bands: AgeBands,
-    pub method: AllocationMethod,
-    pub seed: Seed,
-    pub replace: bool,
-}
-
 impl DrawArgs {
     /// Parses the options into a plan.
     pub fn plan(&self) -> Result<DrawPlan, CliError> {
@@ -242,14 +228,6 @@ pub fn default_age_bands(min_age: u32) -> String {
     }
 }
 
-/// What a draw did, for printing.
-#[derive(Debug, Clone)]
-pub struct DrawOutcome {
-    pub sample: db::sample::SampleRow,
-    pub strata: Vec<db::sample::StratumRow>,
-    pub counts: crate::sampling::frame::FrameCounts,
-}
-
 /// Runs a sample command.
 pub fn run(cmd: SampleCommand) -> CliResult {
     let (pool, _, _) = with_database()?;
@@ -300,7 +278,7 @@ pub fn run(cmd: SampleCommand) -> CliResult {
             }
         }
         SampleCommand::MailingList(args) => {
-            let written = write_list(&mut conn, &args, List::Mailing)?;
+            let written = write_list(&mut conn, &args, List::Mailing(Finalise::Now))?;
             println!("wrote {written} addressees to {}", args.out.display());
             Ok(())
         }
@@ -368,228 +346,56 @@ pub fn sample_of(
     Ok((sample, strata))
 }
 
-/// Draws and stores the sample of a survey's stored frame.
-pub fn draw(
-    conn: &mut db::DbConnection,
-    survey_id: i64,
-    plan: &DrawPlan,
-) -> Result<DrawOutcome, CliError> {
-    let usage = CliError::Usage;
-    if let Some(existing) = db::sample::find(conn, survey_id)? {
-        if existing.letters_printed_at.is_none() && !plan.replace {
-            return Err(usage(format!(
-                "this survey already has a sample (seed {}, n = {}); give --replace to draw it again before any letter goes out",
-                existing.seed, existing.sample_size
-            )));
-        }
-    }
-    let rows = db::frame::candidates(conn, survey_id)?;
-    if rows.is_empty() {
-        return Err(usage(
-            "the survey has no frame yet; import the register with `tsunagari frame import`".into(),
-        ));
-    }
-    let mut sexes = Vec::with_capacity(rows.len());
-    let mut candidates = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let birth_date = row.birth_date.ok_or_else(|| {
-            usage("the frame's personal data was purged; a new draw needs a new import".into())
-        })?;
-        let sex = row
-            .sex
-            .as_deref()
-            .map(stored_sex)
-            .transpose()
-            .map_err(|e| {
-                CliError::Failed(anyhow::anyhow!("stored sex of frame row {}: {e}", row.id))
-            })?;
-        sexes.push(sex);
-        candidates.push(FrameCandidate {
-            resident_id: &row.resident_id,
-            birth_date,
-            sex,
-            district: row.district.as_deref(),
-            excluded: row.excluded,
-        });
-    }
-    let design = FrameDesign::new(
-        plan.eligibility,
-        Some(plan.age_bands.clone()),
-        plan.strata_by.clone(),
-    )
-    .map_err(|e| usage(e.to_string()))?;
-    let frame = Frame::build(candidates, design).map_err(|e| usage(e.to_string()))?;
-    let populations: Vec<StratumPopulation> = frame
-        .strata
-        .iter()
-        .map(|s| StratumPopulation {
-            label: s.label.clone(),
-            population: s.population,
-        })
-        .collect();
-    let allocation = allocate(&populations, &plan.method).map_err(|e| usage(e.to_string()))?;
-    let drawn = draw_sample(&frame, &allocation, plan.seed).map_err(|e| usage(e.to_string()))?;
-
-    let band_labels: Vec<String> = plan
-        .age_bands
-        .bands()
-        .iter()
-        .map(|band| band.to_string())
-        .collect();
-    let band_of = |age: u32| plan.age_bands.band_index(age).unwrap_or(0);
-    let mut band_of_source = vec![0usize; rows.len()];
-    // Counted by indexes, labelled afterwards: one string per cell, not per resident.
-    let mut cells: HashMap<(Option<Sex>, usize, Option<&str>), i64> = HashMap::new();
-    for unit in &frame.units {
-        let band = band_of(unit.age);
-        band_of_source[unit.source_index] = band;
-        *cells
-            .entry((
-                sexes[unit.source_index],
-                band,
-                rows[unit.source_index].district.as_deref(),
-            ))
-            .or_default() += 1;
-    }
-    let mut margins: Vec<db::sample::NewMargin> = cells
-        .into_iter()
-        .map(
-            |((sex, band, district), population)| db::sample::NewMargin {
-                sex: sex.map(|s| s.code().to_string()),
-                age_band: band_labels[band].clone(),
-                district: district.map(str::to_string),
-                population,
-            },
-        )
-        .collect();
-    margins.sort_by(|a, b| {
-        (&a.district, &a.sex, &a.age_band).cmp(&(&b.district, &b.sex, &b.age_band))
-    });
-    let codes = unique_codes(drawn.units.len());
-    let units = drawn
-        .units
-        .iter()
-        .zip(codes)
-        .map(|(unit, code)| {
-            let row = &rows[unit.source_index];
-            db::sample::NewUnit {
-                frame_person_id: row.id,
-                stratum: drawn.strata[unit.stratum].label.clone(),
-                population: unit.population as i64,
-                size: unit.size as i64,
-                sex: sexes[unit.source_index].map(|s| s.code().to_string()),
-                age_band: band_labels[band_of_source[unit.source_index]].clone(),
-                district: row.district.clone(),
-                code,
-            }
-        })
-        .collect();
-    let new = db::sample::NewSample {
-        seed: drawn.seed.to_string(),
-        reference_date: plan.eligibility.reference_date,
-        min_age: plan.eligibility.minimum_age as i32,
-        strata: plan
-            .strata_by
-            .iter()
-            .map(|v| v.name())
-            .collect::<Vec<_>>()
-            .join(","),
-        age_bands: plan.age_bands.to_string(),
-        allocation: plan.method.to_string(),
-        frame_size: frame.population() as i64,
-        strata_rows: drawn
-            .strata
-            .iter()
-            .map(|s| db::sample::NewStratum {
-                label: s.label.clone(),
-                population: s.population as i64,
-                size: s.size as i64,
-            })
-            .collect(),
-        units,
-        margins,
-    };
-    let sample = db::sample::store(conn, survey_id, &new, plan.replace)?;
-    let strata = db::sample::strata(conn, sample.id)?;
-    Ok(DrawOutcome {
-        sample,
-        strata,
-        counts: frame.counts,
-    })
-}
-
-/// A sex as stored (its code), read without the register's lenient parsing.
-fn stored_sex(code: &str) -> Result<Sex, String> {
-    match code {
-        "male" => Ok(Sex::Male),
-        "female" => Ok(Sex::Female),
-        "unknown" => Ok(Sex::Unknown),
-        other => Sex::parse(other),
-    }
-}
-
-/// `count` distinct fresh access codes.
-fn unique_codes(count: usize) -> Vec<AccessCode> {
-    let mut seen = std::collections::HashSet::with_capacity(count);
-    let mut codes = Vec::with_capacity(count);
-    while codes.len() < count {
-        let code = AccessCode::generate();
-        if seen.insert(code.clone()) {
-            codes.push(code);
-        }
-    }
-    codes
-}
-
-/// Which list to write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum List {
-    /// Everyone sampled; marks the letters as produced.
-    Mailing,
-    /// Sampled people who still need a reminder.
-    Reminders,
-}
-
-/// Builds a list as CSV bytes in `encoding`; the mailing list marks the sample's letters
-/// as produced. Returns the bytes and how many people are on it.
-pub fn list_csv(
-    conn: &mut db::DbConnection,
-    survey_id: i64,
-    list: List,
-    encoding: TextEncoding,
-) -> Result<(Vec<u8>, usize), CliError> {
-    let sample = db::sample::find(conn, survey_id)?.ok_or_else(|| {
-        CliError::Usage(
-            "the survey has no sample yet; draw one with `tsunagari sample draw`".into(),
-        )
-    })?;
-    let people = db::frame::mailing(conn, sample.id, list == List::Reminders)?;
-    if people
-        .iter()
-        .any(|p| p.name.is_none() || p.address.is_none())
-    {
-        return Err(CliError::Usage(
-            "the frame's personal data was purged; address lists can no longer be made".into(),
-        ));
-    }
-    let bytes =
-        report::mailing_csv(&people, encoding).map_err(|e| CliError::Usage(e.to_string()))?;
-    if list == List::Mailing {
-        db::sample::mark_letters_printed(conn, sample.id)?;
-    }
-    Ok((bytes, people.len()))
-}
-
 fn write_list(conn: &mut db::DbConnection, args: &ListArgs, list: List) -> Result<usize, CliError> {
     let survey = find_survey(conn, &args.survey)?;
     let encoding: TextEncoding = args
         .encoding
         .parse()
         .map_err(|e| CliError::Usage(format!("--encoding: {e}")))?;
-    let (bytes, count) = list_csv(conn, survey.id, list, encoding)?;
+    let (bytes, count) = crate::ops::sample::list_csv(conn, survey.id, list, encoding)?;
     std::fs::write(&args.out, bytes)
         .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", args.out.display())))?;
     Ok(count)
+}
+
+impl From<DrawError> for CliError {
+    fn from(e: DrawError) -> Self {
+        let usage = CliError::Usage;
+        match e {
+            DrawError::SampleExists { seed, size } => usage(format!(
+                "this survey already has a sample (seed {seed}, n = {size}); give --replace to draw it again before any letter goes out"
+            )),
+            DrawError::NoFrame => usage(
+                "the survey has no frame yet; import the register with `tsunagari frame import`".into(),
+            ),
+            DrawError::FramePurged => usage(
+                "the frame's personal data was purged; a new draw needs a new import".into(),
+            ),
+            DrawError::Plan(message) => usage(message),
+            DrawError::Corrupt(message) => CliError::Failed(anyhow::anyhow!(message)),
+            DrawError::Storage(e) => e.into(),
+        }
+    }
+}
+
+impl From<ListError> for CliError {
+    fn from(e: ListError) -> Self {
+        match e {
+            ListError::NoSample => CliError::Usage(
+                "the survey has no sample yet; draw one with `tsunagari sample draw`".into(),
+            ),
+            // `sample mailing-list` makes the sample final itself, so this is not said to it.
+            ListError::NotFinal => CliError::Usage(
+                "the sample is not final yet; `tsunagari sample mailing-list` makes it final"
+                    .into(),
+            ),
+            ListError::FramePurged => CliError::Usage(
+                "the frame's personal data was purged; address lists can no longer be made".into(),
+            ),
+            ListError::Encoding(e) => CliError::Usage(e.to_string()),
+            ListError::Storage(e) => e.into(),
+        }
+    }
 }
 
 #[cfg(test)]

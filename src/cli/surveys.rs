@@ -8,6 +8,7 @@ use super::codes::find_survey;
 use super::{connection, with_database, CliError, CliResult};
 use crate::db;
 use crate::ops::lifecycle::{Confirmation, Stage, Transition};
+use crate::ops::{self, surveys::CreateError};
 use crate::survey::SurveySettings;
 
 /// Survey commands.
@@ -105,61 +106,16 @@ pub fn run(cmd: SurveyCommand) -> CliResult {
     }
 }
 
-/// Stores a new survey after checking that its questionnaire and modules exist.
+/// Creates a survey ([`ops::surveys::create`]), worded for the terminal.
 pub fn create(
     conn: &mut db::DbConnection,
     config: &crate::config::Config,
     settings: &SurveySettings,
 ) -> Result<db::surveys::SurveyRow, CliError> {
-    crate::questionnaire::Catalogue::load(&config.questionnaires_dir)
-        .map_err(|e| CliError::Usage(e.to_string()))?
-        .check_survey(&settings.questionnaire, &settings.modules)
-        .map_err(CliError::Usage)?;
-    // Checked before anything is stored, so a wrong name creates nothing.
-    let wave = match &settings.previous_wave {
-        Some(previous) => Some(
-            crate::ops::previous_wave::check(
-                conn,
-                &settings.slug,
-                &settings.questionnaire,
-                previous,
-            )
-            .map_err(|e| CliError::Usage(e.message(crate::questionnaire::Lang::En)))?,
-        ),
-        None => None,
-    };
-    if let Some(window) = &settings.consultation {
-        crate::mail::EmailAddress::parse(&window.email).map_err(|e| {
-            CliError::Usage(format!(
-                "[consultation] email: {}",
-                e.message(crate::questionnaire::Lang::En)
-            ))
-        })?;
-    }
-    let consultation_json = settings.consultation_json();
-    let row = db::surveys::create(
-        conn,
-        &db::surveys::NewSurvey {
-            slug: &settings.slug,
-            title_ja: &settings.title.ja,
-            title_en: settings.title.en.as_deref().unwrap_or_default(),
-            questionnaire: &settings.questionnaire,
-            modules: &settings.modules_list(),
-            status: settings.status.as_str(),
-            help_json: &settings.help_json(),
-            consultation_json: consultation_json.as_deref(),
-            answer_from: settings.answer_from,
-            answer_until: settings.answer_until,
-            one_per_browser: settings.one_per_browser,
-        },
-    )?;
-    if let Some(letter) = &settings.letter {
-        db::sample::set_letter(conn, row.id, &letter.to_json())?;
-    }
-    if let Some(wave) = wave {
-        db::surveys::set_previous_wave(conn, row.id, Some(wave.id))?;
-    }
-    Ok(row)
+    ops::surveys::create(conn, &config.questionnaires_dir, settings).map_err(|e| match e {
+        CreateError::Storage(e) => e.into(),
+        other => CliError::Usage(other.to_string()),
+    })
 }
 
 /// Takes a lifecycle step from the command line (`None`: open, from a draft or closed).

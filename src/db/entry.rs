@@ -8,20 +8,16 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+pub use super::counting::{code_responses, settle_duplicates, CodeResponse, CHANNEL_PAPER};
 use super::schema::{
     access_codes, paper_batches, paper_entries, response_audit, responses, surveys, users,
 };
 use super::{is_unique_violation, now, transaction, DbConnection, DbError, DbResult};
-use crate::entry::{counted_response, CountCandidate};
 
-/// Audit `item_id` of events that concern the whole response (acceptance).
-pub const AUDIT_WHOLE_RESPONSE: &str = "_response";
-/// Audit `item_id` of a change of which response counts; values are `true` / `false`.
-pub const AUDIT_COUNTED: &str = "_counted";
+pub use crate::entry::{AUDIT_COUNTED, AUDIT_WHOLE_RESPONSE};
 
 pub const ENTRY_DRAFT: &str = "draft";
 pub const ENTRY_COMPLETE: &str = "complete";
-pub const CHANNEL_PAPER: &str = "paper";
 
 /// One keying pass of one form.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -58,32 +54,6 @@ pub struct BatchRow {
     pub note: String,
     pub created_by: i64,
     pub created_at: NaiveDateTime,
-}
-
-/// A response of a code as the entry screens show it (either channel).
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = responses)]
-pub struct CodeResponse {
-    pub id: i64,
-    pub survey_id: i64,
-    pub access_code_id: Option<i64>,
-    pub channel: String,
-    pub status: String,
-    pub answers_json: String,
-    pub version: i32,
-    pub submitted_at: Option<NaiveDateTime>,
-    pub counted: bool,
-    pub duplicate_of: Option<i64>,
-    pub count_chosen_by: Option<i64>,
-    pub count_chosen_at: Option<NaiveDateTime>,
-    pub count_reason: Option<String>,
-}
-
-impl CodeResponse {
-    /// Whether this response is complete (submitted online, accepted on paper).
-    pub fn is_complete(&self) -> bool {
-        self.status == super::responses::STATUS_SUBMITTED
-    }
 }
 
 /// One row of the audit log, with who made the change and the form's code.
@@ -315,15 +285,6 @@ pub fn find_pass(conn: &mut DbConnection, entry_id: i64) -> DbResult<PaperEntryR
         .ok_or(DbError::NotFound)
 }
 
-/// Every response of a code (online and paper), oldest first.
-pub fn code_responses(conn: &mut DbConnection, access_code_id: i64) -> DbResult<Vec<CodeResponse>> {
-    Ok(responses::table
-        .filter(responses::access_code_id.eq(access_code_id))
-        .order(responses::id.asc())
-        .select(CodeResponse::as_select())
-        .load(conn)?)
-}
-
 /// Stores an accepted (or reconciled) paper form as a submitted paper response, with its
 /// audit rows, then applies the mixed-mode rule. A form accepted twice is a
 /// [`DbError::Conflict`].
@@ -343,7 +304,7 @@ pub fn accept(
                 responses::survey_id.eq(survey_id),
                 responses::access_code_id.eq(Some(access_code_id)),
                 responses::channel.eq(CHANNEL_PAPER),
-                responses::status.eq(super::responses::STATUS_SUBMITTED),
+                responses::status.eq(super::counting::STATUS_SUBMITTED),
                 responses::answers_json.eq(answers_json),
                 responses::page_index.eq(0),
                 responses::version.eq(0),
@@ -405,51 +366,6 @@ fn write_audit(
             .execute(conn)?;
     }
     Ok(())
-}
-
-/// Applies the mixed-mode rule ([`crate::entry::counted_response`]) to a code's complete
-/// responses: exactly one counts, the others are marked duplicates of it. Returns the
-/// responses whose `counted` flag changed, with the new value.
-///
-/// Call it after anything that completes a response of a code (the online submit included).
-pub fn settle_duplicates(
-    conn: &mut DbConnection,
-    access_code_id: i64,
-) -> DbResult<Vec<(i64, bool)>> {
-    let all = code_responses(conn, access_code_id)?;
-    let candidates: Vec<CountCandidate> = all
-        .iter()
-        .filter(|r| r.is_complete())
-        .filter_map(|r| {
-            r.submitted_at.map(|completed_at| CountCandidate {
-                response_id: r.id,
-                completed_at,
-                chosen_at: r.count_chosen_at,
-            })
-        })
-        .collect();
-    let winner = counted_response(&candidates);
-    let mut changed = Vec::new();
-    for r in &all {
-        let counts = Some(r.id) == winner;
-        // Incomplete responses keep the default; they are never used while incomplete.
-        if !r.is_complete() {
-            continue;
-        }
-        let duplicate_of = if counts { None } else { winner };
-        if r.counted != counts || r.duplicate_of != duplicate_of {
-            diesel::update(responses::table.find(r.id))
-                .set((
-                    responses::counted.eq(counts),
-                    responses::duplicate_of.eq(duplicate_of),
-                ))
-                .execute(conn)?;
-            if r.counted != counts {
-                changed.push((r.id, counts));
-            }
-        }
-    }
-    Ok(changed)
 }
 
 /// Staff choose which complete response of a code counts, with a reason; the change is
@@ -534,7 +450,7 @@ pub fn correct(
             responses::table
                 .find(response_id)
                 .filter(responses::version.eq(expected_version))
-                .filter(responses::status.eq(super::responses::STATUS_SUBMITTED)),
+                .filter(responses::status.eq(super::counting::STATUS_SUBMITTED)),
         )
         .set((
             responses::answers_json.eq(answers_json),
@@ -648,7 +564,7 @@ pub fn paper_counts(conn: &mut DbConnection, survey_id: i64) -> DbResult<PaperCo
         .get_result(conn)?;
     let duplicates = responses::table
         .filter(responses::survey_id.eq(survey_id))
-        .filter(responses::status.eq(super::responses::STATUS_SUBMITTED))
+        .filter(responses::status.eq(super::counting::STATUS_SUBMITTED))
         .filter(responses::counted.eq(false))
         .count()
         .get_result(conn)?;

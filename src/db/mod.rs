@@ -8,6 +8,7 @@ pub mod account_links;
 pub mod analysis;
 pub mod codes;
 pub mod contact_requests;
+pub mod counting;
 pub mod entry;
 pub mod fieldwork;
 pub mod frame;
@@ -172,9 +173,29 @@ pub fn transaction_with<T, E>(
     f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
 ) -> Result<T, E>
 where
-    E: From<diesel::result::Error>,
+    E: From<DbError>,
 {
-    conn.transaction(f)
+    /// The work's own error, or the database's (beginning or committing failed).
+    enum Failure<E> {
+        Work(E),
+        Database(diesel::result::Error),
+    }
+    impl<E> From<diesel::result::Error> for Failure<E> {
+        fn from(e: diesel::result::Error) -> Self {
+            Failure::Database(e)
+        }
+    }
+    conn.transaction(|conn| f(conn).map_err(Failure::Work))
+        .map_err(|failure| match failure {
+            Failure::Work(e) => e,
+            Failure::Database(e) => E::from(DbError::from(e)),
+        })
+}
+
+/// Whether the database answers (`SELECT 1`), for the health check.
+pub fn ping(conn: &mut DbConnection) -> DbResult<()> {
+    diesel::sql_query("SELECT 1").execute(conn)?;
+    Ok(())
 }
 
 /// Whether an error is a unique-constraint violation (the same on both backends).

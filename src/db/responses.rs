@@ -37,9 +37,7 @@ impl ResponseRow {
     }
 }
 
-pub const STATUS_IN_PROGRESS: &str = "in_progress";
-pub const STATUS_SUBMITTED: &str = "submitted";
-pub const CHANNEL_ONLINE: &str = "online";
+pub use super::counting::{CHANNEL_ONLINE, STATUS_IN_PROGRESS, STATUS_SUBMITTED};
 
 /// The online response of an access code, created empty when the code is first used.
 pub fn start_or_resume_online(
@@ -154,7 +152,7 @@ pub fn submit(
         let row = find(conn, id)?;
         // A paper form of the same code may already count: apply the mixed-mode rule now.
         if let Some(code_id) = row.access_code_id {
-            super::entry::settle_duplicates(conn, code_id)?;
+            super::counting::settle_duplicates(conn, code_id)?;
         }
         Ok(row)
     })
@@ -252,7 +250,7 @@ pub fn start_anonymous(conn: &mut DbConnection, survey_id: i64) -> DbResult<Resp
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewSubmitted {
     pub access_code_id: i64,
-    /// [`CHANNEL_ONLINE`] or [`super::entry::CHANNEL_PAPER`].
+    /// [`CHANNEL_ONLINE`] or [`super::counting::CHANNEL_PAPER`].
     pub channel: &'static str,
     pub answers_json: String,
     pub distress: bool,

@@ -246,3 +246,47 @@ pub fn set_previous_wave(conn: &mut DbConnection, id: i64, previous: Option<i64>
     }
     Ok(())
 }
+
+/// A stored survey read back; a value that cannot be read is [`crate::survey::SurveyError::Stored`].
+impl TryFrom<SurveyRow> for crate::survey::Survey {
+    type Error = crate::survey::SurveyError;
+    fn try_from(row: SurveyRow) -> Result<Self, crate::survey::SurveyError> {
+        let stored = |message: String| crate::survey::SurveyError::Stored {
+            slug: row.slug.clone(),
+            message,
+        };
+        let status = crate::survey::SurveyStatus::parse(&row.status).map_err(stored)?;
+        let help: Vec<crate::survey::HelpLine> =
+            serde_json::from_str(&row.help_json).map_err(|e| stored(format!("help lines: {e}")))?;
+        let consultation = row
+            .consultation_json
+            .as_deref()
+            .map(serde_json::from_str::<crate::survey::ConsultationSettings>)
+            .transpose()
+            .map_err(|e| stored(format!("consultation window: {e}")))?;
+        let modules = row
+            .modules
+            .split(',')
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .map(String::from)
+            .collect();
+        Ok(crate::survey::Survey {
+            id: row.id,
+            title: crate::questionnaire::Text {
+                ja: row.title_ja,
+                en: Some(row.title_en).filter(|t| !t.is_empty()),
+            },
+            slug: row.slug,
+            questionnaire: row.questionnaire,
+            modules,
+            status,
+            help,
+            consultation,
+            answer_from: row.answer_from,
+            answer_until: row.answer_until,
+            one_per_browser: row.one_per_browser,
+            published_at: row.published_at,
+        })
+    }
+}

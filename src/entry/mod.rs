@@ -27,6 +27,11 @@ use crate::questionnaire::{
     Answer, AnswerError, Answers, Lang, MissingReason, Question, Questionnaire, RawInput, Response,
 };
 
+/// Audit `item_id` of events that concern the whole response (acceptance).
+pub const AUDIT_WHOLE_RESPONSE: &str = "_response";
+/// Audit `item_id` of a change of which response counts; values are `true` / `false`.
+pub const AUDIT_COUNTED: &str = "_counted";
+
 /// Typed for "no answer" (a blank entry means the same).
 pub const KEY_NO_ANSWER: &str = "-";
 /// Typed for "several options marked" on a single-choice question.
@@ -373,6 +378,8 @@ pub fn entry_hint(question: &Question, lang: Lang) -> String {
         (Response::Text { .. }, Lang::En) => "text".into(),
     }
 }
+
+pub mod reconcile;
 
 #[cfg(test)]
 mod tests;

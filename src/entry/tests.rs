@@ -314,3 +314,92 @@ fn the_first_complete_response_counts_unless_staff_chose_another() {
         "the latest choice wins"
     );
 }
+
+#[test]
+fn reconciling_takes_each_pick_and_writes_the_audit_reason_of_every_item() {
+    use super::reconcile::{reconcile, Pick};
+    let q = form();
+    let first = parse_form(
+        &q,
+        &keyed(&[("lives_alone", "2"), ("household", "3"), ("hobbies", "1 2")]),
+    )
+    .answers;
+    let second = parse_form(
+        &q,
+        &keyed(&[("lives_alone", "2"), ("household", "8"), ("hobbies", "1")]),
+    )
+    .answers;
+    let picks = |id: &str| match id {
+        "household" => Pick::Typed(" 5 "),
+        "hobbies" => Pick::Second,
+        _ => Pick::Missing,
+    };
+    let done = reconcile(&q, &first, &second, picks, "紙を確認").unwrap();
+    assert_eq!(done.answers.get("household"), Some(&Answer::Number(5.0)));
+    assert_eq!(done.answers.get("hobbies"), Some(&Answer::Choices(vec![1])));
+    assert_eq!(done.answers.get("lives_alone"), Some(&Answer::Choice(2)));
+    let reasons: Vec<(&str, &str)> = done
+        .items
+        .iter()
+        .map(|i| (i.question_id.as_str(), i.reason.as_str()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            (
+                "household",
+                "reconciliation: entry 1 3, entry 2 8; corrected to `5` — 紙を確認"
+            ),
+            (
+                "hobbies",
+                "reconciliation: entry 1 1 2, entry 2 1; chose entry 2 — 紙を確認"
+            ),
+        ]
+    );
+    assert_eq!(
+        done.acceptance_reason,
+        "accepted after reconciling 2 item(s)"
+    );
+
+    // Entry 1 kept; an item keyed blank shows as "(blank)", one not there at all (a skipped
+    // question) as "(none)"; no note, no dash.
+    let blank = parse_form(&q, &keyed(&[("lives_alone", "2"), ("household", "3")])).answers;
+    let done = reconcile(&q, &first, &blank, |_| Pick::First, "").unwrap();
+    assert_eq!(done.answers, first);
+    assert_eq!(
+        done.items[0].reason,
+        "reconciliation: entry 1 1 2, entry 2 (blank); chose entry 1"
+    );
+    let mut absent = blank;
+    absent.remove("hobbies");
+    let done = reconcile(&q, &first, &absent, |_| Pick::Second, "").unwrap();
+    assert_eq!(done.answers.get("hobbies"), None);
+    assert_eq!(
+        done.items[0].reason,
+        "reconciliation: entry 1 1 2, entry 2 (none); chose entry 2"
+    );
+}
+
+#[test]
+fn reconciling_refuses_an_item_without_a_pick_or_with_an_invalid_typed_value() {
+    use super::reconcile::{reconcile, Pick};
+    let q = form();
+    let first = parse_form(&q, &keyed(&[("lives_alone", "2"), ("household", "3")])).answers;
+    let second = parse_form(&q, &keyed(&[("lives_alone", "1")])).answers;
+    let errors = reconcile(
+        &q,
+        &first,
+        &second,
+        |id| match id {
+            "lives_alone" => Pick::Typed("7"),
+            _ => Pick::Missing,
+        },
+        "",
+    )
+    .unwrap_err();
+    let problems: Vec<(&str, bool)> = errors
+        .iter()
+        .map(|e| (e.number.as_str(), e.problem == AnswerProblem::Required))
+        .collect();
+    assert_eq!(problems, [("問1", false), ("問2", true)]);
+}

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::calibrate::{Calibration, CalibrationReport};
+use super::calibration::{Calibration, CalibrationReport};
 use super::columns::Categorical;
 use super::{EstimateError, Result};
 

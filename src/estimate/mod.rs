@@ -17,6 +17,7 @@
 //! Nothing here touches a database, HTTP or HTML.
 
 mod calibrate;
+mod calibration;
 mod chisq;
 mod columns;
 mod contrast;

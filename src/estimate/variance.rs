@@ -17,7 +17,7 @@
 //! few numbers per (level, stratum, calibration cell, answer), and the moments are expanded
 //! from those bins.
 
-use super::calibrate::Calibration;
+use super::calibration::Calibration;
 use super::columns::Categorical;
 use super::design::{Design, LonelyPsu};
 

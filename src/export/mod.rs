@@ -8,10 +8,6 @@
 pub mod analysis_file;
 pub mod xlsx;
 
-/// UTF-8 text with a byte-order mark in front, so that Excel reads the Japanese correctly
-/// (every CSV the product writes starts so).
-pub fn with_utf8_bom(body: Vec<u8>) -> Vec<u8> {
-    let mut out = "\u{feff}".as_bytes().to_vec();
-    out.extend(body);
-    out
-}
+/// Every CSV the product writes starts with the UTF-8 byte-order mark, written one way
+/// ([`crate::csv_text`]).
+pub use crate::csv_text::with_utf8_bom;

@@ -6,6 +6,7 @@
 //! Nothing sends mail from a page: pages put rendered messages in the outbox
 //! (`db::outbox`) in the transaction of their change, and [`sender`] delivers them.
 
+pub mod body;
 pub mod messages;
 pub mod sender;
 

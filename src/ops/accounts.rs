@@ -71,18 +71,6 @@ pub enum AccountError {
     Db(#[from] DbError),
 }
 
-impl From<diesel::result::Error> for AccountError {
-    fn from(e: diesel::result::Error) -> Self {
-        AccountError::Db(e.into())
-    }
-}
-
-impl From<diesel::result::Error> for LinkError {
-    fn from(e: diesel::result::Error) -> Self {
-        LinkError::Db(e.into())
-    }
-}
-
 impl AccountError {
     /// The message shown next to the form.
     pub fn message(&self, lang: Lang) -> String {

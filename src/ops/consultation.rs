@@ -7,6 +7,7 @@
 use chrono::{Duration, NaiveDateTime, Timelike};
 
 use crate::auth;
+pub use crate::contact_form::{ContactForm, FormProblems};
 use crate::db::contact_requests::{
     self as requests, ContactOutcome, ContactRequest, LogAction, LogLine, NewRequest, NoteKind,
     RequestNote, RequestStatus,
@@ -16,7 +17,7 @@ use crate::db::{self, DbConnection, DbError};
 use crate::mail::messages::ContactRequestMail;
 use crate::mail::EmailAddress;
 use crate::questionnaire::{t, Lang};
-use crate::survey::{ConsultationSettings, HelpLine, Survey};
+use crate::survey::{ConsultationSettings, Survey};
 
 /// The longest name a resident may give.
 pub const LONGEST_NAME: usize = 40;
@@ -26,18 +27,6 @@ pub const LONGEST_TIMES: usize = 100;
 pub const LONGEST_MESSAGE: usize = 400;
 /// The longest note consultation staff may write at once.
 pub const LONGEST_STAFF_NOTE: usize = 2000;
-
-/// The contact request form as typed (fields not yet checked).
-#[derive(Debug, Clone, Default)]
-pub struct ContactForm {
-    pub name: String,
-    pub phone: String,
-    pub email: String,
-    pub good_times: String,
-    pub message: String,
-    /// The resident ticked 「上の説明を読み、連絡を希望します」.
-    pub consent: bool,
-}
 
 /// A checked request: at least one way to reach the resident.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,23 +82,6 @@ impl PhoneNumber {
     /// The number as the resident wrote it (plain digits and dashes).
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-}
-
-/// What is wrong with a contact request form, field by field, in the resident's language.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FormProblems {
-    /// (field name, message) in the order of the form.
-    pub fields: Vec<(&'static str, String)>,
-}
-
-impl FormProblems {
-    /// The message for one field, if it has one.
-    pub fn of(&self, field: &str) -> Option<&str> {
-        self.fields
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
     }
 }
 
@@ -231,12 +203,6 @@ pub enum ConsultationError {
     Db(#[from] DbError),
 }
 
-impl From<diesel::result::Error> for ConsultationError {
-    fn from(e: diesel::result::Error) -> Self {
-        ConsultationError::Db(e.into())
-    }
-}
-
 impl ConsultationError {
     /// The sentence shown on the page.
     pub fn message(&self, lang: Lang) -> String {
@@ -302,16 +268,7 @@ pub fn to_the_hour(at: NaiveDateTime) -> NaiveDateTime {
         .unwrap_or(at)
 }
 
-/// The help lines the end page shows with a request: the round-the-clock ones, or every line
-/// when the survey marks none.
-pub fn urgent_lines(help: &[HelpLine]) -> Vec<&HelpLine> {
-    let round_the_clock: Vec<&HelpLine> = help.iter().filter(|h| h.open_24h).collect();
-    if round_the_clock.is_empty() {
-        help.iter().collect()
-    } else {
-        round_the_clock
-    }
-}
+pub use crate::survey::urgent_lines;
 
 /// What a new request needs besides the form.
 pub struct RequestContext<'a> {

@@ -8,3 +8,6 @@ pub mod digest;
 pub mod lifecycle;
 pub mod notices;
 pub mod previous_wave;
+pub mod register;
+pub mod sample;
+pub mod surveys;

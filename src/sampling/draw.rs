@@ -125,13 +125,12 @@ impl Sample {
     /// `stratum,N_h,n_h,pi_h,base_weight`. Staff can edit the `n_h` column and read the file
     /// back with [`super::allocation::parse_explicit_sizes`] as an explicit allocation.
     pub fn summary_csv(&self) -> String {
-        let mut text = String::from("\u{FEFF}stratum,N_h,n_h,pi_h,base_weight\r\n");
+        let mut text = format!(
+            "{}stratum,N_h,n_h,pi_h,base_weight\r\n",
+            crate::csv_text::UTF8_BOM
+        );
         for stratum in &self.strata {
-            let label = if stratum.label.contains([',', '"', '\n']) {
-                format!("\"{}\"", stratum.label.replace('"', "\"\""))
-            } else {
-                stratum.label.clone()
-            };
+            let label = crate::csv_text::field(&stratum.label);
             text.push_str(&format!(
                 "{},{},{},{:.10},{:.6}\r\n",
                 label,

@@ -57,7 +57,7 @@ pub fn mailing_list_csv<'a>(
 ) -> Result<Vec<u8>, MailingError> {
     let mut output = Vec::new();
     if encoding == TextEncoding::Utf8 {
-        output.extend_from_slice(b"\xEF\xBB\xBF");
+        output.extend_from_slice(crate::csv_text::UTF8_BOM.as_bytes());
     }
     let mut line = String::new();
     push_row(&mut line, &HEADER);

@@ -194,8 +194,15 @@ fn nice_ceiling(p: f64) -> f64 {
         .unwrap_or(1.0)
 }
 
+/// Counted responses of one day, by mode.
+pub struct Day {
+    pub date: chrono::NaiveDate,
+    pub online: usize,
+    pub paper: usize,
+}
+
 /// Responses per day as stacked bars (online below, paper above), with the day count on top.
-pub fn daily_chart(lang: Lang, days: &[super::planner::Day]) -> Markup {
+pub fn daily_chart(lang: Lang, days: &[Day]) -> Markup {
     let height = 240.0;
     let (left, bottom, top) = (44.0, 40.0, 30.0);
     let plot_h = height - bottom - top;

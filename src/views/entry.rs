@@ -8,8 +8,9 @@ use maud::{html, Markup};
 use super::layout::{csrf_field, page, t};
 use super::staff::Viewer;
 use crate::clock::local_time;
-use crate::db::entry::{AuditEntry, BatchRow, CodeResponse, AUDIT_COUNTED, AUDIT_WHOLE_RESPONSE};
-use crate::entry::{entry_hint, keyed_text, Agreement, Difference, Pass};
+use crate::entry::{
+    entry_hint, keyed_text, Agreement, Difference, Pass, AUDIT_COUNTED, AUDIT_WHOLE_RESPONSE,
+};
 use crate::questionnaire::{Answer, AnswerError, Answers, Lang, Questionnaire, RawInput, Response};
 use crate::sampling::access_code::AccessCode;
 use crate::survey::Survey;
@@ -100,13 +101,55 @@ pub struct DraftRow {
     pub updated_at: chrono::NaiveDateTime,
 }
 
+/// An envelope batch as the overview lists it.
+#[derive(Debug, Clone)]
+pub struct BatchLine {
+    pub received_on: chrono::NaiveDate,
+    pub envelopes: i32,
+    pub note: String,
+}
+
+/// A response of a form's code (either channel) as its page shows it.
+#[derive(Debug, Clone)]
+pub struct ResponseLine {
+    pub id: i64,
+    pub channel: String,
+    pub version: i32,
+    /// Submitted online or accepted on paper.
+    pub complete: bool,
+    pub submitted_at: Option<chrono::NaiveDateTime>,
+    pub counted: bool,
+    pub count_reason: Option<String>,
+}
+
+impl ResponseLine {
+    /// Whether the response is complete.
+    pub fn is_complete(&self) -> bool {
+        self.complete
+    }
+}
+
+/// One change in the audit log as shown: who, when, which item of which form, old and new
+/// (JSON answers, or `true`/`false` for [`AUDIT_COUNTED`]) and why.
+#[derive(Debug, Clone)]
+pub struct AuditLine {
+    pub code: String,
+    pub channel: String,
+    pub username: String,
+    pub changed_at: chrono::NaiveDateTime,
+    pub item_id: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub reason: String,
+}
+
 /// The entry overview of one survey.
 pub struct Overview<'a> {
     pub drafts: &'a [DraftRow],
     pub survey: &'a Survey,
     pub double_entry: bool,
     pub counts: OverviewCounts,
-    pub batches: &'a [BatchRow],
+    pub batches: &'a [BatchLine],
     /// Grouped codes of forms whose two entries differ.
     pub awaiting_reconciliation: &'a [String],
     pub keyers: &'a [KeyerRow],
@@ -523,10 +566,10 @@ pub struct ResponseScreen<'a> {
     pub survey: &'a Survey,
     pub questionnaire: &'a Questionnaire,
     pub code: &'a AccessCode,
-    pub responses: &'a [CodeResponse],
+    pub responses: &'a [ResponseLine],
     /// The answers of each response, in the same order.
     pub answers: &'a [Answers],
-    pub audit: &'a [AuditEntry],
+    pub audit: &'a [AuditLine],
     pub may_review: bool,
     pub notice: Option<Notice>,
 }
@@ -652,7 +695,7 @@ fn audit_table(
     lang: Lang,
     zone: &chrono_tz::Tz,
     questionnaire: &Questionnaire,
-    entries: &[AuditEntry],
+    entries: &[AuditLine],
 ) -> Markup {
     html! {
         @if entries.is_empty() {
@@ -690,7 +733,7 @@ pub fn audit(
     viewer: &Viewer<'_>,
     survey: &Survey,
     questionnaire: &Questionnaire,
-    entries: &[AuditEntry],
+    entries: &[AuditLine],
 ) -> Markup {
     let lang = viewer.lang;
     let base = base(survey);

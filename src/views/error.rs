@@ -3,8 +3,16 @@
 use maud::{html, Markup};
 
 use super::layout::{self, Audience};
-use crate::error::Explanation;
 use crate::questionnaire::Lang;
+
+/// What an error page says, in both languages.
+#[derive(Debug, Clone)]
+pub struct Explanation {
+    pub title_ja: String,
+    pub title_en: String,
+    pub detail_ja: String,
+    pub detail_en: String,
+}
 
 /// A bilingual error page (the language preference is not known for every error).
 pub fn page(status: u16, e: &Explanation) -> Markup {

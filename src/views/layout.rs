@@ -106,7 +106,7 @@ fn staff_nav(lang: Lang, audience: &Audience<'_>) -> Markup {
 
 /// Links to switch language that work without JavaScript and come back to `here`.
 pub fn language_switch(lang: Lang, here: &str) -> Markup {
-    let back = crate::error::url_encode(here);
+    let back = super::url::url_encode(here);
     html! {
         span.lang-switch {
             @match lang {

@@ -9,7 +9,7 @@ use super::resident::answering_period;
 use super::staff::Viewer;
 use crate::clock::local_time;
 use crate::db::surveys::SurveyLogLine;
-use crate::ops::lifecycle::{Readiness, Stage, Transition};
+use crate::lifecycle::{Readiness, Stage, Transition};
 use crate::questionnaire::Lang;
 use crate::sampling::access_code::AccessCode;
 use crate::survey::Survey;

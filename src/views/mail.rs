@@ -3,7 +3,7 @@
 
 use maud::{html, Markup, DOCTYPE};
 
-use crate::mail::messages::MailBody;
+use crate::mail::body::MailBody;
 
 /// The HTML part of a message.
 pub fn message(subject: &str, body: &MailBody) -> Markup {

@@ -16,4 +16,5 @@ pub mod sampling;
 pub mod staff;
 pub mod style;
 pub mod subgroups;
+pub mod url;
 pub mod weighting;

@@ -463,12 +463,7 @@ pub fn fieldwork(
     )
 }
 
-/// Counted responses of one day, by mode.
-pub struct Day {
-    pub date: chrono::NaiveDate,
-    pub online: usize,
-    pub paper: usize,
-}
+pub use super::chart::Day;
 
 /// Responses grouped by their day in `zone` (stored times are UTC), every day from the first
 /// to the last included.

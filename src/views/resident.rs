@@ -6,7 +6,7 @@ use maud::{html, Markup, PreEscaped};
 
 use super::layout::{answering_page, csrf_field, page, t, Audience};
 use crate::clock::local_date;
-use crate::ops::consultation::{ContactForm, FormProblems};
+use crate::contact_form::{ContactForm, FormProblems};
 use crate::questionnaire::{
     AnswerProgress, Choice, Conflict, Item, ItemKind, Lang, PageErrors, Questionnaire, RawInput,
     Response, ReviewEntry,
@@ -801,7 +801,7 @@ pub fn contact_sent(
     window: &ConsultationSettings,
     note: Option<&str>,
 ) -> Markup {
-    let urgent: Vec<HelpLine> = crate::ops::consultation::urgent_lines(&survey.help)
+    let urgent: Vec<HelpLine> = crate::survey::urgent_lines(&survey.help)
         .into_iter()
         .cloned()
         .collect();

@@ -8,6 +8,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 use super::layout::{csrf_field, page, t};
 use super::staff::Viewer;
 use crate::clock::local_time;
+use crate::csv_text::{self, UTF8_BOM};
 use crate::db::frame::FrameImport;
 use crate::db::sample::{SampleRow, StratumRow, UnitOutcome};
 use crate::questionnaire::Lang;
@@ -43,24 +44,15 @@ fn pad(text: &str, columns: usize) -> String {
     format!("{text}{}", " ".repeat(columns.saturating_sub(width)))
 }
 
-/// Quotes a CSV field when needed.
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
-}
-
 /// The per-stratum summary as CSV (UTF-8 with BOM): `stratum,N_h,n_h,pi_h,base_weight`,
 /// readable back as an explicit allocation.
 pub fn summary_csv(strata: &[StratumRow]) -> String {
-    let mut text = String::from("\u{FEFF}stratum,N_h,n_h,pi_h,base_weight\r\n");
+    let mut text = format!("{UTF8_BOM}stratum,N_h,n_h,pi_h,base_weight\r\n");
     for s in strata {
         let _ = write!(
             text,
             "{},{},{},{:.10},{:.6}\r\n",
-            csv_field(&s.label),
+            csv_text::field(&s.label),
             s.population,
             s.size,
             s.size as f64 / s.population as f64,
@@ -163,15 +155,15 @@ impl RateTable {
 
     /// The table as CSV (UTF-8 with BOM); rates are fractions, empty when undefined.
     pub fn csv(&self) -> String {
-        let mut text = String::from(
-            "\u{FEFF}stratum,sampled,complete_I,partial_P,refusal_R,non_contact_NC,other_O,unknown_UH,unknown_UO,not_eligible_NE,RR1,RR2,valid_response_rate\r\n",
+        let mut text = format!(
+            "{UTF8_BOM}stratum,sampled,complete_I,partial_P,refusal_R,non_contact_NC,other_O,unknown_UH,unknown_UO,not_eligible_NE,RR1,RR2,valid_response_rate\r\n",
         );
         let rate = |r: Option<f64>| r.map_or_else(String::new, |r| format!("{r:.6}"));
         for (label, c) in self.all_rows() {
             let _ = write!(
                 text,
                 "{},{},{},{},{},{},{},{},{},{},{},{},{}\r\n",
-                csv_field(label),
+                csv_text::field(label),
                 c.sample(),
                 c.complete,
                 c.partial,
@@ -474,33 +466,6 @@ fn grouped(code: &str) -> String {
     crate::sampling::access_code::AccessCode::parse(code)
         .map(|c| c.grouped())
         .unwrap_or_else(|_| code.to_string())
-}
-
-/// The print-shop CSV of these addressees, codes grouped as printed.
-pub fn mailing_csv(
-    people: &[crate::db::frame::Addressee],
-    encoding: crate::sampling::register::TextEncoding,
-) -> Result<Vec<u8>, crate::sampling::mailing::MailingError> {
-    let grouped: Vec<String> = people
-        .iter()
-        .map(|p| {
-            crate::sampling::access_code::AccessCode::parse(&p.code)
-                .map(|c| c.grouped())
-                .unwrap_or_else(|_| p.code.clone())
-        })
-        .collect();
-    let entries =
-        people
-            .iter()
-            .zip(&grouped)
-            .map(|(p, code)| crate::sampling::mailing::MailingEntry {
-                code,
-                postal_code: p.postal_code.as_deref().unwrap_or_default(),
-                address: p.address.as_deref().unwrap_or_default(),
-                name: p.name.as_deref().unwrap_or_default(),
-                stratum: &p.stratum,
-            });
-    crate::sampling::mailing::mailing_list_csv(entries, encoding)
 }
 
 /// One printed letter.

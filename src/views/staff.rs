@@ -4,34 +4,28 @@ use maud::{html, Markup};
 
 use super::layout::{csrf_field, page, t, Audience};
 use crate::auth::Role;
-use crate::db::users::User;
 use crate::questionnaire::Lang;
 use crate::survey::Survey;
 
-/// The signed-in person a page is drawn for.
+/// The signed-in person a page is drawn for (made from the session by the handler,
+/// `Viewer::of` in `web::staff`).
 pub struct Viewer<'a> {
-    pub user: &'a User,
+    pub user: Person<'a>,
     pub csrf: &'a str,
     pub lang: Lang,
     /// The municipality's time zone: every time on a staff screen is shown in it.
     pub zone: &'a chrono_tz::Tz,
 }
 
-impl<'a> Viewer<'a> {
-    /// The viewer of a signed-in session.
-    pub fn of(
-        session: &'a crate::db::sessions::StaffSession,
-        lang: Lang,
-        zone: &'a chrono_tz::Tz,
-    ) -> Self {
-        Viewer {
-            user: &session.user,
-            csrf: &session.csrf_token,
-            lang,
-            zone,
-        }
-    }
+/// Who is signed in, as the pages show it.
+#[derive(Debug, Clone, Copy)]
+pub struct Person<'a> {
+    pub id: i64,
+    pub role: Role,
+    pub display_name: &'a str,
+}
 
+impl<'a> Viewer<'a> {
     /// The header for this person: their name, sign-out and the sections their role opens.
     pub fn audience(&self) -> Audience<'a> {
         let lang = self.lang;
@@ -50,7 +44,7 @@ impl<'a> Viewer<'a> {
             links.push(("/admin/mail", t(lang, "メール", "Mail")));
         }
         Audience::Staff {
-            display_name: &self.user.display_name,
+            display_name: self.user.display_name,
             csrf: self.csrf,
             links,
         }

@@ -29,7 +29,7 @@ pub struct Rendered {
 }
 
 /// The planner's pages of one survey: path below `/planner/{slug}` and name.
-fn sections(lang: Lang) -> [(&'static str, &'static str); 6] {
+fn sections(lang: Lang) -> [(&'static str, &'static str); 7] {
     [
         ("estimates", t(lang, "推計の概要", "Overview")),
         ("subgroups", t(lang, "層別の集計", "Subgroups")),

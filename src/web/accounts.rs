@@ -181,7 +181,7 @@ async fn invite(
             state.mail_wakeup.wake();
             Ok(see_other(format!(
                 "/admin/users?invited={}",
-                crate::error::url_encode(&user.display_name)
+                crate::views::url::url_encode(&user.display_name)
             )))
         }
         Err(problem) => {

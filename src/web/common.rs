@@ -50,13 +50,7 @@ async fn switch_language(
 }
 
 async fn health(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    state
-        .db(|conn| {
-            use diesel::RunQueryDsl;
-            diesel::sql_query("SELECT 1").execute(conn)?;
-            Ok(())
-        })
-        .await?;
+    state.db(crate::db::ping).await?;
     Ok(HttpResponse::Ok().content_type("text/plain").body("ok"))
 }
 

@@ -10,8 +10,8 @@ use super::extract::{lang_of, FormFields};
 use super::staff::{check_csrf, require};
 use super::{html, see_other, AppState};
 use crate::auth::Role;
+use crate::db;
 use crate::db::contact_requests::{self as requests, ContactOutcome, RequestStatus};
-use crate::db::{self, DbError};
 use crate::error::AppError;
 use crate::ops::consultation::{self, StaffAction};
 use crate::survey::{ConsultationSettings, Survey};
@@ -79,10 +79,7 @@ async fn survey_with_window(
     slug: String,
 ) -> Result<(Survey, ConsultationSettings), AppError> {
     let survey = state
-        .db(move |conn| {
-            let row = db::surveys::find_by_slug(conn, &slug)?.ok_or(DbError::NotFound)?;
-            Ok(Survey::try_from(row)?)
-        })
+        .db(move |conn| crate::ops::surveys::by_slug(conn, &slug))
         .await?;
     let window = survey.consultation.clone().ok_or_else(|| AppError::NotNow {
         ja: "この調査は連絡の依頼を受け付けていません（調査ファイルに [consultation] がありません）。"

@@ -44,10 +44,7 @@ impl super::Refusal for LifecycleError {
 /// The survey of `{slug}` and whether it is a sampled one.
 async fn survey_of(state: &AppState, slug: String) -> Result<(Survey, bool), AppError> {
     let survey = state
-        .db(move |conn| {
-            let row = db::surveys::find_by_slug(conn, &slug)?.ok_or(DbError::NotFound)?;
-            Ok(Survey::try_from(row)?)
-        })
+        .db(move |conn| crate::ops::surveys::by_slug(conn, &slug))
         .await?;
     let sampled = state.questionnaire_for(&survey)?.kind() == QuestionnaireKind::Sampled;
     Ok((survey, sampled))

@@ -173,8 +173,6 @@ pub fn csv_download(file_name: &str, content_type: &str, body: Vec<u8>) -> actix
         .body(body)
 }
 
-pub use crate::export::with_utf8_bom;
-
 /// Refuses the request with 429 while `client` has used up its failures on `limiter`.
 pub fn refuse_if_limited(
     limiter: &FailureLimiter,

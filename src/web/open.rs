@@ -9,7 +9,7 @@ use super::staff::require;
 use super::{html, AppState};
 use crate::auth::Role;
 use crate::clock;
-use crate::db::{self, DbError};
+use crate::db;
 use crate::error::AppError;
 use crate::questionnaire::QuestionnaireKind;
 use crate::sampling::qr::{qr_png, qr_svg};
@@ -32,8 +32,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 async fn open_survey(state: &AppState, slug: String) -> Result<(Survey, String, i64), AppError> {
     let (survey, responses) = state
         .db(move |conn| {
-            let row = db::surveys::find_by_slug(conn, &slug)?.ok_or(DbError::NotFound)?;
-            let survey = Survey::try_from(row)?;
+            let survey = crate::ops::surveys::by_slug(conn, &slug)?;
             let (_, submitted) = db::responses::counts(conn, survey.id)?;
             Ok((survey, submitted))
         })

@@ -10,7 +10,7 @@ use maud::Markup;
 
 use super::extract::lang_of;
 use super::staff::require;
-use super::{csv_download, html, with_utf8_bom, AppState};
+use super::{csv_download, html, AppState};
 use crate::analysis::cache::Analysis;
 use crate::analysis::cells::View;
 use crate::analysis::custom::{self, OutcomeChoice, TableRequest};
@@ -18,11 +18,13 @@ use crate::analysis::subgroups::SubgroupReport;
 use crate::analysis::weighting::WeightingSpec;
 use crate::analysis::{AnalysisError, Dataset, Published};
 use crate::auth::Role;
+use crate::csv_text::with_utf8_bom;
+use crate::db;
 use crate::db::sessions::StaffSession;
-use crate::db::{self, DbError};
 use crate::error::AppError;
 use crate::export::analysis_file::{self, ExportInfo};
 use crate::export::xlsx;
+use crate::ops;
 use crate::questionnaire::{Lang, QuestionnaireKind, Response};
 use crate::survey::Survey;
 use crate::tabulation::MIN_RESPONDENTS;
@@ -338,8 +340,7 @@ pub(super) async fn analysis_at(
 ) -> Result<(Survey, i64, Arc<Analysis>), AppError> {
     let (survey, version, published) = state
         .db(move |conn| {
-            let row = db::surveys::find_by_slug(conn, &slug)?.ok_or(DbError::NotFound)?;
-            let survey = Survey::try_from(row)?;
+            let survey = ops::surveys::by_slug(conn, &slug)?;
             let version = db::surveys::data_version(conn, survey.id)?;
             // Publishing raises the data version, so the weighting read after it is the one
             // of this version or a newer one (then the next request rebuilds again).
@@ -354,7 +355,7 @@ pub(super) async fn analysis_at(
         .map(|(name, json)| {
             WeightingSpec::from_json(&json)
                 .map(|spec| Published { name, spec })
-                .map_err(|e| DbError::Corrupt(format!("the published weighting: {e}")))
+                .map_err(|e| db::DbError::Corrupt(format!("the published weighting: {e}")))
         })
         .transpose()?;
     let questionnaire = state.questionnaire_for(&survey)?;
@@ -589,7 +590,7 @@ async fn set_previous_wave(
     let own_slug = slug.clone();
     let outcome = state
         .db(move |conn| {
-            let own = db::surveys::find_by_slug(conn, &own_slug)?.ok_or(DbError::NotFound)?;
+            let own = ops::surveys::row_by_slug(conn, &own_slug)?;
             Ok(crate::ops::previous_wave::set(
                 conn,
                 &own,
@@ -846,10 +847,7 @@ async fn fieldwork(
     let lang = lang_of(&req);
     let slug = path.into_inner();
     let survey = state
-        .db(move |conn| {
-            let row = db::surveys::find_by_slug(conn, &slug)?.ok_or(DbError::NotFound)?;
-            Ok(Survey::try_from(row)?)
-        })
+        .db(move |conn| ops::surveys::by_slug(conn, &slug))
         .await?;
     let progress = fieldwork_progress(&state, survey.id).await?;
     let viewer = Viewer::of(&session, lang, &state.config.time_zone);
@@ -870,10 +868,7 @@ async fn fieldwork_xlsx(
     let lang = lang_of(&req);
     let slug = path.into_inner();
     let survey = state
-        .db(move |conn| {
-            let row = db::surveys::find_by_slug(conn, &slug)?.ok_or(DbError::NotFound)?;
-            Ok(Survey::try_from(row)?)
-        })
+        .db(move |conn| ops::surveys::by_slug(conn, &slug))
         .await?;
     let progress = fieldwork_progress(&state, survey.id).await?;
     let Some((strata, outcomes)) = &progress.sample else {

@@ -24,6 +24,7 @@ use crate::clock;
 use crate::db::responses::ResponseRow;
 use crate::db::{self, DbError};
 use crate::error::AppError;
+use crate::ops;
 use crate::ops::consultation::{self, ConsultationError, ContactForm, FormProblems};
 use crate::questionnaire::{
     AnswerProblem, AnswerSources, Answers, Conflict, Lang, PageErrors, PageSave, Questionnaire,
@@ -266,10 +267,7 @@ fn answered_already(
 /// The open survey with this slug; sampled surveys are only reachable with an access code.
 async fn open_survey(state: &AppState, slug: String) -> Result<(Survey, Questionnaire), AppError> {
     let survey = state
-        .db(move |conn| {
-            let row = db::surveys::find_by_slug(conn, &slug)?.ok_or(DbError::NotFound)?;
-            Ok(Survey::try_from(row)?)
-        })
+        .db(move |conn| ops::surveys::by_slug(conn, &slug))
         .await?;
     let questionnaire = state.questionnaire_for(&survey)?;
     if questionnaire.kind() != QuestionnaireKind::Open {

@@ -9,9 +9,13 @@ use super::extract::{lang_of, FormFields};
 use super::staff::{check_csrf, require};
 use super::{csv_download, html, see_other, AppState};
 use crate::auth::Role;
+use crate::db;
 use crate::db::sample::{SampleRow, StratumRow};
-use crate::db::{self, DbConnection, DbError, DbResult};
 use crate::error::AppError;
+use crate::ops::{
+    self,
+    sample::{Finalise, List},
+};
 use crate::questionnaire::Lang;
 use crate::sampling::access_code::AccessCode;
 use crate::sampling::qr::qr_svg;
@@ -52,17 +56,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-fn survey_by_slug(conn: &mut DbConnection, slug: &str) -> DbResult<Survey> {
-    let row = db::surveys::find_by_slug(conn, slug)?.ok_or(DbError::NotFound)?;
-    Survey::try_from(row).map_err(|e| DbError::Corrupt(e.to_string()))
-}
-
 /// The page that needs a sample when the survey has none.
 fn no_sample() -> AppError {
-    AppError::NotNow {
-        ja: "この調査の標本はまだ抽出されていません。".into(),
-        en: "No sample has been drawn for this survey yet.".into(),
-    }
+    ops::sample::ListError::NoSample.into()
 }
 
 type SurveySample = (Survey, Option<(SampleRow, Vec<StratumRow>)>);
@@ -70,7 +66,7 @@ type SurveySample = (Survey, Option<(SampleRow, Vec<StratumRow>)>);
 async fn load(state: &AppState, slug: String) -> Result<SurveySample, AppError> {
     state
         .db(move |conn| {
-            let survey = survey_by_slug(conn, &slug)?;
+            let survey = ops::surveys::by_slug(conn, &slug)?;
             let sample = match db::sample::find(conn, survey.id)? {
                 Some(sample) => {
                     let strata = db::sample::strata(conn, sample.id)?;
@@ -146,7 +142,7 @@ async fn letters(
     let slug = path.into_inner();
     let (survey, sample, letter, people) = state
         .db(move |conn| {
-            let survey = survey_by_slug(conn, &slug)?;
+            let survey = ops::surveys::by_slug(conn, &slug)?;
             let sample = db::sample::find(conn, survey.id)?;
             let letter = db::sample::letter(conn, survey.id)?;
             let people = match (&sample, &letter) {
@@ -168,7 +164,7 @@ async fn letters(
     }
     let letter =
         LetterSettings::from_json(&letter).map_err(|e| AppError::Unexpected(anyhow::anyhow!(e)))?;
-    refuse_if_purged(&people)?;
+    ops::sample::refuse_if_purged(&people)?;
     let base_url = state.config.base_url.trim_end_matches('/').to_string();
     let total = people.len();
     let payload_base = base_url.clone();
@@ -210,20 +206,6 @@ fn letter_page(person: db::frame::Addressee, base_url: &str) -> Result<LetterPag
     })
 }
 
-/// Letters and lists need names and addresses, which a purge removed.
-fn refuse_if_purged(people: &[db::frame::Addressee]) -> Result<(), AppError> {
-    if people
-        .iter()
-        .any(|p| p.name.is_none() || p.address.is_none())
-    {
-        return Err(AppError::NotNow {
-            ja: "名簿の個人情報は消去済みのため、依頼状や宛先リストは作れません。".into(),
-            en: "The frame's personal data was purged: letters and address lists can no longer be made.".into(),
-        });
-    }
-    Ok(())
-}
-
 #[derive(serde::Deserialize)]
 struct EncodingQuery {
     #[serde(default)]
@@ -250,32 +232,20 @@ async fn list_download(
 ) -> Result<HttpResponse, AppError> {
     require(&req, &state, Role::Staff).await?;
     let encoding = query.parse()?;
-    let (survey, sample, people) = state
+    let list = if reminders_only {
+        List::Reminders
+    } else {
+        // A download changes nothing: the mailing list needs a sample already final.
+        List::Mailing(Finalise::AlreadyFinal)
+    };
+    let (survey, body) = state
         .db(move |conn| {
-            let survey = survey_by_slug(conn, &slug)?;
-            let sample = db::sample::find(conn, survey.id)?;
-            // The mailing list is read only from a final sample (refused below otherwise).
-            let people = match &sample {
-                Some(sample) if reminders_only || sample.letters_printed_at.is_some() => {
-                    db::frame::mailing(conn, sample.id, reminders_only)?
-                }
-                _ => Vec::new(),
-            };
-            Ok((survey, sample, people))
+            let survey = ops::surveys::by_slug(conn, &slug)?;
+            let list = ops::sample::list_csv(conn, survey.id, list, encoding);
+            Ok((survey, list))
         })
         .await?;
-    let sample = sample.ok_or_else(no_sample)?;
-    if !reminders_only && sample.letters_printed_at.is_none() {
-        return Err(AppError::NotNow {
-            ja: "標本がまだ確定していません。標本のページで「標本を確定する」を押してから、発送リストをダウンロードしてください。".into(),
-            en: "The sample is not final yet: press \"Make the sample final\" on the sample page, then download the mailing list.".into(),
-        });
-    }
-    refuse_if_purged(&people)?;
-    let body = view::mailing_csv(&people, encoding).map_err(|e| AppError::NotNow {
-        ja: format!("{e}（UTF-8 でダウンロードしてください）"),
-        en: format!("{e} (download it as UTF-8 instead)"),
-    })?;
+    let (body, _) = body?;
     let content_type = match encoding {
         TextEncoding::Utf8 => "text/csv; charset=utf-8",
         TextEncoding::ShiftJis => "text/csv; charset=shift_jis",
@@ -306,12 +276,8 @@ async fn finalise(
     let survey_slug = slug.clone();
     let sample = state
         .db(move |conn| {
-            let survey = survey_by_slug(conn, &survey_slug)?;
-            let sample = db::sample::find(conn, survey.id)?;
-            if let Some(sample) = &sample {
-                db::sample::mark_letters_printed(conn, sample.id)?;
-            }
-            Ok(sample)
+            let survey = ops::surveys::by_slug(conn, &survey_slug)?;
+            ops::sample::make_final(conn, survey.id)
         })
         .await?;
     sample.ok_or_else(no_sample)?;
@@ -346,7 +312,7 @@ type Fieldwork = (Survey, Vec<StratumRow>, Vec<db::sample::UnitOutcome>);
 async fn fieldwork(state: &AppState, slug: String) -> Result<Fieldwork, AppError> {
     let (survey, sample) = state
         .db(move |conn| {
-            let survey = survey_by_slug(conn, &slug)?;
+            let survey = ops::surveys::by_slug(conn, &slug)?;
             let sample = match db::sample::find(conn, survey.id)? {
                 Some(sample) => Some((
                     db::sample::strata(conn, sample.id)?,
@@ -429,7 +395,7 @@ async fn record_from_form(
     let stored_code = code.clone();
     match state
         .db(move |conn| {
-            let survey = survey_by_slug(conn, &slug)?;
+            let survey = ops::surveys::by_slug(conn, &slug)?;
             db::sample::record_disposition(conn, survey.id, &stored_code, disposition, Some(&note))
         })
         .await

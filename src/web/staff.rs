@@ -19,7 +19,7 @@ use crate::db::sessions::StaffSession;
 use crate::error::AppError;
 use crate::survey::Survey;
 use crate::views::layout::t;
-use crate::views::staff::{self as view, FieldworkRow, Viewer};
+use crate::views::staff::{self as view, FieldworkRow, Person, Viewer};
 
 /// How long a staff sign-in lasts.
 const STAFF_SESSION_HOURS: i64 = 10;
@@ -282,4 +282,24 @@ async fn fieldwork(req: HttpRequest, state: web::Data<AppState>) -> Result<Marku
     }
     let viewer = Viewer::of(&session, lang_of(&req), &state.config.time_zone);
     Ok(view::fieldwork(&viewer, &rows))
+}
+
+impl<'a> Viewer<'a> {
+    /// The viewer of a signed-in session: what the pages show of the account.
+    pub fn of(
+        session: &'a StaffSession,
+        lang: crate::questionnaire::Lang,
+        zone: &'a chrono_tz::Tz,
+    ) -> Self {
+        Viewer {
+            user: Person {
+                id: session.user.id,
+                role: session.user.role,
+                display_name: &session.user.display_name,
+            },
+            csrf: &session.csrf_token,
+            lang,
+            zone,
+        }
+    }
 }

@@ -306,7 +306,7 @@ async fn return_to_default(
     let user_id = session.user.id;
     state
         .db(move |conn| {
-            let survey = db::surveys::find_by_slug(conn, &slug_for_db)?.ok_or(DbError::NotFound)?;
+            let survey = crate::ops::surveys::row_by_slug(conn, &slug_for_db)?;
             db::weightings::unpublish(conn, survey.id, user_id)
         })
         .await?;

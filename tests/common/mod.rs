@@ -444,10 +444,11 @@ pub fn demo_survey(
     let settings = tsunagari::survey::SurveySettings::load(&repo_path("surveys/demo.toml"))
         .expect("demo survey file");
     let mut conn = db.conn();
-    let row = tsunagari::cli::surveys::create(&mut conn, &db.config(), &settings)
+    let row =
+        tsunagari::ops::surveys::create(&mut conn, &db.config().questionnaires_dir, &settings)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+    let issued = tsunagari::ops::codes::issue(&mut conn, row.id, codes, false)
         .unwrap_or_else(|e| panic!("{e:?}"));
-    let issued =
-        tsunagari::cli::codes::issue(&mut conn, row.id, codes).unwrap_or_else(|e| panic!("{e:?}"));
     drop(conn);
     grant_every_survey(db);
     (row, issued)

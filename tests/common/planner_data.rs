@@ -21,17 +21,19 @@ pub fn drawn_survey_of(
     seed: u64,
 ) -> (i64, Vec<String>) {
     let mut conn = db.conn();
-    let survey = tsunagari::cli::surveys::create(&mut conn, &db.config(), settings).unwrap();
-    let csv = tsunagari::cli::demo::synthetic_register(3000);
+    let survey =
+        tsunagari::ops::surveys::create(&mut conn, &db.config().questionnaires_dir, settings)
+            .unwrap();
+    let csv = tsunagari::demo::synthetic_register(3000);
     let register = tsunagari::sampling::register::read_register_bytes(
         csv.as_bytes(),
         &tsunagari::sampling::register::ImportOptions::new(
-            tsunagari::cli::demo::synthetic_register_columns(),
+            tsunagari::demo::synthetic_register_columns(),
         ),
     )
     .unwrap();
     tsunagari::db::frame::store(&mut conn, survey.id, "register.csv", &register).unwrap();
-    let plan = tsunagari::cli::sample::DrawPlan {
+    let plan = tsunagari::ops::sample::DrawPlan {
         eligibility: tsunagari::sampling::age::Eligibility::new(
             chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
         ),
@@ -44,7 +46,7 @@ pub fn drawn_survey_of(
         seed: tsunagari::sampling::draw::Seed(seed),
         replace: false,
     };
-    tsunagari::cli::sample::draw(&mut conn, survey.id, &plan).unwrap_or_else(|e| panic!("{e:?}"));
+    tsunagari::ops::sample::draw(&mut conn, survey.id, &plan).unwrap_or_else(|e| panic!("{e:?}"));
     let sample = tsunagari::db::sample::find(&mut conn, survey.id)
         .unwrap()
         .unwrap();
