@@ -307,7 +307,8 @@ pub fn run(cmd: SampleCommand) -> CliResult {
             let row = find_survey(&mut conn, &survey)?;
             let code = AccessCode::parse(&code)
                 .map_err(|e| CliError::Usage(format!("--code {code}: {e}")))?;
-            let disposition = db::sample::parse_recordable(&set).map_err(CliError::Usage)?;
+            let disposition =
+                crate::sampling::disposition::parse_recordable(&set).map_err(CliError::Usage)?;
             db::sample::record_disposition(&mut conn, row.id, &code, disposition, note.as_deref())?;
             println!(
                 "{}: {}",
@@ -325,8 +326,8 @@ fn write_out(out: &mut dyn Write, bytes: &[u8]) -> CliResult {
 
 fn print_summary(
     out: &mut dyn Write,
-    sample: &db::sample::SampleRow,
-    strata: &[db::sample::StratumRow],
+    sample: &crate::sampling::records::SampleRecord,
+    strata: &[crate::sampling::records::StratumRecord],
 ) -> CliResult {
     write_out(out, report::summary_text(sample, strata).as_bytes())
 }
@@ -335,7 +336,13 @@ fn print_summary(
 pub fn sample_of(
     conn: &mut db::DbConnection,
     slug: &str,
-) -> Result<(db::sample::SampleRow, Vec<db::sample::StratumRow>), CliError> {
+) -> Result<
+    (
+        crate::sampling::records::SampleRecord,
+        Vec<crate::sampling::records::StratumRecord>,
+    ),
+    CliError,
+> {
     let survey = find_survey(conn, slug)?;
     let sample = db::sample::find(conn, survey.id)?.ok_or_else(|| {
         CliError::Usage(format!(
@@ -419,11 +426,14 @@ mod tests {
     #[test]
     fn only_dispositions_that_do_not_follow_from_answers_can_be_recorded() {
         assert_eq!(
-            db::sample::parse_recordable("refused"),
+            crate::sampling::disposition::parse_recordable("refused"),
             Ok(Some(crate::sampling::disposition::Disposition::Refused))
         );
-        assert_eq!(db::sample::parse_recordable("no_response"), Ok(None));
-        assert!(db::sample::parse_recordable("completed_online").is_err());
-        assert!(db::sample::parse_recordable("lost").is_err());
+        assert_eq!(
+            crate::sampling::disposition::parse_recordable("no_response"),
+            Ok(None)
+        );
+        assert!(crate::sampling::disposition::parse_recordable("completed_online").is_err());
+        assert!(crate::sampling::disposition::parse_recordable("lost").is_err());
     }
 }

@@ -7,9 +7,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use super::entry::{self, ENTRY_COMPLETE};
-use super::sample::{self, StratumRow, UnitOutcome};
+use super::sample;
 use super::schema::{paper_entries, responses};
 use super::{DbConnection, DbResult};
+use crate::sampling::records::{StratumRecord, UnitOutcome};
 
 /// Everything the fieldwork page shows.
 #[derive(Debug, Clone)]
@@ -17,7 +18,7 @@ pub struct Progress {
     /// When each counted response was submitted (UTC) and its channel (`online`, `paper`).
     pub submitted: Vec<(NaiveDateTime, String)>,
     /// The strata and every sampled person's disposition; `None` without a sample.
-    pub sample: Option<(Vec<StratumRow>, Vec<UnitOutcome>)>,
+    pub sample: Option<(Vec<StratumRecord>, Vec<UnitOutcome>)>,
     pub paper: entry::PaperCounts,
     pub backlog: PaperBacklog,
 }

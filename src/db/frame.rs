@@ -6,6 +6,7 @@
 //! person only through `sampled_units` by internal id. [`purge`] removes the personal data
 //! after fieldwork and keeps what weighting needs.
 
+use crate::sampling::records::FrameImport;
 use std::io::Write;
 
 use chrono::NaiveDate;
@@ -25,25 +26,39 @@ const COPY_HEADER: &[u8] = b"PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0";
 /// Fields of a frame row in `COPY`, in the order of [`copy_row`].
 const COPY_FIELDS: i16 = 10;
 
-/// When and from what the frame of a survey was imported.
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// A `frame_imports` row as diesel reads it; the rest of the program sees [`FrameImport`].
+#[derive(Queryable, Selectable)]
 #[diesel(table_name = frame_imports)]
-pub struct FrameImport {
-    pub survey_id: i64,
-    pub file_name: String,
-    pub encoding: String,
-    pub row_count: i64,
-    pub imported_at: chrono::NaiveDateTime,
-    pub purged_at: Option<chrono::NaiveDateTime>,
+struct StoredImport {
+    survey_id: i64,
+    file_name: String,
+    encoding: String,
+    row_count: i64,
+    imported_at: chrono::NaiveDateTime,
+    purged_at: Option<chrono::NaiveDateTime>,
+}
+
+impl From<StoredImport> for FrameImport {
+    fn from(s: StoredImport) -> Self {
+        FrameImport {
+            survey_id: s.survey_id,
+            file_name: s.file_name,
+            encoding: s.encoding,
+            row_count: s.row_count,
+            imported_at: s.imported_at,
+            purged_at: s.purged_at,
+        }
+    }
 }
 
 /// The import of a survey's frame, if one was made.
 pub fn import_info(conn: &mut DbConnection, survey_id: i64) -> DbResult<Option<FrameImport>> {
     Ok(frame_imports::table
         .find(survey_id)
-        .select(FrameImport::as_select())
+        .select(StoredImport::as_select())
         .first(conn)
-        .optional()?)
+        .optional()?
+        .map(FrameImport::from))
 }
 
 /// Stores a register held in memory as the survey's frame; see [`store_batches`].

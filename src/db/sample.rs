@@ -17,45 +17,68 @@ use super::schema::{
 use super::{now, on_backend, transaction, DbConnection, DbError, DbResult};
 use crate::sampling::access_code::AccessCode;
 use crate::sampling::disposition::Disposition;
+use crate::sampling::records::{SampleRecord, StratumRecord, UnitOutcome};
 
 /// Rows per multi-row insert of sampled units (14 values a row; SQLite allows 32,766).
 const UNIT_CHUNK_ROWS: usize = 2_000;
 
 /// A stored sample's design.
-#[derive(Debug, Clone, Queryable, Selectable)]
+/// A `samples` row as diesel reads it; the rest of the program sees [`SampleRecord`].
+#[derive(Queryable, Selectable)]
 #[diesel(table_name = samples)]
-pub struct SampleRow {
-    pub id: i64,
-    pub survey_id: i64,
-    pub seed: String,
-    pub reference_date: NaiveDate,
-    pub min_age: i32,
-    /// Stratum variables, e.g. `district,age_band` (empty: one stratum).
-    pub strata: String,
-    /// Age bands, e.g. `16-29,30-39,…,80-`.
-    pub age_bands: String,
-    /// The allocation in words.
-    pub allocation: String,
-    /// N: eligible residents.
-    pub frame_size: i64,
-    /// n.
-    pub sample_size: i64,
-    pub created_at: NaiveDateTime,
-    /// When letters or the mailing list were first produced; from then on the sample is
-    /// final.
-    pub letters_printed_at: Option<NaiveDateTime>,
+struct StoredSample {
+    id: i64,
+    survey_id: i64,
+    seed: String,
+    reference_date: NaiveDate,
+    min_age: i32,
+    strata: String,
+    age_bands: String,
+    allocation: String,
+    frame_size: i64,
+    sample_size: i64,
+    created_at: NaiveDateTime,
+    letters_printed_at: Option<NaiveDateTime>,
 }
 
-/// A stratum's design numbers.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+impl From<StoredSample> for SampleRecord {
+    fn from(s: StoredSample) -> Self {
+        SampleRecord {
+            id: s.id,
+            survey_id: s.survey_id,
+            seed: s.seed,
+            reference_date: s.reference_date,
+            min_age: s.min_age,
+            strata: s.strata,
+            age_bands: s.age_bands,
+            allocation: s.allocation,
+            frame_size: s.frame_size,
+            sample_size: s.sample_size,
+            created_at: s.created_at,
+            letters_printed_at: s.letters_printed_at,
+        }
+    }
+}
+
+/// A `sample_strata` row as diesel reads it.
+#[derive(Queryable, Selectable)]
 #[diesel(table_name = sample_strata)]
-pub struct StratumRow {
-    pub position: i32,
-    pub label: String,
-    /// N_h.
-    pub population: i64,
-    /// n_h.
-    pub size: i64,
+struct StoredStratum {
+    position: i32,
+    label: String,
+    population: i64,
+    size: i64,
+}
+
+impl From<StoredStratum> for StratumRecord {
+    fn from(s: StoredStratum) -> Self {
+        StratumRecord {
+            position: s.position,
+            label: s.label,
+            population: s.population,
+            size: s.size,
+        }
+    }
 }
 
 /// A sample to store.
@@ -105,21 +128,25 @@ pub struct NewMargin {
 }
 
 /// The sample of a survey, if drawn.
-pub fn find(conn: &mut DbConnection, survey_id: i64) -> DbResult<Option<SampleRow>> {
+pub fn find(conn: &mut DbConnection, survey_id: i64) -> DbResult<Option<SampleRecord>> {
     Ok(samples::table
         .filter(samples::survey_id.eq(survey_id))
-        .select(SampleRow::as_select())
+        .select(StoredSample::as_select())
         .first(conn)
-        .optional()?)
+        .optional()?
+        .map(SampleRecord::from))
 }
 
 /// The strata of a sample in display order.
-pub fn strata(conn: &mut DbConnection, sample_id: i64) -> DbResult<Vec<StratumRow>> {
+pub fn strata(conn: &mut DbConnection, sample_id: i64) -> DbResult<Vec<StratumRecord>> {
     Ok(sample_strata::table
         .filter(sample_strata::sample_id.eq(sample_id))
         .order(sample_strata::position.asc())
-        .select(StratumRow::as_select())
-        .load(conn)?)
+        .select(StoredStratum::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(StratumRecord::from)
+        .collect())
 }
 
 /// Stores a drawn sample with its access codes, all or nothing. A survey that already has
@@ -130,7 +157,7 @@ pub fn store(
     survey_id: i64,
     new: &NewSample,
     replace: bool,
-) -> DbResult<SampleRow> {
+) -> DbResult<SampleRecord> {
     transaction(conn, |conn| {
         if let Some(existing) = find(conn, survey_id)? {
             if let Some(printed) = existing.letters_printed_at {
@@ -244,7 +271,7 @@ pub fn store(
 }
 
 /// Removes a sample that no letter went out for, with its units, codes and margins.
-fn delete(conn: &mut DbConnection, sample: &SampleRow) -> DbResult<()> {
+fn delete(conn: &mut DbConnection, sample: &SampleRecord) -> DbResult<()> {
     let code_ids: Vec<i64> = sampled_units::table
         .filter(sampled_units::sample_id.eq(sample.id))
         .select(sampled_units::access_code_id)
@@ -289,21 +316,6 @@ pub fn mark_letters_printed(conn: &mut DbConnection, sample_id: i64) -> DbResult
     Ok(())
 }
 
-/// One sampled person's fieldwork state (no personal data).
-#[derive(Debug, Clone)]
-pub struct UnitOutcome {
-    pub unit_id: i64,
-    pub stratum: String,
-    /// Normalised access code.
-    pub code: String,
-    /// What staff recorded, if anything.
-    pub recorded: Option<Disposition>,
-    pub recorded_at: Option<NaiveDateTime>,
-    pub note: Option<String>,
-    /// The disposition that counts: responses first, then what staff recorded.
-    pub disposition: Disposition,
-}
-
 /// The disposition that counts for a sampled person: a submitted online answer, then a
 /// submitted or keyed paper form, then what staff recorded, then an online answer still
 /// in progress; otherwise no response.
@@ -325,29 +337,6 @@ pub fn effective_disposition(
     } else {
         Disposition::NoResponse
     }
-}
-
-/// Whether staff may record this disposition by hand (the others follow from responses).
-pub fn recordable(disposition: Disposition) -> bool {
-    !matches!(
-        disposition,
-        Disposition::CompletedOnline | Disposition::PartialOnline
-    )
-}
-
-/// Reads a disposition staff may record; `no_response` means "clear".
-pub fn parse_recordable(text: &str) -> Result<Option<Disposition>, String> {
-    let disposition: Disposition = text.trim().parse().map_err(|e| format!("{e}"))?;
-    if disposition == Disposition::NoResponse {
-        return Ok(None);
-    }
-    if !recordable(disposition) {
-        return Err(format!(
-            "{} follows from the online answers and cannot be recorded by hand",
-            disposition.code()
-        ));
-    }
-    Ok(Some(disposition))
 }
 
 /// Every sampled person of a sample with their disposition, in unit order.
@@ -492,7 +481,7 @@ pub struct EstimationDesign {
     /// for any margin (sex × age band, district, …).
     pub margins: Vec<NewMargin>,
     /// Every stratum's N_h and n_h (n_h as drawn, before non-response).
-    pub strata: Vec<StratumRow>,
+    pub strata: Vec<StratumRecord>,
 }
 
 /// For estimation: per submitted response of a survey, its design columns (stratum, N_h,

@@ -35,8 +35,8 @@ pub struct DrawPlan {
 /// What a draw did.
 #[derive(Debug, Clone)]
 pub struct DrawOutcome {
-    pub sample: db::sample::SampleRow,
-    pub strata: Vec<db::sample::StratumRow>,
+    pub sample: crate::sampling::records::SampleRecord,
+    pub strata: Vec<crate::sampling::records::StratumRecord>,
     pub counts: FrameCounts,
 }
 
@@ -331,7 +331,7 @@ pub fn mailing_csv(
 pub fn make_final(
     conn: &mut DbConnection,
     survey_id: i64,
-) -> Result<Option<db::sample::SampleRow>, DbError> {
+) -> Result<Option<crate::sampling::records::SampleRecord>, DbError> {
     let sample = db::sample::find(conn, survey_id)?;
     if let Some(sample) = &sample {
         db::sample::mark_letters_printed(conn, sample.id)?;

@@ -200,6 +200,29 @@ impl FromStr for Disposition {
     }
 }
 
+/// Whether staff may record this disposition by hand (the others follow from responses).
+pub fn recordable(disposition: Disposition) -> bool {
+    !matches!(
+        disposition,
+        Disposition::CompletedOnline | Disposition::PartialOnline
+    )
+}
+
+/// Reads a disposition staff may record; `no_response` means "clear".
+pub fn parse_recordable(text: &str) -> Result<Option<Disposition>, String> {
+    let disposition: Disposition = text.trim().parse().map_err(|e| format!("{e}"))?;
+    if disposition == Disposition::NoResponse {
+        return Ok(None);
+    }
+    if !recordable(disposition) {
+        return Err(format!(
+            "{} follows from the online answers and cannot be recorded by hand",
+            disposition.code()
+        ));
+    }
+    Ok(Some(disposition))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@ pub mod era_date;
 pub mod frame;
 pub mod mailing;
 pub mod qr;
+pub mod records;
 pub mod register;
 pub mod response_rate;
 pub mod strata;

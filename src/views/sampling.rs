@@ -9,10 +9,9 @@ use super::layout::{csrf_field, page, t};
 use super::staff::Viewer;
 use crate::clock::local_time;
 use crate::csv_text::{self, UTF8_BOM};
-use crate::db::frame::FrameImport;
-use crate::db::sample::{SampleRow, StratumRow, UnitOutcome};
 use crate::questionnaire::Lang;
 use crate::sampling::disposition::Disposition;
+use crate::sampling::records::{FrameImport, SampleRecord, StratumRecord, UnitOutcome};
 use crate::sampling::response_rate::OutcomeCounts;
 use crate::survey::{LetterSettings, Survey};
 
@@ -46,7 +45,7 @@ fn pad(text: &str, columns: usize) -> String {
 
 /// The per-stratum summary as CSV (UTF-8 with BOM): `stratum,N_h,n_h,pi_h,base_weight`,
 /// readable back as an explicit allocation.
-pub fn summary_csv(strata: &[StratumRow]) -> String {
+pub fn summary_csv(strata: &[StratumRecord]) -> String {
     let mut text = format!("{UTF8_BOM}stratum,N_h,n_h,pi_h,base_weight\r\n");
     for s in strata {
         let _ = write!(
@@ -63,7 +62,7 @@ pub fn summary_csv(strata: &[StratumRow]) -> String {
 }
 
 /// The design and per-stratum summary as a plain-text table for the terminal.
-pub fn summary_text(sample: &SampleRow, strata: &[StratumRow]) -> String {
+pub fn summary_text(sample: &SampleRecord, strata: &[StratumRecord]) -> String {
     let mut text = String::new();
     let _ = writeln!(text, "seed            {}", sample.seed);
     let _ = writeln!(
@@ -126,7 +125,7 @@ pub struct RateTable {
 
 impl RateTable {
     /// Counts the dispositions of `outcomes` per stratum of `strata`.
-    pub fn new(strata: &[StratumRow], outcomes: &[UnitOutcome]) -> RateTable {
+    pub fn new(strata: &[StratumRecord], outcomes: &[UnitOutcome]) -> RateTable {
         let mut rows: Vec<(String, OutcomeCounts)> = strata
             .iter()
             .map(|s| (s.label.clone(), OutcomeCounts::default()))
@@ -226,7 +225,7 @@ pub fn sample_page(
     viewer: &Viewer<'_>,
     survey: &Survey,
     frame: Option<&FrameImport>,
-    sample: Option<(&SampleRow, &[StratumRow])>,
+    sample: Option<(&SampleRecord, &[StratumRecord])>,
 ) -> Markup {
     let lang = viewer.lang;
     let slug = &survey.slug;
@@ -423,7 +422,7 @@ pub fn dispositions_page(
                     label.label for="disposition" { (t(lang, "状況", "Disposition")) }
                     select #disposition name="disposition" required {
                         option value="" disabled selected { (t(lang, "選んでください", "Choose one")) }
-                        @for d in Disposition::ALL.iter().filter(|d| crate::db::sample::recordable(**d) && **d != Disposition::NoResponse) {
+                        @for d in Disposition::ALL.iter().filter(|d| crate::sampling::disposition::recordable(**d) && **d != Disposition::NoResponse) {
                             option value=(d.code()) { (d.label_ja()) " (" (d.code()) ")" }
                         }
                         option value=(Disposition::NoResponse.code()) { (t(lang, "（記録を取り消す）", "(clear the record)")) }
@@ -559,7 +558,7 @@ fn finalise_form(viewer: &Viewer<'_>, slug: &str, next: &str) -> Markup {
 }
 
 /// The letters page before the sample is final: what finalising means, and the button.
-pub fn finalise_first(viewer: &Viewer<'_>, survey: &Survey, sample: &SampleRow) -> Markup {
+pub fn finalise_first(viewer: &Viewer<'_>, survey: &Survey, sample: &SampleRecord) -> Markup {
     let lang = viewer.lang;
     let title = t(
         lang,

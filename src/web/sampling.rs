@@ -10,7 +10,6 @@ use super::staff::{check_csrf, require};
 use super::{csv_download, html, see_other, AppState};
 use crate::auth::Role;
 use crate::db;
-use crate::db::sample::{SampleRow, StratumRow};
 use crate::error::AppError;
 use crate::ops::{
     self,
@@ -19,6 +18,7 @@ use crate::ops::{
 use crate::questionnaire::Lang;
 use crate::sampling::access_code::AccessCode;
 use crate::sampling::qr::qr_svg;
+use crate::sampling::records::{SampleRecord, StratumRecord};
 use crate::sampling::register::TextEncoding;
 use crate::survey::{LetterSettings, Survey};
 use crate::views::layout::t;
@@ -61,7 +61,7 @@ fn no_sample() -> AppError {
     ops::sample::ListError::NoSample.into()
 }
 
-type SurveySample = (Survey, Option<(SampleRow, Vec<StratumRow>)>);
+type SurveySample = (Survey, Option<(SampleRecord, Vec<StratumRecord>)>);
 
 async fn load(state: &AppState, slug: String) -> Result<SurveySample, AppError> {
     state
@@ -307,7 +307,11 @@ async fn reminders_csv(
     list_download(req, state, path.into_inner(), query.into_inner(), true).await
 }
 
-type Fieldwork = (Survey, Vec<StratumRow>, Vec<db::sample::UnitOutcome>);
+type Fieldwork = (
+    Survey,
+    Vec<StratumRecord>,
+    Vec<crate::sampling::records::UnitOutcome>,
+);
 
 async fn fieldwork(state: &AppState, slug: String) -> Result<Fieldwork, AppError> {
     let (survey, sample) = state
@@ -386,7 +390,8 @@ async fn record_from_form(
             )))
         }
     };
-    let disposition = match db::sample::parse_recordable(form.text("disposition")) {
+    let disposition = match crate::sampling::disposition::parse_recordable(form.text("disposition"))
+    {
         Ok(d) => d,
         Err(message) => return Ok(Err(message)),
     };
