@@ -209,7 +209,115 @@ pub struct LetterSettings {
     pub contact: Vec<String>,
 }
 
+/// The placeholders a letter's texts may use, filled from the drawn sample and the survey.
+pub const LETTER_PLACEHOLDERS: [&str; 3] = ["sample_size", "reference_date", "deadline"];
+
+/// What the placeholders of a letter stand for.
+#[derive(Debug, Clone)]
+pub struct LetterFacts {
+    /// `{sample_size}`: people drawn (written 2,000).
+    pub sample_size: i64,
+    /// `{reference_date}`: the register's reference date of the sample (令和8年12月1日).
+    pub reference_date: chrono::NaiveDate,
+    /// `{deadline}`: the last day of the answering period, if the survey has one
+    /// (令和9年1月20日（水）).
+    pub deadline: Option<chrono::NaiveDate>,
+}
+
+/// Writes a count the way letters do: 2,000.
+fn with_thousands(n: i64) -> String {
+    let digits = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// The placeholders `{name}` in `text`, in order.
+fn placeholders(text: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                found.push(&after[..close]);
+                rest = &after[close + 1..];
+            }
+            None => break,
+        }
+    }
+    found
+}
+
 impl LetterSettings {
+    /// Checks that every `{placeholder}` of the texts is one the letters page can fill.
+    pub fn check_placeholders(&self) -> Result<(), String> {
+        for text in self.texts() {
+            for name in placeholders(text) {
+                if !LETTER_PLACEHOLDERS.contains(&name) {
+                    return Err(format!(
+                        "[letter]: `{{{name}}}` is not a placeholder the letters can fill; use {}",
+                        LETTER_PLACEHOLDERS
+                            .iter()
+                            .map(|p| format!("{{{p}}}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn texts(&self) -> impl Iterator<Item = &String> {
+        [&self.date, &self.heading, &self.body, &self.online]
+            .into_iter()
+            .chain(self.sender.iter())
+            .chain(self.contact.iter())
+    }
+
+    /// The letter with its placeholders filled; `Err` names a placeholder that has no value
+    /// (`{deadline}` in a survey without a last answering day).
+    pub fn filled(&self, facts: &LetterFacts) -> Result<LetterSettings, MissingFact> {
+        let fill = |text: &str| -> Result<String, MissingFact> {
+            let mut out = text.replace("{sample_size}", &with_thousands(facts.sample_size));
+            out = out.replace(
+                "{reference_date}",
+                &crate::sampling::era_date::format_era(facts.reference_date),
+            );
+            if out.contains("{deadline}") {
+                let deadline = facts.deadline.ok_or(MissingFact::Deadline)?;
+                out = out.replace("{deadline}", &era_date_with_weekday(deadline));
+            }
+            Ok(out)
+        };
+        Ok(LetterSettings {
+            date: fill(&self.date)?,
+            sender: self
+                .sender
+                .iter()
+                .map(|l| fill(l))
+                .collect::<Result<_, _>>()?,
+            heading: fill(&self.heading)?,
+            body: fill(&self.body)?,
+            online: fill(&self.online)?,
+            contact: self
+                .contact
+                .iter()
+                .map(|l| fill(l))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
     /// The body's paragraphs, blank lines removed and line breaks inside kept as spaces.
     pub fn paragraphs(&self) -> Vec<String> {
         paragraphs_of(&self.body)
@@ -229,6 +337,24 @@ impl LetterSettings {
     pub fn from_json(json: &str) -> Result<Self, String> {
         serde_json::from_str(json).map_err(|e| format!("stored letter text: {e}"))
     }
+}
+
+/// A placeholder the survey has no value for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum MissingFact {
+    #[error("the letter uses {{deadline}} but the survey has no answer_until")]
+    Deadline,
+}
+
+/// 令和9年1月20日（水）.
+fn era_date_with_weekday(date: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    let weekday =
+        ["月", "火", "水", "木", "金", "土", "日"][date.weekday().num_days_from_monday() as usize];
+    format!(
+        "{}（{weekday}）",
+        crate::sampling::era_date::format_era(date)
+    )
 }
 
 fn paragraphs_of(text: &str) -> Vec<String> {
@@ -270,6 +396,10 @@ impl SurveySettings {
         })?;
         check_slug(&settings.slug)
             .and_then(|()| check_period(settings.answer_from, settings.answer_until))
+            .and_then(|()| match &settings.letter {
+                Some(letter) => letter.check_placeholders(),
+                None => Ok(()),
+            })
             .and_then(|()| match &settings.consultation {
                 Some(c) => c.check(),
                 None => Ok(()),
@@ -405,6 +535,51 @@ mod tests {
         assert!(paragraphs.iter().all(|p| !p.contains('\n')));
         assert!(letter.online.contains("返送"), "{}", letter.online);
         assert_eq!(LetterSettings::from_json(&letter.to_json()), Ok(letter));
+    }
+
+    #[test]
+    fn a_letter_s_placeholders_take_the_sample_and_the_survey() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("surveys/demo.toml");
+        let mut letter = SurveySettings::load(&path).unwrap().letter.unwrap();
+        letter
+            .body
+            .push_str("\n\n{deadline}までに投函してください。");
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let facts = LetterFacts {
+            sample_size: 1234,
+            reference_date: day(2026, 12, 1),
+            deadline: Some(day(2027, 1, 20)),
+        };
+        let filled = letter.filled(&facts).unwrap();
+        assert!(filled.body.contains("1,234人"), "{}", filled.body);
+        assert!(
+            filled.body.contains("令和8年12月1日現在"),
+            "{}",
+            filled.body
+        );
+        assert!(
+            filled.body.contains("令和9年1月20日（水）までに"),
+            "{}",
+            filled.body
+        );
+        assert!(!filled.body.contains('{'));
+        let no_deadline = LetterFacts {
+            deadline: None,
+            ..facts
+        };
+        assert_eq!(
+            letter.filled(&no_deadline).unwrap_err(),
+            MissingFact::Deadline
+        );
+        letter.body.push_str("{sample}");
+        let wrong = letter.check_placeholders().unwrap_err();
+        assert!(
+            wrong.contains("`{sample}`") && wrong.contains("{sample_size}"),
+            "{wrong}"
+        );
+        assert_eq!(with_thousands(2000), "2,000");
+        assert_eq!(with_thousands(999), "999");
+        assert_eq!(with_thousands(1500000), "1,500,000");
     }
 
     #[test]

@@ -225,7 +225,37 @@ async fn letters_on_every_database(browser: Client, driver_url: String) {
             "{}: one letter per sampled person",
             db.backend()
         );
+        let print_button: bool = serde_json::from_value(
+            browser
+                .execute(
+                    "const b = document.querySelector('.print-toolbar button[data-print]');
+                     return b !== null && [...document.scripts].some(s => s.src.endsWith('/static/print.js'));",
+                    vec![],
+                )
+                .await
+                .expect("the print button"),
+        )
+        .expect("a boolean");
+        assert!(print_button, "a print button, wired by the site's script");
         for letter in &layouts {
+            // The letter says how many were drawn and on which day, from the sample itself.
+            assert!(
+                letter
+                    .text
+                    .contains(&format!("選ばせていただいた{LETTERS}人の方")),
+                "the real sample size: {}",
+                letter.text
+            );
+            assert!(
+                letter.text.contains("令和8年12月1日現在"),
+                "{}",
+                letter.text
+            );
+            assert!(
+                !letter.text.contains('{'),
+                "no placeholder left: {}",
+                letter.text
+            );
             let mm = |px: f64| px / PX_PER_MM;
             assert!(
                 (mm(letter.sheet.width) - 210.0).abs() < 0.5,

@@ -758,6 +758,44 @@ async fn planners_cannot_open_letters_lists_or_sample_pages_and_staff_can() {
             .await;
         assert_eq!(backwards.status, StatusCode::BAD_REQUEST);
 
+        // The letter says what the sample is; a deadline placeholder needs the survey's last
+        // answering day, and the page says so until it is set.
+        if letters.body.contains("選ばせていただいた") {
+            assert!(
+                letters.body.contains("選ばせていただいた10人"),
+                "{}",
+                letters.body
+            );
+        }
+        let stored = db::sample::letter(&mut db.conn(), survey.id)
+            .unwrap()
+            .unwrap();
+        let mut letter = tsunagari::survey::LetterSettings::from_json(&stored).unwrap();
+        letter.body.push_str("\n\n{deadline}までにご返送ください。");
+        db::sample::set_letter(&mut db.conn(), survey.id, &letter.to_json()).unwrap();
+        let no_deadline = staff
+            .get(&format!("/staff/surveys/{}/letters", survey.slug))
+            .await;
+        assert_eq!(no_deadline.status, StatusCode::CONFLICT);
+        assert!(
+            no_deadline.body.contains("回答期間の終了日がありません"),
+            "{}",
+            no_deadline.body
+        );
+        db::surveys::set_answering_period(
+            &mut db.conn(),
+            survey.id,
+            None,
+            chrono::NaiveDate::from_ymd_opt(2027, 1, 20),
+        )
+        .unwrap();
+        let with_deadline = staff
+            .get(&format!("/staff/surveys/{}/letters", survey.slug))
+            .await;
+        assert!(with_deadline
+            .body
+            .contains("令和9年1月20日（水）までにご返送ください"));
+
         let anonymous = client(db.state())
             .await
             .get(&format!("/staff/surveys/{}/letters", survey.slug))

@@ -501,10 +501,13 @@ pub fn letters_page(
                 meta charset="utf-8";
                 title { (t(lang, "依頼状", "Letters")) " | " (survey.title.ja) }
                 link rel="stylesheet" href="/static/site.css";
+                script src="/static/print.js" defer {}
             }
             body.letters {
                 div.print-toolbar {
                     a href={ "/staff/surveys/" (survey.slug) "/sample" } { "← " (t(lang, "標本", "Sample")) }
+                    " "
+                    button type="button" data-print { (t(lang, "印刷する", "Print")) }
                     " "
                     span { (first) "–" (last) " / " (total) (t(lang, " 通。ブラウザの印刷（Ctrl+P）で A4・余白なし・倍率100%で印刷し、三つ折りにして長3窓付き封筒に入れてください。",
                         " letters. Print with the browser (Ctrl+P) on A4, no margins, 100% scale; fold in three into 長3 window envelopes.")) }

@@ -123,7 +123,7 @@ td.code { font-family: ui-monospace, monospace; white-space: nowrap; }
 /* Letters: one A4 sheet per sampled person. The address block is where the window of a
    長3 envelope (120 × 235 mm) shows it when the sheet is folded in three: window about
    90 × 45 mm, 20 mm from the left edge and 12 mm from the top of the sheet. */
-body.letters { background: #888; margin: 0; font-size: 10pt; line-height: 1.6; }
+body.letters { background: #888; margin: 0; font-size: 10.5pt; line-height: 1.6; }
 body.letters .print-toolbar { background: #fff; padding: .5rem 1rem; font-size: 11pt; }
 section.letter { position: relative; width: 210mm; height: 297mm; margin: 8mm auto; padding: 0;
   background: #fff; color: #000; overflow: hidden; box-sizing: border-box; }

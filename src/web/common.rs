@@ -13,6 +13,7 @@ use crate::views::style::SITE_CSS;
 /// Registers the shared routes.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/static/site.css", web::get().to(stylesheet))
+        .route("/static/print.js", web::get().to(print_script))
         .route("/lang", web::get().to(switch_language))
         .route("/healthz", web::get().to(health));
 }
@@ -22,6 +23,18 @@ async fn stylesheet() -> HttpResponse {
         .content_type("text/css; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(SITE_CSS)
+}
+
+/// The one script of the site: a button marked `data-print` opens the browser's print dialog
+/// (the content security policy allows scripts from this site only, never inline).
+const PRINT_JS: &str =
+    "document.querySelectorAll('[data-print]').forEach(b => b.addEventListener('click', () => window.print()));\n";
+
+async fn print_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(PRINT_JS)
 }
 
 #[derive(serde::Deserialize)]

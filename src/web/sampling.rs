@@ -20,7 +20,7 @@ use crate::sampling::access_code::AccessCode;
 use crate::sampling::qr::qr_svg;
 use crate::sampling::records::{SampleRecord, StratumRecord};
 use crate::sampling::register::TextEncoding;
-use crate::survey::{LetterSettings, Survey};
+use crate::survey::{LetterFacts, LetterSettings, Survey};
 use crate::views::layout::t;
 use crate::views::sampling::{self as view, LetterPage, RateTable};
 use crate::views::staff::Viewer;
@@ -162,8 +162,17 @@ async fn letters(
     if sample.letters_printed_at.is_none() {
         return Ok(view::finalise_first(&viewer, &survey, &sample));
     }
-    let letter =
-        LetterSettings::from_json(&letter).map_err(|e| AppError::Unexpected(anyhow::anyhow!(e)))?;
+    let letter = LetterSettings::from_json(&letter)
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!(e)))?
+        .filled(&LetterFacts {
+            sample_size: sample.sample_size,
+            reference_date: sample.reference_date,
+            deadline: survey.answer_until,
+        })
+        .map_err(|_| AppError::NotNow {
+            ja: "依頼状の文面に {deadline}（回答の期限）がありますが、この調査には回答期間の終了日がありません。「調査の状態」のページで終了日を設定してください。".into(),
+            en: "The letter uses {deadline} but the survey has no last answering day: set it on the survey's status page.".into(),
+        })?;
     ops::sample::refuse_if_purged(&people)?;
     let base_url = state.config.base_url.trim_end_matches('/').to_string();
     let total = people.len();
