@@ -463,6 +463,12 @@ pub struct Survey {
 }
 
 impl Survey {
+    /// The consultation window a resident whose answers did (`distress`) or did not signal
+    /// distress may ask to be contacted by, if the survey offers it to them.
+    pub fn contact_window(&self, distress: bool) -> Option<&ConsultationSettings> {
+        self.consultation.as_ref().filter(|w| w.offered(distress))
+    }
+
     /// Whether answers are taken on `today` (the municipality's date): the status, then the
     /// answering period.
     pub fn answering_on(&self, today: chrono::NaiveDate) -> Accepting {

@@ -291,17 +291,14 @@ pub fn request_contact<'a>(
 ) -> Result<&'a ConsultationSettings, ConsultationError> {
     let survey = context.survey;
     let window = survey
-        .consultation
-        .as_ref()
-        .filter(|w| w.offered(context.distress))
+        .contact_window(context.distress)
         .ok_or(ConsultationError::NotOffered)?;
     let mark = sender_mark(context.session_token);
     let help_shown: Vec<&str> = survey.help.iter().map(|h| h.name.ja.as_str()).collect();
     let help_shown = serde_json::to_string(&help_shown).unwrap_or_else(|_| "[]".into());
     db::transaction_with(conn, |conn| {
-        if requests::exists_from(conn, &mark)? {
-            return Err(ConsultationError::AlreadyRequested);
-        }
+        // The unique sender mark refuses a second request of the session, also when two
+        // arrive at once.
         let inserted = requests::insert(
             conn,
             &NewRequest {
@@ -350,11 +347,15 @@ pub fn request_contact<'a>(
     })
 }
 
-/// Whether a request is overdue: nobody has reached the resident within the days the end
-/// page promised (calendar days from the hour it came in).
+/// The time by which the window promised to get in touch with a request received at
+/// `received_at` (calendar days from the hour it came in).
+pub fn due(received_at: NaiveDateTime, reply_within_days: u32) -> NaiveDateTime {
+    received_at + Duration::days(i64::from(reply_within_days))
+}
+
+/// Whether a request is overdue: nobody has reached the resident by its due time.
 pub fn is_overdue(request: &ContactRequest, reply_within_days: u32, now: NaiveDateTime) -> bool {
-    request.status == RequestStatus::Received
-        && now > request.received_at + Duration::days(i64::from(reply_within_days))
+    request.status == RequestStatus::Received && now > due(request.received_at, reply_within_days)
 }
 
 /// One request as consultation staff see it: the request, what was done, who opened it.

@@ -146,9 +146,8 @@ pub fn transition(
                 notices::set_survey_status(conn, survey.id, SurveyStatus::Open, links)?;
             }
             Transition::BackToDraft => {
-                let (in_progress, submitted) = db::responses::counts(conn, survey.id)?;
-                let real =
-                    in_progress + submitted - db::codes::test_response_count(conn, survey.id)?;
+                // `readiness` counted every response, online and paper, started or sent.
+                let real = ready.responses - db::codes::test_response_count(conn, survey.id)?;
                 if real > 0 {
                     return Err(LifecycleError::HasResponses(real));
                 }

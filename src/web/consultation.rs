@@ -50,7 +50,7 @@ async fn start(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespo
             let days = survey
                 .consultation
                 .as_ref()
-                .map_or(0, |w| i64::from(w.reply_within_days));
+                .map_or(0, |w| w.reply_within_days);
             let mine = open.iter().filter(|(id, _, _)| *id == survey.id);
             let waiting: Vec<_> = mine
                 .clone()
@@ -61,7 +61,7 @@ async fn start(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRespo
                 waiting: waiting.len(),
                 overdue: waiting
                     .iter()
-                    .filter(|(_, _, at)| now > *at + chrono::Duration::days(days))
+                    .filter(|(_, _, at)| now > consultation::due(*at, days))
                     .count(),
                 in_progress: mine
                     .filter(|(_, status, _)| *status == RequestStatus::Contacted)
@@ -90,13 +90,6 @@ async fn survey_with_window(
     Ok((survey, window))
 }
 
-fn due_of(
-    request: &requests::ContactRequest,
-    window: &ConsultationSettings,
-) -> chrono::NaiveDateTime {
-    request.received_at + chrono::Duration::days(i64::from(window.reply_within_days))
-}
-
 async fn queue(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -114,7 +107,7 @@ async fn queue(
         .map(|request| QueueLine {
             request,
             overdue: consultation::is_overdue(request, window.reply_within_days, now),
-            due: due_of(request, &window),
+            due: consultation::due(request.received_at, window.reply_within_days),
         })
         .collect();
     let viewer = Viewer::of(&session, lang_of(&req), &state.config.time_zone);
@@ -185,7 +178,7 @@ async fn show_request(
         notes: &file.notes,
         log: &file.log,
         overdue: consultation::is_overdue(&file.request, window.reply_within_days, now),
-        due: due_of(&file.request, &window),
+        due: consultation::due(file.request.received_at, window.reply_within_days),
         problem,
         done,
     };

@@ -832,12 +832,7 @@ async fn contact_offer(
     state: &AppState,
     a: &Answering,
 ) -> Result<view::ContactOffer, AppError> {
-    if !a
-        .survey
-        .consultation
-        .as_ref()
-        .is_some_and(|w| w.offered(a.response.distress))
-    {
+    if a.survey.contact_window(a.response.distress).is_none() {
         return Ok(view::ContactOffer::None);
     }
     let token = session_token(req);
@@ -883,12 +878,7 @@ async fn contact_form(
         Ok(a) => a,
         Err(elsewhere) => return Ok(elsewhere),
     };
-    let Some(window) = a
-        .survey
-        .consultation
-        .as_ref()
-        .filter(|w| w.offered(a.response.distress))
-    else {
+    let Some(window) = a.survey.contact_window(a.response.distress) else {
         return Ok(see_other("/answer/done"));
     };
     if let view::ContactOffer::Requested = contact_offer(&req, &state, &a).await? {
@@ -931,12 +921,7 @@ async fn request_contact(
         message: form.text("message").to_string(),
         consent: form.text("consent") == "yes",
     };
-    let Some(window) = a
-        .survey
-        .consultation
-        .as_ref()
-        .filter(|w| w.offered(a.response.distress))
-    else {
+    let Some(window) = a.survey.contact_window(a.response.distress) else {
         let refusal = ConsultationError::NotOffered;
         return Err(AppError::NotNow {
             ja: refusal.message(Lang::Ja),
