@@ -167,13 +167,21 @@ async fn report(
     })
 }
 
-/// Too few respondents to show or download anything of a survey's answers.
-fn too_few_respondents() -> AppError {
+/// Too few respondents to download `what` (the tables, the free-text answers): `(ja, en)`,
+/// e.g. `("集計表は", "the tables")`.
+fn too_few_respondents((ja_what, en_what): (&str, &str)) -> AppError {
     AppError::NotNow {
-        ja: format!("有効回答が{MIN_RESPONDENTS}件未満のため、ダウンロードできません。"),
-        en: format!("Fewer than {MIN_RESPONDENTS} valid responses: nothing can be downloaded."),
+        ja: format!("有効回答が{MIN_RESPONDENTS}件未満のため、{ja_what}ダウンロードできません。"),
+        en: format!(
+            "Fewer than {MIN_RESPONDENTS} valid responses: {en_what} cannot be downloaded."
+        ),
     }
 }
+
+/// The simple tabulation, for the refusal under the minimum.
+const TABLES: (&str, &str) = ("集計表は", "the tables");
+/// The free-text answers, for the refusal under the minimum.
+const FREE_TEXT: (&str, &str) = ("自由記述は", "the free-text answers");
 
 async fn free_text(
     req: HttpRequest,
@@ -200,7 +208,9 @@ async fn free_text_csv(
     require(&req, &state, Role::Planner).await?;
     let lang = lang_of(&req);
     let (survey, analysis) = analysis(&state, path.into_inner()).await?;
-    let questions = analysis.free_text(lang).ok_or_else(too_few_respondents)?;
+    let questions = analysis
+        .free_text(lang)
+        .ok_or_else(|| too_few_respondents(FREE_TEXT))?;
     let body =
         crate::tabulation::free_text_csv(&questions).map_err(|e| AppError::Unexpected(e.into()))?;
     Ok(csv_download(
@@ -218,7 +228,9 @@ async fn free_text_xlsx(
     require(&req, &state, Role::Planner).await?;
     let lang = lang_of(&req);
     let (survey, analysis) = analysis(&state, path.into_inner()).await?;
-    let questions = analysis.free_text(lang).ok_or_else(too_few_respondents)?;
+    let questions = analysis
+        .free_text(lang)
+        .ok_or_else(|| too_few_respondents(FREE_TEXT))?;
     let cover = cover(&state, &survey, lang, analysis.responses(), None).await?;
     xlsx_download(
         &survey,
@@ -235,16 +247,9 @@ async fn tabulation_csv(
     require(&req, &state, Role::Planner).await?;
     let lang = lang_of(&req);
     let (survey, analysis) = analysis(&state, path.into_inner()).await?;
-    let Some(tables) = analysis.tabulation(lang) else {
-        return Err(AppError::NotNow {
-            ja: format!(
-                "有効回答が{MIN_RESPONDENTS}件未満のため、集計表はダウンロードできません。"
-            ),
-            en: format!(
-                "Fewer than {MIN_RESPONDENTS} valid responses: the tables cannot be downloaded."
-            ),
-        });
-    };
+    let tables = analysis
+        .tabulation(lang)
+        .ok_or_else(|| too_few_respondents(TABLES))?;
     let body = crate::tabulation::csv(tables).map_err(|e| AppError::Unexpected(e.into()))?;
     Ok(csv_download(
         &format!("{}-tabulation.csv", survey.slug),
@@ -261,16 +266,9 @@ async fn tabulation_xlsx(
     require(&req, &state, Role::Planner).await?;
     let lang = lang_of(&req);
     let (survey, analysis) = analysis(&state, path.into_inner()).await?;
-    let Some(tables) = analysis.tabulation(lang) else {
-        return Err(AppError::NotNow {
-            ja: format!(
-                "有効回答が{MIN_RESPONDENTS}件未満のため、集計表はダウンロードできません。"
-            ),
-            en: format!(
-                "Fewer than {MIN_RESPONDENTS} valid responses: the tables cannot be downloaded."
-            ),
-        });
-    };
+    let tables = analysis
+        .tabulation(lang)
+        .ok_or_else(|| too_few_respondents(TABLES))?;
     let cover = cover(&state, &survey, lang, analysis.responses(), None).await?;
     xlsx_download(
         &survey,
