@@ -51,6 +51,21 @@ pub fn progress(conn: &mut DbConnection, survey_id: i64) -> DbResult<Progress> {
         None => None,
     };
     let paper = entry::paper_counts(conn, survey_id)?;
+    let backlog = paper_backlog(conn, survey_id)?;
+    Ok(Progress {
+        submitted: submitted
+            .into_iter()
+            .filter_map(|(at, channel)| Some((at?, channel)))
+            .collect(),
+        sample,
+        paper,
+        backlog,
+    })
+}
+
+/// The paper forms of a survey not yet counted: keyed once (double entry on), keyed twice
+/// and differing, or a keying pass not finished.
+pub fn paper_backlog(conn: &mut DbConnection, survey_id: i64) -> DbResult<PaperBacklog> {
     let double_entry = entry::double_entry(conn, survey_id)?;
     let accepted: HashSet<i64> = entry::accepted_codes(conn, survey_id)?
         .into_iter()
@@ -79,13 +94,5 @@ pub fn progress(conn: &mut DbConnection, survey_id: i64) -> DbResult<Progress> {
             _ => {}
         }
     }
-    Ok(Progress {
-        submitted: submitted
-            .into_iter()
-            .filter_map(|(at, channel)| Some((at?, channel)))
-            .collect(),
-        sample,
-        paper,
-        backlog,
-    })
+    Ok(backlog)
 }

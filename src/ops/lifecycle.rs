@@ -92,7 +92,7 @@ pub fn readiness(
         None
     };
     let (in_progress, submitted) = db::responses::counts(conn, survey.id)?;
-    let backlog = db::fieldwork::progress(conn, survey.id)?.backlog;
+    let backlog = db::fieldwork::paper_backlog(conn, survey.id)?;
     Ok(Readiness {
         stage: Stage::of(survey),
         final_sample,
