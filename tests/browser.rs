@@ -550,49 +550,6 @@ where
     }
 }
 
-/// Stores a complete set of answers for `code` directly (as if every page had been saved),
-/// `choose` picking options like [`valid_fields`].
-fn answer_everything_in_the_database(
-    db: &TestDb,
-    code: &tsunagari::sampling::access_code::AccessCode,
-    q: &Questionnaire,
-    choose: &dyn Fn(&str) -> Option<u32>,
-) -> Answers {
-    let mut conn = db.conn();
-    let (code_id, survey_id) = tsunagari::db::codes::find(&mut conn, code)
-        .unwrap()
-        .unwrap();
-    let response =
-        tsunagari::db::responses::start_or_resume_online(&mut conn, survey_id, code_id).unwrap();
-    let mut answers = Answers::new();
-    let mut index = 0;
-    loop {
-        let fields = valid_fields(q, index, &answers, choose);
-        q.save_page(
-            index,
-            &tsunagari::questionnaire::RawInput::from_pairs(fields),
-            &mut answers,
-        )
-        .unwrap()
-        .unwrap();
-        match q.next_page(index, &answers) {
-            Some(next) => index = next,
-            None => break,
-        }
-    }
-    let json = serde_json::to_string(&answers).unwrap();
-    tsunagari::db::responses::save_progress(
-        &mut conn,
-        response.id,
-        response.version,
-        &json,
-        "{}",
-        index as i32,
-    )
-    .unwrap();
-    answers
-}
-
 fn stored_answers(db: &TestDb, code: &tsunagari::sampling::access_code::AccessCode) -> Answers {
     serde_json::from_str(&stored_response(db, code).unwrap().answers_json).unwrap()
 }
