@@ -1,6 +1,7 @@
 //! Command-line interface: one module per subcommand; `main.rs` only parses and dispatches.
 
 pub mod accounts;
+pub mod backup;
 pub mod codes;
 pub mod demo;
 pub mod estimate;
@@ -55,6 +56,10 @@ pub enum Command {
     /// The sample: draw, summary, response rates, mailing and reminder lists, dispositions.
     #[command(subcommand)]
     Sample(sample::SampleCommand),
+    /// A consistent copy of the database in one file, while the site serves.
+    Backup(backup::BackupArgs),
+    /// A backup into a fresh database (never over one that holds anything).
+    Restore(backup::RestoreArgs),
     /// E-mail: send a test message through the configured transport.
     #[command(subcommand)]
     Mail(mail::MailCommand),
@@ -78,6 +83,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Frame(cmd) => frame::run(cmd),
         Command::Sample(cmd) => sample::run(cmd),
         Command::Mail(cmd) => mail::run(cmd),
+        Command::Backup(args) => backup::run_backup(&args),
+        Command::Restore(args) => backup::run_restore(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,6 +2,7 @@
 //! errors out that each side words in its own way.
 
 pub mod accounts;
+pub mod backup;
 pub mod codes;
 pub mod consultation;
 pub mod digest;
