@@ -106,9 +106,7 @@ fn keystrokes(question: &Question, answer: &Answer) -> Vec<char> {
         code.len() > typed.len() && code.starts_with(&typed)
     });
     let advances_by_itself = matches!(question.response, Response::Single { .. })
-        && (typed == "*"
-            || typed == "?"
-            || (!typed.is_empty() && !longer_code_starts_with_it));
+        && (typed == "*" || typed == "?" || (!typed.is_empty() && !longer_code_starts_with_it));
     if matches!(question.response, Response::Text { .. }) {
         let mut keys: Vec<char> = typed
             .chars()
@@ -328,7 +326,9 @@ async fn a_keyer_keys_a_whole_form_with_the_keyboard_only_and_it_is_stored_as_ty
         .collect();
     assert!(
         asked.iter().any(|q| q.id == "district")
-            && asked.iter().any(|q| matches!(q.response, Response::Text { .. })),
+            && asked
+                .iter()
+                .any(|q| matches!(q.response, Response::Text { .. })),
         "the form asks the district and a free text"
     );
     let mut typed = 0;

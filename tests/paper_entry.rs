@@ -335,6 +335,21 @@ async fn codes_of_other_surveys_unknown_codes_and_invalid_options_get_clear_mess
             typo.body.contains("value=\"ABCD-1234\""),
             "the typed code is kept"
         );
+        // What is wrong with a code is said in Japanese too, with no English inside.
+        let foreign_character = keyer
+            .post(
+                &format!("/staff/entry/{SLUG}/open"),
+                &[("csrf", &csrf), ("code", "ABCD-EFGH-JKMN-PQ人S")],
+            )
+            .await;
+        assert!(
+            foreign_character
+                .body
+                .contains("コードの形が正しくありません（「人」はコードに使われない文字です）"),
+            "{}",
+            foreign_character.body
+        );
+        assert!(!foreign_character.body.contains("the character"));
 
         // 問8 has options 1–5: 7 is flagged, nothing is stored, every typed value is kept.
         let mut fields = keyed_fields(&q, &paper_answers(&q, &|_| None));
@@ -351,7 +366,7 @@ async fn codes_of_other_surveys_unknown_codes_and_invalid_options_get_clear_mess
             refused.body
         );
         assert!(
-            refused.body.contains("value=\"紙の記入\""),
+            refused.body.contains(">紙の記入</textarea>"),
             "typed text is kept"
         );
         assert!(
@@ -413,7 +428,7 @@ async fn a_stale_keying_screen_is_refused_and_the_newer_version_shown_with_nothi
         let refused = keyer.post(&form_path(&codes[0]), &refs(&fields)).await;
         assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
         assert!(
-            refused.body.contains("value=\"新しい方\""),
+            refused.body.contains(">新しい方</textarea>"),
             "the newer version is shown"
         );
         assert!(
@@ -912,7 +927,8 @@ async fn an_online_answer_completed_after_the_paper_form_is_the_duplicate_and_pa
 
         // Two people saving the same pass first at once: the second is told, nothing is lost.
         store::start_pass(&mut conn, survey.id, id, 1, keyer1, "{}", false).unwrap();
-        let taken = store::start_pass(&mut conn, survey.id, id, 1, keyer2, "{}", false).unwrap_err();
+        let taken =
+            store::start_pass(&mut conn, survey.id, id, 1, keyer2, "{}", false).unwrap_err();
         assert!(
             taken.to_string().contains("just saved by someone else"),
             "{taken}"
@@ -1197,16 +1213,10 @@ async fn the_code_box_leads_a_reviewer_to_the_reconciliation_of_a_form_that_wait
             .post(&format!("/staff/entry/{SLUG}/open"), &refs(&open(csrf)))
             .await;
         assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
-        assert!(
-            refused.body.contains("照合待ちです"),
-            "{}",
-            refused.body
-        );
-        assert!(
-            store::paper_response(&mut db.conn(), code_id(&db, code))
-                .unwrap()
-                .is_none()
-        );
+        assert!(refused.body.contains("照合待ちです"), "{}", refused.body);
+        assert!(store::paper_response(&mut db.conn(), code_id(&db, code))
+            .unwrap()
+            .is_none());
 
         // Once reconciled, the code box leads to the response.
         reconcile_as_reviewer(&mut reviewer, code).await;
@@ -1251,10 +1261,17 @@ async fn audit_reasons_are_shown_in_the_language_the_viewer_chose() {
             assert!(audit.body.contains(ja), "{ja}: {}", audit.body);
         }
         for en in ["accepted", "reconcil", "entry 1", "chose"] {
-            assert!(!audit.body.contains(en), "no English `{en}`: {}", audit.body);
+            assert!(
+                !audit.body.contains(en),
+                "no English `{en}`: {}",
+                audit.body
+            );
         }
         let response = reviewer
-            .get(&format!("/staff/entry/{SLUG}/response/{}", codes[0].as_str()))
+            .get(&format!(
+                "/staff/entry/{SLUG}/response/{}",
+                codes[0].as_str()
+            ))
             .await;
         assert!(response.body.contains("照合して受理"), "{}", response.body);
 
@@ -1299,8 +1316,8 @@ fn migration_sql(db: &TestDb, name: &str, file: &str) -> String {
 }
 
 #[actix_web::test]
-async fn reasons_written_in_english_before_are_read_into_kinds_and_the_migration_goes_back_to_them(
-) {
+async fn reasons_written_in_english_before_are_read_into_kinds_and_the_migration_goes_back_to_them()
+{
     use diesel::connection::SimpleConnection;
     const MIGRATION: &str = "2026-12-04-000201_audit_reason_code";
     for db in databases() {

@@ -471,7 +471,11 @@ fn the_reasons_written_in_english_before_are_read_back_as_kinds_and_notes() {
         ),
         (
             "reconciliation: entry 1 3, entry 2 8; corrected to `5` — 紙を確認",
-            item(Some("3"), Some("8"), Decision::Corrected { typed: "5".into() }),
+            item(
+                Some("3"),
+                Some("8"),
+                Decision::Corrected { typed: "5".into() },
+            ),
             "紙を確認",
         ),
         (

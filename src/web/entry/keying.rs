@@ -261,10 +261,7 @@ pub(super) async fn save_form(
         None => match destination(&ctx, &form, &session) {
             Destination::Key(pass) => (pass, None),
             Destination::Refused(refusal) => (Pass::First, Some(refusal.message(lang))),
-            Destination::Response => (
-                Pass::First,
-                Some(EntryError::AlreadyAccepted.message(lang)),
-            ),
+            Destination::Response => (Pass::First, Some(EntryError::AlreadyAccepted.message(lang))),
             Destination::Reconcile => (
                 Pass::First,
                 Some(
