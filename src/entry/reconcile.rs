@@ -38,8 +38,9 @@ pub struct Reconciled {
 }
 
 /// Applies the reviewer's picks to the items on which `first` and `second` differ, starting
-/// from entry 1. `note` (the reviewer's reason, may be empty) is kept with every item. An item without a choice, or with a typed value that is not valid, is an error
-/// for that item; then nothing is decided.
+/// from entry 1. `note` (the reviewer's reason, may be empty) is kept with every item. An
+/// item without a choice, or with a typed value that is not valid, is an error for that item;
+/// then nothing is decided.
 pub fn reconcile<'a>(
     questionnaire: &Questionnaire,
     first: &Answers,

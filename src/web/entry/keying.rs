@@ -106,6 +106,8 @@ impl Destination {
     }
 }
 
+/// Where a form's code leads this person: an accepted form to its response, two differing
+/// entries to the reconciliation (for a reviewer), else the pass this person keys.
 pub(super) fn destination(
     ctx: &SurveyContext,
     form: &FormState,
