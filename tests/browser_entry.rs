@@ -80,7 +80,7 @@ fn paper_form(q: &Questionnaire) -> Answers {
                 Answer::Choices(vec![options[0].code, options[1].code])
             }
             Response::Number { min, .. } => Answer::Number(*min),
-            Response::Text { .. } => Answer::Text("Keyed from paper".into()),
+            Response::Text { .. } => Answer::Text("Keyed from paper\nover two lines".into()),
         }
     };
     let mut answers = Answers::new();
@@ -92,22 +92,67 @@ fn paper_form(q: &Questionnaire) -> Answers {
     answers
 }
 
-/// The keystrokes for one answer: one digit for single choices with one-digit codes (the
-/// screen moves on by itself) or a special mark; otherwise the text and Enter.
+/// The keystrokes for one answer. A single choice moves on by itself once its code is one no
+/// other code starts with (with 1–11, `6` moves on, `1` waits for Enter), as does a special
+/// mark; free text is typed with Enter between its lines and Tab to move on; anything else
+/// is the text and Enter.
 fn keystrokes(question: &Question, answer: &Answer) -> Vec<char> {
     let typed = match answer {
         Answer::Missing(MissingReason::NoAnswer) => String::new(),
         other => keyed_text(other),
     };
-    let one_digit_codes = question.response.options().iter().all(|c| c.code < 10);
+    let longer_code_starts_with_it = question.response.options().iter().any(|c| {
+        let code = c.code.to_string();
+        code.len() > typed.len() && code.starts_with(&typed)
+    });
     let advances_by_itself = matches!(question.response, Response::Single { .. })
-        && (typed == "*" || typed == "?" || (one_digit_codes && typed.len() == 1));
+        && (typed == "*" || typed == "?" || (!typed.is_empty() && !longer_code_starts_with_it));
+    if matches!(question.response, Response::Text { .. }) {
+        let mut keys: Vec<char> = typed
+            .chars()
+            .map(|c| if c == '\n' { Key::Enter.into() } else { c })
+            .collect();
+        keys.push(Key::Tab.into());
+        return keys;
+    }
     let mut keys: Vec<char> = typed.chars().collect();
     if !advances_by_itself {
         keys.push(Key::Enter.into());
     }
     keys
 }
+
+/// The lowest contrast ratio between the text colour of a skipped row's cells (and its input)
+/// and the background behind them, as the browser computes them.
+const CONTRAST_OF_A_SKIPPED_ROW: &str = r#"
+  var row = document.querySelector("tr.key-row.skipped");
+  if (!row) { return null; }
+  function rgb(text) { return text.match(/[\d.]+/g).slice(0, 4).map(Number); }
+  function luminance(c) {
+    var l = c.slice(0, 3).map(function (v) { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * l[0] + 0.7152 * l[1] + 0.0722 * l[2];
+  }
+  function background(el) {
+    for (; el; el = el.parentElement) {
+      var c = rgb(getComputedStyle(el).backgroundColor);
+      if (c.length < 4 || c[3] > 0) { return c; }
+    }
+    return [255, 255, 255];
+  }
+  var worst = Infinity;
+  var cells = Array.prototype.slice.call(row.querySelectorAll("th, td.qtext, td.hint, .key"));
+  cells.forEach(function (el) {
+    var style = getComputedStyle(el);
+    var fg = luminance(rgb(style.color)), bg = luminance(background(el));
+    var ratio = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+    // Opacity fades the text into the page whatever the colours say: not allowed here.
+    for (var e = el; e; e = e.parentElement) {
+      if (Number(getComputedStyle(e).opacity) < 1) { ratio = 1; }
+    }
+    worst = Math.min(worst, ratio);
+  });
+  return worst;
+"#;
 
 fn key_actions(id: &str, keys: &[char]) -> KeyActions {
     keys.iter()
@@ -271,19 +316,58 @@ async fn a_keyer_keys_a_whole_form_with_the_keyboard_only_and_it_is_stored_as_ty
         .contains("has-error"));
 
     // Key every question the form asks, in printed order; skipped ones are never typed in.
+    // After each item the focus is on the next item the form asks (the district item, with
+    // codes 1–11, moves on like the others), at the end on 入力完了.
     let expected = paper_form(&questionnaire);
+    let asked: Vec<&Question> = questionnaire
+        .questions()
+        .iter()
+        .filter(|q| expected.get(&q.id).is_some())
+        .collect();
+    assert!(
+        asked.iter().any(|q| q.id == "district")
+            && asked
+                .iter()
+                .any(|q| matches!(q.response, Response::Text { .. })),
+        "the form asks the district and a free text"
+    );
     let mut typed = 0;
-    for question in questionnaire.questions() {
-        let Some(answer) = expected.get(&question.id) else {
-            continue;
-        };
+    for (i, question) in asked.iter().enumerate() {
+        let answer = expected.get(&question.id).unwrap();
+        if matches!(question.response, Response::Text { .. }) {
+            // Free text is a box of several lines.
+            browser
+                .find(Locator::Css(&format!("textarea#k-{}", question.id)))
+                .await
+                .unwrap_or_else(|e| panic!("{} is a textarea: {e}", question.number));
+        }
         let keys = keystrokes(question, answer);
         typed += keys.len();
         browser
             .perform_actions(key_actions(&question.id, &keys))
             .await
             .unwrap_or_else(|e| panic!("keying {}: {e}", question.number));
+        let want = asked
+            .get(i + 1)
+            .map(|next| format!("k-{}", next.id))
+            .unwrap_or_else(|| "complete".into());
+        let focused = browser.active_element().await.unwrap();
+        assert_eq!(
+            focused.attr("id").await.unwrap().as_deref(),
+            Some(want.as_str()),
+            "after keying {} ({}) the focus moves on",
+            question.number,
+            question.id
+        );
     }
+
+    // A skipped row stays readable (WCAG AA, 4.5:1): its text against its background.
+    let ratio = browser
+        .execute(CONTRAST_OF_A_SKIPPED_ROW, vec![])
+        .await
+        .unwrap();
+    let ratio = ratio.as_f64().expect("a skipped row with a contrast ratio");
+    assert!(ratio >= 4.5, "a skipped row's contrast is {ratio:.2}:1");
     // TSUNAGARI_SCREENSHOT_DIR=… keeps a picture of the filled-in screen for a person to look at.
     if let Ok(dir) = std::env::var("TSUNAGARI_SCREENSHOT_DIR") {
         let png = browser.screenshot().await.unwrap();

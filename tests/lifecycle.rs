@@ -333,7 +333,8 @@ async fn reopening_a_return_to_draft_and_publishing_over_waiting_paper_forms_are
                 .unwrap()
                 .unwrap()
                 .0;
-        tsunagari::db::entry::claim_pass(&mut db.conn(), survey_id, code_id, 1, keyer).unwrap();
+        tsunagari::db::entry::start_pass(&mut db.conn(), survey_id, code_id, 1, keyer, "{}", false)
+            .unwrap();
         let waiting = admin
             .post(
                 "/staff/surveys/demo-2026/status",

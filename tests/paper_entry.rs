@@ -335,6 +335,21 @@ async fn codes_of_other_surveys_unknown_codes_and_invalid_options_get_clear_mess
             typo.body.contains("value=\"ABCD-1234\""),
             "the typed code is kept"
         );
+        // What is wrong with a code is said in Japanese too, with no English inside.
+        let foreign_character = keyer
+            .post(
+                &format!("/staff/entry/{SLUG}/open"),
+                &[("csrf", &csrf), ("code", "ABCD-EFGH-JKMN-PQ人S")],
+            )
+            .await;
+        assert!(
+            foreign_character
+                .body
+                .contains("コードの形が正しくありません（「人」はコードに使われない文字です）"),
+            "{}",
+            foreign_character.body
+        );
+        assert!(!foreign_character.body.contains("the character"));
 
         // 問8 has options 1–5: 7 is flagged, nothing is stored, every typed value is kept.
         let mut fields = keyed_fields(&q, &paper_answers(&q, &|_| None));
@@ -351,14 +366,14 @@ async fn codes_of_other_surveys_unknown_codes_and_invalid_options_get_clear_mess
             refused.body
         );
         assert!(
-            refused.body.contains("value=\"紙の記入\""),
+            refused.body.contains(">紙の記入</textarea>"),
             "typed text is kept"
         );
-        let passes = store::passes(&mut db.conn(), code_id(&db, &codes[0])).unwrap();
-        assert_eq!(passes.len(), 1);
-        assert_eq!(
-            (passes[0].version, passes[0].answers_json.as_str()),
-            (0, "{}")
+        assert!(
+            store::passes(&mut db.conn(), code_id(&db, &codes[0]))
+                .unwrap()
+                .is_empty(),
+            "a refused first save stores no entry"
         );
 
         // 問6 = 2 (no one to consult) but 問6-1 answered: kept as written and flagged.
@@ -413,7 +428,7 @@ async fn a_stale_keying_screen_is_refused_and_the_newer_version_shown_with_nothi
         let refused = keyer.post(&form_path(&codes[0]), &refs(&fields)).await;
         assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
         assert!(
-            refused.body.contains("value=\"新しい方\""),
+            refused.body.contains(">新しい方</textarea>"),
             "the newer version is shown"
         );
         assert!(
@@ -910,14 +925,15 @@ async fn an_online_answer_completed_after_the_paper_form_is_the_duplicate_and_pa
         let (keyer1, keyer2) = (user("keyer1"), user("keyer2"));
         let mut conn = db.conn();
 
-        // Two people asking for the same pass at once: the second is told, nothing is lost.
-        store::claim_pass(&mut conn, survey.id, id, 1, keyer1).unwrap();
-        let taken = store::claim_pass(&mut conn, survey.id, id, 1, keyer2).unwrap_err();
+        // Two people saving the same pass first at once: the second is told, nothing is lost.
+        store::start_pass(&mut conn, survey.id, id, 1, keyer1, "{}", false).unwrap();
+        let taken =
+            store::start_pass(&mut conn, survey.id, id, 1, keyer2, "{}", false).unwrap_err();
         assert!(
-            taken.to_string().contains("just started by someone else"),
+            taken.to_string().contains("just saved by someone else"),
             "{taken}"
         );
-        let same = store::claim_pass(&mut conn, survey.id, id, 2, keyer1).unwrap_err();
+        let same = store::start_pass(&mut conn, survey.id, id, 2, keyer1, "{}", false).unwrap_err();
         assert!(same.to_string().contains("someone else"), "{same}");
 
         // The paper form is accepted first; the resident then finishes online.
@@ -1023,5 +1039,343 @@ async fn the_keying_screen_prints_the_paper_numbers_with_the_modules_on_or_off()
             numbers.iter().filter(|n| n.starts_with('F')).count() == 9,
             "F1–F8 and F4-1: {numbers:?}"
         );
+    }
+}
+
+#[actix_web::test]
+async fn opening_a_form_to_look_at_it_stores_nothing_and_its_first_save_stores_the_entry() {
+    for db in databases() {
+        users(&db);
+        let (_, codes) = demo_survey(&db, 1);
+        let q = demo_questionnaire(&db);
+        let code = &codes[0];
+        let mut keyer = signed_in!(db, "keyer1");
+
+        // By the code box and by the address: the screen, and nothing stored.
+        let csrf = keyer
+            .get(&format!("/staff/entry/{SLUG}"))
+            .await
+            .hidden("csrf");
+        let opened = keyer
+            .post(
+                &format!("/staff/entry/{SLUG}/open"),
+                &[("csrf", csrf.as_str()), ("code", &code.grouped())],
+            )
+            .await;
+        assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", opened.body);
+        assert_eq!(opened.location.as_deref(), Some(form_path(code).as_str()));
+        let screen = keyer.get(&form_path(code)).await;
+        assert_eq!(screen.status, StatusCode::OK, "{}", screen.body);
+        assert_eq!(screen.hidden("version"), "0");
+        // The routing note printed on the paper (hidden from residents online) is shown.
+        assert!(
+            screen
+                .body
+                .contains("<span class=\"paper-note\">（問6で「いる」と答えた方に）</span>"),
+            "{}",
+            screen.body
+        );
+        assert!(
+            screen.body.contains("id=\"not-stored\"") && !screen.body.contains("/discard"),
+            "nothing to discard yet: {}",
+            screen.body
+        );
+        assert!(
+            store::passes(&mut db.conn(), code_id(&db, code))
+                .unwrap()
+                .is_empty(),
+            "looking at a form creates no draft"
+        );
+        let overview = keyer.get(&format!("/staff/entry/{SLUG}")).await;
+        assert!(
+            !overview.body.contains("id=\"drafts\""),
+            "no unfinished entry is listed"
+        );
+
+        // The first save stores it as the keyer's draft at version 1.
+        let draft = paper_answers(&q, &|_| None);
+        let mut fields = keyed_fields(&q, &draft);
+        fields.push(("csrf".into(), screen.hidden("csrf")));
+        fields.push(("version".into(), "0".into()));
+        fields.push(("action".into(), "save".into()));
+        let saved = keyer.post(&form_path(code), &refs(&fields)).await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        let passes = store::passes(&mut db.conn(), code_id(&db, code)).unwrap();
+        assert_eq!(passes.len(), 1);
+        assert_eq!((passes[0].pass, passes[0].version), (1, 1));
+        assert!(!passes[0].is_complete());
+        let stored: Answers = serde_json::from_str(&passes[0].answers_json).unwrap();
+        assert_eq!(stored, draft);
+        let again = keyer.get(&form_path(code)).await;
+        assert_eq!(again.hidden("version"), "1");
+        assert!(again.body.contains("/discard"), "now it can be discarded");
+
+        // A second person's look at the form stores nothing either; a first save that
+        // completes stores the second entry as complete.
+        let mut second = signed_in!(db, "keyer2");
+        let screen = second.get(&form_path(code)).await;
+        assert!(screen.body.contains("2回目入力"), "{}", screen.body);
+        assert_eq!(
+            store::passes(&mut db.conn(), code_id(&db, code))
+                .unwrap()
+                .len(),
+            1
+        );
+        let done = key(&mut second, code, &keyed_fields(&q, &draft), "complete").await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        let passes = store::passes(&mut db.conn(), code_id(&db, code)).unwrap();
+        assert_eq!(passes.len(), 2);
+        assert!(passes[1].is_complete() && passes[1].version == 1);
+    }
+}
+
+/// Two differing complete entries of `code` by keyer1 and keyer2 (問8 and 問7(1) differ).
+async fn differing_entries<S, B>(
+    q: &Questionnaire,
+    code: &AccessCode,
+    first: &mut Client<S>,
+    second: &mut Client<S>,
+) where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let answers_1 = paper_answers(q, &|_| None);
+    let answers_2 = paper_answers(q, &|question| match question.id.as_str() {
+        "direct" => Some(Answer::Choice(2)),
+        "ucla_1" => Some(Answer::Missing(MissingReason::Unreadable)),
+        _ => None,
+    });
+    let done = key(first, code, &keyed_fields(q, &answers_1), "complete").await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let done = key(second, code, &keyed_fields(q, &answers_2), "complete").await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+}
+
+/// The reviewer's posted reconciliation of [`differing_entries`]: 問8 typed as 2 from the
+/// paper, 問7(1) from entry 1, with a note.
+async fn reconcile_as_reviewer<S, B>(reviewer: &mut Client<S>, code: &AccessCode)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let path = format!("/staff/entry/{SLUG}/reconcile/{}", code.as_str());
+    let screen = reviewer.get(&path).await;
+    assert_eq!(screen.status, StatusCode::OK, "{}", screen.body);
+    let fields = [
+        ("csrf", screen.hidden("csrf")),
+        ("v1", screen.hidden("v1")),
+        ("v2", screen.hidden("v2")),
+        ("pick:direct", "typed".into()),
+        ("value:direct", "2".into()),
+        ("pick:ucla_1", "first".into()),
+        ("reason", "原票を確認".into()),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let accepted = reviewer.post(&path, &fields).await;
+    assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.body);
+}
+
+#[actix_web::test]
+async fn the_code_box_leads_a_reviewer_to_the_reconciliation_of_a_form_that_waits_for_it() {
+    for db in databases() {
+        users(&db);
+        let (_, codes) = demo_survey(&db, 1);
+        let q = demo_questionnaire(&db);
+        let code = &codes[0];
+        let mut first = signed_in!(db, "keyer1");
+        let mut second = signed_in!(db, "keyer2");
+        let mut reviewer = signed_in!(db, "reviewer");
+        differing_entries(&q, code, &mut first, &mut second).await;
+        let open = |csrf: String| {
+            vec![
+                ("csrf".to_string(), csrf),
+                ("code".to_string(), code.grouped().to_lowercase()),
+            ]
+        };
+
+        let csrf = reviewer
+            .get(&format!("/staff/entry/{SLUG}"))
+            .await
+            .hidden("csrf");
+        let led = reviewer
+            .post(&format!("/staff/entry/{SLUG}/open"), &refs(&open(csrf)))
+            .await;
+        assert_eq!(led.status, StatusCode::SEE_OTHER, "{}", led.body);
+        let reconcile = format!("/staff/entry/{SLUG}/reconcile/{}", code.as_str());
+        assert_eq!(led.location.as_deref(), Some(reconcile.as_str()));
+
+        // A keyer of the form is told, in Japanese, who reconciles it.
+        let csrf = first
+            .get(&format!("/staff/entry/{SLUG}"))
+            .await
+            .hidden("csrf");
+        let refused = first
+            .post(&format!("/staff/entry/{SLUG}/open"), &refs(&open(csrf)))
+            .await;
+        assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+        assert!(refused.body.contains("照合待ちです"), "{}", refused.body);
+        assert!(store::paper_response(&mut db.conn(), code_id(&db, code))
+            .unwrap()
+            .is_none());
+
+        // Once reconciled, the code box leads to the response.
+        reconcile_as_reviewer(&mut reviewer, code).await;
+        let csrf = reviewer
+            .get(&format!("/staff/entry/{SLUG}"))
+            .await
+            .hidden("csrf");
+        let led = reviewer
+            .post(&format!("/staff/entry/{SLUG}/open"), &refs(&open(csrf)))
+            .await;
+        assert_eq!(
+            led.location.as_deref(),
+            Some(format!("/staff/entry/{SLUG}/response/{}", code.as_str()).as_str())
+        );
+    }
+}
+
+#[actix_web::test]
+async fn audit_reasons_are_shown_in_the_language_the_viewer_chose() {
+    for db in databases() {
+        users(&db);
+        let (_, codes) = demo_survey(&db, 2);
+        let q = demo_questionnaire(&db);
+        let mut first = signed_in!(db, "keyer1");
+        let mut second = signed_in!(db, "keyer2");
+        let mut reviewer = signed_in!(db, "reviewer");
+        differing_entries(&q, &codes[0], &mut first, &mut second).await;
+        reconcile_as_reviewer(&mut reviewer, &codes[0]).await;
+        // The other form: identical entries, accepted automatically.
+        let same = keyed_fields(&q, &paper_answers(&q, &|_| None));
+        key(&mut first, &codes[1], &same, "complete").await;
+        key(&mut second, &codes[1], &same, "complete").await;
+
+        let audit = reviewer.get(&format!("/staff/entry/{SLUG}/audit")).await;
+        assert_eq!(audit.status, StatusCode::OK, "{}", audit.body);
+        for ja in [
+            "照合して受理（異なる2項目を照合）",
+            "照合: 1回目 1、2回目 2。原票を見て「2」に修正 — 原票を確認",
+            "1回目を採用 — 原票を確認",
+            "自動受理（2回の入力が一致）",
+        ] {
+            assert!(audit.body.contains(ja), "{ja}: {}", audit.body);
+        }
+        for en in ["accepted", "reconcil", "entry 1", "chose"] {
+            assert!(
+                !audit.body.contains(en),
+                "no English `{en}`: {}",
+                audit.body
+            );
+        }
+        let response = reviewer
+            .get(&format!(
+                "/staff/entry/{SLUG}/response/{}",
+                codes[0].as_str()
+            ))
+            .await;
+        assert!(response.body.contains("照合して受理"), "{}", response.body);
+
+        let english = reviewer
+            .get(&format!("/staff/entry/{SLUG}/audit?lang=en"))
+            .await;
+        for en in [
+            "accepted after reconciling 2 items",
+            "reconciliation: entry 1 1, entry 2 2; corrected to `2` — 原票を確認",
+            "accepted automatically: both entries identical",
+        ] {
+            assert!(english.body.contains(en), "{en}: {}", english.body);
+        }
+        assert!(!english.body.contains("照合して受理"));
+
+        // What the database keeps: the kind, and the reviewer's note as typed.
+        let stored = store::audit_log(&mut db.conn(), audit_survey(&db), None).unwrap();
+        let whole = stored
+            .iter()
+            .find(|e| e.item_id == store::AUDIT_WHOLE_RESPONSE && e.reason_code.is_some())
+            .unwrap();
+        assert_eq!(whole.reason, "");
+        assert!(stored
+            .iter()
+            .any(|e| e.item_id == "direct" && e.reason == "原票を確認"));
+    }
+}
+
+fn audit_survey(db: &TestDb) -> i64 {
+    tsunagari::ops::surveys::by_slug(&mut db.conn(), SLUG)
+        .unwrap()
+        .id
+}
+
+/// Reads one migration file of this database's backend.
+fn migration_sql(db: &TestDb, name: &str, file: &str) -> String {
+    std::fs::read_to_string(repo_path(&format!(
+        "migrations/{}/{name}/{file}",
+        db.backend()
+    )))
+    .unwrap()
+}
+
+#[actix_web::test]
+async fn reasons_written_in_english_before_are_read_into_kinds_and_the_migration_goes_back_to_them()
+{
+    use diesel::connection::SimpleConnection;
+    const MIGRATION: &str = "2026-12-04-000201_audit_reason_code";
+    for db in databases() {
+        users(&db);
+        let (_, codes) = demo_survey(&db, 2);
+        let q = demo_questionnaire(&db);
+        let mut first = signed_in!(db, "keyer1");
+        let mut second = signed_in!(db, "keyer2");
+        let mut reviewer = signed_in!(db, "reviewer");
+        differing_entries(&q, &codes[0], &mut first, &mut second).await;
+        reconcile_as_reviewer(&mut reviewer, &codes[0]).await;
+        let same = keyed_fields(&q, &paper_answers(&q, &|_| None));
+        key(&mut first, &codes[1], &same, "complete").await;
+        key(&mut second, &codes[1], &same, "complete").await;
+        let survey_id = audit_survey(&db);
+        let before = store::audit_log(&mut db.conn(), survey_id, None).unwrap();
+        assert_eq!(before.len(), 4, "{before:?}");
+
+        // Down: the English text the paper entry wrote before.
+        db.conn()
+            .batch_execute(&migration_sql(&db, MIGRATION, "down.sql"))
+            .unwrap();
+        let old: Vec<String> = {
+            use diesel::prelude::*;
+            use tsunagari::db::schema::response_audit;
+            response_audit::table
+                .order(response_audit::id.asc())
+                .select(response_audit::reason)
+                .load(&mut db.conn())
+                .unwrap()
+        };
+        let mut expected = vec![
+            "accepted after reconciling 2 item(s)".to_string(),
+            "reconciliation: entry 1 1, entry 2 ?; chose entry 1 — 原票を確認".into(),
+            "reconciliation: entry 1 1, entry 2 2; corrected to `2` — 原票を確認".into(),
+            "accepted automatically: both entries identical".into(),
+        ];
+        // The order of the two items is the form's; compare as sets of reasons.
+        let mut sorted = old.clone();
+        sorted.sort();
+        expected.sort();
+        assert_eq!(sorted, expected);
+
+        // Up again, and the older rows are read into the same kinds and notes.
+        db.conn()
+            .batch_execute(&migration_sql(&db, MIGRATION, "up.sql"))
+            .unwrap();
+        tsunagari::db::migrate(&db.pool).unwrap();
+        let after = store::audit_log(&mut db.conn(), survey_id, None).unwrap();
+        let reasons = |log: &[store::AuditEntry]| {
+            log.iter()
+                .map(|e| (e.id, e.reason_code.clone(), e.reason.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(reasons(&after), reasons(&before));
+        assert_eq!(store::convert_legacy_reasons(&mut db.conn()).unwrap(), 0);
+        let audit = reviewer.get(&format!("/staff/entry/{SLUG}/audit")).await;
+        assert!(audit.body.contains("照合して受理"), "{}", audit.body);
+        assert!(!audit.body.contains("accepted"), "{}", audit.body);
     }
 }

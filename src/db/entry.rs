@@ -14,6 +14,7 @@ use super::schema::{
 };
 use super::{is_unique_violation, now, transaction, DbConnection, DbError, DbResult};
 
+use crate::entry::audit::AuditReason;
 pub use crate::entry::{AUDIT_COUNTED, AUDIT_WHOLE_RESPONSE};
 
 pub const ENTRY_DRAFT: &str = "draft";
@@ -68,16 +69,22 @@ pub struct AuditEntry {
     pub item_id: String,
     pub old_value: Option<String>,
     pub new_value: Option<String>,
+    /// The reason the system gave (`None`: a person's reason only, or a row written before
+    /// reasons were stored as kinds).
+    pub reason_code: Option<AuditReason>,
+    /// What a person typed (or an older row's whole reason).
     pub reason: String,
 }
 
 /// An audit row to write: `old_value`/`new_value` are JSON answers (or `true`/`false` for
-/// [`AUDIT_COUNTED`]), `None` where there was or is nothing.
+/// [`AUDIT_COUNTED`]), `None` where there was or is nothing; `reason_code` the system's reason,
+/// `reason` what a person typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAudit {
     pub item_id: String,
     pub old_value: Option<String>,
     pub new_value: Option<String>,
+    pub reason_code: Option<AuditReason>,
     pub reason: String,
 }
 
@@ -158,15 +165,18 @@ pub fn survey_passes(
         .load(conn)?)
 }
 
-/// Reserves pass `pass` of a form for `keyer_id` as an empty draft. If another keyer took the
-/// pass a moment earlier, that is a [`DbError::Conflict`]; the second pass is refused to the
-/// keyer of the first.
-pub fn claim_pass(
+/// Stores the first save of pass `pass` of a form by `keyer_id` (opening a form to look at
+/// it stores nothing), at version 1, as a draft or `complete`. If another keyer saved that pass
+/// a moment earlier, that is a [`DbError::Conflict`]; so is a second pass by the keyer of the
+/// first.
+pub fn start_pass(
     conn: &mut DbConnection,
     survey_id: i64,
     access_code_id: i64,
     pass: i32,
     keyer_id: i64,
+    answers_json: &str,
+    complete: bool,
 ) -> DbResult<PaperEntryRow> {
     transaction(conn, |conn| {
         let same_keyer = paper_entries::table
@@ -186,19 +196,24 @@ pub fn claim_pass(
                 paper_entries::access_code_id.eq(access_code_id),
                 paper_entries::pass.eq(pass),
                 paper_entries::keyer_id.eq(keyer_id),
-                paper_entries::answers_json.eq("{}"),
-                paper_entries::status.eq(ENTRY_DRAFT),
-                paper_entries::version.eq(0),
+                paper_entries::answers_json.eq(answers_json),
+                paper_entries::status.eq(if complete {
+                    ENTRY_COMPLETE
+                } else {
+                    ENTRY_DRAFT
+                }),
+                paper_entries::version.eq(1),
                 paper_entries::created_at.eq(t),
                 paper_entries::updated_at.eq(t),
+                paper_entries::completed_at.eq(complete.then_some(t)),
             ))
             .execute(conn);
         match inserted {
             Ok(_) => {}
             Err(e) if is_unique_violation(&e) => {
                 return Err(DbError::Conflict(format!(
-                "entry {pass} of this form was just started by someone else; open the form again"
-            )))
+                    "entry {pass} of this form was just saved by someone else"
+                )))
             }
             Err(e) => return Err(e.into()),
         }
@@ -353,6 +368,12 @@ fn write_audit(
     // One statement per row: audits are a handful of rows, and the multi-backend connection
     // cannot run multi-row inserts.
     for row in audit {
+        let code = row
+            .reason_code
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| DbError::Corrupt(format!("an audit reason: {e}")))?;
         diesel::insert_into(response_audit::table)
             .values((
                 response_audit::response_id.eq(response_id),
@@ -362,6 +383,7 @@ fn write_audit(
                 response_audit::old_value.eq(row.old_value.as_deref()),
                 response_audit::new_value.eq(row.new_value.as_deref()),
                 response_audit::reason.eq(&row.reason),
+                response_audit::reason_code.eq(code),
             ))
             .execute(conn)?;
     }
@@ -425,6 +447,7 @@ pub fn choose_counted(
                     item_id: AUDIT_COUNTED.into(),
                     old_value: Some((!counts).to_string()),
                     new_value: Some(counts.to_string()),
+                    reason_code: None,
                     reason: reason.to_string(),
                 }],
             )?;
@@ -479,7 +502,43 @@ type AuditTuple = (
     Option<String>,
     Option<String>,
     String,
+    Option<String>,
 );
+
+/// Rewrites the audit rows whose reason is one the system wrote in English before reasons
+/// were stored as kinds (`accepted after reconciling 2 item(s)`, `reconciliation: entry 1 …`)
+/// as a kind and the reviewer's note, so that they are shown in the reader's language. Rows it
+/// cannot read (a person's own reason) are left as they are; running it again changes
+/// nothing. Returns how many rows it rewrote.
+pub fn convert_legacy_reasons(conn: &mut DbConnection) -> DbResult<usize> {
+    transaction(conn, |conn| {
+        let candidates: Vec<(i64, String)> = response_audit::table
+            .filter(response_audit::reason_code.is_null())
+            .filter(
+                response_audit::reason
+                    .like("accepted%")
+                    .or(response_audit::reason.like("reconciliation: %")),
+            )
+            .select((response_audit::id, response_audit::reason))
+            .load(conn)?;
+        let mut converted = 0;
+        for (id, reason) in candidates {
+            let Some((code, note)) = crate::entry::audit::from_legacy(&reason) else {
+                continue;
+            };
+            let code = serde_json::to_string(&code)
+                .map_err(|e| DbError::Corrupt(format!("an audit reason: {e}")))?;
+            diesel::update(response_audit::table.find(id))
+                .set((
+                    response_audit::reason_code.eq(code),
+                    response_audit::reason.eq(note),
+                ))
+                .execute(conn)?;
+            converted += 1;
+        }
+        Ok(converted)
+    })
+}
 
 fn audit_entry(row: AuditTuple) -> AuditEntry {
     let (
@@ -493,6 +552,7 @@ fn audit_entry(row: AuditTuple) -> AuditEntry {
         old_value,
         new_value,
         reason,
+        reason_code,
     ) = row;
     AuditEntry {
         id,
@@ -504,6 +564,8 @@ fn audit_entry(row: AuditTuple) -> AuditEntry {
         item_id,
         old_value,
         new_value,
+        // A code this version cannot read is shown as its text rather than failing the page.
+        reason_code: reason_code.and_then(|code| serde_json::from_str(&code).ok()),
         reason,
     }
 }
@@ -535,6 +597,7 @@ pub fn audit_log(
             response_audit::old_value,
             response_audit::new_value,
             response_audit::reason,
+            response_audit::reason_code,
         ))
         .load(conn)?;
     Ok(rows.into_iter().map(audit_entry).collect())

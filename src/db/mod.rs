@@ -150,8 +150,13 @@ pub fn migrate(pool: &Pool) -> anyhow::Result<usize> {
         DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
         DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
     }
-    .map_err(|e| anyhow::anyhow!("running migrations: {e}"))?;
-    Ok(applied.len())
+    .map_err(|e| anyhow::anyhow!("running migrations: {e}"))?
+    .len();
+    // Reasons the paper entry wrote in English before they were stored as kinds (migration
+    // 2026-12-04-000201 added the column; reading the old text is Rust's job, not SQL's).
+    entry::convert_legacy_reasons(&mut conn)
+        .map_err(|e| anyhow::anyhow!("converting the audit log's older reasons: {e}"))?;
+    Ok(applied)
 }
 
 /// The current time as stored (UTC, no zone).

@@ -118,6 +118,7 @@ diesel::table! {
         old_value -> Nullable<Text>,
         new_value -> Nullable<Text>,
         reason -> Text,
+        reason_code -> Nullable<Text>,
     }
 }
 

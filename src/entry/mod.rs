@@ -379,6 +379,7 @@ pub fn entry_hint(question: &Question, lang: Lang) -> String {
     }
 }
 
+pub mod audit;
 pub mod reconcile;
 
 #[cfg(test)]

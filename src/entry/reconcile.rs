@@ -2,7 +2,8 @@
 //! entry 1, entry 2 or types the value from the paper. What the form then says, and the
 //! reason written to the audit log for each item, are decided here, without a database.
 
-use super::{differences, keyed_text, parse_keyed, Difference};
+use super::audit::{AuditReason, Decision};
+use super::{differences, keyed_text, parse_keyed};
 use crate::questionnaire::{Answer, AnswerError, AnswerProblem, Answers, Questionnaire};
 
 /// The reviewer's decision on one differing item, as posted.
@@ -18,12 +19,13 @@ pub enum Pick<'a> {
     Missing,
 }
 
-/// One reconciled item: its value (`None`: removed) and the audit reason.
+/// One reconciled item: its value (`None`: removed), the audit reason and the reviewer's note.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReconciledItem {
     pub question_id: String,
     pub answer: Option<Answer>,
-    pub reason: String,
+    pub reason: AuditReason,
+    pub note: String,
 }
 
 /// The form as reconciled: every answer, the items decided, and the reason for accepting
@@ -32,13 +34,13 @@ pub struct ReconciledItem {
 pub struct Reconciled {
     pub answers: Answers,
     pub items: Vec<ReconciledItem>,
-    pub acceptance_reason: String,
+    pub acceptance_reason: AuditReason,
 }
 
 /// Applies the reviewer's picks to the items on which `first` and `second` differ, starting
-/// from entry 1. `note` (the reviewer's reason, may be empty) is added to every item's
-/// reason. An item without a choice, or with a typed value that is not valid, is an error
-/// for that item; then nothing is decided.
+/// from entry 1. `note` (the reviewer's reason, may be empty) is kept with every item. An
+/// item without a choice, or with a typed value that is not valid, is an error for that item;
+/// then nothing is decided.
 pub fn reconcile<'a>(
     questionnaire: &Questionnaire,
     first: &Answers,
@@ -52,16 +54,21 @@ pub fn reconcile<'a>(
     let mut items = Vec::new();
     for difference in &found {
         let id = &difference.question_id;
-        let (chosen, how): (Option<Answer>, String) = match pick(id) {
-            Pick::First => (difference.first.clone(), "chose entry 1".into()),
-            Pick::Second => (difference.second.clone(), "chose entry 2".into()),
+        let (chosen, decision): (Option<Answer>, Decision) = match pick(id) {
+            Pick::First => (difference.first.clone(), Decision::First),
+            Pick::Second => (difference.second.clone(), Decision::Second),
             Pick::Typed(raw) => match questionnaire.question(id).map(|q| parse_keyed(q, raw)) {
-                Some(Ok(answer)) => (Some(answer), format!("corrected to `{}`", raw.trim())),
+                Some(Ok(answer)) => (
+                    Some(answer),
+                    Decision::Corrected {
+                        typed: raw.trim().to_string(),
+                    },
+                ),
                 Some(Err(error)) => {
                     errors.push(error);
                     continue;
                 }
-                None => (None, "removed (not in the questionnaire)".into()),
+                None => (None, Decision::Removed),
             },
             Pick::Missing => {
                 errors.push(AnswerError {
@@ -79,7 +86,12 @@ pub fn reconcile<'a>(
         items.push(ReconciledItem {
             question_id: id.clone(),
             answer: chosen,
-            reason: item_reason(difference, &how, note),
+            reason: AuditReason::ReconciledItem {
+                first: difference.first.as_ref().map(keyed_text),
+                second: difference.second.as_ref().map(keyed_text),
+                decision,
+            },
+            note: note.trim().to_string(),
         });
     }
     if !errors.is_empty() {
@@ -88,34 +100,6 @@ pub fn reconcile<'a>(
     Ok(Reconciled {
         answers,
         items,
-        acceptance_reason: format!("accepted after reconciling {} item(s)", found.len()),
+        acceptance_reason: AuditReason::Reconciled { items: found.len() },
     })
-}
-
-/// `reconciliation: entry 1 …, entry 2 …; how — note`.
-fn item_reason(difference: &Difference, how: &str, note: &str) -> String {
-    let mut reason = format!(
-        "reconciliation: entry 1 {}, entry 2 {}; {how}",
-        described(&difference.first),
-        described(&difference.second)
-    );
-    if !note.is_empty() {
-        reason.push_str(&format!(" — {note}"));
-    }
-    reason
-}
-
-/// A keyed value as the audit log shows it.
-fn described(answer: &Option<Answer>) -> String {
-    answer
-        .as_ref()
-        .map(keyed_text)
-        .map(|s| {
-            if s.is_empty() {
-                "(blank)".to_string()
-            } else {
-                s
-            }
-        })
-        .unwrap_or_else(|| "(none)".into())
 }

@@ -338,27 +338,41 @@ fn reconciling_takes_each_pick_and_writes_the_audit_reason_of_every_item() {
     assert_eq!(done.answers.get("household"), Some(&Answer::Number(5.0)));
     assert_eq!(done.answers.get("hobbies"), Some(&Answer::Choices(vec![1])));
     assert_eq!(done.answers.get("lives_alone"), Some(&Answer::Choice(2)));
-    let reasons: Vec<(&str, &str)> = done
+    use super::audit::{reason_text, AuditReason, Decision};
+    let reasons: Vec<(&str, String, String)> = done
         .items
         .iter()
-        .map(|i| (i.question_id.as_str(), i.reason.as_str()))
+        .map(|i| {
+            (
+                i.question_id.as_str(),
+                reason_text(Some(&i.reason), &i.note, Lang::En),
+                reason_text(Some(&i.reason), &i.note, Lang::Ja),
+            )
+        })
         .collect();
     assert_eq!(
         reasons,
         [
             (
                 "household",
-                "reconciliation: entry 1 3, entry 2 8; corrected to `5` — 紙を確認"
+                "reconciliation: entry 1 3, entry 2 8; corrected to `5` — 紙を確認".into(),
+                "照合: 1回目 3、2回目 8。原票を見て「5」に修正 — 紙を確認".into()
             ),
             (
                 "hobbies",
-                "reconciliation: entry 1 1 2, entry 2 1; chose entry 2 — 紙を確認"
+                "reconciliation: entry 1 1 2, entry 2 1; chose entry 2 — 紙を確認".into(),
+                "照合: 1回目 1 2、2回目 1。2回目を採用 — 紙を確認".into()
             ),
         ]
     );
+    assert_eq!(done.acceptance_reason, AuditReason::Reconciled { items: 2 });
     assert_eq!(
-        done.acceptance_reason,
-        "accepted after reconciling 2 item(s)"
+        done.acceptance_reason.message(Lang::En),
+        "accepted after reconciling 2 items"
+    );
+    assert_eq!(
+        done.acceptance_reason.message(Lang::Ja),
+        "照合して受理（異なる2項目を照合）"
     );
 
     // Entry 1 kept; an item keyed blank shows as "(blank)", one not there at all (a skipped
@@ -367,8 +381,12 @@ fn reconciling_takes_each_pick_and_writes_the_audit_reason_of_every_item() {
     let done = reconcile(&q, &first, &blank, |_| Pick::First, "").unwrap();
     assert_eq!(done.answers, first);
     assert_eq!(
-        done.items[0].reason,
+        reason_text(Some(&done.items[0].reason), &done.items[0].note, Lang::En),
         "reconciliation: entry 1 1 2, entry 2 (blank); chose entry 1"
+    );
+    assert_eq!(
+        reason_text(Some(&done.items[0].reason), &done.items[0].note, Lang::Ja),
+        "照合: 1回目 1 2、2回目 （空欄）。1回目を採用"
     );
     let mut absent = blank;
     absent.remove("hobbies");
@@ -376,8 +394,134 @@ fn reconciling_takes_each_pick_and_writes_the_audit_reason_of_every_item() {
     assert_eq!(done.answers.get("hobbies"), None);
     assert_eq!(
         done.items[0].reason,
+        AuditReason::ReconciledItem {
+            first: Some("1 2".into()),
+            second: None,
+            decision: Decision::Second
+        }
+    );
+    assert_eq!(
+        done.items[0].reason.message(Lang::En),
         "reconciliation: entry 1 1 2, entry 2 (none); chose entry 2"
     );
+}
+
+#[test]
+fn audit_reasons_are_stored_as_kinds_and_old_rows_keep_their_text() {
+    use super::audit::{reason_text, AuditReason, Decision};
+    let reasons = [
+        AuditReason::SingleEntry,
+        AuditReason::IdenticalEntries,
+        AuditReason::Reconciled { items: 1 },
+        AuditReason::ReconciledItem {
+            first: Some(String::new()),
+            second: Some("3".into()),
+            decision: Decision::Corrected { typed: "4".into() },
+        },
+        AuditReason::ReconciledItem {
+            first: None,
+            second: Some("2".into()),
+            decision: Decision::Removed,
+        },
+    ];
+    for reason in &reasons {
+        let json = serde_json::to_string(reason).unwrap();
+        assert_eq!(&serde_json::from_str::<AuditReason>(&json).unwrap(), reason);
+        let ja = reason.message(Lang::Ja);
+        assert!(
+            !ja.chars().any(|c| c.is_ascii_alphabetic()),
+            "no English in Japanese: {ja}"
+        );
+    }
+    assert_eq!(
+        serde_json::to_string(&AuditReason::Reconciled { items: 2 }).unwrap(),
+        r#"{"kind":"reconciled","items":2}"#
+    );
+    assert_eq!(
+        reasons[2].message(Lang::En),
+        "accepted after reconciling 1 item"
+    );
+    // A row from before: its text as stored; a person's reason as typed.
+    assert_eq!(
+        reason_text(None, "chose entry 1", Lang::Ja),
+        "chose entry 1"
+    );
+    assert_eq!(reason_text(None, "原票の再確認", Lang::En), "原票の再確認");
+}
+
+#[test]
+fn the_reasons_written_in_english_before_are_read_back_as_kinds_and_notes() {
+    use super::audit::{from_legacy, AuditReason, Decision};
+    let item = |first: Option<&str>, second: Option<&str>, decision| AuditReason::ReconciledItem {
+        first: first.map(str::to_string),
+        second: second.map(str::to_string),
+        decision,
+    };
+    let cases = [
+        ("accepted: single entry", AuditReason::SingleEntry, ""),
+        (
+            "accepted automatically: both entries identical",
+            AuditReason::IdenticalEntries,
+            "",
+        ),
+        (
+            "accepted after reconciling 12 item(s)",
+            AuditReason::Reconciled { items: 12 },
+            "",
+        ),
+        (
+            "reconciliation: entry 1 3, entry 2 8; corrected to `5` — 紙を確認",
+            item(
+                Some("3"),
+                Some("8"),
+                Decision::Corrected { typed: "5".into() },
+            ),
+            "紙を確認",
+        ),
+        (
+            "reconciliation: entry 1 1 2, entry 2 (blank); chose entry 1",
+            item(Some("1 2"), Some(""), Decision::First),
+            "",
+        ),
+        (
+            "reconciliation: entry 1 (none), entry 2 4; chose entry 2 — a; b — c",
+            item(None, Some("4"), Decision::Second),
+            "a; b — c",
+        ),
+        (
+            "reconciliation: entry 1 友人, 知人, entry 2 ?; removed (not in the questionnaire)",
+            item(Some("友人, 知人"), Some("?"), Decision::Removed),
+            "",
+        ),
+        (
+            "reconciliation: entry 1 x, entry 2 y; corrected to `とくに `なし``",
+            item(
+                Some("x"),
+                Some("y"),
+                Decision::Corrected {
+                    typed: "とくに `なし`".into(),
+                },
+            ),
+            "",
+        ),
+    ];
+    for (text, reason, note) in cases {
+        assert_eq!(
+            from_legacy(text),
+            Some((reason, note.to_string())),
+            "{text}"
+        );
+    }
+    // A person's own reason, and text that only looks like a reason, stay as typed.
+    for text in [
+        "原票の再確認",
+        "accepted after reconciling many item(s)",
+        "accepted after a phone call",
+        "reconciliation: entry 1 3, entry 2 8; because",
+        "reconciliation: entry 1 3, entry 2 8; chose entry 1 and more",
+    ] {
+        assert_eq!(from_legacy(text), None, "{text}");
+    }
 }
 
 #[test]

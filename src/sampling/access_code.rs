@@ -8,6 +8,8 @@
 use rand::Rng;
 use std::fmt;
 
+use crate::questionnaire::Lang;
+
 /// The symbols codes are made of: digits 2–9 and capitals except I, L and O.
 pub const ALPHABET: &[u8; 31] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 const RANDOM_SYMBOLS: usize = 15;
@@ -28,6 +30,24 @@ pub enum AccessCodeError {
     BadCharacter(char),
     #[error("the code contains a typing mistake (its check character does not match)")]
     CheckFailed,
+}
+
+impl AccessCodeError {
+    /// What is wrong, for the person who typed the code (a resident or staff), in their
+    /// language.
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (AccessCodeError::Empty, Lang::Ja) => "何も入力されていません".into(),
+            (AccessCodeError::WrongLength(n), Lang::Ja) => {
+                format!("{n}文字あります。16文字のはずです")
+            }
+            (AccessCodeError::BadCharacter(c), Lang::Ja) => {
+                format!("「{c}」はコードに使われない文字です")
+            }
+            (AccessCodeError::CheckFailed, Lang::Ja) => "どこかに打ち間違いがあります".into(),
+            (error, Lang::En) => error.to_string(),
+        }
+    }
 }
 
 impl AccessCode {
@@ -178,6 +198,25 @@ mod tests {
             Err(AccessCodeError::WrongLength(4))
         );
         assert_eq!(AccessCode::parse(" - "), Err(AccessCodeError::Empty));
+    }
+
+    #[test]
+    fn every_error_is_worded_in_japanese_without_english() {
+        let errors = [
+            AccessCodeError::Empty,
+            AccessCodeError::WrongLength(4),
+            AccessCodeError::BadCharacter('人'),
+            AccessCodeError::CheckFailed,
+        ];
+        for error in &errors {
+            let ja = error.message(Lang::Ja);
+            assert!(!ja.chars().any(|c| c.is_ascii_alphabetic()), "{ja}");
+            assert_eq!(error.message(Lang::En), error.to_string());
+        }
+        assert_eq!(
+            AccessCodeError::BadCharacter('人').message(Lang::Ja),
+            "「人」はコードに使われない文字です"
+        );
     }
 
     #[test]

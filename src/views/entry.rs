@@ -8,10 +8,13 @@ use maud::{html, Markup};
 use super::layout::{csrf_field, page, t};
 use super::staff::Viewer;
 use crate::clock::local_time;
+use crate::entry::audit::{reason_text, AuditReason};
 use crate::entry::{
     entry_hint, keyed_text, Agreement, Difference, Pass, AUDIT_COUNTED, AUDIT_WHOLE_RESPONSE,
 };
-use crate::questionnaire::{Answer, AnswerError, Answers, Lang, Questionnaire, RawInput, Response};
+use crate::questionnaire::{
+    Answer, AnswerError, Answers, Lang, Question, Questionnaire, RawInput, Response,
+};
 use crate::sampling::access_code::AccessCode;
 use crate::survey::Survey;
 
@@ -140,6 +143,9 @@ pub struct AuditLine {
     pub item_id: String,
     pub old_value: Option<String>,
     pub new_value: Option<String>,
+    /// The system's reason, worded in the reader's language.
+    pub reason_code: Option<AuditReason>,
+    /// What a person typed (or an older row's whole reason).
     pub reason: String,
 }
 
@@ -336,6 +342,9 @@ pub struct KeyingScreen<'a> {
     pub pass: Pass,
     pub double_entry: bool,
     pub version: i32,
+    /// Whether this pass is stored yet (it is from its first save on; opening a form to
+    /// look at it stores nothing).
+    pub stored: bool,
     /// What the inputs show (stored or as typed).
     pub values: &'a RawInput,
     /// Invalid entries, next to their items.
@@ -372,13 +381,17 @@ fn legend(lang: Lang) -> Markup {
     html! {
         p.keys-legend {
             @if lang == Lang::Ja {
-                "数字＝調査票の選択肢番号（1桁なら次へ自動で進みます）・複数回答はスペース区切り（1 3）・"
+                "数字＝調査票の選択肢番号（ほかの番号の始まりでなければ次へ自動で進みます。例: 1〜11 の 1 は "
+                kbd { "Enter" } " で確定）・複数回答はスペース区切り（1 3）・"
                 kbd { "Enter" } "/" kbd { "Tab" } "＝次へ・空欄または " kbd { "-" } "＝無回答・"
-                kbd { "*" } "＝複数に○（無効）・" kbd { "?" } "＝判読不能・自由記述は書かれたとおりに"
+                kbd { "*" } "＝複数に○（無効）・" kbd { "?" } "＝判読不能・自由記述は書かれたとおりに（欄の中の "
+                kbd { "Enter" } " は改行、" kbd { "Tab" } " で次へ）"
             } @else {
-                "Digits = the option number printed on the form (one digit moves on by itself) · several choices separated by spaces (1 3) · "
+                "Digits = the option number printed on the form (moves on by itself unless another option starts with it: with options 1–11, 1 needs "
+                kbd { "Enter" } ") · several choices separated by spaces (1 3) · "
                 kbd { "Enter" } "/" kbd { "Tab" } " = next · blank or " kbd { "-" } " = no answer · "
-                kbd { "*" } " = several marked (invalid) · " kbd { "?" } " = unreadable · free text as written"
+                kbd { "*" } " = several marked (invalid) · " kbd { "?" } " = unreadable · free text as written (in its box "
+                kbd { "Enter" } " starts a new line, " kbd { "Tab" } " moves on)"
             }
         }
     }
@@ -416,13 +429,29 @@ pub fn keying(viewer: &Viewer<'_>, s: &KeyingScreen<'_>) -> Markup {
                             @let show_if = q.show_if.as_ref().and_then(|c| serde_json::to_string(c).ok());
                             tr.key-row.has-error[error.is_some()].flagged[flag.is_some()] id={ "row-" (q.id) } {
                                 th.qnum { label for={ "k-" (q.id) } { (q.number) } }
-                                td.qtext title=(q.text.get(lang)) { (q.text.get(lang)) }
+                                td.qtext title=(q.text.get(lang)) {
+                                    @if let Some(note) = paper_note(s.questionnaire, q) {
+                                        span.paper-note { (note.get(lang)) } " "
+                                    }
+                                    (q.text.get(lang))
+                                }
                                 td.qinput {
-                                    input.key #{ "k-" (q.id) } type="text" name=(q.id) value=(s.values.value(&q.id).unwrap_or_default())
-                                        autocomplete="off" spellcheck="false"
-                                        autofocus[first_id.as_deref() == Some(q.id.as_str())]
-                                        data-kind=(kind(&q.response)) data-codes=(codes) data-show-if=[show_if]
-                                        aria-describedby={ "hint-" (q.id) " msg-" (q.id) };
+                                    @if matches!(q.response, Response::Text { .. }) {
+                                        // Free text is written over several lines on paper.
+                                        textarea.key #{ "k-" (q.id) } name=(q.id) rows="3"
+                                            autocomplete="off" spellcheck="false"
+                                            autofocus[first_id.as_deref() == Some(q.id.as_str())]
+                                            data-kind=(kind(&q.response)) data-codes=(codes) data-show-if=[show_if]
+                                            aria-describedby={ "hint-" (q.id) " msg-" (q.id) } {
+                                            (s.values.value(&q.id).unwrap_or_default())
+                                        }
+                                    } @else {
+                                        input.key #{ "k-" (q.id) } type="text" name=(q.id) value=(s.values.value(&q.id).unwrap_or_default())
+                                            autocomplete="off" spellcheck="false"
+                                            autofocus[first_id.as_deref() == Some(q.id.as_str())]
+                                            data-kind=(kind(&q.response)) data-codes=(codes) data-show-if=[show_if]
+                                            aria-describedby={ "hint-" (q.id) " msg-" (q.id) };
+                                    }
                                 }
                                 td.hint id={ "hint-" (q.id) } { (entry_hint(q, lang)) }
                                 td.msg id={ "msg-" (q.id) } {
@@ -451,14 +480,37 @@ pub fn keying(viewer: &Viewer<'_>, s: &KeyingScreen<'_>) -> Markup {
                     button #complete type="submit" name="action" value="complete" { (t(lang, "入力完了", "Complete entry")) }
                 }
             }
-            form.discard method="post" action={ (action) "/discard" } {
-                (csrf_field(viewer.csrf))
-                input type="hidden" name="version" value=(s.version);
-                button.link type="submit" { (t(lang, "この入力を破棄して、ほかの職員が入力できるようにする", "Discard this unfinished entry so that someone else can key it")) }
+            @if s.stored {
+                form.discard method="post" action={ (action) "/discard" } {
+                    (csrf_field(viewer.csrf))
+                    input type="hidden" name="version" value=(s.version);
+                    button.link type="submit" { (t(lang, "この入力を破棄して、ほかの職員が入力できるようにする", "Discard this unfinished entry so that someone else can key it")) }
+                }
+            } @else {
+                p.muted #not-stored { (t(lang,
+                    "開いただけでは何も保存されません。最初に保存したときに、この入力が記録されます。",
+                    "Opening a form stores nothing; this entry is recorded when it is first saved.")) }
             }
             script src="/static/entry.js" defer {}
         },
     )
+}
+
+/// The routing note printed on the paper form for `question`'s item, e.g.
+/// 「（問6で「いる」と答えた方に）」: hidden from residents online (the routing is
+/// automatic there), shown to staff, who key from the paper.
+fn paper_note<'q>(
+    questionnaire: &'q Questionnaire,
+    question: &Question,
+) -> Option<&'q crate::questionnaire::Text> {
+    questionnaire
+        .pages()
+        .get(question.page_index)?
+        .items
+        .iter()
+        .find(|item| item.id == question.item_id)?
+        .paper_note
+        .as_ref()
 }
 
 /// An answer in words with what was keyed, for reconciliation and the response page.
@@ -538,7 +590,12 @@ pub fn reconcile(viewer: &Viewer<'_>, s: &ReconcileScreen<'_>) -> Markup {
                             @let question = s.questionnaire.question(&d.question_id);
                             tr.difference.has-error[error.is_some()] id={ "diff-" (d.question_id) } {
                                 th { (d.number) }
-                                td { (question.map(|q| q.text.get(lang)).unwrap_or(d.question_id.as_str())) }
+                                td {
+                                    @if let Some(note) = question.and_then(|q| paper_note(s.questionnaire, q)) {
+                                        span.paper-note { (note.get(lang)) } " "
+                                    }
+                                    (question.map(|q| q.text.get(lang)).unwrap_or(d.question_id.as_str()))
+                                }
                                 td { label { input type="radio" name=(pick_name) value="first" checked[s.picks.has(&pick_name, "first")] autofocus[i == 0]; " " (answer_words(s.questionnaire, &d.question_id, d.first.as_ref(), lang)) } }
                                 td { label { input type="radio" name=(pick_name) value="second" checked[s.picks.has(&pick_name, "second")]; " " (answer_words(s.questionnaire, &d.question_id, d.second.as_ref(), lang)) } }
                                 td {
@@ -719,7 +776,7 @@ fn audit_table(
                             } }
                             td { (audit_value(questionnaire, &e.item_id, e.old_value.as_deref(), lang)) }
                             td { (audit_value(questionnaire, &e.item_id, e.new_value.as_deref(), lang)) }
-                            td { (e.reason) }
+                            td { (reason_text(e.reason_code.as_ref(), &e.reason, lang)) }
                         }
                     }
                 }
@@ -750,13 +807,15 @@ pub fn audit(
     )
 }
 
-/// Served at `/static/entry.js`: auto-advance after one keystroke for single-digit options,
-/// Enter to move on, instant flags for invalid codes, and skip rules applied as one types.
+/// Served at `/static/entry.js`: auto-advance once a single-choice entry is a code no other
+/// code starts with (one keystroke for one-digit options; with 1–11, `2` moves on and `1`
+/// waits for `0`, `1` or Enter), Enter to move on (in a free-text box Enter is a new line and
+/// Tab moves on), instant flags for invalid codes, and skip rules applied as one types.
 pub const ENTRY_JS: &str = r#"(function () {
   "use strict";
   var form = document.getElementById("entry-form");
   if (!form) { return; }
-  var inputs = Array.prototype.slice.call(form.querySelectorAll("input.key"));
+  var inputs = Array.prototype.slice.call(form.querySelectorAll("input.key, textarea.key"));
   var byId = {};
   inputs.forEach(function (input) { byId[input.name] = input; });
   var SPECIAL = { "-": 1, "－": 1, "*": 1, "＊": 1, "?": 1, "？": 1 };
@@ -846,11 +905,18 @@ pub const ENTRY_JS: &str = r#"(function () {
       refresh();
       if (input.getAttribute("data-kind") !== "single") { return; }
       var value = normal(input.value);
-      var oneDigit = codesOf(input).every(function (c) { return c < 10; });
-      if ((oneDigit && /^\d$/.test(value) && !invalid(input)) || SPECIAL[value]) { next(input); }
+      // A valid code moves on unless a longer code starts with it (1 of 1–11 waits).
+      var longer = codesOf(input).some(function (c) {
+        var text = String(c);
+        return text.length > value.length && text.indexOf(value) === 0;
+      });
+      if ((/^\d+$/.test(value) && !invalid(input) && !longer) || SPECIAL[value]) { next(input); }
     });
     input.addEventListener("keydown", function (event) {
-      if (event.key === "Enter") { event.preventDefault(); next(input); }
+      // In a free-text box Enter is a new line, as on the paper; Tab moves on (to 入力完了
+      // after the last item, as Enter does).
+      var tab = event.key === "Tab" && !event.shiftKey && !event.altKey && !event.ctrlKey;
+      if (tab || (event.key === "Enter" && input.tagName !== "TEXTAREA")) { event.preventDefault(); next(input); }
     });
   });
   refresh();

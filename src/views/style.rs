@@ -101,8 +101,11 @@ table.keying td.msg { width: 16rem; }
 table.keying input.key { font-size: 1rem; padding: .2rem .4rem; font-family: ui-monospace, monospace; }
 table.keying td.hint { font-size: .8rem; color: var(--muted); overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 table.keying td.msg { font-size: .85rem; color: var(--bad); font-weight: bold; }
-tr.key-row.skipped { opacity: .45; }
-tr.key-row.skipped input.key { background: #eee; }
+tr.key-row.skipped { background: #ececec; }
+tr.key-row.skipped th, tr.key-row.skipped td:not(.msg) { color: #4d4d4d; }
+tr.key-row.skipped .key { background: #e0e0e0; color: #333; border-style: dashed; }
+table.keying textarea.key { width: 100%; box-sizing: border-box; font-size: 1rem; padding: .2rem .4rem; font-family: inherit; resize: vertical; }
+.paper-note { color: #7a5200; font-weight: bold; }
 tr.key-row.has-error { background: var(--bad-bg); }
 tr.key-row.flagged { background: var(--help-bg); }
 tr.key-row.flagged td.msg { color: #7a5200; }

@@ -92,22 +92,8 @@ async fn code_link(
             &state,
             StatusCode::BAD_REQUEST,
             &typed,
-            Some(CodeProblem::Malformed(describe_code_error(
-                lang_of(&req),
-                &e,
-            ))),
+            Some(CodeProblem::Malformed(e.message(lang_of(&req)))),
         ),
-    }
-}
-
-fn describe_code_error(lang: Lang, e: &crate::sampling::access_code::AccessCodeError) -> String {
-    use crate::sampling::access_code::AccessCodeError::*;
-    match (lang, e) {
-        (Lang::Ja, Empty) => "何も入力されていません".into(),
-        (Lang::Ja, WrongLength(n)) => format!("{n}文字あります。16文字のはずです"),
-        (Lang::Ja, BadCharacter(c)) => format!("「{c}」はコードに使われない文字です"),
-        (Lang::Ja, CheckFailed) => "どこかに打ち間違いがあります".into(),
-        (Lang::En, e) => e.to_string(),
     }
 }
 
@@ -130,7 +116,7 @@ async fn start(
         Ok(code) => code,
         Err(e) => {
             state.code_failures.record_failure(client, Instant::now());
-            let problem = CodeProblem::Malformed(describe_code_error(lang, &e));
+            let problem = CodeProblem::Malformed(e.message(lang));
             return Ok(code_entry(
                 &req,
                 &state,

@@ -390,12 +390,13 @@ async fn record_from_form(
         Ok(code) => code,
         Err(e) => {
             return Ok(Err(format!(
-                "{} {e}",
+                "{} {}",
                 t(
                     lang,
                     "アクセスコードを確認してください:",
                     "Check the access code:"
-                )
+                ),
+                e.message(lang)
             )))
         }
     };

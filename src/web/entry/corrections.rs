@@ -2,6 +2,7 @@
 //! choosing which response of a code counts, and the audit log (page and CSV).
 
 use super::*;
+use crate::entry::audit::reason_text;
 
 pub(super) async fn response_screen(
     req: HttpRequest,
@@ -161,6 +162,7 @@ pub(super) async fn correct(
         item_id: item,
         old_value: old.as_ref().map(to_json).transpose()?,
         new_value: Some(to_json(&new_answer)?),
+        reason_code: None,
         reason,
     }];
     let distress = ctx.questionnaire.is_distressed(&answers);
@@ -197,8 +199,9 @@ pub(super) async fn after_change(
                 .await?;
             let form = FormState { responses, ..form };
             let notice = Notice::Bad(format!(
-                "{} ({message})",
-                t(lang, "別の職員が先に変更しました。最新の内容を表示しています。変更は保存していません。", "Someone else changed this first. The newer version is shown; your change was not saved.")
+                "{}{}",
+                t(lang, "別の職員が先に変更しました。最新の内容を表示しています。変更は保存していません。", "Someone else changed this first. The newer version is shown; your change was not saved."),
+                super::keying::english_detail(lang, &message)
             ));
             show_response(
                 req,
@@ -301,9 +304,22 @@ pub(super) async fn audit_csv(
             .write_record(record)
             .map_err(|e| AppError::Unexpected(e.into()))
     };
-    write(
-        &mut writer,
-        &[
+    let lang = lang_of(&req);
+    let header: &[&str] = match lang {
+        Lang::Ja => &[
+            "ID",
+            "変更日時（UTC）",
+            "職員",
+            "アクセスコード",
+            "回答方法",
+            "回答ID",
+            "項目ID",
+            "問番号",
+            "変更前",
+            "変更後",
+            "理由",
+        ],
+        Lang::En => &[
             "id",
             "changed_at_utc",
             "user",
@@ -316,7 +332,8 @@ pub(super) async fn audit_csv(
             "new_value",
             "reason",
         ],
-    )?;
+    };
+    write(&mut writer, header)?;
     for e in &entries {
         let number = ctx
             .questionnaire
@@ -336,7 +353,7 @@ pub(super) async fn audit_csv(
                 &number,
                 e.old_value.as_deref().unwrap_or_default(),
                 e.new_value.as_deref().unwrap_or_default(),
-                &e.reason,
+                &reason_text(e.reason_code.as_ref(), &e.reason, lang),
             ],
         )?;
     }

@@ -1,6 +1,7 @@
-//! Keying a form: opening it by its code, the keying screen, saving a pass (refused over a
-//! newer version), discarding or releasing an unfinished pass, and accepting a form whose
-//! entries are all in.
+//! Keying a form: opening it by its code (which leads to the keying screen, the
+//! reconciliation or the response, as the form's state says), the keying screen, saving a pass
+//! (the first save stores it; refused over a newer version), discarding or releasing an
+//! unfinished pass, and accepting a form whose entries are all in.
 
 use super::*;
 
@@ -13,16 +14,13 @@ pub(super) async fn open_form(
     let session = require(&req, &state, Role::Staff).await?;
     check_csrf(&session, &form)?;
     let ctx = survey_context(&state, path.into_inner()).await?;
+    let lang = lang_of(&req);
     let typed = form.text("code").trim().to_string();
-    match resolve_code(&state, ctx.survey.id, &typed).await? {
-        Ok((code, _)) => Ok(see_other(format!(
-            "{}/form/{}",
-            base(&ctx.survey),
-            code.as_str()
-        ))),
+    let (code, code_id) = match resolve_code(&state, lang, ctx.survey.id, &typed).await? {
+        Ok(found) => found,
         Err(problem) => {
-            let notice = Notice::Bad(problem.message(lang_of(&req)));
-            render_overview(
+            let notice = Notice::Bad(problem.message(lang));
+            return render_overview(
                 &req,
                 &state,
                 &session,
@@ -31,8 +29,104 @@ pub(super) async fn open_form(
                 &typed,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
+            .await;
+        }
+    };
+    let found = load_form(&state, code, code_id).await?;
+    match destination(&ctx, &found, &session) {
+        Destination::Refused(refusal) => {
+            let notice = Notice::Bad(format!(
+                "{} — {}",
+                found.code.grouped(),
+                refusal.message(lang)
+            ));
+            render_overview(
+                &req,
+                &state,
+                &session,
+                &ctx,
+                Some(notice),
+                &typed,
+                StatusCode::CONFLICT,
+            )
             .await
         }
+        other => Ok(see_other(other.path(&ctx, &found))),
+    }
+}
+
+/// Why a form cannot be keyed by this person now.
+pub(super) enum Refusal {
+    Entry(EntryError),
+    /// Both entries are in and differ; this person keyed one of them.
+    ReconciliationByOthers,
+    /// Every pass is taken and one is still being keyed by someone else.
+    BeingKeyed,
+}
+
+impl Refusal {
+    fn message(&self, lang: Lang) -> String {
+        match self {
+            Refusal::Entry(e) => e.message(lang),
+            Refusal::ReconciliationByOthers => t(
+                lang,
+                "この調査票は照合待ちです。照合は、この調査票を入力していない職員か管理者が行います。",
+                "This form waits for reconciliation, which a staff member who keyed neither entry, or an admin, does.",
+            )
+            .into(),
+            Refusal::BeingKeyed => t(
+                lang,
+                "この調査票は、ほかの職員が入力しているところです。その入力が完了するまで開けません。",
+                "Someone else is keying this form; it cannot be opened until that entry is complete.",
+            )
+            .into(),
+        }
+    }
+}
+
+/// Where a form's code leads this person, from the form's state.
+pub(super) enum Destination {
+    /// Accepted: its response page (corrections).
+    Response,
+    /// Two differing entries and this person may reconcile them.
+    Reconcile,
+    /// The keying screen of this pass.
+    Key(Pass),
+    Refused(Refusal),
+}
+
+impl Destination {
+    fn path(&self, ctx: &SurveyContext, form: &FormState) -> String {
+        let page = match self {
+            Destination::Response => "response",
+            Destination::Reconcile => "reconcile",
+            Destination::Key(_) | Destination::Refused(_) => "form",
+        };
+        format!("{}/{page}/{}", base(&ctx.survey), form.code.as_str())
+    }
+}
+
+/// Where a form's code leads this person: an accepted form to its response, two differing
+/// entries to the reconciliation (for a reviewer), else the pass this person keys.
+pub(super) fn destination(
+    ctx: &SurveyContext,
+    form: &FormState,
+    session: &StaffSession,
+) -> Destination {
+    if form.accepted().is_some() {
+        return Destination::Response;
+    }
+    if form.passes.iter().filter(|p| p.is_complete()).count() == 2 {
+        return if may_review(session, form) {
+            Destination::Reconcile
+        } else {
+            Destination::Refused(Refusal::ReconciliationByOthers)
+        };
+    }
+    match choose_pass(ctx.double_entry, false, &form.existing(), session.user.id) {
+        Ok(pass) => Destination::Key(pass),
+        Err(EntryError::FullyKeyed) => Destination::Refused(Refusal::BeingKeyed),
+        Err(other) => Destination::Refused(Refusal::Entry(other)),
     }
 }
 
@@ -69,31 +163,9 @@ pub(super) async fn keying_screen(
         Err(page) => return Ok(page),
     };
     let lang = lang_of(&req);
-    let user_id = session.user.id;
-    let pass = match choose_pass(
-        ctx.double_entry,
-        form.accepted().is_some(),
-        &form.existing(),
-        user_id,
-    ) {
-        Ok(pass) => pass,
-        Err(EntryError::AlreadyAccepted) => {
-            return Ok(see_other(format!(
-                "{}/response/{}",
-                base(&ctx.survey),
-                form.code.as_str()
-            )))
-        }
-        Err(EntryError::FullyKeyed)
-            if form.passes.iter().all(|p| p.is_complete()) && !form.keyed_by(user_id) =>
-        {
-            return Ok(see_other(format!(
-                "{}/reconcile/{}",
-                base(&ctx.survey),
-                form.code.as_str()
-            )))
-        }
-        Err(refusal) => {
+    let pass = match destination(&ctx, &form, &session) {
+        Destination::Key(pass) => pass,
+        Destination::Refused(refusal) => {
             let notice = Notice::Bad(format!(
                 "{} — {}",
                 form.code.grouped(),
@@ -110,34 +182,20 @@ pub(super) async fn keying_screen(
             )
             .await;
         }
+        other => return Ok(see_other(other.path(&ctx, &form))),
     };
-    let row = match form.passes.iter().find(|p| p.pass == pass.number()) {
-        Some(row) => row.clone(),
-        None => {
-            let (survey_id, code_id) = (ctx.survey.id, form.code_id);
-            match state
-                .db(move |conn| store::claim_pass(conn, survey_id, code_id, pass.number(), user_id))
-                .await
-            {
-                Ok(row) => row,
-                Err(AppError::Conflict(message)) => {
-                    let notice = Notice::Bad(format!("{} — {message}", form.code.grouped()));
-                    return render_overview(
-                        &req,
-                        &state,
-                        &session,
-                        &ctx,
-                        Some(notice),
-                        "",
-                        StatusCode::CONFLICT,
-                    )
-                    .await;
-                }
-                Err(other) => return Err(other),
-            }
-        }
+    // Looking at a form stores nothing: the pass is stored by its first save.
+    let own = form
+        .passes
+        .iter()
+        .find(|p| p.pass == pass.number() && p.keyer_id == session.user.id);
+    let (answers, version) = match own {
+        Some(row) => (
+            parse_json::<Answers>(&row.answers_json, "a paper entry")?,
+            row.version,
+        ),
+        None => (Answers::new(), 0),
     };
-    let answers: Answers = parse_json(&row.answers_json, "a paper entry")?;
     let values = keyed_values(&ctx.questionnaire, &answers);
     let flags = ctx.questionnaire.skip_violations(&answers);
     let screen = KeyingScreen {
@@ -146,7 +204,8 @@ pub(super) async fn keying_screen(
         code: &form.code,
         pass,
         double_entry: ctx.double_entry,
-        version: row.version,
+        version,
+        stored: own.is_some(),
         values: &values,
         errors: &[],
         flags: &flags,
@@ -196,19 +255,33 @@ pub(super) async fn save_form(
     };
     let input = posted_answers(&posted);
     let user_id = session.user.id;
-    let Some(row) = form.passes.iter().find(|p| p.keyer_id == user_id).cloned() else {
-        // No pass of this person (e.g. a form opened before a sign-out): open it properly.
-        return Ok(see_other(format!(
-            "{}/form/{}",
-            base(&ctx.survey),
-            form.code.as_str()
-        )));
+    let own = form.passes.iter().find(|p| p.keyer_id == user_id).cloned();
+    // The pass this save is for: the person's own, else the one the form has free now (which
+    // may be the other pass if someone else saved first since this screen was opened).
+    let (pass, refusal) = match &own {
+        Some(row) => (Pass::from_number(row.pass).unwrap_or(Pass::First), None),
+        None => match destination(&ctx, &form, &session) {
+            Destination::Key(pass) => (pass, None),
+            Destination::Refused(refusal) => (Pass::First, Some(refusal.message(lang))),
+            Destination::Response => (Pass::First, Some(EntryError::AlreadyAccepted.message(lang))),
+            Destination::Reconcile => (
+                Pass::First,
+                Some(
+                    t(
+                        lang,
+                        "この調査票は2回の入力がそろい、照合待ちになりました。",
+                        "This form now has both entries and waits for reconciliation.",
+                    )
+                    .into(),
+                ),
+            ),
+        },
     };
-    let pass = Pass::from_number(row.pass).unwrap_or(Pass::First);
     let render = |values: &RawInput,
                   errors: &[AnswerError],
                   flags: &[AnswerError],
                   version: i32,
+                  stored: bool,
                   problem: Option<String>,
                   unsaved: Option<&RawInput>,
                   status: StatusCode| {
@@ -219,6 +292,7 @@ pub(super) async fn save_form(
             pass,
             double_entry: ctx.double_entry,
             version,
+            stored,
             values,
             errors,
             flags,
@@ -232,6 +306,44 @@ pub(super) async fn save_form(
         )
     };
     let parsed = parse_form(&ctx.questionnaire, &input);
+    if let Some(refusal) = refusal {
+        let problem = format!(
+            "{} {}",
+            refusal,
+            t(
+                lang,
+                "この画面の入力は保存していません（入力した値はそのままです）。",
+                "Nothing on this screen was saved (what you typed is kept).",
+            )
+        );
+        return Ok(render(
+            &input,
+            &[],
+            &parsed.skip_flags,
+            version,
+            false,
+            Some(problem),
+            None,
+            StatusCode::CONFLICT,
+        ));
+    }
+    if own.is_none() && version != 0 {
+        let problem = t(
+            lang,
+            "この入力途中のデータは、別の画面か管理者によって破棄されています。入力した値はそのままです。もう一度保存すると、新しい入力として保存します。",
+            "This unfinished entry was discarded in another window or by an admin. What you typed is kept; save again to store it as a new entry.",
+        );
+        return Ok(render(
+            &input,
+            &[],
+            &parsed.skip_flags,
+            0,
+            false,
+            Some(problem.into()),
+            None,
+            StatusCode::CONFLICT,
+        ));
+    }
     if !parsed.is_valid() {
         let problem = t(
             lang,
@@ -243,18 +355,61 @@ pub(super) async fn save_form(
             &parsed.errors,
             &parsed.skip_flags,
             version,
+            own.is_some(),
             Some(problem.into()),
             None,
             StatusCode::UNPROCESSABLE_ENTITY,
         ));
     }
     let json = to_json(&parsed.answers)?;
+    let Some(row) = own else {
+        // The first save of this pass stores it.
+        let (survey_id, code_id) = (ctx.survey.id, form.code_id);
+        let started = state
+            .db(move |conn| {
+                store::start_pass(
+                    conn,
+                    survey_id,
+                    code_id,
+                    pass.number(),
+                    user_id,
+                    &json,
+                    complete,
+                )
+            })
+            .await;
+        return match started {
+            Ok(_) => after_save(&state, &ctx, &form, user_id, complete).await,
+            Err(AppError::Conflict(message)) => {
+                let problem = format!(
+                    "{}{}",
+                    t(
+                        lang,
+                        "ほかの職員が、この調査票の同じ入力を一瞬先に保存しました。この画面の入力は保存していません（入力した値はそのままです）。もう一度保存すると、空いている入力として保存します。",
+                        "Someone else saved this entry of the form a moment earlier. Nothing on this screen was saved (what you typed is kept); save again to store it as the entry that is still free.",
+                    ),
+                    english_detail(lang, &message)
+                );
+                Ok(render(
+                    &input,
+                    &[],
+                    &parsed.skip_flags,
+                    0,
+                    false,
+                    Some(problem),
+                    None,
+                    StatusCode::CONFLICT,
+                ))
+            }
+            Err(other) => Err(other),
+        };
+    };
     let entry_id = row.id;
     let saved = state
         .db(move |conn| store::save_pass(conn, entry_id, version, &json, complete))
         .await;
     match saved {
-        Ok(_) => {}
+        Ok(_) => after_save(&state, &ctx, &form, user_id, complete).await,
         Err(AppError::Conflict(message)) => {
             let current = state
                 .db(move |conn| store::find_pass(conn, entry_id))
@@ -263,25 +418,45 @@ pub(super) async fn save_form(
             let values = keyed_values(&ctx.questionnaire, &answers);
             let flags = ctx.questionnaire.skip_violations(&answers);
             let problem = format!(
-                "{} ({message})",
+                "{}{}",
                 t(
                     lang,
                     "この入力は別の画面で先に保存されています。最新の内容を表示しました。この画面で入力した値は下に残してあります。",
                     "This entry was saved elsewhere first. The newer version is shown; the values typed on this screen are listed below."
-                )
+                ),
+                english_detail(lang, &message)
             );
-            return Ok(render(
+            Ok(render(
                 &values,
                 &[],
                 &flags,
                 current.version,
+                true,
                 Some(problem),
                 Some(&input),
                 StatusCode::CONFLICT,
-            ));
+            ))
         }
-        Err(other) => return Err(other),
+        Err(other) => Err(other),
     }
+}
+
+/// Storage's own words on a conflict (English), added only to English pages.
+pub(super) fn english_detail(lang: Lang, message: &str) -> String {
+    match lang {
+        Lang::Ja => String::new(),
+        Lang::En => format!(" ({message})"),
+    }
+}
+
+/// After a save: back to the overview, accepting the form if its entries are all in.
+async fn after_save(
+    state: &AppState,
+    ctx: &SurveyContext,
+    form: &FormState,
+    user_id: i64,
+    complete: bool,
+) -> Result<HttpResponse, AppError> {
     if !complete {
         return Ok(see_other(format!(
             "{}?saved={}",
@@ -289,7 +464,7 @@ pub(super) async fn save_form(
             form.code.grouped()
         )));
     }
-    accept_if_ready(&state, &ctx, form.code_id, user_id).await?;
+    accept_if_ready(state, ctx, form.code_id, user_id).await?;
     Ok(see_other(format!(
         "{}?done={}",
         base(&ctx.survey),

@@ -16,6 +16,7 @@ use crate::csv_text::with_utf8_bom;
 use crate::db;
 use crate::db::entry::{self as store, CodeResponse, NewAudit, PaperEntryRow};
 use crate::db::sessions::StaffSession;
+use crate::entry::audit::AuditReason;
 use crate::entry::reconcile::Pick;
 use crate::entry::{
     self, choose_pass, differences, keyed_values, parse_form, parse_keyed, Agreement, EntryError,
@@ -152,12 +153,13 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<String, AppError> {
 /// Reads a code typed by staff and checks that it belongs to this survey.
 async fn resolve_code(
     state: &AppState,
+    lang: Lang,
     survey_id: i64,
     typed: &str,
 ) -> Result<Result<(AccessCode, i64), CodeProblem>, AppError> {
     let code = match AccessCode::parse(typed) {
         Ok(code) => code,
-        Err(e) => return Ok(Err(CodeProblem::Malformed(e.to_string()))),
+        Err(e) => return Ok(Err(CodeProblem::Malformed(e.message(lang)))),
     };
     let lookup = code.clone();
     let found = state.db(move |conn| db::codes::find(conn, &lookup)).await?;
@@ -209,7 +211,7 @@ async fn form_state(
     ctx: &SurveyContext,
     typed: &str,
 ) -> Result<Result<FormState, HttpResponse>, AppError> {
-    let (code, code_id) = match resolve_code(state, ctx.survey.id, typed).await? {
+    let (code, code_id) = match resolve_code(state, lang_of(req), ctx.survey.id, typed).await? {
         Ok(found) => found,
         Err(problem) => {
             let notice = Notice::Bad(problem.message(lang_of(req)));
@@ -226,6 +228,15 @@ async fn form_state(
             .map(Err);
         }
     };
+    load_form(state, code, code_id).await.map(Ok)
+}
+
+/// Reads the passes and responses of a form whose code is known.
+async fn load_form(
+    state: &AppState,
+    code: AccessCode,
+    code_id: i64,
+) -> Result<FormState, AppError> {
     let (passes, responses) = state
         .db(move |conn| {
             Ok((
@@ -234,12 +245,12 @@ async fn form_state(
             ))
         })
         .await?;
-    Ok(Ok(FormState {
+    Ok(FormState {
         code,
         code_id,
         passes,
         responses,
-    }))
+    })
 }
 
 /// A reviewer of a form: not one of its keyers, or an admin.
@@ -306,11 +317,10 @@ async fn accept_if_ready(
         .map(|p| parse_json(&p.answers_json, "a paper entry"))
         .collect::<Result<_, _>>()?;
     let (answers, reason) = match (ctx.double_entry, complete.as_slice()) {
-        (false, [only]) => (only.clone(), "accepted: single entry"),
-        (true, [first, second]) if first == second => (
-            first.clone(),
-            "accepted automatically: both entries identical",
-        ),
+        (false, [only]) => (only.clone(), AuditReason::SingleEntry),
+        (true, [first, second]) if first == second => {
+            (first.clone(), AuditReason::IdenticalEntries)
+        }
         _ => return Ok(()),
     };
     let distress = ctx.questionnaire.is_distressed(&answers);
@@ -320,7 +330,8 @@ async fn accept_if_ready(
         item_id: store::AUDIT_WHOLE_RESPONSE.into(),
         old_value: None,
         new_value: None,
-        reason: reason.into(),
+        reason_code: Some(reason),
+        reason: String::new(),
     }];
     match state
         .db(move |conn| store::accept(conn, survey_id, code_id, &json, distress, user_id, &audit))
@@ -360,6 +371,7 @@ fn audit_lines(entries: Vec<store::AuditEntry>) -> Vec<AuditLine> {
             item_id: e.item_id,
             old_value: e.old_value,
             new_value: e.new_value,
+            reason_code: e.reason_code,
             reason: e.reason,
         })
         .collect()

@@ -57,7 +57,7 @@ pub(super) async fn completion_notice(
     if done.is_empty() {
         return Ok(None);
     }
-    let Ok((code, code_id)) = resolve_code(state, ctx.survey.id, done).await? else {
+    let Ok((code, code_id)) = resolve_code(state, lang, ctx.survey.id, done).await? else {
         return Ok(None);
     };
     let (passes, responses) = state

@@ -208,14 +208,16 @@ pub(super) async fn reconcile(
         item_id: store::AUDIT_WHOLE_RESPONSE.into(),
         old_value: None,
         new_value: None,
-        reason: reconciled.acceptance_reason,
+        reason_code: Some(reconciled.acceptance_reason),
+        reason: String::new(),
     }];
     for item in reconciled.items {
         audit.push(NewAudit {
             item_id: item.question_id,
             old_value: None,
             new_value: item.answer.as_ref().map(to_json).transpose()?,
-            reason: item.reason,
+            reason_code: Some(item.reason),
+            reason: item.note,
         });
     }
     let answers = reconciled.answers;
