@@ -111,14 +111,63 @@ fn a_survey_file_naming_a_missing_questionnaire_or_module_is_refused_with_the_re
     let out = cli.run(&["survey", "create", "--file", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("no questionnaire `no-such`"),
+        stderr(&out).contains("調査票 `no-such` はありません。")
+            && stderr(&out).contains("no questionnaire `no-such`"),
         "{}",
         stderr(&out)
     );
     std::fs::write(&file, "slug = \"x\"\nquestionnaire = \"tsunagari-national\"\nmodules = [\"phq9\"]\ntitle = { ja = \"x\" }\n").unwrap();
     let out = cli.run(&["survey", "create", "--file", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("phq9"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("モジュール `phq9` はありません")
+            && stderr(&out).contains("has no module `phq9`"),
+        "{}",
+        stderr(&out)
+    );
+    let listed = cli.run(&["survey", "list"]);
+    assert_eq!(stdout(&listed), "", "nothing was created");
+}
+
+#[test]
+fn a_broken_questionnaire_file_is_reported_in_japanese_with_the_english_under_it() {
+    let cli = Cli::new();
+    let folder = cli.dir.path().join("questionnaires");
+    std::fs::create_dir(&folder).unwrap();
+    let national =
+        std::fs::read_to_string(repo_path("questionnaires/tsunagari-national.toml")).unwrap();
+    std::fs::write(folder.join("tsunagari-national.toml"), &national).unwrap();
+    std::fs::write(
+        folder.join("city.toml"),
+        national
+            .replacen("id = \"tsunagari-national\"", "id = \"city\"", 1)
+            .replacen("kind = ", "colour = \"red\"\nkind = ", 1),
+    )
+    .unwrap();
+    let file = cli.dir.path().join("survey.toml");
+    std::fs::write(
+        &file,
+        "slug = \"x\"\nquestionnaire = \"tsunagari-national\"\ntitle = { ja = \"x\" }\n",
+    )
+    .unwrap();
+    let out = cli
+        .command(&["survey", "create", "--file", file.to_str().unwrap()])
+        .env("TSUNAGARI_QUESTIONNAIRES", &folder)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let text = stderr(&out);
+    let ja = text
+        .find("調査票ファイルに1件の問題があります")
+        .expect("the Japanese heading");
+    let ja_line = text
+        .find("`colour` という名前は使えません")
+        .expect("the problem in Japanese");
+    let en_line = text
+        .find("unknown field `colour`")
+        .expect("the problem in English");
+    assert!(ja < ja_line && ja_line < en_line, "{text}");
+    assert!(text.contains("city.toml: "), "{text}");
     let listed = cli.run(&["survey", "list"]);
     assert_eq!(stdout(&listed), "", "nothing was created");
 }

@@ -146,7 +146,7 @@ fn demo_open_responses(
     let questionnaire = crate::questionnaire::Catalogue::load(&config.questionnaires_dir)
         .map_err(|e| CliError::Usage(e.to_string()))?
         .for_survey(&settings.questionnaire, &settings.modules)
-        .map_err(CliError::Usage)?;
+        .map_err(|e| CliError::Usage(e.to_string()))?;
     let mut rng = <rand_chacha::ChaCha20Rng as rand::SeedableRng>::seed_from_u64(2026);
     for _ in 0..DEMO_OPEN_RESPONSES {
         let answers = synthetic::open_answers(&questionnaire, &mut rng);
@@ -291,7 +291,7 @@ pub fn run(args: &DemoArgs) -> CliResult {
     let questionnaire = crate::questionnaire::Catalogue::load(&config.questionnaires_dir)
         .map_err(|e| CliError::Usage(e.to_string()))?
         .for_survey(&settings.questionnaire, &settings.modules)
-        .map_err(CliError::Usage)?;
+        .map_err(|e| CliError::Usage(e.to_string()))?;
     let password = super::accounts::generate_password();
     let hash = auth::hash_password(&password).map_err(|e| CliError::Failed(e.into()))?;
     let admin_id = match db::users::find_by_username(&mut conn, DEMO_ADMIN)? {

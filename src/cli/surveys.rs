@@ -136,7 +136,7 @@ fn step(
     let sampled = crate::questionnaire::Catalogue::load(&config.questionnaires_dir)
         .map_err(|e| CliError::Usage(e.to_string()))?
         .for_survey(&survey.questionnaire, &survey.modules)
-        .map_err(CliError::Usage)?
+        .map_err(|e| CliError::Usage(e.to_string()))?
         .kind()
         == crate::questionnaire::QuestionnaireKind::Sampled;
     let links = crate::ops::accounts::LinkContext {

@@ -11,12 +11,12 @@ use crate::survey::{Survey, SurveySettings};
 /// Why a survey was not created (nothing is stored then).
 #[derive(Debug, thiserror::Error)]
 pub enum CreateError {
-    /// The questionnaire files could not be loaded.
+    /// The questionnaire files could not be loaded (each problem in both languages).
     #[error("{0}")]
-    Catalogue(String),
+    Catalogue(crate::questionnaire::LoadErrors),
     /// The survey names a questionnaire or module the catalogue does not have.
     #[error("{0}")]
-    Questionnaire(String),
+    Questionnaire(crate::questionnaire::QuestionnaireError),
     /// The consultation window's address is not an e-mail address.
     #[error("[consultation] email: {0}")]
     Consultation(String),
@@ -36,7 +36,7 @@ pub fn create(
     settings: &SurveySettings,
 ) -> Result<db::surveys::SurveyRow, CreateError> {
     crate::questionnaire::Catalogue::load(questionnaires_dir)
-        .map_err(|e| CreateError::Catalogue(e.to_string()))?
+        .map_err(CreateError::Catalogue)?
         .check_survey(&settings.questionnaire, &settings.modules)
         .map_err(CreateError::Questionnaire)?;
     // Checked before anything is stored, so a wrong name creates nothing.

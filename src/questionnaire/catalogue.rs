@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{load_dir, LoadErrors, Questionnaire};
+use super::{load_dir, LoadErrors, Questionnaire, QuestionnaireError};
 
 /// Every questionnaire of the questionnaire folder, by id.
 #[derive(Debug, Clone, Default)]
@@ -27,18 +27,22 @@ impl Catalogue {
     }
 
     /// The questionnaire as a survey uses it: exactly `modules` switched on.
-    pub fn for_survey(&self, id: &str, modules: &[String]) -> Result<Questionnaire, String> {
-        let base = self.get(id).ok_or_else(|| {
-            format!(
-                "there is no questionnaire `{id}`; the questionnaire folder has: {}",
-                self.ids().collect::<Vec<_>>().join(", ")
-            )
-        })?;
-        base.with_modules(modules).map_err(|e| e.to_string())
+    pub fn for_survey(
+        &self,
+        id: &str,
+        modules: &[String],
+    ) -> Result<Questionnaire, QuestionnaireError> {
+        let base = self
+            .get(id)
+            .ok_or_else(|| QuestionnaireError::NoQuestionnaire {
+                questionnaire: id.to_string(),
+                available: self.ids().map(str::to_string).collect(),
+            })?;
+        base.with_modules(modules)
     }
 
     /// Checks that a survey's questionnaire and modules exist.
-    pub fn check_survey(&self, id: &str, modules: &[String]) -> Result<(), String> {
+    pub fn check_survey(&self, id: &str, modules: &[String]) -> Result<(), QuestionnaireError> {
         self.for_survey(id, modules).map(|_| ())
     }
 

@@ -1,6 +1,7 @@
 //! Reading questionnaire files: TOML → raw structs (unknown fields rejected) → validated
 //! [`Questionnaire`]. Every problem found is reported, not only the first.
 
+use super::load_error::{LoadError, LoadErrors, Location};
 use super::model::{
     flatten_questions, Band, Breakdown, BreakdownDef, BreakdownGroup, BreakdownSource, Choice,
     Code, Condition, DistressDef, DistressRule, GridRow, GroupRule, Indicator, IndicatorDef,
@@ -10,59 +11,10 @@ use super::model::{
 use super::text::Text;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::fmt;
 use std::path::Path;
 
 /// Longest free-text answer when a text item does not say.
 const DEFAULT_MAX_LENGTH: usize = 2000;
-
-/// One problem in a questionnaire file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LoadError {
-    /// The file (or source name) the problem is in.
-    pub file: String,
-    /// Where in the file: `item `q3``, `scale `ucla3``, `line 12, column 3` …; empty for
-    /// problems with the file as a whole.
-    pub location: String,
-    /// What is wrong and, where it helps, how to fix it.
-    pub message: String,
-}
-
-impl fmt::Display for LoadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.location.is_empty() {
-            write!(f, "{}: {}", self.file, self.message)
-        } else {
-            write!(f, "{}: {}: {}", self.file, self.location, self.message)
-        }
-    }
-}
-
-/// All problems found while loading one or more questionnaire files.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub struct LoadErrors(pub Vec<LoadError>);
-
-impl LoadErrors {
-    /// The individual problems.
-    pub fn errors(&self) -> &[LoadError] {
-        &self.0
-    }
-}
-
-impl fmt::Display for LoadErrors {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let count = self.0.len();
-        writeln!(
-            f,
-            "{count} problem{} in questionnaire files:",
-            if count == 1 { "" } else { "s" }
-        )?;
-        for error in &self.0 {
-            writeln!(f, "  {error}")?;
-        }
-        Ok(())
-    }
-}
 
 /// Loads every `*.toml` file in `dir` (not recursive), sorted by file name. Problems in all
 /// files are collected and reported together.
@@ -70,11 +22,8 @@ pub fn load_dir(dir: impl AsRef<Path>) -> Result<Vec<Questionnaire>, LoadErrors>
     let dir = dir.as_ref();
     let dir_name = dir.display().to_string();
     let entries = std::fs::read_dir(dir).map_err(|error| {
-        LoadErrors(vec![LoadError {
-            file: dir_name.clone(),
-            location: String::new(),
-            message: format!("cannot read the questionnaire directory: {error}"),
-        }])
+        let (ja, en) = io_problem(&error, ("調査票のフォルダ", "the questionnaire directory"));
+        LoadErrors(vec![LoadError::new(&dir_name, Location::File, ja, en)])
     })?;
     let mut paths = Vec::new();
     let mut errors = Vec::new();
@@ -86,11 +35,16 @@ pub fn load_dir(dir: impl AsRef<Path>) -> Result<Vec<Questionnaire>, LoadErrors>
                     paths.push(path);
                 }
             }
-            Err(error) => errors.push(LoadError {
-                file: dir_name.clone(),
-                location: String::new(),
-                message: format!("cannot list the questionnaire directory: {error}"),
-            }),
+            Err(error) => {
+                let (ja, en) = io_problem(
+                    &error,
+                    (
+                        "調査票のフォルダの中身",
+                        "the questionnaire directory's list",
+                    ),
+                );
+                errors.push(LoadError::new(&dir_name, Location::File, ja, en));
+            }
         }
     }
     paths.sort();
@@ -114,11 +68,8 @@ pub fn load_file(path: impl AsRef<Path>) -> Result<Questionnaire, LoadErrors> {
     let path = path.as_ref();
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|error| {
-        LoadErrors(vec![LoadError {
-            file: file.clone(),
-            location: String::new(),
-            message: format!("cannot read the file: {error}"),
-        }])
+        let (ja, en) = io_problem(&error, ("ファイル", "the file"));
+        LoadErrors(vec![LoadError::new(&file, Location::File, ja, en)])
     })?;
     let questionnaire = from_toml_str(&file, &text)?;
     let stem = path
@@ -126,14 +77,13 @@ pub fn load_file(path: impl AsRef<Path>) -> Result<Questionnaire, LoadErrors> {
         .map(|stem| stem.to_string_lossy().into_owned())
         .unwrap_or_default();
     if questionnaire.id() != stem {
-        return Err(LoadErrors(vec![LoadError {
+        let id = questionnaire.id();
+        return Err(LoadErrors(vec![LoadError::new(
             file,
-            location: "id".into(),
-            message: format!(
-                "the id `{}` differs from the file name `{stem}.toml`; rename the file or set id = \"{stem}\"",
-                questionnaire.id()
-            ),
-        }]));
+            Location::Key("id"),
+            format!("`id` `{id}` がファイル名 `{stem}.toml` と違います。ファイル名を `{id}.toml` に変えるか、`id = \"{stem}\"` と書いてください"),
+            format!("the id `{id}` differs from the file name `{stem}.toml`; rename the file or set id = \"{stem}\""),
+        )]));
     }
     Ok(questionnaire)
 }
@@ -141,20 +91,143 @@ pub fn load_file(path: impl AsRef<Path>) -> Result<Questionnaire, LoadErrors> {
 /// Parses and validates questionnaire TOML. `source_name` is used in error messages and
 /// kept as [`Questionnaire::source`]. Modules marked `default_enabled` are switched on.
 pub fn from_toml_str(source_name: &str, text: &str) -> Result<Questionnaire, LoadErrors> {
-    let raw: RawQuestionnaire = toml::from_str(text).map_err(|error| {
-        LoadErrors(vec![LoadError {
-            file: source_name.to_string(),
-            location: error
-                .span()
-                .map(|span| line_and_column(text, span.start))
-                .unwrap_or_default(),
-            message: error.message().trim().to_string(),
-        }])
-    })?;
+    let raw: RawQuestionnaire = toml::from_str(text)
+        .map_err(|error| LoadErrors(vec![syntax_error(source_name, text, &error)]))?;
     Validator::new(source_name).build(raw)
 }
 
-fn line_and_column(text: &str, offset: usize) -> String {
+/// A TOML problem where the reader stopped. The toml crate (through serde) words its problems
+/// in English only: the usual ones — a misspelt or missing key, a value not on offer, a value
+/// of the wrong kind — are worded here in both languages; any other keeps the crate's English,
+/// quoted after a Japanese sentence.
+fn syntax_error(source_name: &str, text: &str, error: &toml::de::Error) -> LoadError {
+    let location = match error.span() {
+        Some(span) => {
+            let (line, column) = line_and_column(text, span.start);
+            Location::Line { line, column }
+        }
+        None => Location::File,
+    };
+    let detail = error.message().trim();
+    let (ja, en) = toml_problem(detail);
+    LoadError::new(source_name, location, ja, en)
+}
+
+/// The Japanese and English of one message of the toml crate (see [`syntax_error`]).
+fn toml_problem(detail: &str) -> (String, String) {
+    let quoted = |rest: &str| -> Vec<String> {
+        rest.split('`')
+            .skip(1)
+            .step_by(2)
+            .map(str::to_string)
+            .collect()
+    };
+    let ticked = |names: &[String]| -> String {
+        names
+            .iter()
+            .map(|name| format!("`{name}`"))
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    if let Some(rest) = detail.strip_prefix("unknown field ") {
+        let names = quoted(rest);
+        if let Some((field, allowed)) = names.split_first() {
+            let ja = if allowed.is_empty() {
+                format!("ここに `{field}` は書けません。`{field}` を消してください")
+            } else {
+                format!(
+                    "`{field}` という名前は使えません。ここに書けるのは {} です。綴りを確かめてください",
+                    ticked(allowed)
+                )
+            };
+            return (ja, format!("{detail}: check the spelling"));
+        }
+    }
+    if let Some(rest) = detail.strip_prefix("unknown variant ") {
+        let names = quoted(rest);
+        if let Some((value, allowed)) = names.split_first() {
+            let ja = format!(
+                "`\"{value}\"` は使えない値です。{} のどれかを書いてください",
+                ticked(allowed)
+            );
+            return (ja, detail.to_string());
+        }
+    }
+    if let Some(rest) = detail.strip_prefix("missing field ") {
+        if let Some(field) = quoted(rest).first() {
+            return (
+                format!("`{field}` がありません。`{field} = ...` を書き足してください"),
+                format!("{detail}: add `{field} = ...`"),
+            );
+        }
+    }
+    if let Some(rest) = detail.strip_prefix("duplicate key ") {
+        if let Some(key) = quoted(rest).first() {
+            return (
+                format!("`{key}` が2回書かれています。1回だけにしてください"),
+                detail.to_string(),
+            );
+        }
+    }
+    if let Some(rest) = detail.strip_prefix("invalid type: ") {
+        if let Some((found, expected)) = rest.split_once(", expected ") {
+            return (
+                format!(
+                    "値の種類が違います。ここには{}を書いてください（書かれているのは{}）",
+                    value_kind(expected),
+                    value_kind(found)
+                ),
+                detail.to_string(),
+            );
+        }
+    }
+    (
+        format!("TOMLの書き方に誤りがあります。この場所の引用符、括弧、`=` を確かめてください（読み取りの原文: {detail}）"),
+        detail.to_string(),
+    )
+}
+
+/// A kind of value as serde names it (`a string`, `integer `3``, `u32`, `a sequence` …), in
+/// Japanese.
+fn value_kind(serde_words: &str) -> &'static str {
+    let words = serde_words.trim();
+    let first = words
+        .trim_start_matches("a ")
+        .trim_start_matches("an ")
+        .split([' ', '`'])
+        .next()
+        .unwrap_or_default();
+    match first {
+        "string" | "str" | "char" => "文字列（`\"...\"`）",
+        "integer" | "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "i32" | "i64"
+        | "isize" => "整数",
+        "floating" | "float" | "f32" | "f64" => "数",
+        "boolean" | "bool" => "`true` か `false`",
+        "sequence" | "array" | "tuple" => "配列（`[...]`）",
+        "map" | "struct" | "table" => "表（`{ ... }` か [表の名前]）",
+        _ => "正しい種類の値",
+    }
+}
+
+/// An error of reading a file or folder, in both languages: the usual kinds worded, any
+/// other with the system's words.
+fn io_problem(error: &std::io::Error, what: (&str, &str)) -> (String, String) {
+    use std::io::ErrorKind;
+    let (what_ja, what_en) = what;
+    let ja = match error.kind() {
+        ErrorKind::NotFound => format!("{what_ja}がありません。場所と名前を確かめてください"),
+        ErrorKind::PermissionDenied => {
+            format!("{what_ja}を読む権限がありません。権限を確かめてください")
+        }
+        ErrorKind::InvalidData => {
+            format!("{what_ja}の文字コードがUTF-8ではありません。UTF-8で保存し直してください")
+        }
+        _ => format!("{what_ja}を読めません（システムの説明: {error}）"),
+    };
+    (ja, format!("cannot read {what_en}: {error}"))
+}
+
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let column = before
@@ -164,7 +237,7 @@ fn line_and_column(text: &str, offset: usize) -> String {
         .chars()
         .count()
         + 1;
-    format!("line {line}, column {column}")
+    (line, column)
 }
 
 // ----- raw file structure (what serde reads) -----
@@ -429,18 +502,21 @@ impl Validator {
         }
     }
 
-    fn error(&mut self, location: impl Into<String>, message: impl Into<String>) {
-        self.errors.push(LoadError {
-            file: self.file.clone(),
-            location: location.into(),
-            message: message.into(),
-        });
+    fn error(&mut self, location: &Location, ja: impl Into<String>, en: impl Into<String>) {
+        self.errors.push(LoadError::new(
+            &self.file,
+            location.clone(),
+            ja.into(),
+            en.into(),
+        ));
     }
 
-    fn check_id(&mut self, location: &str, what: &str, id: &str) {
+    /// `what` names the thing in English; the Japanese location already does.
+    fn check_id(&mut self, location: &Location, what: &str, id: &str) {
         if !is_identifier(id) {
             self.error(
                 location,
+                format!("`id` `{id}` は使えません。半角の英小文字（`a`–`z`）で始め、半角の英小文字、数字（`0`–`9`）、`_`、`-` だけで書いてください"),
                 format!(
                     "{what} id `{id}` is not usable: start with a lowercase letter a–z and use only a–z, 0–9, `_` and `-`"
                 ),
@@ -448,15 +524,25 @@ impl Validator {
         }
     }
 
-    fn check_text(&mut self, location: &str, what: &str, text: &Text) {
+    /// `what` is what the text is, e.g. `("ページのタイトル", "the page title")`.
+    fn check_text(&mut self, location: &Location, what: (&str, &str), text: &Text) {
         if text.ja.trim().is_empty() {
-            self.error(location, format!("{what} has an empty Japanese text (ja)"));
+            let (what_ja, what_en) = what;
+            self.error(
+                location,
+                format!("{what_ja}の日本語（`ja`）が空です。日本語の文を書いてください"),
+                format!("{what_en} has an empty Japanese text (ja)"),
+            );
         }
     }
 
     fn build(mut self, raw: RawQuestionnaire) -> Result<Questionnaire, LoadErrors> {
-        self.check_id("id", "questionnaire", &raw.id);
-        self.check_text("title", "the title", &raw.title);
+        self.check_id(&Location::Key("id"), "questionnaire", &raw.id);
+        self.check_text(
+            &Location::Key("title"),
+            ("タイトル", "the title"),
+            &raw.title,
+        );
 
         let modules = self.modules(raw.modules);
         let module_ids: HashSet<String> = modules.iter().map(|module| module.id.clone()).collect();
@@ -464,7 +550,8 @@ impl Validator {
 
         if raw.pages.is_empty() {
             self.error(
-                "",
+                &Location::File,
+                "ページがひとつもありません。[[page]] を少なくともひとつ書いてください",
                 "the questionnaire has no pages: add at least one [[page]]",
             );
         }
@@ -474,23 +561,29 @@ impl Validator {
         let mut questions: HashMap<String, QuestionInfo> = HashMap::new();
         let mut pages = Vec::new();
         for (page_index, raw_page) in raw.pages.into_iter().enumerate() {
-            let location = format!("page `{}`", raw_page.id);
+            let location = Location::Page(raw_page.id.clone());
             self.check_id(&location, "page", &raw_page.id);
             if !page_ids.insert(raw_page.id.clone()) {
-                self.error(&location, "duplicate page id");
+                self.error(
+                    &location,
+                    "同じ `id` のページがほかにもあります。ページごとに違う `id` にしてください",
+                    "duplicate page id",
+                );
             }
-            self.check_text(&location, "the page title", &raw_page.title);
+            self.check_text(
+                &location,
+                ("ページのタイトル", "the page title"),
+                &raw_page.title,
+            );
             if let Some(module) = &raw_page.module {
                 if !module_ids.contains(module) {
-                    self.error(
-                        &location,
-                        format!("module `{module}` is not defined: add a [[module]] with id = \"{module}\""),
-                    );
+                    self.undefined_module(&location, module);
                 }
             }
             if raw_page.items.is_empty() {
                 self.error(
                     &location,
+                    "ページに項目がありません。[[page.item]] を少なくともひとつ書いてください",
                     "the page has no items: add at least one [[page.item]]",
                 );
             }
@@ -575,12 +668,20 @@ impl Validator {
         let mut seen = HashSet::new();
         let mut modules = Vec::new();
         for module in raw {
-            let location = format!("module `{}`", module.id);
+            let location = Location::Module(module.id.clone());
             self.check_id(&location, "module", &module.id);
             if !seen.insert(module.id.clone()) {
-                self.error(&location, "duplicate module id");
+                self.error(
+                    &location,
+                    "同じ `id` のモジュールがほかにもあります。モジュールごとに違う `id` にしてください",
+                    "duplicate module id",
+                );
             }
-            self.check_text(&location, "the module title", &module.title);
+            self.check_text(
+                &location,
+                ("モジュールのタイトル", "the module title"),
+                &module.title,
+            );
             modules.push(Module {
                 id: module.id,
                 title: module.title,
@@ -602,8 +703,14 @@ impl Validator {
                     continue;
                 };
                 let part = |module: &Option<String>| match module {
-                    Some(module) => format!("module `{module}`"),
-                    None => "the core questionnaire".to_string(),
+                    Some(module) => (
+                        format!("モジュール `{module}`"),
+                        format!("module `{module}`"),
+                    ),
+                    None => (
+                        "本体（モジュール以外）".to_string(),
+                        "the core questionnaire".to_string(),
+                    ),
                 };
                 match owners.get(series) {
                     None => {
@@ -615,18 +722,21 @@ impl Validator {
                     Some((owner, first)) if *owner != page.module => {
                         let module = page.module.as_deref().or(owner.as_deref());
                         let hint = module_series_hint(module);
-                        let why = if page.module.is_some() && owner.is_some() {
-                            "a survey that leaves one of the two modules out would print a gap in the other's numbers; give each module a series of its own"
+                        let (why_ja, why_en) = if page.module.is_some() && owner.is_some() {
+                            ("片方のモジュールを使わない調査では、もう片方の番号が飛んでしまいます。モジュールごとに別の系列にしてください",
+                            "a survey that leaves one of the two modules out would print a gap in the other's numbers; give each module a series of its own")
                         } else {
-                            "a survey that leaves the module out would print a gap in the numbers; give the module's items a series of their own"
+                            ("モジュールを使わない調査では番号が飛んでしまいます。モジュールの項目には別の系列の番号をつけてください",
+                            "a survey that leaves the module out would print a gap in the numbers; give the module's items a series of their own")
                         };
-                        let message = format!(
-                            "number `{}` ({}) continues the series `{series}` of {} (`{first}`): {why}, e.g. `{hint}1`, `{hint}2` …",
-                            item.number,
-                            part(&page.module),
-                            part(owner),
+                        let (this_ja, this_en) = part(&page.module);
+                        let (owner_ja, owner_en) = part(owner);
+                        let number = &item.number;
+                        self.error(
+                            &Location::Item(item.id.clone()),
+                            format!("番号 `{number}`（{this_ja}）が、{owner_ja}の番号の系列 `{series}`（`{first}`）の続きになっています。{why_ja}（例: `{hint}1`、`{hint}2` …）"),
+                            format!("number `{number}` ({this_en}) continues the series `{series}` of {owner_en} (`{first}`): {why_en}, e.g. `{hint}1`, `{hint}2` …"),
                         );
-                        self.error(format!("item `{}`", item.id), message);
                     }
                     Some(_) => {}
                 }
@@ -637,11 +747,15 @@ impl Validator {
     fn option_sets(&mut self, raw: Vec<RawOptionSet>) -> HashMap<String, Vec<Choice>> {
         let mut sets = HashMap::new();
         for set in raw {
-            let location = format!("option_set `{}`", set.id);
+            let location = Location::OptionSet(set.id.clone());
             self.check_id(&location, "option set", &set.id);
             let choices = self.choices(&location, set.options, true);
             if sets.insert(set.id.clone(), choices).is_some() {
-                self.error(&location, "duplicate option set id");
+                self.error(
+                    &location,
+                    "同じ `id` の選択肢セットがほかにもあります。セットごとに違う `id` にしてください",
+                    "duplicate option set id",
+                );
             }
         }
         sets
@@ -649,35 +763,40 @@ impl Validator {
 
     fn choices(
         &mut self,
-        location: &str,
+        location: &Location,
         raw: Vec<RawChoice>,
         allow_exclusive: bool,
     ) -> Vec<Choice> {
         if raw.is_empty() {
-            self.error(location, "no options given");
+            self.error(
+                location,
+                "選択肢がありません。`options` に選択肢を書いてください",
+                "no options given",
+            );
         }
         let mut codes = HashSet::new();
         let mut choices = Vec::new();
         for choice in raw {
-            if !codes.insert(choice.code) {
+            let code = choice.code;
+            if !codes.insert(code) {
                 self.error(
                     location,
-                    format!("option code {} is used twice", choice.code),
+                    format!("選択肢の番号 {code} が2回使われています。選択肢ごとに違う番号（`code`）にしてください"),
+                    format!("option code {code} is used twice"),
                 );
             }
             if choice.ja.trim().is_empty() {
                 self.error(
                     location,
-                    format!("option {} has an empty Japanese label (ja)", choice.code),
+                    format!("選択肢 {code} の日本語（`ja`）が空です。選択肢の文を書いてください"),
+                    format!("option {code} has an empty Japanese label (ja)"),
                 );
             }
             if choice.exclusive && !allow_exclusive {
                 self.error(
                     location,
-                    format!(
-                        "option {}: `exclusive` applies only to multiple-choice items",
-                        choice.code
-                    ),
+                    format!("選択肢 {code}: `exclusive` は複数回答（`type = \"multiple\"`）の項目にだけ書けます。この選択肢の `exclusive` を消してください"),
+                    format!("option {code}: `exclusive` applies only to multiple-choice items"),
                 );
             }
             choices.push(Choice {
@@ -698,28 +817,33 @@ impl Validator {
         option_sets: &HashMap<String, Vec<Choice>>,
         earlier: &HashMap<String, QuestionInfo>,
     ) -> Option<Item> {
-        let location = format!("item `{}`", raw.id);
+        let location = Location::Item(raw.id.clone());
         self.check_id(&location, "item", &raw.id);
         if raw.number.trim().is_empty() {
             self.error(
                 &location,
+                "`number` が空です。紙の調査票に印刷する番号を書いてください（例: \"問1\"）",
                 "`number` is empty: give the number printed on the paper form, e.g. \"問1\"",
             );
         }
-        self.check_text(&location, "the item text", &raw.text);
+        self.check_text(&location, ("項目の文", "the item text"), &raw.text);
         let kind = raw.item_type;
 
         // Fields that only make sense for some item types.
         let mut not_for = |field: &str, present: bool, allowed: &[RawItemType]| {
             if present && !allowed.contains(&kind) {
                 let names: Vec<&str> = allowed.iter().map(|t| t.name()).collect();
+                let kind = kind.name();
+                let names_ja = names
+                    .iter()
+                    .map(|name| format!("`{name}`"))
+                    .collect::<Vec<_>>()
+                    .join("、");
+                let names = names.join(", ");
                 self.error(
                     &location,
-                    format!(
-                        "`{field}` does not apply to a `{}` item (only to: {})",
-                        kind.name(),
-                        names.join(", ")
-                    ),
+                    format!("`{field}` は `type = \"{kind}\"` の項目には書けません（書けるのは {names_ja} の項目だけです）。`{field}` を消すか、`type` を直してください"),
+                    format!("`{field}` does not apply to a `{kind}` item (only to: {names})"),
                 );
             }
         };
@@ -746,25 +870,38 @@ impl Validator {
         let options = match kind {
             T::Single | T::Multiple | T::Grid => match (raw.options, &raw.option_set) {
                 (Some(_), Some(_)) => {
-                    self.error(&location, "give either `options` or `option_set`, not both");
+                    self.error(
+                        &location,
+                        "`options` と `option_set` の両方が書かれています。どちらか一方だけにしてください",
+                        "give either `options` or `option_set`, not both",
+                    );
                     Vec::new()
                 }
                 (Some(options), None) => self.choices(&location, options, kind == T::Multiple),
                 (None, Some(set)) => match option_sets.get(set) {
                     Some(options) => {
                         if kind != T::Multiple && options.iter().any(|choice| choice.exclusive) {
-                            self.error(&location, format!("option set `{set}` marks options `exclusive`, which applies only to multiple-choice items"));
+                            self.error(
+                                &location,
+                                format!("選択肢セット `{set}` には `exclusive` の選択肢があります。`exclusive` は複数回答（`type = \"multiple\"`）の項目にだけ使えます。`exclusive` のない選択肢セットを使ってください"),
+                                format!("option set `{set}` marks options `exclusive`, which applies only to multiple-choice items"),
+                            );
                         }
                         options.clone()
                     }
                     None => {
-                        self.error(&location, format!("option set `{set}` is not defined: add an [[option_set]] with id = \"{set}\""));
+                        self.error(
+                            &location,
+                            format!("選択肢セット `{set}` がありません。`id = \"{set}\"` の [[option_set]] を書くか、`option_set` の名前を直してください"),
+                            format!("option set `{set}` is not defined: add an [[option_set]] with id = \"{set}\""),
+                        );
                         Vec::new()
                     }
                 },
                 (None, None) => {
                     self.error(
                         &location,
+                        "選択肢がありません。`options = [...]` か `option_set = \"...\"` を書いてください",
                         "no options: give `options = [...]` or `option_set = \"...\"`",
                     );
                     Vec::new()
@@ -778,9 +915,11 @@ impl Validator {
             T::Multiple => {
                 if let Some(max) = raw.max_choices {
                     if max == 0 || max > options.len() {
+                        let count = options.len();
                         self.error(
                             &location,
-                            format!("max_choices = {max} must be between 1 and the number of options ({})", options.len()),
+                            format!("`max_choices = {max}` は、1から選択肢の数（{count}）までの数にしてください"),
+                            format!("max_choices = {max} must be between 1 and the number of options ({count})"),
                         );
                     }
                 }
@@ -793,16 +932,28 @@ impl Validator {
                 let (min, max) = match (raw.min, raw.max) {
                     (Some(min), Some(max)) => (min, max),
                     _ => {
-                        self.error(&location, "a number item needs both `min` and `max`");
+                        self.error(
+                            &location,
+                            "数値の項目には `min`（最小値）と `max`（最大値）の両方を書いてください",
+                            "a number item needs both `min` and `max`",
+                        );
                         (0.0, 0.0)
                     }
                 };
                 if !min.is_finite() || !max.is_finite() || min > max {
-                    self.error(&location, format!("min = {min} and max = {max} do not form a range (min must not exceed max)"));
+                    self.error(
+                        &location,
+                        format!("`min = {min}`、`max = {max}` では範囲になりません。`min` は `max` 以下の数にしてください"),
+                        format!("min = {min} and max = {max} do not form a range (min must not exceed max)"),
+                    );
                 }
                 let integer = raw.integer.unwrap_or(true);
                 if integer && (min.fract() != 0.0 || max.fract() != 0.0) {
-                    self.error(&location, "an integer item needs whole-number `min` and `max` (or set integer = false)");
+                    self.error(
+                        &location,
+                        "整数で答える項目では、`min` と `max` も整数にしてください（小数で答える項目なら `integer = false` と書いてください）",
+                        "an integer item needs whole-number `min` and `max` (or set integer = false)",
+                    );
                 }
                 ItemKind::Question(Response::Number {
                     min,
@@ -814,7 +965,11 @@ impl Validator {
             T::Text => {
                 let max_length = raw.max_length.unwrap_or(DEFAULT_MAX_LENGTH);
                 if max_length == 0 {
-                    self.error(&location, "max_length must be at least 1");
+                    self.error(
+                        &location,
+                        "`max_length`（最大の文字数）は1以上にしてください",
+                        "max_length must be at least 1",
+                    );
                 }
                 ItemKind::Question(Response::Text {
                     max_length,
@@ -824,15 +979,26 @@ impl Validator {
             T::Grid => {
                 let rows = raw.rows.unwrap_or_default();
                 if rows.is_empty() {
-                    self.error(&location, "a grid needs rows: add `row = [{ id = ..., number = \"(1)\", ja = ..., en = ... }, ...]`");
+                    self.error(
+                        &location,
+                        "マトリクスの項目に行がありません。`row = [{ id = ..., number = \"(1)\", ja = ..., en = ... }, ...]` のように行を書いてください",
+                        "a grid needs rows: add `row = [{ id = ..., number = \"(1)\", ja = ..., en = ... }, ...]`",
+                    );
                 }
                 let rows = rows
                     .into_iter()
                     .map(|row| {
-                        let row_location = format!("{location} row `{}`", row.id);
+                        let row_location = Location::Row {
+                            item: raw.id.clone(),
+                            row: row.id.clone(),
+                        };
                         self.check_id(&row_location, "row", &row.id);
                         if row.ja.trim().is_empty() {
-                            self.error(&row_location, "the row has an empty Japanese text (ja)");
+                            self.error(
+                                &row_location,
+                                "行の日本語（`ja`）が空です。行の文を書いてください",
+                                "the row has an empty Japanese text (ja)",
+                            );
                         }
                         GridRow {
                             id: row.id,
@@ -865,6 +1031,7 @@ impl Validator {
             if parsed.is_none() {
                 self.error(
                     &location,
+                    format!("`provenance = \"{written}\"` は使えません。次のどれかを書いてください: `\"national\"`（全国調査と同じ文言と選択肢で、公式の調査票で確かめたもの）、`\"national-secondary\"`（二次資料でのみ、または一部だけ確かめたもの）、`\"local\"`（全国調査の文言ではないもの）"),
                     format!(
                         "provenance = \"{written}\" is not one of: \"national\" (the national survey's wording and options, seen in an official copy), \"national-secondary\" (seen only in a secondary copy, or only in part), \"local\" (not the national wording)"
                     ),
@@ -873,7 +1040,7 @@ impl Validator {
             parsed
         });
         if let Some(note) = &raw.provenance_note {
-            self.check_text(&location, "the provenance note", note);
+            self.check_text(&location, ("出典の注記", "the provenance note"), note);
         }
 
         Some(Item {
@@ -899,40 +1066,45 @@ impl Validator {
         numbers: &mut HashMap<String, String>,
         questions: &mut HashMap<String, QuestionInfo>,
     ) {
-        let location = format!("item `{}`", item.id);
+        let location = Location::Item(item.id.clone());
         if !item_ids.insert(item.id.clone()) {
             self.error(
                 &location,
+                "同じ `id` の項目がほかにもあります。項目と行の `id` は、調査票の中でそれぞれ違うものにしてください",
                 "duplicate id (item and row ids must be unique in the questionnaire)",
             );
         }
-        let mut add_question =
-            |validator: &mut Validator, id: &str, number: String, response: Response| {
-                if id != item.id && !item_ids.insert(id.to_string()) {
-                    validator.error(
+        let mut add_question = |validator: &mut Validator,
+                                id: &str,
+                                number: String,
+                                response: Response| {
+            if id != item.id && !item_ids.insert(id.to_string()) {
+                validator.error(
                         &location,
+                        format!("行の `id` `{id}` はほかで使われています。項目と行の `id` は、調査票の中でそれぞれ違うものにしてください"),
                         format!("row id `{id}` is already used (item and row ids must be unique)"),
                     );
-                }
-                if let Some(other) = numbers.get(&number) {
-                    validator.error(
+            }
+            if let Some(other) = numbers.get(&number) {
+                validator.error(
                         &location,
+                        format!("番号 `{number}` は `{other}` ですでに使われています。項目ごとに違う番号にしてください"),
                         format!("number `{number}` is already used by `{other}`"),
                     );
-                } else {
-                    numbers.insert(number.clone(), id.to_string());
-                }
-                questions.insert(
-                    id.to_string(),
-                    QuestionInfo {
-                        page_index,
-                        module: module.clone(),
-                        response,
-                        number,
-                        provenance: item.declared_provenance,
-                    },
-                );
-            };
+            } else {
+                numbers.insert(number.clone(), id.to_string());
+            }
+            questions.insert(
+                id.to_string(),
+                QuestionInfo {
+                    page_index,
+                    module: module.clone(),
+                    response,
+                    number,
+                    provenance: item.declared_provenance,
+                },
+            );
+        };
         match &item.kind {
             ItemKind::Question(response) => {
                 add_question(self, &item.id, item.number.clone(), response.clone())
@@ -955,7 +1127,7 @@ impl Validator {
     /// Validates a condition of an item on page `page_index`.
     fn condition(
         &mut self,
-        location: &str,
+        location: &Location,
         raw: RawCondition,
         page_index: usize,
         page_module: Option<&str>,
@@ -970,13 +1142,20 @@ impl Validator {
         if forms.iter().filter(|&&present| present).count() != 1 {
             self.error(
                 location,
+                "条件には `item`（`in`、`answered`、`at_least`、`at_most` のどれかと組み合わせて）、`all`、`any`、`not` のどれかひとつだけを書いてください",
                 "a condition needs exactly one of: `item` (with `in`, `answered`, `at_least` or `at_most`), `all`, `any`, `not`",
             );
             return None;
         }
         let combine = |validator: &mut Validator, parts: Vec<RawCondition>, what: &str| {
             if parts.is_empty() {
-                validator.error(location, format!("`{what}` needs at least one condition"));
+                validator.error(
+                    location,
+                    format!(
+                        "`{what}` の中に条件がありません。条件を少なくともひとつ書いてください"
+                    ),
+                    format!("`{what}` needs at least one condition"),
+                );
             }
             let built: Vec<Condition> = parts
                 .into_iter()
@@ -1001,6 +1180,7 @@ impl Validator {
         let Some(target) = earlier.get(&question) else {
             self.error(
                 location,
+                format!("条件が `{question}` を使っていますが、前のページにそういう設問はありません。条件に使えるのは前のページの回答だけです（マトリクスなら行の `id` を書いてください）"),
                 format!("the condition refers to `{question}`, which is not a question on an earlier page (conditions may only use answers from earlier pages; for a grid use a row id)"),
             );
             return None;
@@ -1008,6 +1188,7 @@ impl Validator {
         if target.page_index >= page_index {
             self.error(
                 location,
+                format!("条件が同じページの `{question}` を使っています。ページを表示する時にはまだ回答がないため、この項目を後のページに移してください"),
                 format!("the condition refers to `{question}` on the same page; move the item to a later page so the answer is known when the page is shown"),
             );
             return None;
@@ -1016,6 +1197,7 @@ impl Validator {
             if page_module != Some(module.as_str()) {
                 self.error(
                     location,
+                    format!("条件がモジュール `{module}` の `{question}` を使っていますが、このモジュールは調査によって使わないことがあります。条件に使えるのは本体か同じモジュールの設問だけです"),
                     format!("the condition refers to `{question}` in module `{module}`, which a survey may leave out; conditions may only use the core questionnaire or the same module"),
                 );
             }
@@ -1028,30 +1210,36 @@ impl Validator {
         if tests.iter().filter(|&&present| present).count() != 1 {
             self.error(
                 location,
+                format!("`{question}` の条件には、`in = [番号]`、`answered = true` か `false`、`at_least` / `at_most` のどれかひとつだけを書いてください"),
                 format!("the condition on `{question}` needs exactly one test: `in = [codes]`, `answered = true|false`, or `at_least` / `at_most`"),
             );
             return None;
         }
+        let number = &target.number;
         if let Some(codes) = raw.codes {
             let options = target.response.options();
             if options.is_empty() {
                 self.error(
                     location,
-                    format!(
-                        "`in` needs a choice question, but `{question}` ({}) is not one",
-                        target.number
-                    ),
+                    format!("`in` は選択式の設問にしか使えませんが、`{question}`「{number}」は選択式ではありません"),
+                    format!("`in` needs a choice question, but `{question}` ({number}) is not one"),
                 );
                 return None;
             }
             if codes.is_empty() {
-                self.error(location, format!("`in` for `{question}` lists no codes"));
+                self.error(
+                    location,
+                    format!("`{question}` の `in` に選択肢の番号がありません。`in = [1, 2]` のように書いてください"),
+                    format!("`in` for `{question}` lists no codes"),
+                );
             }
             for code in &codes {
                 if target.response.option(*code).is_none() {
+                    let list = codes_list(options);
                     self.error(
                         location,
-                        format!("the condition uses code {code} of `{question}` ({}), which has no such option (codes: {})", target.number, codes_list(options)),
+                        format!("条件が `{question}`「{number}」の選択肢 {code} を使っていますが、その番号の選択肢はありません（選択肢の番号: {list}）"),
+                        format!("the condition uses code {code} of `{question}` ({number}), which has no such option (codes: {list})"),
                     );
                 }
             }
@@ -1066,13 +1254,18 @@ impl Validator {
             });
         }
         let Response::Number { .. } = target.response else {
-            self.error(location, format!("`at_least` / `at_most` need a number question, but `{question}` ({}) is not one", target.number));
+            self.error(
+                location,
+                format!("`at_least` / `at_most` は数値の設問にしか使えませんが、`{question}`「{number}」は数値の設問ではありません"),
+                format!("`at_least` / `at_most` need a number question, but `{question}` ({number}) is not one"),
+            );
             return None;
         };
         if let (Some(low), Some(high)) = (raw.at_least, raw.at_most) {
             if low > high {
                 self.error(
                     location,
+                    format!("`at_least = {low}` が `at_most = {high}` より大きいため、この条件は決して満たされません。値を入れ替えてください"),
                     format!(
                         "at_least = {low} is above at_most = {high}: the condition can never hold"
                     ),
@@ -1094,14 +1287,22 @@ impl Validator {
         let mut seen = HashSet::new();
         let mut scales = Vec::new();
         for raw_scale in raw {
-            let location = format!("scale `{}`", raw_scale.id);
+            let location = Location::Scale(raw_scale.id.clone());
             self.check_id(&location, "scale", &raw_scale.id);
             if !seen.insert(raw_scale.id.clone()) {
-                self.error(&location, "duplicate scale id");
+                self.error(
+                    &location,
+                    "同じ `id` の尺度がほかにもあります。尺度ごとに違う `id` にしてください",
+                    "duplicate scale id",
+                );
             }
-            self.check_text(&location, "the scale name", &raw_scale.name);
+            self.check_text(&location, ("尺度の名前", "the scale name"), &raw_scale.name);
             if raw_scale.items.is_empty() {
-                self.error(&location, "the scale has no items");
+                self.error(
+                    &location,
+                    "尺度に設問がありません。`items = [...]` に設問の `id` を書いてください",
+                    "the scale has no items",
+                );
             }
 
             let mut points = BTreeMap::new();
@@ -1110,12 +1311,17 @@ impl Validator {
                     Ok(code) => {
                         points.insert(code, *value);
                     }
-                    Err(_) => self.error(&location, format!("points key `{key}` is not an option code (write e.g. points = {{ 1 = 0, 2 = 1 }})")),
+                    Err(_) => self.error(
+                        &location,
+                        format!("`points` のキー `{key}` は選択肢の番号ではありません（`points = {{ 1 = 0, 2 = 1 }}` のように書いてください）"),
+                        format!("points key `{key}` is not an option code (write e.g. points = {{ 1 = 0, 2 = 1 }})"),
+                    ),
                 }
             }
             if points.is_empty() {
                 self.error(
                     &location,
+                    "得点（`points`）がありません。`points = { 1 = 1, 2 = 2 }` のように書いてください",
                     "no points given: write e.g. points = { 1 = 1, 2 = 2 }",
                 );
             }
@@ -1124,15 +1330,28 @@ impl Validator {
             let mut unique_items = HashSet::new();
             for item in &raw_scale.items {
                 if !unique_items.insert(item) {
-                    self.error(&location, format!("item `{item}` is listed twice"));
+                    self.error(
+                        &location,
+                        format!("設問 `{item}` が2回書かれています。1回だけにしてください"),
+                        format!("item `{item}` is listed twice"),
+                    );
                 }
                 let Some(info) = questions.get(item) else {
-                    self.error(&location, format!("item `{item}` is not a question of this questionnaire (for a grid, list its row ids)"));
+                    self.error(
+                        &location,
+                        format!("`{item}` はこの調査票の設問ではありません。設問の `id` を確かめてください（マトリクスなら行の `id` を書いてください）"),
+                        format!("item `{item}` is not a question of this questionnaire (for a grid, list its row ids)"),
+                    );
                     continue;
                 };
                 modules.insert(info.module.clone());
+                let number = &info.number;
                 let Response::Single { options } = &info.response else {
-                    self.error(&location, format!("item `{item}` ({}) is not a single-choice question, so it cannot be scored", info.number));
+                    self.error(
+                        &location,
+                        format!("設問 `{item}`「{number}」は単一回答の設問ではないため、得点をつけられません"),
+                        format!("item `{item}` ({number}) is not a single-choice question, so it cannot be scored"),
+                    );
                     continue;
                 };
                 let item_codes: BTreeSet<Code> = options.iter().map(|choice| choice.code).collect();
@@ -1142,13 +1361,11 @@ impl Validator {
                     .map(|c| c.to_string())
                     .collect();
                 if !unscored.is_empty() {
+                    let unscored = unscored.join(", ");
                     self.error(
                         &location,
-                        format!(
-                            "no points given for option(s) {} of item `{item}` ({})",
-                            unscored.join(", "),
-                            info.number
-                        ),
+                        format!("設問 `{item}`「{number}」の選択肢 {unscored} に得点がありません。`points` に書き足してください"),
+                        format!("no points given for option(s) {unscored} of item `{item}` ({number})"),
                     );
                 }
                 let unknown: Vec<String> = point_codes
@@ -1156,18 +1373,20 @@ impl Validator {
                     .map(|c| c.to_string())
                     .collect();
                 if !unknown.is_empty() {
+                    let unknown = unknown.join(", ");
                     self.error(
                         &location,
-                        format!(
-                            "points are given for code(s) {} that item `{item}` ({}) does not have",
-                            unknown.join(", "),
-                            info.number
-                        ),
+                        format!("`points` に番号 {unknown} の得点がありますが、設問 `{item}`「{number}」にその番号の選択肢はありません"),
+                        format!("points are given for code(s) {unknown} that item `{item}` ({number}) does not have"),
                     );
                 }
             }
             if modules.len() > 1 {
-                self.error(&location, "the scale mixes items from different modules (or from a module and the core questionnaire)");
+                self.error(
+                    &location,
+                    "尺度の設問が、違うモジュール（またはモジュールと本体）にまたがっています。尺度の設問はひとつのモジュールか本体だけから選んでください",
+                    "the scale mixes items from different modules (or from a module and the core questionnaire)",
+                );
             }
 
             let count = raw_scale.items.len() as i32;
@@ -1178,6 +1397,7 @@ impl Validator {
             if (declared_min, declared_max) != (min_total, max_total) {
                 self.error(
                     &location,
+                    format!("`range = [{declared_min}, {declared_max}]` が設問と得点に合いません。合計点は {min_total} から {max_total} までになるので、`range = [{min_total}, {max_total}]` と書いてください"),
                     format!("range = [{declared_min}, {declared_max}] does not match the items and points, which give totals from {min_total} to {max_total}"),
                 );
             }
@@ -1187,19 +1407,26 @@ impl Validator {
                 (RawMissing::NoTotal, Some(_)) => {
                     self.error(
                         &location,
+                        "`max_missing` は `missing = \"prorate\"` のときにだけ書けます。`max_missing` を消すか、`missing = \"prorate\"` と書いてください",
                         "`max_missing` applies only to missing = \"prorate\"",
                     );
                     MissingRule::NoTotal
                 }
                 (RawMissing::Prorate, Some(max_missing)) => {
-                    if max_missing == 0 || max_missing >= raw_scale.items.len() {
-                        self.error(&location, format!("max_missing = {max_missing} must be at least 1 and less than the number of items ({})", raw_scale.items.len()));
+                    let items = raw_scale.items.len();
+                    if max_missing == 0 || max_missing >= items {
+                        self.error(
+                            &location,
+                            format!("`max_missing = {max_missing}` は、1以上で設問の数（{items}）より小さい数にしてください"),
+                            format!("max_missing = {max_missing} must be at least 1 and less than the number of items ({items})"),
+                        );
                     }
                     MissingRule::Prorate { max_missing }
                 }
                 (RawMissing::Prorate, None) => {
                     self.error(
                         &location,
+                        "`missing = \"prorate\"` には、無回答をいくつまで認めるかを `max_missing` に書いてください",
                         "missing = \"prorate\" needs `max_missing` (how many items may be missing)",
                     );
                     MissingRule::NoTotal
@@ -1226,7 +1453,7 @@ impl Validator {
 
     fn bands(
         &mut self,
-        location: &str,
+        location: &Location,
         raw: Vec<RawBand>,
         min_total: i32,
         max_total: i32,
@@ -1242,71 +1469,71 @@ impl Validator {
         if bands.is_empty() {
             self.error(
                 location,
+                format!("得点の区分がありません。{min_total} から {max_total} までを覆う [[scale.band]] を書いてください"),
                 format!("no bands: add [[scale.band]] entries covering {min_total} to {max_total}"),
             );
             return bands;
         }
         for band in &bands {
-            if band.min > band.max {
+            let (min, max) = (band.min, band.max);
+            if min > max {
                 self.error(
                     location,
-                    format!("band {}–{} is empty (min above max)", band.min, band.max),
+                    format!("区分 {min}–{max} は空です（`min` が `max` より大きくなっています）。`min` を `max` 以下にしてください"),
+                    format!("band {min}–{max} is empty (min above max)"),
                 );
             }
             if band.label.ja.trim().is_empty() {
                 self.error(
                     location,
                     format!(
-                        "band {}–{} has an empty Japanese label (ja)",
-                        band.min, band.max
+                        "区分 {min}–{max} の日本語（`ja`）が空です。区分の名前を書いてください"
                     ),
+                    format!("band {min}–{max} has an empty Japanese label (ja)"),
                 );
             }
         }
         bands.sort_by_key(|band| (band.min, band.max));
         let mut expected = min_total;
         for band in &bands {
-            if band.min > expected {
+            let (min, max) = (band.min, band.max);
+            if min > expected {
+                let last = min - 1;
                 self.error(
                     location,
-                    format!("bands leave totals {expected}–{} uncovered", band.min - 1),
+                    format!("合計点 {expected}–{last} がどの区分にも入っていません。区分を書き足すか、となりの区分を広げてください"),
+                    format!("bands leave totals {expected}–{last} uncovered"),
                 );
-            } else if band.min < expected {
-                if band.min < min_total {
+            } else if min < expected {
+                if min < min_total {
                     self.error(
                         location,
-                        format!(
-                            "band {}–{} starts below the lowest possible total {min_total}",
-                            band.min, band.max
-                        ),
+                        format!("区分 {min}–{max} が、ありうる最低の合計点 {min_total} より下から始まっています。`min` を {min_total} 以上にしてください"),
+                        format!("band {min}–{max} starts below the lowest possible total {min_total}"),
                     );
                 } else {
+                    let last = (expected - 1).min(max);
                     self.error(
                         location,
-                        format!(
-                            "band {}–{} overlaps the band before it (totals {}–{} are in both)",
-                            band.min,
-                            band.max,
-                            band.min,
-                            (expected - 1).min(band.max)
-                        ),
+                        format!("区分 {min}–{max} がひとつ前の区分と重なっています（合計点 {min}–{last} が両方に入ります）。区分が重ならないようにしてください"),
+                        format!("band {min}–{max} overlaps the band before it (totals {min}–{last} are in both)"),
                     );
                 }
             }
-            expected = expected.max(band.max + 1);
+            expected = expected.max(max + 1);
         }
         if expected <= max_total {
             self.error(
                 location,
+                format!("合計点 {expected}–{max_total} がどの区分にも入っていません。区分を書き足すか、最後の区分を広げてください"),
                 format!("bands leave totals {expected}–{max_total} uncovered"),
             );
         } else if expected > max_total + 1 {
+            let top = expected - 1;
             self.error(
                 location,
-                format!(
-                    "bands go up to {}, above the highest possible total {max_total}",
-                    expected - 1
-                ),
+                format!("区分が {top} まであり、ありうる最高の合計点 {max_total} を超えています。最後の区分の `max` を {max_total} にしてください"),
+                format!("bands go up to {top}, above the highest possible total {max_total}"),
             );
         }
         bands
@@ -1320,24 +1547,33 @@ impl Validator {
     ) -> Vec<DistressDef> {
         let mut rules = Vec::new();
         for (index, rule) in raw.into_iter().enumerate() {
-            let location = format!("distress rule {}", index + 1);
+            let location = Location::DistressRule(index + 1);
             match (rule.item, rule.codes, rule.scale, rule.at_least) {
                 (Some(item), Some(codes), None, None) => {
                     let Some(info) = questions.get(&item) else {
-                        self.error(&location, format!("item `{item}` is not a question of this questionnaire"));
+                        self.not_a_question(&location, &item);
                         continue;
                     };
+                    let number = &info.number;
                     let options = info.response.options();
                     if options.is_empty() {
-                        self.error(&location, format!("item `{item}` ({}) is not a choice question", info.number));
+                        self.error(
+                            &location,
+                            format!("設問 `{item}`「{number}」は選択式の設問ではありません。選択式の設問を書くか、尺度（`scale`）を使ってください"),
+                            format!("item `{item}` ({number}) is not a choice question"),
+                        );
                         continue;
                     }
                     if codes.is_empty() {
-                        self.error(&location, format!("`codes` for item `{item}` is empty"));
+                        self.error(
+                            &location,
+                            format!("設問 `{item}` の `codes` が空です。`codes = [4, 5]` のように選択肢の番号を書いてください"),
+                            format!("`codes` for item `{item}` is empty"),
+                        );
                     }
                     for code in &codes {
                         if info.response.option(*code).is_none() {
-                            self.error(&location, format!("item `{item}` ({}) has no option {code} (codes: {})", info.number, codes_list(options)));
+                            self.no_such_option(&location, &item, number, *code, options);
                         }
                     }
                     rules.push(DistressDef {
@@ -1347,11 +1583,16 @@ impl Validator {
                 }
                 (None, None, Some(scale), Some(threshold)) => {
                     let Some(def) = scales.iter().find(|def| def.scale.id == scale) else {
-                        self.error(&location, format!("scale `{scale}` is not defined"));
+                        self.undefined_scale(&location, &scale);
                         continue;
                     };
-                    if threshold <= def.scale.min_total || threshold > def.scale.max_total {
-                        self.error(&location, format!("at_least = {threshold} must lie above {} and at most {} (the totals of scale `{scale}`)", def.scale.min_total, def.scale.max_total));
+                    let (low, high) = (def.scale.min_total, def.scale.max_total);
+                    if threshold <= low || threshold > high {
+                        self.error(
+                            &location,
+                            format!("`at_least = {threshold}` は、尺度 `{scale}` の合計点に合わせて {low} より大きく {high} 以下の数にしてください"),
+                            format!("at_least = {threshold} must lie above {low} and at most {high} (the totals of scale `{scale}`)"),
+                        );
                     }
                     rules.push(DistressDef {
                         module: def.module.clone(),
@@ -1360,6 +1601,7 @@ impl Validator {
                 }
                 _ => self.error(
                     &location,
+                    "`item = \"...\"` と `codes = [...]` の組か、`scale = \"...\"` と `at_least = N` の組のどちらかを書いてください",
                     "write either `item = \"...\"` with `codes = [...]`, or `scale = \"...\"` with `at_least = N`",
                 ),
             }
@@ -1369,12 +1611,58 @@ impl Validator {
 }
 
 impl Validator {
+    /// A `module = "…"` naming a module the file does not define.
+    fn undefined_module(&mut self, location: &Location, module: &str) {
+        self.error(
+            location,
+            format!("モジュール `{module}` がありません。`id = \"{module}\"` の [[module]] を書くか、`module` の名前を直してください"),
+            format!("module `{module}` is not defined: add a [[module]] with id = \"{module}\""),
+        );
+    }
+
+    /// A rule naming a scale the file does not define.
+    fn undefined_scale(&mut self, location: &Location, scale: &str) {
+        self.error(
+            location,
+            format!("尺度 `{scale}` がありません。`id = \"{scale}\"` の [[scale]] を書くか、`scale` の名前を直してください"),
+            format!("scale `{scale}` is not defined"),
+        );
+    }
+
+    /// A rule naming an item that is no question of the file.
+    fn not_a_question(&mut self, location: &Location, item: &str) {
+        self.error(
+            location,
+            format!("`{item}` はこの調査票の設問ではありません。設問の `id` を確かめてください"),
+            format!("item `{item}` is not a question of this questionnaire"),
+        );
+    }
+
+    /// A rule naming an option code the question does not have.
+    fn no_such_option(
+        &mut self,
+        location: &Location,
+        item: &str,
+        number: &str,
+        code: Code,
+        options: &[Choice],
+    ) {
+        let list = codes_list(options);
+        self.error(
+            location,
+            format!(
+                "設問 `{item}`「{number}」に選択肢 {code} はありません（選択肢の番号: {list}）"
+            ),
+            format!("item `{item}` ({number}) has no option {code} (codes: {list})"),
+        );
+    }
+
     /// The module an indicator or breakdown belongs to: the one its question or scale belongs
     /// to, or the one written with `module = "…"` (which must exist and agree with it).
     /// `Err(())` when the written module is wrong (the error is recorded).
     fn module_of(
         &mut self,
-        location: &str,
+        location: &Location,
         written: Option<String>,
         inherent: Option<String>,
         module_ids: &HashSet<String>,
@@ -1383,17 +1671,16 @@ impl Validator {
             return Ok(inherent);
         };
         if !module_ids.contains(&written) {
-            self.error(
-                location,
-                format!(
-                    "module `{written}` is not defined: add a [[module]] with id = \"{written}\""
-                ),
-            );
+            self.undefined_module(location, &written);
             return Err(());
         }
         match inherent {
             Some(inherent) if inherent != written => {
-                self.error(location, format!("it reads items of module `{inherent}`, so it cannot belong to module `{written}`: write module = \"{inherent}\" or leave `module` out"));
+                self.error(
+                    location,
+                    format!("モジュール `{inherent}` の設問を使っているため、モジュール `{written}` には入れられません。`module = \"{inherent}\"` と書くか、`module` を消してください"),
+                    format!("it reads items of module `{inherent}`, so it cannot belong to module `{written}`: write module = \"{inherent}\" or leave `module` out"),
+                );
                 Err(())
             }
             _ => Ok(Some(written)),
@@ -1410,19 +1697,24 @@ impl Validator {
         let mut indicators = Vec::new();
         let mut seen = HashSet::new();
         for raw in raw {
-            let location = format!("indicator `{}`", raw.id);
+            let location = Location::Indicator(raw.id.clone());
             if !seen.insert(raw.id.clone()) {
-                self.error(&location, "the id is used by another indicator".to_string());
+                self.error(
+                    &location,
+                    "同じ `id` の指標がほかにもあります。指標ごとに違う `id` にしてください",
+                    "the id is used by another indicator",
+                );
                 continue;
             }
             if let Some(national) = &raw.national {
                 if !(0.0..=100.0).contains(&national.percent) {
+                    let percent = national.percent;
                     self.error(
                         &location,
                         format!(
-                            "national percent {} must lie between 0 and 100",
-                            national.percent
+                            "全国の割合 `percent = {percent}` は 0 から 100 までの数にしてください"
                         ),
+                        format!("national percent {percent} must lie between 0 and 100"),
                     );
                 }
             }
@@ -1435,29 +1727,24 @@ impl Validator {
             let (rule, module, read) = match (raw.item, raw.codes, raw.scale, raw.min, raw.max) {
                 (Some(item), Some(codes), None, None, None) => {
                     let Some(info) = questions.get(&item) else {
-                        self.error(
-                            &location,
-                            format!("item `{item}` is not a question of this questionnaire"),
-                        );
+                        self.not_a_question(&location, &item);
                         continue;
                     };
+                    let number = &info.number;
                     let options = info.response.options();
                     if options.is_empty() || codes.is_empty() {
-                        self.error(&location, format!("item `{item}` ({}) must be a choice question with at least one code", info.number));
+                        self.error(
+                            &location,
+                            format!("設問 `{item}`「{number}」は選択式の設問で、`codes` に選択肢の番号が少なくともひとつ必要です"),
+                            format!("item `{item}` ({number}) must be a choice question with at least one code"),
+                        );
                         continue;
                     }
                     if let Some(code) = codes
                         .iter()
                         .find(|code| info.response.option(**code).is_none())
                     {
-                        self.error(
-                            &location,
-                            format!(
-                                "item `{item}` ({}) has no option {code} (codes: {})",
-                                info.number,
-                                codes_list(options)
-                            ),
-                        );
+                        self.no_such_option(&location, &item, number, *code, options);
                         continue;
                     }
                     let read = vec![item.clone()];
@@ -1472,11 +1759,16 @@ impl Validator {
                 }
                 (None, None, Some(scale), Some(min), Some(max)) => {
                     let Some(def) = scales.iter().find(|def| def.scale.id == scale) else {
-                        self.error(&location, format!("scale `{scale}` is not defined"));
+                        self.undefined_scale(&location, &scale);
                         continue;
                     };
-                    if min > max || min < def.scale.min_total || max > def.scale.max_total {
-                        self.error(&location, format!("min = {min}, max = {max} must be an interval within {}–{} (the totals of scale `{scale}`)", def.scale.min_total, def.scale.max_total));
+                    let (low, high) = (def.scale.min_total, def.scale.max_total);
+                    if min > max || min < low || max > high {
+                        self.error(
+                            &location,
+                            format!("`min = {min}`、`max = {max}` は、尺度 `{scale}` の合計点 {low}–{high} の中の範囲にしてください（`min` は `max` 以下）"),
+                            format!("min = {min}, max = {max} must be an interval within {low}–{high} (the totals of scale `{scale}`)"),
+                        );
                         continue;
                     }
                     let read = def.scale.items.clone();
@@ -1487,7 +1779,11 @@ impl Validator {
                     )
                 }
                 _ => {
-                    self.error(&location, "write either `item = \"...\"` with `codes = [...]`, or `scale = \"...\"` with `min = N` and `max = M`".to_string());
+                    self.error(
+                        &location,
+                        "`item = \"...\"` と `codes = [...]` の組か、`scale = \"...\"` と `min = N`、`max = M` の組のどちらかを書いてください",
+                        "write either `item = \"...\"` with `codes = [...]`, or `scale = \"...\"` with `min = N` and `max = M`",
+                    );
                     continue;
                 }
             };
@@ -1505,19 +1801,31 @@ impl Validator {
                 .min()
                 .unwrap_or(Provenance::Local);
             if national.is_some() && !provenance.comparable() {
-                let local: Vec<String> = read
+                let local: Vec<(String, String)> = read
                     .iter()
                     .filter_map(|id| questions.get(id).map(|info| (id, info)))
                     .filter(|(_, info)| !info.provenance.is_some_and(Provenance::comparable))
-                    .map(|(id, info)| match info.provenance {
-                        Some(_) => format!("`{id}` ({}, provenance = \"local\")", info.number),
-                        None => format!(
-                            "`{id}` ({}, no provenance, which counts as \"local\")",
-                            info.number
-                        ),
+                    .map(|(id, info)| {
+                        let number = &info.number;
+                        match info.provenance {
+                            Some(_) => (
+                                format!("`{id}`「{number}」（`provenance = \"local\"`）"),
+                                format!("`{id}` ({number}, provenance = \"local\")"),
+                            ),
+                            None => (
+                                format!("`{id}`「{number}」（`provenance` がないため `\"local\"` 扱い）"),
+                                format!("`{id}` ({number}, no provenance, which counts as \"local\")"),
+                            ),
+                        }
                     })
                     .collect();
-                self.error(&location, format!("a national figure can only be set beside national items, but it reads {}: write provenance = \"national\" (or \"national-secondary\") on the item if its wording and options are the national survey's, or remove `national`", local.join(", ")));
+                let (local_ja, local_en): (Vec<String>, Vec<String>) = local.into_iter().unzip();
+                let (local_ja, local_en) = (local_ja.join("、"), local_en.join(", "));
+                self.error(
+                    &location,
+                    format!("全国の数値（`national`）は全国調査と同じ設問にしか並べられませんが、この指標は {local_ja} を使っています。設問の文言と選択肢が全国調査と同じなら、その設問に `provenance = \"national\"`（または `\"national-secondary\"`）と書いてください。そうでなければ `national` を消してください"),
+                    format!("a national figure can only be set beside national items, but it reads {local_en}: write provenance = \"national\" (or \"national-secondary\") on the item if its wording and options are the national survey's, or remove `national`"),
+                );
                 continue;
             }
             indicators.push(IndicatorDef {
@@ -1549,10 +1857,14 @@ impl Validator {
         let mut breakdowns = Vec::new();
         let mut seen = HashSet::new();
         for raw in raw {
-            let location = format!("breakdown `{}`", raw.id);
+            let location = Location::Breakdown(raw.id.clone());
             self.check_id(&location, "breakdown", &raw.id);
             if !seen.insert(raw.id.clone()) {
-                self.error(&location, "the id is used by another breakdown");
+                self.error(
+                    &location,
+                    "同じ `id` の集計の区分がほかにもあります。区分ごとに違う `id` にしてください",
+                    "the id is used by another breakdown",
+                );
                 continue;
             }
             let written: Vec<WrittenGroup> = raw
@@ -1569,18 +1881,20 @@ impl Validator {
             let (source, groups, module) = match (raw.item, raw.scale) {
                 (Some(item), None) => {
                     let Some(info) = questions.get(&item) else {
-                        self.error(
-                            &location,
-                            format!("item `{item}` is not a question of this questionnaire"),
-                        );
+                        self.not_a_question(&location, &item);
                         continue;
                     };
+                    let number = &info.number;
                     let groups = match &info.response {
                         Response::Single { options } | Response::Multiple { options, .. } => {
                             if written.is_empty()
                                 && matches!(info.response, Response::Multiple { .. })
                             {
-                                self.error(&location, format!("item `{item}` ({}) is a multiple-choice question: write its groups, e.g. `groups = [{{ ja = \"参加している\", codes = [1, 2] }}, …]`", info.number));
+                                self.error(
+                                    &location,
+                                    format!("設問 `{item}`「{number}」は複数回答の設問なので、グループを書いてください（例: `groups = [{{ ja = \"参加している\", codes = [1, 2] }}, …]`）"),
+                                    format!("item `{item}` ({number}) is a multiple-choice question: write its groups, e.g. `groups = [{{ ja = \"参加している\", codes = [1, 2] }}, …]`"),
+                                );
                                 continue;
                             }
                             if written.is_empty() {
@@ -1597,13 +1911,20 @@ impl Validator {
                                     let Some(codes) =
                                         codes.filter(|c| !c.is_empty() && range.is_none())
                                     else {
-                                        self.error(&location, format!("every group of item `{item}` ({}) needs `codes = [...]` (and no min/max): the codes are {}", info.number, codes_list(options)));
+                                        let list = codes_list(options);
+                                        self.error(
+                                            &location,
+                                            format!("設問 `{item}`「{number}」のグループには、どれにも `codes = [...]` を書いてください（`min` / `max` は書けません）。選択肢の番号: {list}"),
+                                            format!("every group of item `{item}` ({number}) needs `codes = [...]` (and no min/max): the codes are {list}"),
+                                        );
                                         continue;
                                     };
                                     if let Some(code) =
                                         codes.iter().find(|c| info.response.option(**c).is_none())
                                     {
-                                        self.error(&location, format!("item `{item}` ({}) has no option {code} (codes: {})", info.number, codes_list(options)));
+                                        self.no_such_option(
+                                            &location, &item, number, *code, options,
+                                        );
                                         continue;
                                     }
                                     groups.push(BreakdownGroup {
@@ -1618,7 +1939,11 @@ impl Validator {
                             let mut groups = Vec::new();
                             for (label, codes, range) in written {
                                 let (Some((min, max)), None) = (range, codes) else {
-                                    self.error(&location, format!("every group of the number item `{item}` ({}) needs `min` and/or `max` (and no codes)", info.number));
+                                    self.error(
+                                        &location,
+                                        format!("数値の設問 `{item}`「{number}」のグループには、どれにも `min` か `max`（または両方）を書いてください（`codes` は書けません）"),
+                                        format!("every group of the number item `{item}` ({number}) needs `min` and/or `max` (and no codes)"),
+                                    );
                                     continue;
                                 };
                                 groups.push(BreakdownGroup {
@@ -1629,7 +1954,11 @@ impl Validator {
                             groups
                         }
                         Response::Text { .. } => {
-                            self.error(&location, format!("item `{item}` ({}) is a free-text question: a breakdown needs a choice or number question, or a scale", info.number));
+                            self.error(
+                                &location,
+                                format!("設問 `{item}`「{number}」は自由記述の設問です。集計の区分には選択式か数値の設問、または尺度を使ってください"),
+                                format!("item `{item}` ({number}) is a free-text question: a breakdown needs a choice or number question, or a scale"),
+                            );
                             continue;
                         }
                     };
@@ -1637,7 +1966,7 @@ impl Validator {
                 }
                 (None, Some(scale)) => {
                     let Some(def) = scales.iter().find(|def| def.scale.id == scale) else {
-                        self.error(&location, format!("scale `{scale}` is not defined"));
+                        self.undefined_scale(&location, &scale);
                         continue;
                     };
                     let groups = if written.is_empty() {
@@ -1656,7 +1985,11 @@ impl Validator {
                         let mut groups = Vec::new();
                         for (label, codes, range) in written {
                             let (Some((min, max)), None) = (range, codes) else {
-                                self.error(&location, format!("every group of scale `{scale}` needs `min` and/or `max` totals (and no codes)"));
+                                self.error(
+                                    &location,
+                                    format!("尺度 `{scale}` のグループには、どれにも合計点の `min` か `max`（または両方）を書いてください（`codes` は書けません）"),
+                                    format!("every group of scale `{scale}` needs `min` and/or `max` totals (and no codes)"),
+                                );
                                 continue;
                             };
                             groups.push(BreakdownGroup {
@@ -1671,18 +2004,18 @@ impl Validator {
                 _ => {
                     self.error(
                         &location,
+                        "`item = \"...\"` か `scale = \"...\"` のどちらかひとつを書いてください",
                         "write either `item = \"...\"` or `scale = \"...\"` (one of them)",
                     );
                     continue;
                 }
             };
             if groups.len() < 2 {
+                let found = groups.len();
                 self.error(
                     &location,
-                    format!(
-                        "a breakdown needs at least two groups (found {})",
-                        groups.len()
-                    ),
+                    format!("集計の区分にはグループが2つ以上必要です（今は{found}つ）。グループを書き足してください"),
+                    format!("a breakdown needs at least two groups (found {found})"),
                 );
                 continue;
             }

@@ -654,15 +654,7 @@ impl Questionnaire {
                 return Err(QuestionnaireError::UnknownModule {
                     questionnaire: self.id.clone(),
                     module: module.to_string(),
-                    available: if self.modules.is_empty() {
-                        "(none)".to_string()
-                    } else {
-                        self.modules
-                            .iter()
-                            .map(|known| known.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    },
+                    available: self.modules.iter().map(|known| known.id.clone()).collect(),
                 });
             }
             selection.insert(module.to_string());

@@ -164,14 +164,76 @@ fn errors_after(from: &str, to: &str) -> Vec<LoadError> {
 /// Asserts that one error is at `location` and its message contains every part of `message`.
 fn assert_error(errors: &[LoadError], location: &str, message: &[&str]) {
     let found = errors.iter().any(|error| {
-        error.file == "fixture.toml"
-            && error.location.contains(location)
-            && message.iter().all(|part| error.message.contains(part))
+        error.file() == "fixture.toml"
+            && error.location(Lang::En).contains(location)
+            && message
+                .iter()
+                .all(|part| error.message(Lang::En).contains(part))
     });
+    for error in errors {
+        assert_japanese(error);
+    }
     assert!(
         found,
         "no error at {location:?} mentioning {message:?}; got: {errors:#?}"
     );
+}
+
+/// Asserts that the Japanese wording of `error` is Japanese: no English words outside what is
+/// quoted from the file (ids, keys and values in backticks, tables in `[[…]]`, printed numbers
+/// in 「…」).
+/// The toml crate's own English, kept for messages it words that are not translated, is the one
+/// exception: it is only quoted after a Japanese sentence.
+fn assert_japanese(error: &LoadError) {
+    let message = error.message(Lang::Ja);
+    assert!(
+        message
+            .chars()
+            .any(|c| ('\u{3040}'..='\u{30ff}').contains(&c)
+                || ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "not Japanese: {message}"
+    );
+    let prose = match message.split_once("（読み取りの原文: ") {
+        Some((before, _)) => before,
+        None => message,
+    };
+    let english = english_words(prose);
+    assert!(english.is_empty(), "English {english:?} in: {message}");
+    let english = english_words(&error.location(Lang::Ja));
+    assert!(
+        english.is_empty(),
+        "English {english:?} in the place: {}",
+        error.location(Lang::Ja)
+    );
+}
+
+/// The runs of Latin letters in `text` outside backticks, `[[…]]` and 「…」, but for TOML and
+/// UTF.
+fn english_words(text: &str) -> Vec<String> {
+    let mut outside = String::new();
+    for (index, part) in text.split('`').enumerate() {
+        if index % 2 == 0 {
+            outside.push_str(part);
+            outside.push(' ');
+        }
+    }
+    let mut kept = outside;
+    for (open, close) in [("[[", "]]"), ("「", "」")] {
+        let mut rest = kept.as_str();
+        let mut without = String::new();
+        while let Some(start) = rest.find(open) {
+            without.push_str(&rest[..start]);
+            rest = rest[start..]
+                .split_once(close)
+                .map_or("", |(_, after)| after);
+        }
+        without.push_str(rest);
+        kept = without;
+    }
+    kept.split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|word| !word.is_empty() && !["TOML", "UTF"].contains(word))
+        .map(str::to_string)
+        .collect()
 }
 
 fn input(pairs: &[(&str, &str)]) -> RawInput {
@@ -912,10 +974,15 @@ fn load_file_requires_the_id_to_match_the_file_name() {
     std::fs::write(&path, FIXTURE).expect("write");
     let errors = load_file(&path).expect_err("id differs from file name").0;
     assert_eq!(errors.len(), 1);
-    assert!(errors[0].file.ends_with("other-name.toml"));
-    assert!(
-        errors[0].message.contains("`fixture`") && errors[0].message.contains("other-name.toml")
-    );
+    assert!(errors[0].file().ends_with("other-name.toml"));
+    for lang in Lang::ALL {
+        let message = errors[0].message(lang);
+        assert!(
+            message.contains("`fixture`") && message.contains("other-name.toml"),
+            "{message}"
+        );
+    }
+    assert_japanese(&errors[0]);
 }
 
 #[test]
@@ -939,13 +1006,13 @@ fn load_dir_reports_problems_in_every_file_and_duplicate_ids() {
     assert!(
         errors
             .iter()
-            .any(|e| e.file.ends_with("broken.toml") && e.message.contains("colour")),
+            .any(|e| e.file().ends_with("broken.toml") && e.message(Lang::Ja).contains("colour")),
         "{errors:#?}"
     );
     assert!(
         errors
             .iter()
-            .any(|e| e.file.ends_with("also-broken.toml") && e.message.contains("問1")),
+            .any(|e| e.file().ends_with("also-broken.toml") && e.message(Lang::Ja).contains("問1")),
         "{errors:#?}"
     );
 
@@ -967,7 +1034,16 @@ fn a_missing_directory_is_reported_not_a_panic() {
     let errors = load_dir("/nonexistent/questionnaires")
         .expect_err("no such dir")
         .0;
-    assert!(errors[0].message.contains("cannot read"), "{errors:?}");
+    assert!(
+        errors[0].message(Lang::En).contains("cannot read"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[0]
+            .message(Lang::Ja)
+            .contains("調査票のフォルダがありません"),
+        "{errors:?}"
+    );
 }
 
 // ----- load errors -----
@@ -1005,7 +1081,11 @@ fn an_unknown_item_type_is_named_in_the_error() {
 fn a_syntax_error_gives_the_line() {
     let errors = errors_after("max = 120", "max = ");
     assert_eq!(errors.len(), 1);
-    assert!(errors[0].location.starts_with("line "), "{errors:?}");
+    assert!(
+        errors[0].location(Lang::En).starts_with("line "),
+        "{errors:?}"
+    );
+    assert!(errors[0].location(Lang::Ja).contains("行目"), "{errors:?}");
 }
 
 #[test]
@@ -1338,6 +1418,237 @@ fn several_problems_are_reported_together() {
             && display.contains("fixture.toml: scale `feel`"),
         "{display}"
     );
+    assert!(
+        display.contains("fixture.toml: 項目 `hobbies`")
+            && display.contains("fixture.toml: 尺度 `feel`"),
+        "{display}"
+    );
+}
+
+// ----- load errors in both languages -----
+
+/// The one error after replacing `from` with `to`, its place and message in each language.
+fn only_error(from: &str, to: &str) -> LoadError {
+    let errors = errors_after(from, to);
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    errors.into_iter().next().expect("one error")
+}
+
+#[test]
+fn representative_load_errors_are_worded_in_japanese_and_english() {
+    let both = only_error(
+        "text = { ja = \"はいの方へ\", en = \"If yes\" }",
+        "text = { ja = \"はいの方へ\", en = \"If yes\" }\noption_set = \"agree5\"",
+    );
+    assert_eq!(both.location(Lang::Ja), "項目 `followup`");
+    assert_eq!(both.location(Lang::En), "item `followup`");
+    assert_eq!(
+        both.message(Lang::Ja),
+        "`options` と `option_set` の両方が書かれています。どちらか一方だけにしてください"
+    );
+    assert_eq!(
+        both.message(Lang::En),
+        "give either `options` or `option_set`, not both"
+    );
+
+    let range = only_error("min = 16", "min = 130");
+    assert_eq!(
+        range.line(Lang::Ja),
+        "fixture.toml: 項目 `age`: `min = 130`、`max = 120` では範囲になりません。`min` は `max` 以下の数にしてください"
+    );
+    assert_eq!(
+        range.line(Lang::En),
+        "fixture.toml: item `age`: min = 130 and max = 120 do not form a range (min must not exceed max)"
+    );
+
+    let scale = only_error("range = [3, 12]", "range = [3, 13]");
+    assert_eq!(scale.place(), &Location::Scale("feel".into()));
+    assert_eq!(
+        scale.message(Lang::Ja),
+        "`range = [3, 13]` が設問と得点に合いません。合計点は 3 から 12 までになるので、`range = [3, 12]` と書いてください"
+    );
+    assert!(scale
+        .message(Lang::En)
+        .starts_with("range = [3, 13] does not match"));
+
+    let distress = only_error("codes = [2]\n", "codes = [7]\n");
+    assert_eq!(distress.place(), &Location::DistressRule(1));
+    assert_eq!(
+        distress.location(Lang::Ja),
+        "相談先を表示する条件（[[distress]]）の1番目"
+    );
+    assert_eq!(distress.location(Lang::En), "distress rule 1");
+    assert_eq!(
+        distress.message(Lang::Ja),
+        "設問 `q1`「問1」に選択肢 7 はありません（選択肢の番号: 1, 2）"
+    );
+    assert_eq!(
+        distress.message(Lang::En),
+        "item `q1` (問1) has no option 7 (codes: 1, 2)"
+    );
+    for error in [&both, &range, &scale, &distress] {
+        assert_japanese(error);
+    }
+}
+
+#[test]
+fn toml_mistakes_are_worded_in_japanese_with_their_line() {
+    let unknown = only_error("kind = \"sampled\"", "kind = \"sampled\"\ncolour = \"red\"");
+    assert_eq!(unknown.location(Lang::Ja), "4行目 1文字目");
+    assert_eq!(unknown.location(Lang::En), "line 4, column 1");
+    assert!(
+        unknown
+            .message(Lang::Ja)
+            .starts_with("`colour` という名前は使えません。ここに書けるのは `id`、"),
+        "{}",
+        unknown.message(Lang::Ja)
+    );
+    assert!(unknown.message(Lang::En).contains("unknown field `colour`"));
+
+    let variant = only_error("type = \"number\"", "type = \"slider\"");
+    assert!(
+        variant
+            .message(Lang::Ja)
+            .starts_with("`\"slider\"` は使えない値です。`single`、`multiple`、"),
+        "{}",
+        variant.message(Lang::Ja)
+    );
+
+    let missing = only_error("number = \"問3\"\n", "");
+    assert_eq!(
+        missing.message(Lang::Ja),
+        "`number` がありません。`number = ...` を書き足してください"
+    );
+
+    let kind = only_error("max_length = 10", "max_length = \"ten\"");
+    assert!(
+        kind.message(Lang::Ja)
+            .starts_with("値の種類が違います。ここには整数を書いてください"),
+        "{}",
+        kind.message(Lang::Ja)
+    );
+    for error in [&unknown, &variant, &missing, &kind] {
+        assert_japanese(error);
+    }
+
+    // A mistake the loader does not word keeps the reader's English after a Japanese sentence.
+    let syntax = only_error("max = 120", "max = ");
+    assert!(
+        syntax
+            .message(Lang::Ja)
+            .starts_with("TOMLの書き方に誤りがあります。"),
+        "{}",
+        syntax.message(Lang::Ja)
+    );
+    assert_japanese(&syntax);
+}
+
+#[test]
+fn files_that_cannot_be_read_and_a_wrong_file_name_are_worded_in_both_languages() {
+    let missing = load_file("/nonexistent/city.toml")
+        .expect_err("no such file")
+        .0;
+    assert_eq!(
+        missing[0].line(Lang::Ja),
+        "/nonexistent/city.toml: ファイルがありません。場所と名前を確かめてください"
+    );
+    assert!(missing[0]
+        .message(Lang::En)
+        .starts_with("cannot read the file: "));
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("shift-jis.toml");
+    std::fs::write(
+        &path,
+        b"id = \"x\"\ntitle = { ja = \"\x83\x65\x83\x58\x83\x67\" }\n",
+    )
+    .expect("write");
+    let encoding = load_file(&path).expect_err("not UTF-8").0;
+    assert!(
+        encoding[0]
+            .message(Lang::Ja)
+            .contains("文字コードがUTF-8ではありません"),
+        "{encoding:?}"
+    );
+
+    let path = dir.path().join("other-name.toml");
+    std::fs::write(&path, FIXTURE).expect("write");
+    let name = load_file(&path).expect_err("id differs").0;
+    assert_eq!(name[0].location(Lang::Ja), "`id`");
+    assert_eq!(
+        name[0].message(Lang::Ja),
+        "`id` `fixture` がファイル名 `other-name.toml` と違います。ファイル名を `fixture.toml` に変えるか、`id = \"other-name\"` と書いてください"
+    );
+    for error in missing.iter().chain(&encoding).chain(&name) {
+        assert_japanese(error);
+    }
+}
+
+#[test]
+fn load_errors_show_in_one_language_or_both() {
+    let errors = from_toml_str(
+        "fixture.toml",
+        &FIXTURE.replacen("range = [3, 12]", "range = [3, 13]", 1),
+    )
+    .expect_err("one problem");
+    let ja = errors.message(Lang::Ja);
+    let en = errors.message(Lang::En);
+    assert!(
+        ja.starts_with("調査票ファイルに1件の問題があります:\n  fixture.toml: 尺度 `feel`: "),
+        "{ja}"
+    );
+    assert!(
+        en.starts_with("1 problem in questionnaire files:\n  fixture.toml: scale `feel`: "),
+        "{en}"
+    );
+    assert!(
+        !ja.contains("does not match") && !en.contains("合計点"),
+        "{ja}\n{en}"
+    );
+    // The terminal has no language setting: Japanese first, the English under it.
+    let both = errors.to_string();
+    let ja_at = both.find("尺度 `feel`").expect("Japanese");
+    let en_at = both.find("scale `feel`").expect("English");
+    assert!(ja_at < en_at, "{both}");
+}
+
+#[test]
+fn a_survey_naming_a_missing_questionnaire_or_module_is_worded_in_both_languages() {
+    let catalogue = Catalogue::load(&shipped_dir()).expect("shipped questionnaires");
+    let none = catalogue
+        .for_survey("no-such", &[])
+        .expect_err("no such questionnaire");
+    assert!(
+        none.message(Lang::Ja)
+            .starts_with("調査票 `no-such` はありません。調査票のフォルダにあるのは `"),
+        "{}",
+        none.message(Lang::Ja)
+    );
+    assert!(none
+        .message(Lang::En)
+        .starts_with("there is no questionnaire `no-such`; the questionnaire folder has: "));
+    let module = catalogue
+        .for_survey("tsunagari-national", &["phq9".to_string()])
+        .expect_err("no such module");
+    let ja = module.message(Lang::Ja);
+    assert!(
+        ja.starts_with("調査票 `tsunagari-national` にモジュール `phq9` はありません。")
+            && ja.contains("`k6`"),
+        "{ja}"
+    );
+    let both = module.to_string();
+    assert!(
+        both.contains("モジュール `phq9` はありません") && both.contains("has no module `phq9`"),
+        "{both}"
+    );
+    for error in [&none, &module] {
+        let english = english_words(&error.message(Lang::Ja));
+        assert!(
+            english.is_empty(),
+            "{english:?}: {}",
+            error.message(Lang::Ja)
+        );
+    }
 }
 
 // ----- parsing page input -----
