@@ -107,6 +107,83 @@ impl TestDb {
     pub fn conn(&self) -> db::PooledConnection {
         self.pool.get().expect("connection")
     }
+
+    /// A second database on the same backend that holds nothing yet (not even the
+    /// migrations) and is not opened: what a restore fills. Open it with [`FreshDb::open`].
+    pub fn fresh_sibling(&self) -> FreshDb {
+        match &self.postgres_admin {
+            None => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                FreshDb {
+                    url: DatabaseUrl::Sqlite(dir.path().join("fresh.sqlite3")),
+                    dir: Some(dir),
+                    postgres_admin: None,
+                }
+            }
+            Some((admin_url, _)) => {
+                let name = format!("tsunagari_test_{}", &tsunagari::auth::random_token()[..16]);
+                let mut admin =
+                    diesel::PgConnection::establish(admin_url).expect("admin connection");
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("create test database");
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(b, _)| b)
+                    .unwrap_or(admin_url);
+                FreshDb {
+                    url: DatabaseUrl::Postgres(format!("{base}/{name}")),
+                    dir: None,
+                    postgres_admin: Some((admin_url.clone(), name)),
+                }
+            }
+        }
+    }
+
+    /// The database as the command line names it (`--database`, `DATABASE_URL`).
+    pub fn url_arg(&self) -> String {
+        url_arg(&self.url)
+    }
+}
+
+/// A database as the command line names it (`--database`, `DATABASE_URL`).
+pub fn url_arg(url: &DatabaseUrl) -> String {
+    match url {
+        DatabaseUrl::Sqlite(path) => path.display().to_string(),
+        DatabaseUrl::Postgres(url) => url.clone(),
+    }
+}
+
+/// A database with nothing in it, not yet opened (see [`TestDb::fresh_sibling`]); dropped
+/// (PostgreSQL) or deleted with its folder (SQLite) at the end.
+pub struct FreshDb {
+    pub url: DatabaseUrl,
+    dir: Option<tempfile::TempDir>,
+    postgres_admin: Option<(String, String)>,
+}
+
+impl FreshDb {
+    /// Opens the database as it now is (no migrations run).
+    pub fn open(mut self) -> TestDb {
+        let pool = db::connect(&self.url).expect("open the database");
+        TestDb {
+            url: self.url.clone(),
+            pool,
+            _dir: self.dir.take(),
+            postgres_admin: self.postgres_admin.take(),
+        }
+    }
+}
+
+impl Drop for FreshDb {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.postgres_admin.take() {
+            if let Ok(mut admin) = diesel::PgConnection::establish(&admin_url) {
+                let _ =
+                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+    }
 }
 
 impl Drop for TestDb {
