@@ -154,9 +154,10 @@ pub fn import(
         replace: args.replace,
     };
     let mut bar = ProgressBar::new(progress);
-    let imported = ops::register::import_file(conn, survey.id, &plan, &args.file, &mut |p, size| {
-        bar.show("importing", p.bytes_read, size, p.rows_read)
-    });
+    let imported =
+        ops::register::import_file(conn, survey.id, &plan, &args.file, &mut |p, size| {
+            bar.show("importing", p.bytes_read, size, p.rows_read)
+        });
     bar.finish();
     imported.map_err(|e| match e {
         ImportError::Open { cause, .. } => {

@@ -369,8 +369,6 @@ impl From<ListError> for CliError {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn only_dispositions_that_do_not_follow_from_answers_can_be_recorded() {
         assert_eq!(

@@ -330,7 +330,8 @@ pub fn draw(
         })
         .collect();
     let allocation = allocate(&populations, &plan.method).map_err(|e| DrawError::Plan(e.into()))?;
-    let drawn = draw_sample(&frame, &allocation, plan.seed).map_err(|e| DrawError::Plan(e.into()))?;
+    let drawn =
+        draw_sample(&frame, &allocation, plan.seed).map_err(|e| DrawError::Plan(e.into()))?;
 
     let band_labels: Vec<String> = plan
         .age_bands
@@ -426,7 +427,7 @@ fn stored_sex(code: &str) -> Result<Sex, String> {
         "male" => Ok(Sex::Male),
         "female" => Ok(Sex::Female),
         "unknown" => Ok(Sex::Unknown),
-        other => Sex::parse(other),
+        other => Sex::parse(other).map_err(|e| e.to_string()),
     }
 }
 

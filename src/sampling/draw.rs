@@ -193,9 +193,11 @@ impl DrawError {
             DrawError::AllocationMismatch { .. } | DrawError::StrataCountMismatch { .. } => {
                 "配分がこの名簿の層と合いません。この名簿で配分し直してください。".into()
             }
-            DrawError::BadSize { label, population, size } => format!(
-                "層「{label}」の{population}人から{size}人は抽出できません。"
-            ),
+            DrawError::BadSize {
+                label,
+                population,
+                size,
+            } => format!("層「{label}」の{population}人から{size}人は抽出できません。"),
         }
     }
 }

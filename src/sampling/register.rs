@@ -738,7 +738,11 @@ fn open_csv<R: Read>(
         EncodingChoice::Named(encoding) => (encoding, false),
         EncodingChoice::Detect => (TextEncoding::Utf8, !has_utf8_bom),
     };
-    let replay = if has_utf8_bom { Vec::new() } else { head.to_vec() };
+    let replay = if has_utf8_bom {
+        Vec::new()
+    } else {
+        head.to_vec()
+    };
     let bom_length = if has_utf8_bom { 3 } else { 0 };
     let decoding = DecodingReader::new(
         io::Cursor::new(replay).chain(input),
@@ -1240,7 +1244,10 @@ impl<R: Read> DecodingReader<R> {
             // Valid in neither: UTF-8 decoding stops at the first bad line.
             TextEncoding::Utf8
         };
-        self.decoder = self.encoding.encoding_rs().new_decoder_without_bom_handling();
+        self.decoder = self
+            .encoding
+            .encoding_rs()
+            .new_decoder_without_bom_handling();
         self.undecided = false;
         Ok(None)
     }

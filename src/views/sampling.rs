@@ -10,10 +10,10 @@ use super::staff::Viewer;
 use crate::clock::local_time;
 use crate::csv_text::{self, UTF8_BOM};
 use crate::questionnaire::Lang;
+use crate::sampling::allocation::describe_allocation;
 use crate::sampling::disposition::Disposition;
 use crate::sampling::records::{FrameImport, SampleRecord, StratumRecord, UnitOutcome};
 use crate::sampling::response_rate::OutcomeCounts;
-use crate::sampling::allocation::describe_allocation;
 use crate::sampling::strata::describe_variables;
 use crate::survey::{LetterSettings, Survey};
 

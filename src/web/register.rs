@@ -103,7 +103,9 @@ pub enum UploadState {
 impl Uploads {
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Upload>> {
         // A panic elsewhere while holding the lock leaves the map usable.
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn set_state(&self, id: &str, state: UploadState) {
@@ -299,10 +301,14 @@ async fn upload(
     if !csrf_ok {
         return Err(AppError::CsrfRejected);
     }
-    let Some((file_name, file_path, size)) = stored.filter(|(_, _, size)| *size > 0) else {
-        if let Some((_, file_path, _)) = &stored {
+    let stored = match stored {
+        Some((_, file_path, 0)) => {
             let _ = std::fs::remove_file(file_path);
+            None
         }
+        other => other,
+    };
+    let Some((file_name, file_path, size)) = stored else {
         let problem = t(
             lang,
             "名簿のファイルを選んでください（空のファイルは取り込めません）。",
@@ -310,11 +316,7 @@ async fn upload(
         );
         return register_refused(&req, &state, &session, &survey, problem).await;
     };
-    let options = match upload_options(lang, &encoding, &delimiter) {
-        Ok(_) => None,
-        Err(problem) => Some(problem),
-    };
-    if let Some(problem) = options {
+    if let Err(problem) = upload_options(lang, &encoding, &delimiter) {
         let _ = std::fs::remove_file(&file_path);
         return register_refused(&req, &state, &session, &survey, &problem).await;
     }
@@ -436,7 +438,14 @@ fn guess_columns(header: &[String]) -> ColumnChoice {
     let name1 = find(&["氏名", "氏", "姓", "name"]);
     ColumnChoice {
         id: find(&["住民番号", "個人番号", "宛名番号", "住民コード", "id"]),
-        name: [name1.clone(), if name1 == "氏" || name1 == "姓" { exact("名") } else { String::new() }],
+        name: [
+            name1.clone(),
+            if name1 == "氏" || name1 == "姓" {
+                exact("名")
+            } else {
+                String::new()
+            },
+        ],
         address: [find(&["住所", "address"]), exact("方書")],
         postal: find(&["郵便番号", "〒", "postal"]),
         birth: find(&["生年月日", "birth"]),
@@ -526,7 +535,19 @@ async fn mapping(
         }
     };
     let choice = guess_columns(&preview.header);
-    render_mapping(&req, &state, &session, &survey, &id, &facts, &preview, &choice, false, None, StatusCode::OK)
+    render_mapping(
+        &req,
+        &state,
+        &session,
+        &survey,
+        &id,
+        &facts,
+        &preview,
+        &choice,
+        false,
+        None,
+        StatusCode::OK,
+    )
 }
 
 /// `Some(true)` when the upload's import ended in a refusal (its columns may be chosen
@@ -611,7 +632,19 @@ async fn map_or_import(
     let choice = chosen_columns(&form);
     let replace = form.text("replace") == "1";
     if form.text("action") != "import" {
-        return render_mapping(&req, &state, &session, &survey, &id, &facts, &preview, &choice, replace, None, StatusCode::OK);
+        return render_mapping(
+            &req,
+            &state,
+            &session,
+            &survey,
+            &id,
+            &facts,
+            &preview,
+            &choice,
+            replace,
+            None,
+            StatusCode::OK,
+        );
     }
     let checked = mapping_of(&choice, lang).and_then(|mapping| {
         preview
@@ -622,11 +655,23 @@ async fn map_or_import(
     let mapping = match checked {
         Ok(mapping) => mapping,
         Err(problem) => {
-            return render_mapping(&req, &state, &session, &survey, &id, &facts, &preview, &choice, replace, Some(&problem), StatusCode::UNPROCESSABLE_ENTITY);
+            return render_mapping(
+                &req,
+                &state,
+                &session,
+                &survey,
+                &id,
+                &facts,
+                &preview,
+                &choice,
+                replace,
+                Some(&problem),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
         }
     };
-    let (encoding, delimiter) = upload_options(lang, &facts.encoding, &facts.delimiter)
-        .map_err(AppError::BadRequest)?;
+    let (encoding, delimiter) =
+        upload_options(lang, &facts.encoding, &facts.delimiter).map_err(AppError::BadRequest)?;
     let plan = ImportPlan {
         options: ImportOptions {
             encoding,
@@ -710,7 +755,8 @@ async fn progress(
     };
     let viewer = Viewer::of(&session, lang, &state.config.time_zone);
     let zone = state.config.time_zone;
-    let page = |state: &ImportState<'_>| view::progress_page(&viewer, &survey, &id, &file_name, state);
+    let page =
+        |state: &ImportState<'_>| view::progress_page(&viewer, &survey, &id, &file_name, state);
     match current {
         Err((bytes, rows)) => {
             let body = page(&ImportState::Running { bytes, size, rows });
@@ -766,7 +812,10 @@ async fn discard(
     if !matches!(finished_with_refusal(&state, &id), Some(false)) {
         state.uploads.remove(&id);
     }
-    Ok(see_other(format!("/staff/surveys/{}/register", survey.slug)))
+    Ok(see_other(format!(
+        "/staff/surveys/{}/register",
+        survey.slug
+    )))
 }
 
 impl Refusal for DrawError {
@@ -859,21 +908,28 @@ fn draw_request(form: &DrawForm, lang: Lang) -> Result<DrawRequest, String> {
         if text.is_empty() {
             return Ok(None);
         }
-        text.parse::<u64>()
-            .map(Some)
-            .map_err(|_| match lang {
-                Lang::Ja => format!("{ja}「{text}」を0以上の整数で入力してください。"),
-                Lang::En => format!("{en} `{text}` is not a whole number."),
-            })
+        text.parse::<u64>().map(Some).map_err(|_| match lang {
+            Lang::Ja => format!("{ja}「{text}」を0以上の整数で入力してください。"),
+            Lang::En => format!("{en} `{text}` is not a whole number."),
+        })
     };
     let min_age = whole(&form.min_age, "最低年齢", "The minimum age")?
         .unwrap_or(u64::from(DEFAULT_MINIMUM_AGE));
     let min_age = u32::try_from(min_age).map_err(|_| {
-        t(lang, "最低年齢が大きすぎます。", "The minimum age is too large.").to_string()
+        t(
+            lang,
+            "最低年齢が大きすぎます。",
+            "The minimum age is too large.",
+        )
+        .to_string()
     })?;
     let n = whole(&form.n, "標本の大きさ n", "The sample size n")?;
-    let min_per_stratum =
-        whole(&form.min_per_stratum, "各層の最低人数", "The minimum per stratum")?.unwrap_or(1);
+    let min_per_stratum = whole(
+        &form.min_per_stratum,
+        "各層の最低人数",
+        "The minimum per stratum",
+    )?
+    .unwrap_or(1);
     let allocation = match form.allocation.as_str() {
         "equal" => AllocationRequest::Equal,
         "explicit" => AllocationRequest::Explicit(explicit_sizes_csv(&form.sizes)),
@@ -931,8 +987,16 @@ async fn draw(
     let plan = match plan {
         Ok(plan) => plan,
         Err((problem, status)) => {
-            return render_draw(&req, &state, &session, &survey, &typed, Some(&problem), status)
-                .await
+            return render_draw(
+                &req,
+                &state,
+                &session,
+                &survey,
+                &typed,
+                Some(&problem),
+                status,
+            )
+            .await
         }
     };
     let survey_id = survey.id;
