@@ -567,7 +567,7 @@ impl RegisterError {
             RegisterError::Utf16 => "このファイルは UTF-16 です。UTF-8 または CSV（Shift_JIS）で保存し直してから取り込んでください。".into(),
             RegisterError::NoHeader => "ファイルが空です。1行目に列の見出しが必要です。".into(),
             RegisterError::MissingColumns { missing, found } => format!(
-                "見出しに列 {} がありません。見出しにある列: {}",
+                "見出しに列{}がありません。見出しにある列: {}",
                 quoted_ja(missing),
                 quoted_ja(found)
             ),
