@@ -553,8 +553,10 @@ impl RegisterError {
     /// What is wrong and what to do, in `lang` (English is the `Display` text). Bad rows
     /// are listed by [`RowProblems`], each with [`RowProblem::message`].
     pub fn message(&self, lang: Lang) -> String {
-        let ja = match self {
-            _ if lang == Lang::En => return self.to_string(),
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self {
             RegisterError::Io(e) => format!("名簿のファイルを読み込めませんでした（{e}）。"),
             RegisterError::NotUtf8 { line } => format!(
                 "{line}行目が UTF-8 としても Shift_JIS（CP932）としても正しくありません。別の文字コードのファイルか、壊れています。住基システムや Excel から CSV（UTF-8 または Shift_JIS）として保存し直してください。"
@@ -578,8 +580,7 @@ impl RegisterError {
                 "{}行に誤りがあるため、何も取り込んでいません。",
                 problems.total
             ),
-        };
-        ja
+        }
     }
 }
 
@@ -1444,6 +1445,48 @@ mod tests {
         assert_eq!("Shift_JIS".parse(), Ok(TextEncoding::ShiftJis));
         assert_eq!("windows-31j".parse(), Ok(TextEncoding::ShiftJis));
         assert!("euc-jp".parse::<TextEncoding>().is_err());
+    }
+
+    #[test]
+    fn detection_takes_utf8_then_cp932_and_neither_falls_back_to_utf8_errors() {
+        let kanji = "髙橋,長野県";
+        let (cp932, _, _) = SHIFT_JIS.encode(kanji);
+        assert!(valid_in(TextEncoding::Utf8, kanji.as_bytes(), true));
+        assert!(!valid_in(TextEncoding::Utf8, &cp932, true));
+        assert!(valid_in(TextEncoding::ShiftJis, &cp932, true));
+        // A character cut at the window's end is valid unless the file ends there.
+        let cut = &kanji.as_bytes()[..kanji.len() - 1];
+        assert!(valid_in(TextEncoding::Utf8, cut, false));
+        assert!(!valid_in(TextEncoding::Utf8, cut, true));
+        assert!(valid_in(TextEncoding::ShiftJis, &cp932[..1], false));
+        assert!(!valid_in(TextEncoding::ShiftJis, &[0x85, 0x20], true));
+
+        let columns = ColumnMapping {
+            resident_id: "id".into(),
+            name: vec!["name".into()],
+            address: vec!["address".into()],
+            postal_code: None,
+            birth_date: "birth".into(),
+            sex: None,
+            district: None,
+            exclude: None,
+        };
+        let read = |bytes: &[u8]| read_register_bytes(bytes, &ImportOptions::new(columns.clone()));
+        let (file, _, _) = SHIFT_JIS.encode("id,name,address,birth\n1,髙橋,長野県,S45.3.12\n");
+        let register = read(&file).expect("CP932 detected");
+        assert_eq!(
+            (register.encoding, register.encoding_detected),
+            (TextEncoding::ShiftJis, true)
+        );
+        assert_eq!(register.records[0].name, "髙橋");
+        let register =
+            read("id,name,address,birth\n1,髙橋,長野県,S45.3.12\n".as_bytes()).expect("UTF-8");
+        assert_eq!(register.encoding, TextEncoding::Utf8);
+        let garbage = read(b"id,name,address,birth\n1,\x85\x20,x,S45.3.12\n").unwrap_err();
+        assert!(
+            matches!(garbage, RegisterError::NotUtf8 { line: 2 }),
+            "{garbage}"
+        );
     }
 
     #[test]
