@@ -176,9 +176,11 @@ fn a_shift_jis_register_imports_with_extension_kanji_and_era_dates_intact() {
             &import_args(&survey.slug, file.clone(), "auto"),
             &mut Vec::new(),
         );
-        let message = usage(auto);
-        assert!(message.contains("cp932"), "{}: {message}", db.backend());
-        assert_eq!(frame_rows(&db, survey.id), 0);
+        // Not UTF-8 but valid CP932: read as CP932, and the summary says it was detected.
+        let auto = auto.unwrap_or_else(|e| panic!("{}: {e:?}", db.backend()));
+        assert_eq!(auto.encoding, TextEncoding::ShiftJis);
+        assert!(auto.encoding_detected);
+        assert_eq!(frame_rows(&db, survey.id), 2);
         let unknown = import(
             &mut db.conn(),
             &import_args(&survey.slug, file.clone(), "latin-1"),
@@ -189,15 +191,13 @@ fn a_shift_jis_register_imports_with_extension_kanji_and_era_dates_intact() {
             message.contains("latin-1") && message.contains("--encoding"),
             "{message}"
         );
-        assert_eq!(frame_rows(&db, survey.id), 0);
+        assert_eq!(frame_rows(&db, survey.id), 2);
 
         let mut progress = Vec::new();
-        let report = import(
-            &mut db.conn(),
-            &import_args(&survey.slug, file, "cp932"),
-            &mut progress,
-        )
-        .unwrap_or_else(|e| panic!("{}: {e:?}", db.backend()));
+        let mut named = import_args(&survey.slug, file, "cp932");
+        named.replace = true;
+        let report = import(&mut db.conn(), &named, &mut progress)
+            .unwrap_or_else(|e| panic!("{}: {e:?}", db.backend()));
         assert_eq!(report.rows, 2);
         assert_eq!(report.excluded, 1);
         assert_eq!(report.encoding, TextEncoding::ShiftJis);

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use encoding_rs::SHIFT_JIS;
+use tsunagari::questionnaire::Lang;
 use tsunagari::sampling::register::{
     read_register, read_register_bytes, read_register_in_batches, ColumnMapping, EncodingChoice,
     ImportOptions, RegisterError, Sex, TextEncoding, MAX_REPORTED_ROWS, PROGRESS_EVERY_ROWS,
@@ -97,15 +98,72 @@ fn utf8_with_and_without_a_bom_is_detected() {
 }
 
 #[test]
-fn a_cp932_extract_without_a_named_encoding_is_refused_at_the_first_non_utf8_line() {
+fn a_cp932_extract_without_a_named_encoding_is_read_as_cp932_and_said_so() {
     let bytes = shift_jis(&csv(&ROWS));
-    // The header is already kanji, so line 1 is where UTF-8 decoding fails.
+    let register = read_register_bytes(&bytes, &options(EncodingChoice::Detect))
+        .expect("valid CP932 is detected");
+    assert_eq!(register.encoding, TextEncoding::ShiftJis);
+    assert!(register.encoding_detected);
+    assert_eq!(register.records[0].name, "髙橋　﨑子");
+    assert_eq!(register.records[1].name, "德永　一郎");
+    assert_eq!(register.records[0].birth_date, date(1970, 3, 12));
+    let named = read_register_bytes(
+        &bytes,
+        &options(EncodingChoice::Named(TextEncoding::ShiftJis)),
+    )
+    .expect("named");
+    assert_eq!(named.records, register.records);
+    assert!(!named.encoding_detected);
+}
+
+#[test]
+fn cp932_is_detected_after_a_long_ascii_start_too() {
+    // Thousands of ASCII rows before the first kanji: detection waits for it.
+    let mut rows: Vec<String> = (0..3000)
+        .map(|i| format!("{i:06},Yamada,Taro,Nagano 1,,380-0000,1970-01-01,1,North,"))
+        .collect();
+    rows.push("900001,髙橋,﨑子,須坂市,,382-0000,S45.03.12,2,北部,".into());
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let text = csv(&rows).replace(
+        HEADER,
+        "id,sei,mei,jusho,katagaki,yubin,seinen,sex,chiku,jogai",
+    );
+    let bytes = shift_jis(&text);
+    let mut options = options(EncodingChoice::Detect);
+    options.columns = ColumnMapping {
+        resident_id: "id".into(),
+        name: vec!["sei".into(), "mei".into()],
+        address: vec!["jusho".into()],
+        postal_code: None,
+        birth_date: "seinen".into(),
+        sex: None,
+        district: Some("chiku".into()),
+        exclude: None,
+    };
+    let register = read_register_bytes(&bytes, &options).expect("CP932 after ASCII");
+    assert_eq!(register.encoding, TextEncoding::ShiftJis);
+    assert_eq!(register.records.len(), 3001);
+    assert_eq!(register.records[3000].name, "髙橋　﨑子");
+    assert_eq!(register.records[3000].district.as_deref(), Some("北部"));
+}
+
+#[test]
+fn a_file_valid_neither_as_utf8_nor_as_cp932_is_refused_at_its_line() {
+    // 0x85 0x20 is no CP932 character (0x85 leads a two-byte character that needs a
+    // second byte of 0x40 or more) and no UTF-8 either.
+    let mut bytes = csv(&ROWS[..1]).into_bytes();
+    bytes.extend_from_slice(b"000102,\x85\x20,x,y,,3820001,H7/1/5,1,N,\r\n");
     let error = read_register_bytes(&bytes, &options(EncodingChoice::Detect)).unwrap_err();
     assert!(
-        matches!(error, RegisterError::NotUtf8 { line: 1 }),
+        matches!(error, RegisterError::NotUtf8 { line: 3 }),
         "{error}"
     );
-    assert!(error.to_string().contains("cp932"));
+    assert!(error.to_string().contains("Shift_JIS"), "{error}");
+    assert!(
+        error.message(Lang::Ja).contains("3行目"),
+        "{}",
+        error.message(Lang::Ja)
+    );
 }
 
 #[test]
@@ -203,18 +261,24 @@ fn bad_rows_are_all_reported_by_line_and_nothing_is_imported() {
     let lines: Vec<u64> = problems.shown.iter().map(|p| p.line).collect();
     assert_eq!(lines, [3, 4, 5, 6, 7]);
     assert!(
-        problems.shown[0].message.contains("平成元年1月8日"),
+        problems.shown[0]
+            .message(Lang::En)
+            .contains("平成元年1月8日"),
         "{}",
-        problems.shown[0].message
+        problems.shown[0].message(Lang::En)
     );
     assert!(problems.shown[1]
-        .message
+        .message(Lang::En)
         .contains("not a real calendar day"));
-    assert!(problems.shown[1].message.contains("sex `3`"));
-    assert!(problems.shown[2].message.contains("also appears on line 2"));
-    assert!(problems.shown[3].message.contains("name is empty"));
+    assert!(problems.shown[1].message(Lang::En).contains("sex `3`"));
+    assert!(problems.shown[2]
+        .message(Lang::En)
+        .contains("also appears on line 2"));
+    assert!(problems.shown[3]
+        .message(Lang::En)
+        .contains("name is empty"));
     assert!(problems.shown[4]
-        .message
+        .message(Lang::En)
         .contains("has 9 fields but the header has 10"));
     let shown = error.to_string();
     assert!(shown.contains("line 4:"), "{shown}");
@@ -363,7 +427,9 @@ fn after_a_bad_row_no_more_rows_are_handed_on_and_the_extract_is_an_error() {
     };
     let lines: Vec<u64> = problems.shown.iter().map(|p| p.line).collect();
     assert_eq!(lines, [bad as u64 + 2, duplicate as u64 + 2]);
-    assert!(problems.shown[1].message.contains("also appears on line 2"));
+    assert!(problems.shown[1]
+        .message(Lang::En)
+        .contains("also appears on line 2"));
 }
 
 #[test]

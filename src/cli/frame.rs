@@ -14,9 +14,7 @@ use crate::ops::{
     self,
     register::{ImportError, ImportPlan, PurgeError},
 };
-use crate::sampling::register::{
-    ColumnMapping, EncodingChoice, ImportOptions, RegisterSummary, TextEncoding,
-};
+use crate::sampling::register::{ColumnMapping, ImportOptions, RegisterSummary, TextEncoding};
 
 /// Frame commands.
 #[derive(Debug, Subcommand)]
@@ -42,7 +40,8 @@ pub struct ImportArgs {
     /// The register extract.
     #[arg(long)]
     pub file: PathBuf,
-    /// auto (UTF-8, with or without BOM), utf-8, or cp932 (= shift_jis, sjis, windows-31j).
+    /// auto (UTF-8 with or without BOM; a file that is not UTF-8 but valid CP932 is read as
+    /// CP932 and said so), utf-8, or cp932 (= shift_jis, sjis, windows-31j).
     #[arg(long, default_value = "auto")]
     pub encoding: String,
     /// Field separator: `,` or `tab`.
@@ -80,23 +79,10 @@ pub struct ImportArgs {
 impl ImportArgs {
     /// The import options these arguments describe.
     pub fn options(&self) -> Result<ImportOptions, CliError> {
-        let encoding = match self.encoding.trim().to_ascii_lowercase().as_str() {
-            "auto" | "detect" => EncodingChoice::Detect,
-            other => EncodingChoice::Named(
-                other
-                    .parse::<TextEncoding>()
-                    .map_err(|e| CliError::Usage(format!("--encoding: {e}")))?,
-            ),
-        };
-        let delimiter = match self.delimiter.as_str() {
-            "tab" | "\\t" | "\t" => b'\t',
-            d if d.len() == 1 => d.as_bytes()[0],
-            other => {
-                return Err(CliError::Usage(format!(
-                    "--delimiter `{other}` is not one character: use , or tab"
-                )))
-            }
-        };
+        let encoding = ops::register::encoding_choice(&self.encoding)
+            .map_err(|e| CliError::Usage(format!("--encoding: {e}")))?;
+        let delimiter = ops::register::delimiter(&self.delimiter)
+            .map_err(|e| CliError::Usage(format!("--delimiter: {e}")))?;
         Ok(ImportOptions {
             encoding,
             delimiter,
@@ -122,10 +108,16 @@ pub fn run(cmd: FrameCommand) -> CliResult {
         FrameCommand::Import(args) => {
             let started = Instant::now();
             let report = import(&mut conn, &args, &mut std::io::stderr())?;
+            let encoding = if report.encoding_detected && report.encoding == TextEncoding::ShiftJis
+            {
+                "cp932, detected: the file is not UTF-8".to_string()
+            } else {
+                report.encoding.to_string()
+            };
             println!(
                 "imported {} residents ({}, {} flagged to exclude, {} districts) into the frame of {} in {:.1} s",
                 report.rows,
-                report.encoding,
+                encoding,
                 report.excluded,
                 report.districts,
                 args.survey,
@@ -152,9 +144,6 @@ pub fn import(
 ) -> Result<RegisterSummary, CliError> {
     let options = args.options()?;
     let survey = find_survey(conn, &args.survey)?;
-    let file = std::fs::File::open(&args.file)
-        .map_err(|e| CliError::Usage(format!("cannot open {}: {e}", args.file.display())))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0).max(1);
     let plan = ImportPlan {
         options,
         file_name: args
@@ -165,11 +154,19 @@ pub fn import(
         replace: args.replace,
     };
     let mut bar = ProgressBar::new(progress);
-    let imported = ops::register::import(conn, survey.id, &plan, file, &mut |p| {
-        bar.show("importing", p.bytes_read, size, p.rows_read)
-    });
+    let imported =
+        ops::register::import_file(conn, survey.id, &plan, &args.file, &mut |p, size| {
+            bar.show("importing", p.bytes_read, size, p.rows_read)
+        });
     bar.finish();
     imported.map_err(|e| match e {
+        ImportError::Open { cause, .. } => {
+            CliError::Usage(format!("cannot open {}: {cause}", args.file.display()))
+        }
+        ImportError::SampleExists { seed, size } => CliError::Usage(format!(
+            "survey {} already has a sample drawn from its frame (seed {seed}, n = {size}); the frame cannot be replaced",
+            survey.slug
+        )),
         ImportError::FrameExists {
             rows,
             file_name,

@@ -5,19 +5,18 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 
 use super::codes::find_survey;
 use super::{connection, with_database, CliError, CliResult};
 use crate::db;
-use crate::ops::sample::{draw, DrawError, DrawPlan, Finalise, List, ListError};
+use crate::ops::sample::{
+    draw, AllocationRequest, DrawError, DrawPlan, DrawRequest, DrawRequestError, Finalise, List,
+    ListError,
+};
 use crate::sampling::access_code::AccessCode;
-use crate::sampling::age::{AgeBands, Eligibility, DEFAULT_MINIMUM_AGE};
-use crate::sampling::allocation::{parse_explicit_sizes, AllocationMethod};
-use crate::sampling::draw::Seed;
+use crate::sampling::age::DEFAULT_MINIMUM_AGE;
 use crate::sampling::register::TextEncoding;
-use crate::sampling::strata::parse_variables;
 use crate::views::sampling as report;
 
 /// Sample commands.
@@ -135,31 +134,9 @@ pub struct DrawArgs {
 }
 
 impl DrawArgs {
-    /// Parses the options into a plan.
+    /// Parses the options into a plan ([`DrawRequest::plan`], as the draw page does).
     pub fn plan(&self) -> Result<DrawPlan, CliError> {
         let usage = CliError::Usage;
-        let reference_date = NaiveDate::parse_from_str(self.reference_date.trim(), "%Y-%m-%d")
-            .map_err(|_| {
-                usage(format!(
-                    "--reference-date `{}` is not a date like 2026-12-01",
-                    self.reference_date
-                ))
-            })?;
-        let strata_by = if self.strata.trim().is_empty() {
-            Vec::new()
-        } else {
-            parse_variables(&self.strata).map_err(|e| usage(format!("--strata: {e}")))?
-        };
-        let band_spec = self
-            .age_bands
-            .clone()
-            .unwrap_or_else(|| default_age_bands(self.min_age));
-        let age_bands: AgeBands = band_spec
-            .parse()
-            .map_err(|e| usage(format!("--age-bands: {e}")))?;
-        age_bands
-            .check_covers(self.min_age)
-            .map_err(|e| usage(format!("--age-bands: {e}")))?;
         let chosen = [self.proportional, self.equal, self.sizes.is_some()]
             .iter()
             .filter(|&&c| c)
@@ -169,62 +146,43 @@ impl DrawArgs {
                 "choose one allocation: --proportional (with --n), --equal (with --n) or --sizes FILE".into(),
             ));
         }
-        let method = if let Some(path) = &self.sizes {
-            if self.n.is_some() {
-                return Err(usage(
-                    "--n is not used with --sizes: the sizes file gives every n_h".into(),
-                ));
-            }
-            let bytes = std::fs::read(path)
-                .map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
-            AllocationMethod::Explicit(
-                parse_explicit_sizes(&bytes)
-                    .map_err(|e| usage(format!("{}: {e}", path.display())))?,
-            )
-        } else {
-            let total = self
-                .n
-                .ok_or_else(|| usage("give the sample size with --n".into()))?;
-            if self.proportional {
-                AllocationMethod::Proportional {
-                    total,
-                    minimum: self.min_per_stratum,
-                }
-            } else {
-                AllocationMethod::Equal { total }
-            }
+        let allocation = match &self.sizes {
+            Some(path) => AllocationRequest::Explicit(
+                std::fs::read(path)
+                    .map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?,
+            ),
+            None if self.proportional => AllocationRequest::Proportional,
+            None => AllocationRequest::Equal,
         };
-        let seed = match &self.seed {
-            Some(text) => text.parse().map_err(|e| usage(format!("--seed: {e}")))?,
-            None => Seed::generate(),
-        };
-        Ok(DrawPlan {
-            eligibility: Eligibility {
-                reference_date,
-                minimum_age: self.min_age,
-            },
-            strata_by,
-            age_bands,
-            method,
-            seed,
+        let request = DrawRequest {
+            reference_date: self.reference_date.clone(),
+            min_age: self.min_age,
+            strata: self.strata.clone(),
+            age_bands: self.age_bands.clone(),
+            allocation,
+            n: self.n,
+            min_per_stratum: self.min_per_stratum,
+            seed: self.seed.clone(),
             replace: self.replace,
+        };
+        request.plan().map_err(|e| {
+            usage(match e {
+                DrawRequestError::Date(text) => {
+                    format!("--reference-date `{text}` is not a date like 2026-12-01")
+                }
+                DrawRequestError::Strata(e) => format!("--strata: {e}"),
+                DrawRequestError::AgeBands(e) => format!("--age-bands: {e}"),
+                DrawRequestError::NoSize => "give the sample size with --n".into(),
+                DrawRequestError::SizeWithSizes => {
+                    "--n is not used with --sizes: the sizes file gives every n_h".into()
+                }
+                DrawRequestError::Sizes(e) => match &self.sizes {
+                    Some(path) => format!("{}: {e}", path.display()),
+                    None => e.to_string(),
+                },
+                DrawRequestError::Seed(e) => format!("--seed: {e}"),
+            })
         })
-    }
-}
-
-/// `16-29,30-39,...,80-` for 16; bands start at the minimum age.
-pub fn default_age_bands(min_age: u32) -> String {
-    if min_age < 20 {
-        format!("{min_age}-29,30-39,...,80-")
-    } else if min_age < 80 {
-        let next = (min_age / 10 + 1) * 10;
-        if next >= 80 {
-            format!("{min_age}-79,80-")
-        } else {
-            format!("{min_age}-{},{next}-{},...,80-", next - 1, next + 9)
-        }
-    } else {
-        format!("{min_age}-")
     }
 }
 
@@ -378,7 +336,11 @@ impl From<DrawError> for CliError {
             DrawError::FramePurged => usage(
                 "the frame's personal data was purged; a new draw needs a new import".into(),
             ),
-            DrawError::Plan(message) => usage(message),
+            DrawError::SampleFinal { at } => usage(format!(
+                "this survey's sample was made final on {} UTC (for its letters and mailing list) and cannot be replaced",
+                at.format("%Y-%m-%d %H:%M")
+            )),
+            DrawError::Plan(problem) => usage(problem.to_string()),
             DrawError::Corrupt(message) => CliError::Failed(anyhow::anyhow!(message)),
             DrawError::Storage(e) => e.into(),
         }
@@ -407,22 +369,6 @@ impl From<ListError> for CliError {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
-    #[test]
-    fn the_default_age_bands_parse_and_cover_every_minimum_age() {
-        assert_eq!(default_age_bands(16), "16-29,30-39,...,80-");
-        for min_age in 0..=110 {
-            let bands: AgeBands = default_age_bands(min_age)
-                .parse()
-                .unwrap_or_else(|e| panic!("{min_age}: {e}"));
-            bands
-                .check_covers(min_age)
-                .unwrap_or_else(|e| panic!("{min_age}: {e}"));
-            assert_eq!(bands.bands()[0].from, min_age);
-        }
-    }
-
     #[test]
     fn only_dispositions_that_do_not_follow_from_answers_can_be_recorded() {
         assert_eq!(

@@ -1,6 +1,7 @@
-//! The sample of a survey: the seeded stratified draw from its stored frame, making it
-//! final, and the lists for the print shop. The command line and the staff pages call
-//! these; each words the errors in its own way.
+//! The sample of a survey: the seeded stratified draw from its stored frame (what a person
+//! asks for read into a plan by [`DrawRequest::plan`], for the command and the draw page
+//! alike), making it final, and the lists for the print shop. The command line and the
+//! staff pages call these; each words the errors in its own way.
 //!
 //! The rule for the mailing list and the letters: they come only from a final sample
 //! (`samples.letters_printed_at`). A sample is made final only by a deliberate act of
@@ -11,15 +12,168 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDate;
+
 use crate::db::{self, DbConnection, DbError};
+use crate::questionnaire::Lang;
 use crate::sampling::access_code::AccessCode;
-use crate::sampling::age::{AgeBands, Eligibility};
-use crate::sampling::allocation::{allocate, AllocationMethod, StratumPopulation};
-use crate::sampling::draw::{draw_sample, Seed};
-use crate::sampling::frame::{Frame, FrameCandidate, FrameCounts, FrameDesign};
+use crate::sampling::age::{default_age_bands, AgeBandError, AgeBands, Eligibility};
+use crate::sampling::allocation::{
+    allocate, parse_explicit_sizes, AllocationError, AllocationMethod, StratumPopulation,
+};
+use crate::sampling::draw::{draw_sample, BadSeed, Seed};
+use crate::sampling::frame::{Frame, FrameCandidate, FrameCounts, FrameDesign, FrameError};
 use crate::sampling::mailing::{mailing_list_csv, MailingEntry, MailingError};
 use crate::sampling::register::{Sex, TextEncoding};
-use crate::sampling::strata::StratumVariable;
+use crate::sampling::strata::{parse_variables, StratumVariable, UnknownStratumVariable};
+
+/// A draw as a person asks for it — the command's flags or the draw page's form — before
+/// it is read into a [`DrawPlan`] by [`DrawRequest::plan`], the one reading both use.
+#[derive(Debug, Clone)]
+pub struct DrawRequest {
+    /// `YYYY-MM-DD`.
+    pub reference_date: String,
+    /// Minimum age on the reference date.
+    pub min_age: u32,
+    /// Stratum variables, comma-separated (`district,age_band`; empty: one stratum).
+    pub strata: String,
+    /// Age bands (`16-29,30-39,...,80-`); `None` or blank: [`default_age_bands`].
+    pub age_bands: Option<String>,
+    /// How to allocate.
+    pub allocation: AllocationRequest,
+    /// n, for proportional and equal allocation.
+    pub n: Option<u64>,
+    /// The minimum per stratum of proportional allocation.
+    pub min_per_stratum: u64,
+    /// The seed as typed; `None` or blank: a fresh one ([`Seed::generate`]).
+    pub seed: Option<String>,
+    /// Replace a sample that is not final.
+    pub replace: bool,
+}
+
+/// The allocation asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AllocationRequest {
+    /// Proportional to N_h with at least the minimum per stratum.
+    Proportional,
+    /// The same n_h in every stratum.
+    Equal,
+    /// n_h per stratum from a `stratum,n` CSV (UTF-8 or Shift_JIS).
+    Explicit(Vec<u8>),
+}
+
+/// Which part of a [`DrawRequest`] is wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DrawField {
+    ReferenceDate,
+    Strata,
+    AgeBands,
+    SampleSize,
+    Sizes,
+    Seed,
+}
+
+/// What is wrong with a [`DrawRequest`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DrawRequestError {
+    /// The reference date is not `YYYY-MM-DD`.
+    Date(String),
+    Strata(UnknownStratumVariable),
+    AgeBands(AgeBandError),
+    /// Proportional or equal allocation without n.
+    NoSize,
+    /// n given with explicit sizes.
+    SizeWithSizes,
+    /// The explicit sizes cannot be read.
+    Sizes(AllocationError),
+    Seed(BadSeed),
+}
+
+impl DrawRequestError {
+    /// The part of the request to correct.
+    pub fn field(&self) -> DrawField {
+        match self {
+            DrawRequestError::Date(_) => DrawField::ReferenceDate,
+            DrawRequestError::Strata(_) => DrawField::Strata,
+            DrawRequestError::AgeBands(_) => DrawField::AgeBands,
+            DrawRequestError::NoSize | DrawRequestError::SizeWithSizes => DrawField::SampleSize,
+            DrawRequestError::Sizes(_) => DrawField::Sizes,
+            DrawRequestError::Seed(_) => DrawField::Seed,
+        }
+    }
+
+    /// What to correct, for the draw page in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (DrawRequestError::Date(text), Lang::Ja) => {
+                format!("基準日「{text}」を 2026-12-01 のような日付で入力してください。")
+            }
+            (DrawRequestError::Date(text), Lang::En) => {
+                format!("The reference date `{text}` is not a date like 2026-12-01.")
+            }
+            (DrawRequestError::Strata(e), _) => e.message(lang),
+            (DrawRequestError::AgeBands(e), _) => e.message(lang),
+            (DrawRequestError::NoSize, Lang::Ja) => {
+                "標本の大きさ n を入力してください。".into()
+            }
+            (DrawRequestError::NoSize, Lang::En) => "Give the sample size n.".into(),
+            (DrawRequestError::SizeWithSizes, Lang::Ja) => "層ごとに人数を指定するときは、標本の大きさ n は空欄にしてください（表の人数の合計が n です）。".into(),
+            (DrawRequestError::SizeWithSizes, Lang::En) => "Leave n empty with explicit sizes: the table gives every n_h.".into(),
+            (DrawRequestError::Sizes(e), _) => e.message(lang),
+            (DrawRequestError::Seed(e), _) => e.message(lang),
+        }
+    }
+}
+
+impl DrawRequest {
+    /// Reads the request into a plan: the date, the strata, the age bands (by default
+    /// [`default_age_bands`]) covering the minimum age, the allocation and the seed.
+    pub fn plan(&self) -> Result<DrawPlan, DrawRequestError> {
+        let reference_date = NaiveDate::parse_from_str(self.reference_date.trim(), "%Y-%m-%d")
+            .map_err(|_| DrawRequestError::Date(self.reference_date.trim().to_string()))?;
+        let strata_by = parse_variables(&self.strata).map_err(DrawRequestError::Strata)?;
+        let band_spec = match self.age_bands.as_deref().map(str::trim) {
+            Some(spec) if !spec.is_empty() => spec.to_string(),
+            _ => default_age_bands(self.min_age),
+        };
+        let age_bands: AgeBands = band_spec.parse().map_err(DrawRequestError::AgeBands)?;
+        age_bands
+            .check_covers(self.min_age)
+            .map_err(DrawRequestError::AgeBands)?;
+        let method = match &self.allocation {
+            AllocationRequest::Explicit(bytes) => {
+                if self.n.is_some() {
+                    return Err(DrawRequestError::SizeWithSizes);
+                }
+                AllocationMethod::Explicit(
+                    parse_explicit_sizes(bytes).map_err(DrawRequestError::Sizes)?,
+                )
+            }
+            AllocationRequest::Proportional => AllocationMethod::Proportional {
+                total: self.n.ok_or(DrawRequestError::NoSize)?,
+                minimum: self.min_per_stratum,
+            },
+            AllocationRequest::Equal => AllocationMethod::Equal {
+                total: self.n.ok_or(DrawRequestError::NoSize)?,
+            },
+        };
+        let seed = match self.seed.as_deref().map(str::trim) {
+            Some(text) if !text.is_empty() => text.parse().map_err(DrawRequestError::Seed)?,
+            _ => Seed::generate(),
+        };
+        Ok(DrawPlan {
+            eligibility: Eligibility {
+                reference_date,
+                minimum_age: self.min_age,
+            },
+            strata_by,
+            age_bands,
+            method,
+            seed,
+            replace: self.replace,
+        })
+    }
+}
 
 /// A draw, parsed.
 #[derive(Debug, Clone)]
@@ -52,15 +206,72 @@ pub enum DrawError {
     /// The frame's personal data (birth dates) was purged.
     #[error("the frame's personal data was purged")]
     FramePurged,
+    /// The sample was made final (letters or the mailing list): no draw replaces it.
+    #[error("the sample was made final on {at} UTC (for its letters and mailing list) and cannot be replaced")]
+    SampleFinal { at: chrono::NaiveDateTime },
     /// The plan does not fit the frame (age bands, allocation, sizes larger than strata …).
-    #[error("{0}")]
-    Plan(String),
+    #[error(transparent)]
+    Plan(PlanProblem),
     /// A stored value that cannot be read back.
     #[error("{0}")]
     Corrupt(String),
     /// Storing failed, or the sample may no longer be replaced (final, codes used).
     #[error(transparent)]
     Storage(#[from] DbError),
+}
+
+/// Why a plan does not fit the frame.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanProblem {
+    #[error(transparent)]
+    Frame(#[from] FrameError),
+    #[error(transparent)]
+    Allocation(#[from] AllocationError),
+    #[error(transparent)]
+    Draw(#[from] crate::sampling::draw::DrawError),
+}
+
+impl PlanProblem {
+    /// The problem in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            PlanProblem::Frame(e) => e.message(lang),
+            PlanProblem::Allocation(e) => e.message(lang),
+            PlanProblem::Draw(e) => e.message(lang),
+        }
+    }
+}
+
+impl DrawError {
+    /// What went wrong and what to do, for a page in `lang`.
+    pub fn message(&self, lang: Lang, zone: &chrono_tz::Tz) -> String {
+        match (self, lang) {
+            (DrawError::SampleExists { seed, size }, Lang::Ja) => format!(
+                "この調査にはすでに標本があります（乱数の種 {seed}、n = {size}）。依頼状を出す前に抽出し直す場合は「今の標本を取り替える」にチェックを入れてください。"
+            ),
+            (DrawError::SampleExists { seed, size }, Lang::En) => format!(
+                "The survey already has a sample (seed {seed}, n = {size}); tick \"replace the current sample\" to draw again before any letter goes out."
+            ),
+            (DrawError::SampleFinal { at }, Lang::Ja) => format!(
+                "標本は{}に確定しています（依頼状・発送リストのため）。取り替えることはできません。",
+                crate::clock::local_time(lang, *at, zone)
+            ),
+            (DrawError::SampleFinal { at }, Lang::En) => format!(
+                "The sample was made final on {} (for its letters and mailing list) and cannot be replaced.",
+                crate::clock::local_time(lang, *at, zone)
+            ),
+            (DrawError::NoFrame, Lang::Ja) => "この調査には名簿がまだありません。先に住民基本台帳を取り込んでください。".into(),
+            (DrawError::NoFrame, Lang::En) => "The survey has no frame yet: import the register first.".into(),
+            (DrawError::FramePurged, Lang::Ja) => "名簿の個人情報は消去済みです。抽出し直すには名簿を取り込み直してください。".into(),
+            (DrawError::FramePurged, Lang::En) => "The frame's personal data was purged: a new draw needs a new import.".into(),
+            (DrawError::Plan(problem), _) => problem.message(lang),
+            (DrawError::Corrupt(message), Lang::Ja) => format!("保存されている名簿の値を読めません（{message}）。"),
+            (DrawError::Corrupt(message), Lang::En) => format!("A stored value of the frame cannot be read ({message})."),
+            (DrawError::Storage(crate::db::DbError::Conflict(message)), Lang::Ja) => format!("標本を取り替えられません（{message}）。"),
+            (DrawError::Storage(e), Lang::Ja) => format!("標本を保存できませんでした（{e}）。何も保存していません。"),
+            (DrawError::Storage(e), Lang::En) => format!("The sample could not be stored ({e}); nothing was stored."),
+        }
+    }
 }
 
 /// Draws and stores the sample of a survey's stored frame.
@@ -70,7 +281,10 @@ pub fn draw(
     plan: &DrawPlan,
 ) -> Result<DrawOutcome, DrawError> {
     if let Some(existing) = db::sample::find(conn, survey_id)? {
-        if existing.letters_printed_at.is_none() && !plan.replace {
+        if let Some(at) = existing.letters_printed_at {
+            return Err(DrawError::SampleFinal { at });
+        }
+        if !plan.replace {
             return Err(DrawError::SampleExists {
                 seed: existing.seed,
                 size: existing.sample_size,
@@ -105,8 +319,8 @@ pub fn draw(
         Some(plan.age_bands.clone()),
         plan.strata_by.clone(),
     )
-    .map_err(|e| DrawError::Plan(e.to_string()))?;
-    let frame = Frame::build(candidates, design).map_err(|e| DrawError::Plan(e.to_string()))?;
+    .map_err(|e| DrawError::Plan(e.into()))?;
+    let frame = Frame::build(candidates, design).map_err(|e| DrawError::Plan(e.into()))?;
     let populations: Vec<StratumPopulation> = frame
         .strata
         .iter()
@@ -115,10 +329,9 @@ pub fn draw(
             population: s.population,
         })
         .collect();
-    let allocation =
-        allocate(&populations, &plan.method).map_err(|e| DrawError::Plan(e.to_string()))?;
+    let allocation = allocate(&populations, &plan.method).map_err(|e| DrawError::Plan(e.into()))?;
     let drawn =
-        draw_sample(&frame, &allocation, plan.seed).map_err(|e| DrawError::Plan(e.to_string()))?;
+        draw_sample(&frame, &allocation, plan.seed).map_err(|e| DrawError::Plan(e.into()))?;
 
     let band_labels: Vec<String> = plan
         .age_bands
@@ -214,7 +427,7 @@ fn stored_sex(code: &str) -> Result<Sex, String> {
         "male" => Ok(Sex::Male),
         "female" => Ok(Sex::Female),
         "unknown" => Ok(Sex::Unknown),
-        other => Sex::parse(other),
+        other => Sex::parse(other).map_err(|e| e.to_string()),
     }
 }
 

@@ -12,6 +12,8 @@ use std::str::FromStr;
 use chrono::{Datelike, NaiveDate};
 use thiserror::Error;
 
+use crate::questionnaire::Lang;
+
 /// The minimum age of the Suzaka survey and of the national survey.
 pub const DEFAULT_MINIMUM_AGE: u32 = 16;
 
@@ -145,14 +147,96 @@ pub enum AgeBandError {
     },
     /// The bands do not cover every eligible age.
     #[error(
-        "the age bands must cover every age from the minimum age {minimum_age} upwards: {problem}"
+        "the age bands must cover every age from the minimum age {minimum_age} upwards: {gap}"
     )]
     DoesNotCover {
         /// The frame's minimum age.
         minimum_age: u32,
         /// What is missing.
-        problem: String,
+        gap: CoverGap,
     },
+}
+
+/// Which ages a set of bands leaves out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CoverGap {
+    /// From the minimum age to the year before the first band.
+    Below { minimum_age: u32, first_from: u32 },
+    /// Over the last band, which is not open-ended.
+    Above { to: u32, last_from: u32 },
+}
+
+impl CoverGap {
+    /// The ages left out, in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        match (*self, lang) {
+            (CoverGap::Below { minimum_age, first_from }, Lang::Ja) => {
+                format!("{minimum_age}〜{}歳がどの区分にも入りません", first_from - 1)
+            }
+            (CoverGap::Below { minimum_age, first_from }, Lang::En) => {
+                format!("ages {minimum_age}-{} are in no band", first_from - 1)
+            }
+            (CoverGap::Above { to, last_from }, Lang::Ja) => format!(
+                "{to}歳を超える年齢がどの区分にも入りません。最後の区分を上限なし（{last_from}-）にしてください"
+            ),
+            (CoverGap::Above { to, last_from }, Lang::En) => format!(
+                "ages over {to} are in no band; make the last band open-ended ({last_from}-)"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for CoverGap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message(Lang::En))
+    }
+}
+
+impl AgeBandError {
+    /// What is wrong with the bands and how to write them, in `lang` (English is the
+    /// `Display` text).
+    pub fn message(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self {
+            AgeBandError::Empty => "年齢区分がありません。16-29,30-39,40-49,50-59,60-69,70-79,80- のように書いてください。".into(),
+            AgeBandError::Malformed(item) => format!(
+                "年齢区分「{item}」を読み取れません。区分は 30-39、最後の上限なしの区分は 80-（または 80+）、前の区分と同じ幅の繰り返しは ... と書いてください。"
+            ),
+            AgeBandError::Reversed(item) => format!("年齢区分「{item}」は終わりが始まりより前です。"),
+            AgeBandError::NotContiguous { band, expected } => format!(
+                "年齢区分「{band}」は{expected}歳から始めてください（区分が重なったり、すき間ができたりしないように）。"
+            ),
+            AgeBandError::OpenBandNotLast(item) => format!(
+                "上限なしの区分にできるのは最後の区分だけですが、「{item}」の後にも区分があります。"
+            ),
+            AgeBandError::BadEllipsis { before, after } => format!(
+                "... は2つの区分の間に置き、その間が前の区分と同じ幅の区分で埋まるようにしてください（「{before}」と「{after}」）。"
+            ),
+            AgeBandError::DoesNotCover { minimum_age, gap } => format!(
+                "年齢区分は最低年齢{minimum_age}歳以上のすべての年齢を含む必要があります: {}。",
+                gap.message(lang)
+            ),
+        }
+    }
+}
+
+/// The age bands used when none are given: from the minimum age to 29 (or to the next
+/// decade), then ten-year bands, 80 and over — `16-29,30-39,...,80-` for 16.
+pub fn default_age_bands(min_age: u32) -> String {
+    if min_age < 20 {
+        format!("{min_age}-29,30-39,...,80-")
+    } else if min_age < 80 {
+        let next = (min_age / 10 + 1) * 10;
+        if next >= 80 {
+            format!("{min_age}-79,80-")
+        } else {
+            format!("{min_age}-{},{next}-{},...,80-", next - 1, next + 9)
+        }
+    } else {
+        format!("{min_age}-")
+    }
 }
 
 impl AgeBands {
@@ -172,16 +256,19 @@ impl AgeBands {
         if first.from > minimum_age {
             return Err(AgeBandError::DoesNotCover {
                 minimum_age,
-                problem: format!("ages {minimum_age}-{} are in no band", first.from - 1),
+                gap: CoverGap::Below {
+                    minimum_age,
+                    first_from: first.from,
+                },
             });
         }
         if let Some(last @ AgeBand { to: Some(to), .. }) = self.bands.last() {
             return Err(AgeBandError::DoesNotCover {
                 minimum_age,
-                problem: format!(
-                    "ages over {to} are in no band; make the last band open-ended ({}-)",
-                    last.from
-                ),
+                gap: CoverGap::Above {
+                    to: *to,
+                    last_from: last.from,
+                },
             });
         }
         Ok(())
@@ -438,5 +525,19 @@ mod tests {
         assert!(starts_late.check_covers(18).is_ok());
         let closed: AgeBands = "16-29,30-99".parse().expect("valid spec");
         assert!(closed.check_covers(16).is_err());
+    }
+
+    #[test]
+    fn the_default_age_bands_parse_and_cover_every_minimum_age() {
+        assert_eq!(super::default_age_bands(16), "16-29,30-39,...,80-");
+        for min_age in 0..=110 {
+            let bands: AgeBands = super::default_age_bands(min_age)
+                .parse()
+                .unwrap_or_else(|e| panic!("{min_age}: {e}"));
+            bands
+                .check_covers(min_age)
+                .unwrap_or_else(|e| panic!("{min_age}: {e}"));
+            assert_eq!(bands.bands()[0].from, min_age);
+        }
     }
 }

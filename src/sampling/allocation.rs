@@ -18,6 +18,8 @@ use std::fmt;
 use encoding_rs::SHIFT_JIS;
 use thiserror::Error;
 
+use crate::questionnaire::Lang;
+
 /// What an allocation works on: a stratum's label and N_h.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StratumPopulation {
@@ -46,20 +48,87 @@ pub enum AllocationMethod {
     Explicit(Vec<ExplicitSize>),
 }
 
-impl fmt::Display for AllocationMethod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            AllocationMethod::Proportional { total, minimum } => {
-                write!(
-                    f,
-                    "proportional, n = {total}, at least {minimum} per stratum"
-                )
+/// An allocation as stored with a sample and shown: the method and its numbers, without
+/// the explicit sizes themselves (the strata table has them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AllocationSummary {
+    Proportional { total: u64, minimum: u64 },
+    Equal { total: u64 },
+    Explicit { strata: usize },
+}
+
+impl AllocationSummary {
+    /// Reads the stored words back (what `Display` of [`AllocationMethod`] wrote).
+    pub fn parse(stored: &str) -> Option<AllocationSummary> {
+        let number = |text: &str| text.trim().parse::<u64>().ok();
+        if let Some(rest) = stored.strip_prefix("proportional, n = ") {
+            let (total, rest) = rest.split_once(", at least ")?;
+            let minimum = rest.strip_suffix(" per stratum")?;
+            return Some(AllocationSummary::Proportional {
+                total: number(total)?,
+                minimum: number(minimum)?,
+            });
+        }
+        if let Some(total) = stored.strip_prefix("equal, n = ") {
+            return Some(AllocationSummary::Equal {
+                total: number(total)?,
+            });
+        }
+        let strata = stored
+            .strip_prefix("explicit sizes for ")?
+            .strip_suffix(" strata")?;
+        Some(AllocationSummary::Explicit {
+            strata: number(strata)? as usize,
+        })
+    }
+
+    /// The allocation in words (`proportional, n = 600, at least 10 per stratum`,
+    /// `比例配分（n = 600、各層10人以上）`).
+    pub fn describe(self, lang: Lang) -> String {
+        match (self, lang) {
+            (AllocationSummary::Proportional { total, minimum }, Lang::Ja) => {
+                format!("比例配分（n = {total}、各層{minimum}人以上）")
             }
-            AllocationMethod::Equal { total } => write!(f, "equal, n = {total}"),
-            AllocationMethod::Explicit(sizes) => {
-                write!(f, "explicit sizes for {} strata", sizes.len())
+            (AllocationSummary::Proportional { total, minimum }, Lang::En) => {
+                format!("proportional, n = {total}, at least {minimum} per stratum")
+            }
+            (AllocationSummary::Equal { total }, Lang::Ja) => format!("均等配分（n = {total}）"),
+            (AllocationSummary::Equal { total }, Lang::En) => format!("equal, n = {total}"),
+            (AllocationSummary::Explicit { strata }, Lang::Ja) => {
+                format!("層ごとに指定（{strata}層）")
+            }
+            (AllocationSummary::Explicit { strata }, Lang::En) => {
+                format!("explicit sizes for {strata} strata")
             }
         }
+    }
+}
+
+/// A stored allocation in words in `lang`; text it cannot read is shown as it is.
+pub fn describe_allocation(stored: &str, lang: Lang) -> String {
+    AllocationSummary::parse(stored).map_or_else(|| stored.to_string(), |a| a.describe(lang))
+}
+
+impl AllocationMethod {
+    /// What is stored and shown of the method.
+    pub fn summary(&self) -> AllocationSummary {
+        match self {
+            AllocationMethod::Proportional { total, minimum } => AllocationSummary::Proportional {
+                total: *total,
+                minimum: *minimum,
+            },
+            AllocationMethod::Equal { total } => AllocationSummary::Equal { total: *total },
+            AllocationMethod::Explicit(sizes) => AllocationSummary::Explicit {
+                strata: sizes.len(),
+            },
+        }
+    }
+}
+
+impl fmt::Display for AllocationMethod {
+    /// The stored form (English; [`AllocationSummary::parse`] reads it back).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.summary().describe(Lang::En))
     }
 }
 
@@ -190,6 +259,48 @@ pub enum AllocationError {
         /// What is wrong.
         message: String,
     },
+}
+
+impl AllocationError {
+    /// Why the allocation is impossible and what to change, in `lang` (English is the
+    /// `Display` text).
+    pub fn message(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self {
+            AllocationError::NoStrata => "名簿に層がありません。".into(),
+            AllocationError::ZeroSample => "標本の大きさ n は1以上にしてください。".into(),
+            AllocationError::ZeroMinimum => "各層の最低人数は1以上にしてください（0人の層はウェイトを付けられません）。".into(),
+            AllocationError::LargerThanFrame { requested, population } => format!(
+                "標本の大きさ {requested} が、名簿の対象者 {population}人より大きくなっています。"
+            ),
+            AllocationError::MinimumExceedsTotal { strata, minimum, needed, total } => format!(
+                "{strata}層にそれぞれ{minimum}人以上を割り当てると{needed}人になり、標本の大きさ {total} を超えます。最低人数を下げるか、層をまとめるか、n を増やしてください。"
+            ),
+            AllocationError::FewerThanStrata { total, strata } => format!(
+                "{total}人を{strata}層に均等に割り当てると、0人の層ができます。n を{strata}以上にしてください。"
+            ),
+            AllocationError::StratumTooSmall { label, population, size } => format!(
+                "層「{label}」は{population}人しかおらず、割り当て{size}人より少なくなっています。その層の人数を減らすか、隣の層とまとめてください。"
+            ),
+            AllocationError::UnknownStratum { line, label, known } => format!(
+                "{line}行目: 「{label}」という層はありません。層は次のとおりです: {known}"
+            ),
+            AllocationError::DuplicateStratum { line, label } => {
+                format!("{line}行目: 層「{label}」が2回目です。")
+            }
+            AllocationError::MissingStrata(labels) => format!(
+                "次の層の人数がありません: {labels}。すべての層に1以上の人数が必要です。"
+            ),
+            AllocationError::BadSize { line, label, value } => format!(
+                "{line}行目: 層「{label}」の人数「{value}」が1以上の整数ではありません。"
+            ),
+            AllocationError::File { line, message } => {
+                format!("層ごとの人数の表、{line}行目: {message}")
+            }
+        }
+    }
 }
 
 /// Allocates a sample over strata.

@@ -27,6 +27,8 @@ use rand_chacha::ChaCha20Rng;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
+use crate::questionnaire::Lang;
+
 use super::allocation::Allocation;
 use super::frame::Frame;
 
@@ -179,6 +181,38 @@ pub enum DrawError {
         /// n_h.
         size: u64,
     },
+}
+
+impl DrawError {
+    /// Why the draw cannot be made, in `lang` (English is the `Display` text).
+    pub fn message(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self {
+            DrawError::AllocationMismatch { .. } | DrawError::StrataCountMismatch { .. } => {
+                "配分がこの名簿の層と合いません。この名簿で配分し直してください。".into()
+            }
+            DrawError::BadSize {
+                label,
+                population,
+                size,
+            } => format!("層「{label}」の{population}人から{size}人は抽出できません。"),
+        }
+    }
+}
+
+impl BadSeed {
+    /// The refusal in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        match lang {
+            Lang::Ja => format!(
+                "乱数の種「{}」が 0 から 18446744073709551615 までの整数ではありません。",
+                self.0
+            ),
+            Lang::En => self.to_string(),
+        }
+    }
 }
 
 /// Draws the sample: SRSWOR of n_h in each stratum (see the module documentation).

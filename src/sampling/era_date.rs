@@ -12,6 +12,7 @@ use chrono::{Datelike, NaiveDate};
 use thiserror::Error;
 
 use super::text::fold_width;
+use crate::questionnaire::Lang;
 
 /// A Japanese era (元号) from 明治 on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -157,6 +158,39 @@ pub enum EraDateError {
     /// 明治 1–5 used the lunisolar calendar.
     #[error("`{0}` is before 明治6年 (1873), when Japan used the lunisolar calendar; such dates are not supported")]
     Lunisolar(String),
+}
+
+impl EraDateError {
+    /// What is wrong with the date, in `lang` (English is the `Display` text).
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (_, Lang::En) => self.to_string(),
+            (EraDateError::Empty, Lang::Ja) => "日付が空です".into(),
+            (EraDateError::Unrecognised(text), Lang::Ja) => format!(
+                "「{text}」は日付として読み取れません。1970-03-12、1970/3/12、19700312、昭和45年3月12日、S45.03.12、H7/1/5、R2-4-1 のように書いてください"
+            ),
+            (EraDateError::Impossible(text), Lang::Ja) => {
+                format!("「{text}」という日は暦にありません")
+            }
+            (EraDateError::BeforeEra { text, era, first_day }, Lang::Ja) => format!(
+                "「{text}」は{era}の始まり（{first_day}）より前です。元号を確かめてください"
+            ),
+            (
+                EraDateError::AfterEra {
+                    text,
+                    era,
+                    last_day,
+                    correct,
+                },
+                Lang::Ja,
+            ) => format!(
+                "「{text}」は{era}の終わり（{last_day}）より後です。その日は{correct}です"
+            ),
+            (EraDateError::Lunisolar(text), Lang::Ja) => format!(
+                "「{text}」は明治6年（1873年）より前で、太陰太陽暦の日付のため扱えません"
+            ),
+        }
+    }
 }
 
 /// Parses a birth date in any accepted form (see the module documentation).

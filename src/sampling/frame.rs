@@ -7,6 +7,8 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use thiserror::Error;
 
+use crate::questionnaire::Lang;
+
 use super::age::{AgeBandError, AgeBands, Eligibility, EligibilityStatus};
 use super::register::{RegisterRecord, Sex};
 use super::strata::{Stratum, StratumValues, StratumVariable};
@@ -157,6 +159,36 @@ pub enum FrameError {
     /// Two strata with the same label (a district name containing ` × `).
     #[error("two strata are both labelled `{0}`; rename the district so labels are unique")]
     AmbiguousLabel(String),
+}
+
+impl FrameError {
+    /// Why the frame cannot be built and what to change, in `lang` (English is the
+    /// `Display` text).
+    pub fn message(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self {
+            FrameError::RepeatedVariable(v) => {
+                format!("層の変数「{}」が2回選ばれています。", v.label(lang))
+            }
+            FrameError::AgeBandsMissing => "年齢階級で層を分けるには年齢区分が必要です。16-29,30-39,...,80- のように書いてください。".into(),
+            FrameError::AgeBands(e) => e.message(lang),
+            FrameError::MissingValue { variable, first, count } => format!(
+                "対象者{count}人に{}がありません（最初は住民番号 {first}）。名簿の取り込みで{}の列を選ぶか、{}を使わずに層を分けてください。",
+                variable.label(lang),
+                variable.label(lang),
+                variable.label(lang)
+            ),
+            FrameError::DuplicateResident(id) => format!("住民番号 {id} が2回以上あります。"),
+            FrameError::Empty { reference_date, minimum_age } => format!(
+                "基準日 {reference_date} に{minimum_age}歳以上の対象者がいません。基準日と生年月日を確かめてください。"
+            ),
+            FrameError::AmbiguousLabel(label) => format!(
+                "2つの層がどちらも「{label}」という名前になります。層の名前が重ならないように地区名を変えてください。"
+            ),
+        }
+    }
 }
 
 impl Frame {

@@ -27,8 +27,9 @@ use chrono::NaiveDate;
 use encoding_rs::{DecoderResult, Encoding, SHIFT_JIS, UTF_8};
 use thiserror::Error;
 
-use super::era_date::parse_birth_date;
+use super::era_date::{parse_birth_date, EraDateError};
 use super::text::fold_width;
+use crate::questionnaire::Lang;
 
 /// How many bad rows an import error lists before giving only a count.
 pub const MAX_REPORTED_ROWS: usize = 50;
@@ -52,6 +53,14 @@ impl TextEncoding {
             TextEncoding::Utf8 => UTF_8,
             // encoding_rs implements the WHATWG Shift_JIS decoder, which is CP932.
             TextEncoding::ShiftJis => SHIFT_JIS,
+        }
+    }
+
+    /// The name shown on the staff pages (`UTF-8`, `Shift_JIS (CP932)`).
+    pub fn label(self) -> &'static str {
+        match self {
+            TextEncoding::Utf8 => "UTF-8",
+            TextEncoding::ShiftJis => "Shift_JIS (CP932)",
         }
     }
 
@@ -93,9 +102,11 @@ impl FromStr for TextEncoding {
 /// The encoding to read with: named by the user, or detected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EncodingChoice {
-    /// A UTF-8 BOM means UTF-8; otherwise the file must be valid UTF-8 throughout, and if
-    /// it is not, the import stops and asks the user to name the encoding. Shift_JIS is
-    /// never guessed: too many byte strings are valid in both.
+    /// A UTF-8 BOM means UTF-8; otherwise, at the first non-ASCII byte (everything before
+    /// it reads the same in both), the next 64 KiB decide: valid UTF-8 → UTF-8, else valid
+    /// CP932 → CP932 (reported as detected: [`RegisterSummary::encoding_detected`]), else
+    /// the import stops at the first line that is not UTF-8. Japanese text in CP932 is
+    /// practically never valid UTF-8 over that many bytes, so the choice does not mislead.
     #[default]
     Detect,
     /// The user named the encoding.
@@ -162,15 +173,13 @@ pub struct ResidentId(String);
 impl ResidentId {
     /// Parses an id: trimmed, full-width digits and letters folded to ASCII, not empty,
     /// no spaces or control characters.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, RowFault> {
         let folded = fold_width(text.trim());
         if folded.is_empty() {
-            return Err("resident id is empty".to_string());
+            return Err(RowFault::IdEmpty);
         }
         if folded.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(format!(
-                "resident id `{folded}` contains spaces or control characters"
-            ));
+            return Err(RowFault::IdSpaces(folded.into_owned()));
         }
         Ok(ResidentId(folded.into_owned()))
     }
@@ -193,7 +202,7 @@ pub struct PostalCode([u8; 7]);
 
 impl PostalCode {
     /// Parses `380-0000`, `3800000`, `〒380-0000` or the full-width forms.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, RowFault> {
         let folded = fold_width(text.trim());
         let mut code = [0u8; 7];
         let mut count = 0;
@@ -213,10 +222,7 @@ impl PostalCode {
         if count == 7 {
             Ok(PostalCode(code))
         } else {
-            Err(format!(
-                "postal code `{}` is not seven digits like 380-0000",
-                text.trim()
-            ))
+            Err(RowFault::PostalCode(text.trim().to_string()))
         }
     }
 
@@ -248,7 +254,7 @@ pub enum Sex {
 
 impl Sex {
     /// Parses the common register codes (see the module documentation).
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, RowFault> {
         let folded = fold_width(text.trim());
         let is = |options: &[&str]| options.iter().any(|o| o.eq_ignore_ascii_case(&folded));
         if is(&["1", "男", "男性", "m", "male"]) {
@@ -258,10 +264,7 @@ impl Sex {
         } else if is(&["0", "9", "不明", "x", "unknown"]) {
             Ok(Sex::Unknown)
         } else {
-            Err(format!(
-                "sex `{}` is not understood; use 1/2, 男/女, M/F, or 0/9 for unknown",
-                text.trim()
-            ))
+            Err(RowFault::Sex(text.trim().to_string()))
         }
     }
 
@@ -284,7 +287,7 @@ impl Sex {
     }
 }
 
-fn parse_exclude_flag(text: &str) -> Result<bool, String> {
+fn parse_exclude_flag(text: &str) -> Result<bool, RowFault> {
     let folded = fold_width(text.trim());
     let is = |options: &[&str]| options.iter().any(|o| o.eq_ignore_ascii_case(&folded));
     if is(&["", "0", "false", "no", "n", "いいえ"]) {
@@ -304,10 +307,7 @@ fn parse_exclude_flag(text: &str) -> Result<bool, String> {
     ]) {
         Ok(true)
     } else {
-        Err(format!(
-            "exclusion flag `{}` is not understood; leave it empty or write 0 to keep the resident, 1 to exclude",
-            text.trim()
-        ))
+        Err(RowFault::ExcludeFlag(text.trim().to_string()))
     }
 }
 
@@ -339,6 +339,8 @@ pub struct RegisterRecord {
 pub struct RegisterSummary {
     /// The encoding the file was read with.
     pub encoding: TextEncoding,
+    /// The encoding was detected, not named (a CP932 file read so is worth saying).
+    pub encoding_detected: bool,
     /// Residents read.
     pub rows: u64,
     /// Residents flagged to be left out.
@@ -352,6 +354,8 @@ pub struct RegisterSummary {
 pub struct Register {
     /// The encoding the file was read with.
     pub encoding: TextEncoding,
+    /// The encoding was detected, not named.
+    pub encoding_detected: bool,
     /// The residents, in file order.
     pub records: Vec<RegisterRecord>,
 }
@@ -361,8 +365,118 @@ pub struct Register {
 pub struct RowProblem {
     /// Line number in the file (header = 1).
     pub line: u64,
-    /// What is wrong, all problems of the row joined.
-    pub message: String,
+    /// What is wrong, every problem of the row.
+    pub faults: Vec<RowFault>,
+}
+
+impl RowProblem {
+    /// Every problem of the row in one sentence.
+    pub fn message(&self, lang: Lang) -> String {
+        let separator = match lang {
+            Lang::Ja => "。",
+            Lang::En => "; ",
+        };
+        self.faults
+            .iter()
+            .map(|fault| fault.message(lang))
+            .collect::<Vec<_>>()
+            .join(separator)
+    }
+}
+
+/// One thing wrong with a row of the extract.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowFault {
+    /// The row has another number of fields than the header.
+    FieldCount { found: usize, expected: usize },
+    /// A field holds U+FFFD: the text was garbled before the file was written.
+    Garbled { field: usize },
+    /// The resident id is empty.
+    IdEmpty,
+    /// The resident id has spaces or control characters.
+    IdSpaces(String),
+    /// Every name column is empty.
+    NameEmpty,
+    /// Every address column is empty.
+    AddressEmpty,
+    /// The postal code is not seven digits.
+    PostalCode(String),
+    /// The birth date cannot be read.
+    BirthDate(EraDateError),
+    /// The sex is not a known code.
+    Sex(String),
+    /// The district is empty.
+    DistrictEmpty,
+    /// The exclusion flag is not a known value.
+    ExcludeFlag(String),
+    /// The resident id was already on an earlier line.
+    DuplicateId { id: String, first_line: u64 },
+}
+
+impl RowFault {
+    /// What is wrong, and how to write it instead.
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (RowFault::FieldCount { found, expected }, Lang::Ja) => {
+                format!("項目の数が{found}個で、見出しの{expected}個と合いません")
+            }
+            (RowFault::FieldCount { found, expected }, Lang::En) => {
+                format!("has {found} fields but the header has {expected}")
+            }
+            (RowFault::Garbled { field }, Lang::Ja) => format!(
+                "{field}番目の項目に文字化けの記号（�, U+FFFD）があります。このファイルを書き出す前に文字が失われています"
+            ),
+            (RowFault::Garbled { field }, Lang::En) => format!(
+                "field {field} contains U+FFFD (�): the text was already garbled before this file was written"
+            ),
+            (RowFault::IdEmpty, Lang::Ja) => "住民番号が空です".into(),
+            (RowFault::IdEmpty, Lang::En) => "resident id is empty".into(),
+            (RowFault::IdSpaces(id), Lang::Ja) => {
+                format!("住民番号「{id}」に空白か制御文字が含まれています")
+            }
+            (RowFault::IdSpaces(id), Lang::En) => {
+                format!("resident id `{id}` contains spaces or control characters")
+            }
+            (RowFault::NameEmpty, Lang::Ja) => "氏名が空です".into(),
+            (RowFault::NameEmpty, Lang::En) => "name is empty".into(),
+            (RowFault::AddressEmpty, Lang::Ja) => "住所が空です".into(),
+            (RowFault::AddressEmpty, Lang::En) => "address is empty".into(),
+            (RowFault::PostalCode(text), Lang::Ja) => format!(
+                "郵便番号「{text}」が7桁ではありません（380-0000 のように書いてください）"
+            ),
+            (RowFault::PostalCode(text), Lang::En) => {
+                format!("postal code `{text}` is not seven digits like 380-0000")
+            }
+            (RowFault::BirthDate(e), Lang::Ja) => format!("生年月日: {}", e.message(lang)),
+            (RowFault::BirthDate(e), Lang::En) => format!("birth date: {e}"),
+            (RowFault::Sex(text), Lang::Ja) => format!(
+                "性別「{text}」を読み取れません（1/2、男/女、M/F、不明は 0/9 と書いてください）"
+            ),
+            (RowFault::Sex(text), Lang::En) => format!(
+                "sex `{text}` is not understood; use 1/2, 男/女, M/F, or 0/9 for unknown"
+            ),
+            (RowFault::DistrictEmpty, Lang::Ja) => "地区が空です".into(),
+            (RowFault::DistrictEmpty, Lang::En) => "district is empty".into(),
+            (RowFault::ExcludeFlag(text), Lang::Ja) => format!(
+                "除外の印「{text}」を読み取れません（対象にするなら空欄か 0、除外するなら 1 と書いてください）"
+            ),
+            (RowFault::ExcludeFlag(text), Lang::En) => format!(
+                "exclusion flag `{text}` is not understood; leave it empty or write 0 to keep the resident, 1 to exclude"
+            ),
+            (RowFault::DuplicateId { id, first_line }, Lang::Ja) => {
+                format!("住民番号「{id}」は{first_line}行目にもあります")
+            }
+            (RowFault::DuplicateId { id, first_line }, Lang::En) => {
+                format!("resident id `{id}` also appears on line {first_line}")
+            }
+        }
+    }
+}
+
+impl fmt::Display for RowFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message(Lang::En))
+    }
 }
 
 /// The bad rows of an import: the first [`MAX_REPORTED_ROWS`] by line, and how many in all.
@@ -378,7 +492,7 @@ impl fmt::Display for RowProblems {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{} bad row(s); nothing was imported:", self.total)?;
         for problem in &self.shown {
-            writeln!(f, "  line {}: {}", problem.line, problem.message)?;
+            writeln!(f, "  line {}: {}", problem.line, problem.message(Lang::En))?;
         }
         if self.total > self.shown.len() {
             writeln!(f, "  … and {} more", self.total - self.shown.len())?;
@@ -393,8 +507,8 @@ pub enum RegisterError {
     /// Reading the input failed.
     #[error("could not read the register file: {0}")]
     Io(#[source] io::Error),
-    /// Not valid UTF-8 and no encoding named.
-    #[error("line {line} is not valid UTF-8; if the file is Shift_JIS (as Excel on Windows saves it), name the encoding cp932")]
+    /// Detecting: valid neither as UTF-8 nor as CP932.
+    #[error("line {line} is neither valid UTF-8 nor valid Shift_JIS (cp932); the file is in another encoding or damaged: save it again from the register system or Excel as CSV (UTF-8 or Shift_JIS)")]
     NotUtf8 {
         /// Line of the first invalid byte.
         line: u64,
@@ -435,6 +549,49 @@ pub enum RegisterError {
     BadRows(RowProblems),
 }
 
+impl RegisterError {
+    /// What is wrong and what to do, in `lang` (English is the `Display` text). Bad rows
+    /// are listed by [`RowProblems`], each with [`RowProblem::message`].
+    pub fn message(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self {
+            RegisterError::Io(e) => format!("名簿のファイルを読み込めませんでした（{e}）。"),
+            RegisterError::NotUtf8 { line } => format!(
+                "{line}行目が UTF-8 としても Shift_JIS（CP932）としても正しくありません。別の文字コードのファイルか、壊れています。住基システムや Excel から CSV（UTF-8 または Shift_JIS）として保存し直してください。"
+            ),
+            RegisterError::Undecodable { encoding, line } => format!(
+                "{line}行目に {} として正しくないバイトがあります。別の文字コードのファイルか、壊れています。何も取り込んでいません。",
+                encoding.label()
+            ),
+            RegisterError::Utf8NamedAsShiftJis { .. } => "このファイルは UTF-8 ですが、Shift_JIS（CP932）が指定されました。そのまま読むとすべての氏名が文字化けします。文字コードを UTF-8 か「自動判定」にしてください。".into(),
+            RegisterError::Utf16 => "このファイルは UTF-16 です。UTF-8 または CSV（Shift_JIS）で保存し直してから取り込んでください。".into(),
+            RegisterError::NoHeader => "ファイルが空です。1行目に列の見出しが必要です。".into(),
+            RegisterError::MissingColumns { missing, found } => format!(
+                "見出しに列{}がありません。見出しにある列: {}",
+                quoted_ja(missing),
+                quoted_ja(found)
+            ),
+            RegisterError::AmbiguousColumn(name) => format!(
+                "見出しに列「{name}」が2つ以上あります。どちらかの名前を変えてください。"
+            ),
+            RegisterError::BadRows(problems) => format!(
+                "{}行に誤りがあるため、何も取り込んでいません。",
+                problems.total
+            ),
+        }
+    }
+}
+
+fn quoted_ja(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|name| format!("「{name}」"))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
 fn quoted(names: &[String]) -> String {
     names
         .iter()
@@ -457,6 +614,7 @@ pub fn read_register<R: Read>(
     })?;
     Ok(Register {
         encoding: summary.encoding,
+        encoding_detected: summary.encoding_detected,
         records,
     })
 }
@@ -476,38 +634,10 @@ pub fn read_register_in_batches<R: Read>(
     options: &ImportOptions,
     batch: &mut dyn FnMut(&mut Vec<RegisterRecord>, ImportProgress),
 ) -> Result<RegisterSummary, RegisterError> {
-    let mut input = input;
-    let mut head = [0u8; 3];
-    let head_len = read_up_to(&mut input, &mut head).map_err(RegisterError::Io)?;
-    let head = &head[..head_len];
-    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
-        return Err(RegisterError::Utf16);
-    }
-    let has_utf8_bom = head == [0xEF, 0xBB, 0xBF];
-    let (encoding, detecting) = match options.encoding {
-        EncodingChoice::Named(TextEncoding::ShiftJis) if has_utf8_bom => {
-            return Err(RegisterError::Utf8NamedAsShiftJis {
-                evidence: "starts with a UTF-8 byte-order mark",
-            })
-        }
-        EncodingChoice::Named(encoding) => (encoding, false),
-        EncodingChoice::Detect => (TextEncoding::Utf8, !has_utf8_bom),
-    };
-    let replay: &[u8] = if has_utf8_bom { &[] } else { head };
-    let bom_length = if has_utf8_bom { 3 } else { 0 };
-    let decoding = DecodingReader::new(replay.chain(input), encoding, bom_length);
-    let mut csv = csv::ReaderBuilder::new()
-        .delimiter(options.delimiter)
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(decoding);
-
+    let (mut csv, detecting) = open_csv(input, options.encoding, options.delimiter)?;
+    let encoding = csv.get_ref().encoding;
     let mut row = csv::StringRecord::new();
-    let read = |csv: &mut csv::Reader<_>, row: &mut csv::StringRecord| {
-        csv.read_record(row)
-            .map_err(|error| csv_error(error, encoding, detecting))
-    };
-    if !read(&mut csv, &mut row)? {
+    if !read_row(&mut csv, &mut row, detecting)? {
         return Err(RegisterError::NoHeader);
     }
     let columns = ColumnIndexes::find(&row, &options.columns)?;
@@ -519,11 +649,12 @@ pub fn read_register_in_batches<R: Read>(
     let mut rows_read = 0u64;
     let mut summary = RegisterSummary {
         encoding,
+        encoding_detected: matches!(options.encoding, EncodingChoice::Detect),
         rows: 0,
         excluded: 0,
         districts: 0,
     };
-    while read(&mut csv, &mut row)? {
+    while read_row(&mut csv, &mut row, detecting)? {
         rows_read += 1;
         let record_start = row.position().map_or(0, |p| p.byte());
         let line = csv.get_mut().line_at(record_start);
@@ -540,9 +671,9 @@ pub fn read_register_in_batches<R: Read>(
                     pending.push(record);
                 }
             }
-            Err(message) => {
+            Err(faults) => {
                 pending.clear();
-                problems.push(RowProblem { line, message });
+                problems.push(RowProblem { line, faults });
             }
         }
         if rows_read.is_multiple_of(PROGRESS_EVERY_ROWS) {
@@ -578,7 +709,134 @@ pub fn read_register_in_batches<R: Read>(
         }));
     }
     summary.districts = districts.len();
+    summary.encoding = csv.get_ref().encoding;
     Ok(summary)
+}
+
+/// A CSV reader over the decoded extract, and whether the encoding is being detected.
+type ExtractReader<R> = csv::Reader<DecodingReader<io::Chain<io::Cursor<Vec<u8>>, R>>>;
+
+/// Opens the extract: refuses UTF-16, skips a UTF-8 byte-order mark, and decodes as named
+/// or detected.
+fn open_csv<R: Read>(
+    mut input: R,
+    choice: EncodingChoice,
+    delimiter: u8,
+) -> Result<(ExtractReader<R>, bool), RegisterError> {
+    let mut head = [0u8; 3];
+    let head_len = read_up_to(&mut input, &mut head).map_err(RegisterError::Io)?;
+    let head = &head[..head_len];
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return Err(RegisterError::Utf16);
+    }
+    let has_utf8_bom = head == [0xEF, 0xBB, 0xBF];
+    let (encoding, detecting) = match choice {
+        EncodingChoice::Named(TextEncoding::ShiftJis) if has_utf8_bom => {
+            return Err(RegisterError::Utf8NamedAsShiftJis {
+                evidence: "starts with a UTF-8 byte-order mark",
+            })
+        }
+        EncodingChoice::Named(encoding) => (encoding, false),
+        EncodingChoice::Detect => (TextEncoding::Utf8, !has_utf8_bom),
+    };
+    let replay = if has_utf8_bom {
+        Vec::new()
+    } else {
+        head.to_vec()
+    };
+    let bom_length = if has_utf8_bom { 3 } else { 0 };
+    let decoding = DecodingReader::new(
+        io::Cursor::new(replay).chain(input),
+        encoding,
+        bom_length,
+        detecting,
+    );
+    let csv = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(decoding);
+    Ok((csv, detecting))
+}
+
+/// The next row of the extract; `false` at its end.
+fn read_row<R: Read>(
+    csv: &mut ExtractReader<R>,
+    row: &mut csv::StringRecord,
+    detecting: bool,
+) -> Result<bool, RegisterError> {
+    csv.read_record(row)
+        .map_err(|error| csv_error(error, csv.get_ref().encoding, detecting))
+}
+
+/// The header and first rows of an extract as text, for choosing the columns before the
+/// import (the page that maps them shows this).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preview {
+    /// The encoding the rows were read with (UTF-8 while only ASCII was seen).
+    pub encoding: TextEncoding,
+    /// The encoding was detected, not named.
+    pub encoding_detected: bool,
+    /// The header's column names, trimmed.
+    pub header: Vec<String>,
+    /// The first rows: line number and fields.
+    pub rows: Vec<(u64, Vec<String>)>,
+}
+
+/// Reads the header and at most `rows` rows (blank lines skipped).
+pub fn preview<R: Read>(
+    input: R,
+    encoding: EncodingChoice,
+    delimiter: u8,
+    rows: usize,
+) -> Result<Preview, RegisterError> {
+    let (mut csv, detecting) = open_csv(input, encoding, delimiter)?;
+    let mut row = csv::StringRecord::new();
+    if !read_row(&mut csv, &mut row, detecting)? {
+        return Err(RegisterError::NoHeader);
+    }
+    let header: Vec<String> = row.iter().map(|h| h.trim().to_string()).collect();
+    let mut shown = Vec::new();
+    while shown.len() < rows && read_row(&mut csv, &mut row, detecting)? {
+        if row.len() == 1 && row.get(0).is_some_and(|f| f.trim().is_empty()) {
+            continue;
+        }
+        let record_start = row.position().map_or(0, |p| p.byte());
+        let line = csv.get_mut().line_at(record_start);
+        shown.push((line, row.iter().map(str::to_string).collect()));
+    }
+    Ok(Preview {
+        encoding: csv.get_ref().encoding,
+        encoding_detected: detecting || matches!(encoding, EncodingChoice::Detect),
+        header,
+        rows: shown,
+    })
+}
+
+impl Preview {
+    /// The preview's rows read with `mapping` as the import would read them: each row's
+    /// record, or its problems. A mapping naming columns the header lacks is an error.
+    pub fn parse(
+        &self,
+        mapping: &ColumnMapping,
+    ) -> Result<Vec<Result<RegisterRecord, RowProblem>>, RegisterError> {
+        let header = csv::StringRecord::from(self.header.clone());
+        let columns = ColumnIndexes::find(&header, mapping)?;
+        let mut districts = HashMap::new();
+        Ok(self
+            .rows
+            .iter()
+            .map(|(line, fields)| {
+                let row = csv::StringRecord::from(fields.clone());
+                columns
+                    .parse(&row, *line, &mut districts)
+                    .map_err(|faults| RowProblem {
+                        line: *line,
+                        faults,
+                    })
+            })
+            .collect())
+    }
 }
 
 /// Reads a register held in memory.
@@ -610,7 +868,10 @@ fn duplicate_ids(mut ids: Vec<(ResidentId, u64)>) -> Vec<RowProblem> {
             let ((first, first_line), (second, second_line)) = (&pair[0], &pair[1]);
             (first == second).then(|| RowProblem {
                 line: *second_line,
-                message: format!("resident id `{second}` also appears on line {first_line}"),
+                faults: vec![RowFault::DuplicateId {
+                    id: second.to_string(),
+                    first_line: *first_line,
+                }],
             })
         })
         .collect()
@@ -624,7 +885,9 @@ fn csv_error(error: csv::Error, encoding: TextEncoding, detecting: bool) -> Regi
                 .and_then(|inner| inner.downcast_ref::<DecodeFailure>())
                 .copied();
             match failure {
-                Some(DecodeFailure::Malformed { line }) if detecting => {
+                Some(DecodeFailure::Malformed { line })
+                    if detecting && encoding == TextEncoding::Utf8 =>
+                {
                     RegisterError::NotUtf8 { line }
                 }
                 Some(DecodeFailure::Malformed { line }) => {
@@ -714,30 +977,32 @@ impl ColumnIndexes {
         row: &csv::StringRecord,
         line: u64,
         districts: &mut HashMap<String, Arc<str>>,
-    ) -> Result<RegisterRecord, String> {
+    ) -> Result<RegisterRecord, Vec<RowFault>> {
         if row.len() != self.width {
-            return Err(format!(
-                "has {} fields but the header has {}",
-                row.len(),
-                self.width
-            ));
+            return Err(vec![RowFault::FieldCount {
+                found: row.len(),
+                expected: self.width,
+            }]);
         }
         let field = |index: usize| row.get(index).unwrap_or_default();
-        let mut errors: Vec<String> = Vec::new();
+        let mut errors: Vec<RowFault> = Vec::new();
         if let Some(index) = (0..row.len()).find(|&i| field(i).contains('\u{FFFD}')) {
-            errors.push(format!(
-                "field {} contains U+FFFD (�): the text was already garbled before this file was written",
-                index + 1
-            ));
+            errors.push(RowFault::Garbled { field: index + 1 });
         }
         let resident_id = check(ResidentId::parse(field(self.resident_id)), &mut errors);
-        let name = check(joined_text(row, &self.name, "name"), &mut errors);
-        let address = check(joined_text(row, &self.address, "address"), &mut errors);
+        let name = check(
+            joined_text(row, &self.name).ok_or(RowFault::NameEmpty),
+            &mut errors,
+        );
+        let address = check(
+            joined_text(row, &self.address).ok_or(RowFault::AddressEmpty),
+            &mut errors,
+        );
         let postal_code = self
             .postal_code
             .map(|index| check(PostalCode::parse(field(index)), &mut errors));
         let birth_date = check(
-            parse_birth_date(field(self.birth_date)).map_err(|e| format!("birth date: {e}")),
+            parse_birth_date(field(self.birth_date)).map_err(RowFault::BirthDate),
             &mut errors,
         );
         let sex = self
@@ -746,7 +1011,7 @@ impl ColumnIndexes {
         let district = self.district.map(|index| {
             let text = field(index).trim();
             if text.is_empty() {
-                errors.push("district is empty".to_string());
+                errors.push(RowFault::DistrictEmpty);
                 return None;
             }
             if let Some(shared) = districts.get(text) {
@@ -760,11 +1025,10 @@ impl ColumnIndexes {
             Some(index) => check(parse_exclude_flag(field(index)), &mut errors),
             None => Some(false),
         };
-        if !errors.is_empty() {
-            return Err(errors.join("; "));
-        }
         match (resident_id, name, address, birth_date, excluded) {
-            (Some(resident_id), Some(name), Some(address), Some(birth_date), Some(excluded)) => {
+            (Some(resident_id), Some(name), Some(address), Some(birth_date), Some(excluded))
+                if errors.is_empty() =>
+            {
                 Ok(RegisterRecord {
                     line,
                     resident_id,
@@ -777,24 +1041,25 @@ impl ColumnIndexes {
                     excluded,
                 })
             }
-            _ => Err("could not be read".to_string()),
+            _ => Err(errors),
         }
     }
 }
 
 /// Keeps a parsed value, or records why it could not be parsed.
-fn check<T>(value: Result<T, String>, errors: &mut Vec<String>) -> Option<T> {
+fn check<T>(value: Result<T, RowFault>, errors: &mut Vec<RowFault>) -> Option<T> {
     match value {
         Ok(value) => Some(value),
-        Err(message) => {
-            errors.push(message);
+        Err(fault) => {
+            errors.push(fault);
             None
         }
     }
 }
 
-/// Joins the non-empty parts of a multi-column field with an ideographic space.
-fn joined_text(row: &csv::StringRecord, indexes: &[usize], what: &str) -> Result<String, String> {
+/// Joins the non-empty parts of a multi-column field with an ideographic space; `None`
+/// when every part is empty.
+fn joined_text(row: &csv::StringRecord, indexes: &[usize]) -> Option<String> {
     let mut text = String::new();
     for part in indexes
         .iter()
@@ -806,10 +1071,7 @@ fn joined_text(row: &csv::StringRecord, indexes: &[usize], what: &str) -> Result
         }
         text.push_str(part);
     }
-    if text.is_empty() {
-        return Err(format!("{what} is empty"));
-    }
-    Ok(text)
+    (!text.is_empty()).then_some(text)
 }
 
 /// Why the decoding reader stopped; carried inside an [`io::Error`] through the CSV reader.
@@ -845,11 +1107,49 @@ struct DecodingReader<R> {
     bytes_consumed: u64,
     /// When reading as Shift_JIS: watches whether the input is in fact UTF-8.
     utf8_probe: Option<Utf8Probe>,
+    /// The encoding being read with; while detecting, the guess until it is decided.
+    encoding: TextEncoding,
+    /// Detecting and not decided yet: only ASCII has been seen, which reads the same in
+    /// both encodings, so it is handed on as it is.
+    undecided: bool,
+}
+
+/// How many bytes from the first non-ASCII byte on decide the encoding when detecting.
+const DETECTION_WINDOW: usize = 64 * 1024;
+
+/// Whether `bytes` are valid in `encoding`; an incomplete character at the end counts as
+/// valid unless `complete` says the input ends there.
+fn valid_in(encoding: TextEncoding, bytes: &[u8], complete: bool) -> bool {
+    match encoding {
+        TextEncoding::Utf8 => match std::str::from_utf8(bytes) {
+            Ok(_) => true,
+            Err(error) => error.error_len().is_none() && !complete,
+        },
+        TextEncoding::ShiftJis => {
+            let mut decoder = SHIFT_JIS.new_decoder_without_bom_handling();
+            let mut scratch = [0u8; 4096];
+            let mut rest = bytes;
+            loop {
+                let (result, read, _) =
+                    decoder.decode_to_utf8_without_replacement(rest, &mut scratch, complete);
+                rest = &rest[read..];
+                match result {
+                    DecoderResult::Malformed(_, _) => return false,
+                    DecoderResult::InputEmpty => return true,
+                    DecoderResult::OutputFull => {}
+                }
+            }
+        }
+    }
 }
 
 impl<R: Read> DecodingReader<R> {
-    fn new(input: R, encoding: TextEncoding, already_consumed: u64) -> Self {
+    /// Reads `input` in `encoding`, or — `detect` — decides between UTF-8 and CP932 at the
+    /// first non-ASCII byte (see [`EncodingChoice::Detect`]).
+    fn new(input: R, encoding: TextEncoding, already_consumed: u64, detect: bool) -> Self {
         DecodingReader {
+            encoding,
+            undecided: detect,
             input,
             decoder: encoding.encoding_rs().new_decoder_without_bom_handling(),
             buffer: vec![0; 64 * 1024].into_boxed_slice(),
@@ -904,6 +1204,55 @@ impl<R: Read> DecodingReader<R> {
         self.output_offset += output.len() as u64;
     }
 
+    /// While undecided: hands on the ASCII before the first non-ASCII byte (`Some(n)`), or,
+    /// at that byte, decides the encoding on the window that follows it and returns `None`
+    /// for the decoder to go on.
+    fn pass_ascii(&mut self, out: &mut [u8]) -> io::Result<Option<usize>> {
+        let pending = &self.buffer[self.start..self.end];
+        let ascii = pending
+            .iter()
+            .position(|b| !b.is_ascii())
+            .unwrap_or(pending.len());
+        if ascii > 0 {
+            let n = ascii.min(out.len());
+            out[..n].copy_from_slice(&pending[..n]);
+            self.start += n;
+            self.record_line_ends(&out[..n]);
+            return Ok(Some(n));
+        }
+        if pending.is_empty() {
+            // Only ASCII, to the end: it is UTF-8.
+            self.undecided = false;
+            return Ok(None);
+        }
+        // The window after the first non-ASCII byte decides; all before it was ASCII.
+        if self.start > 0 {
+            self.buffer.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        let want = DETECTION_WINDOW.min(self.buffer.len());
+        while self.end < want && !self.input_finished {
+            self.refill()?;
+        }
+        let window = &self.buffer[self.start..self.end];
+        let complete = self.input_finished;
+        self.encoding = if valid_in(TextEncoding::Utf8, window, complete) {
+            TextEncoding::Utf8
+        } else if valid_in(TextEncoding::ShiftJis, window, complete) {
+            TextEncoding::ShiftJis
+        } else {
+            // Valid in neither: UTF-8 decoding stops at the first bad line.
+            TextEncoding::Utf8
+        };
+        self.decoder = self
+            .encoding
+            .encoding_rs()
+            .new_decoder_without_bom_handling();
+        self.undecided = false;
+        Ok(None)
+    }
+
     fn refill(&mut self) -> io::Result<()> {
         if self.start > 0 {
             self.buffer.copy_within(self.start..self.end, 0);
@@ -946,6 +1295,11 @@ impl<R: Read> Read for DecodingReader<R> {
             if self.start == self.end && !self.input_finished {
                 self.refill()?;
                 continue;
+            }
+            if self.undecided {
+                if let Some(ascii) = self.pass_ascii(out)? {
+                    return Ok(ascii);
+                }
             }
             let last = self.input_finished;
             let (result, read, written) = self.decoder.decode_to_utf8_without_replacement(
@@ -1091,6 +1445,48 @@ mod tests {
         assert_eq!("Shift_JIS".parse(), Ok(TextEncoding::ShiftJis));
         assert_eq!("windows-31j".parse(), Ok(TextEncoding::ShiftJis));
         assert!("euc-jp".parse::<TextEncoding>().is_err());
+    }
+
+    #[test]
+    fn detection_takes_utf8_then_cp932_and_neither_falls_back_to_utf8_errors() {
+        let kanji = "髙橋,長野県";
+        let (cp932, _, _) = SHIFT_JIS.encode(kanji);
+        assert!(valid_in(TextEncoding::Utf8, kanji.as_bytes(), true));
+        assert!(!valid_in(TextEncoding::Utf8, &cp932, true));
+        assert!(valid_in(TextEncoding::ShiftJis, &cp932, true));
+        // A character cut at the window's end is valid unless the file ends there.
+        let cut = &kanji.as_bytes()[..kanji.len() - 1];
+        assert!(valid_in(TextEncoding::Utf8, cut, false));
+        assert!(!valid_in(TextEncoding::Utf8, cut, true));
+        assert!(valid_in(TextEncoding::ShiftJis, &cp932[..1], false));
+        assert!(!valid_in(TextEncoding::ShiftJis, &[0x85, 0x20], true));
+
+        let columns = ColumnMapping {
+            resident_id: "id".into(),
+            name: vec!["name".into()],
+            address: vec!["address".into()],
+            postal_code: None,
+            birth_date: "birth".into(),
+            sex: None,
+            district: None,
+            exclude: None,
+        };
+        let read = |bytes: &[u8]| read_register_bytes(bytes, &ImportOptions::new(columns.clone()));
+        let (file, _, _) = SHIFT_JIS.encode("id,name,address,birth\n1,髙橋,長野県,S45.3.12\n");
+        let register = read(&file).expect("CP932 detected");
+        assert_eq!(
+            (register.encoding, register.encoding_detected),
+            (TextEncoding::ShiftJis, true)
+        );
+        assert_eq!(register.records[0].name, "髙橋");
+        let register =
+            read("id,name,address,birth\n1,髙橋,長野県,S45.3.12\n".as_bytes()).expect("UTF-8");
+        assert_eq!(register.encoding, TextEncoding::Utf8);
+        let garbage = read(b"id,name,address,birth\n1,\x85\x20,x,S45.3.12\n").unwrap_err();
+        assert!(
+            matches!(garbage, RegisterError::NotUtf8 { line: 2 }),
+            "{garbage}"
+        );
     }
 
     #[test]

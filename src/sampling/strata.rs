@@ -14,6 +14,7 @@ use thiserror::Error;
 
 use super::age::AgeBand;
 use super::register::Sex;
+use crate::questionnaire::Lang;
 
 /// Joins the values of a stratum label.
 pub const LABEL_SEPARATOR: &str = " × ";
@@ -39,6 +40,61 @@ impl StratumVariable {
             StratumVariable::District => "district",
             StratumVariable::Sex => "sex",
             StratumVariable::AgeBand => "age_band",
+        }
+    }
+}
+
+impl StratumVariable {
+    /// Every variable, in the order forms offer them.
+    pub const ALL: [StratumVariable; 3] = [
+        StratumVariable::District,
+        StratumVariable::Sex,
+        StratumVariable::AgeBand,
+    ];
+
+    /// The variable's name on the staff pages.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (StratumVariable::District, Lang::Ja) => "地区",
+            (StratumVariable::District, Lang::En) => "district",
+            (StratumVariable::Sex, Lang::Ja) => "性別",
+            (StratumVariable::Sex, Lang::En) => "sex",
+            (StratumVariable::AgeBand, Lang::Ja) => "年齢階級",
+            (StratumVariable::AgeBand, Lang::En) => "age band",
+        }
+    }
+}
+
+/// A stored list of stratum variables (`district,age_band`) in words: `地区 × 年齢階級`;
+/// names it does not know are shown as they are, and no variables is the whole frame.
+pub fn describe_variables(stored: &str, lang: Lang) -> String {
+    let words: Vec<String> = stored
+        .split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(|name| match name.parse::<StratumVariable>() {
+            Ok(variable) => variable.label(lang).to_string(),
+            Err(_) => name.to_string(),
+        })
+        .collect();
+    if words.is_empty() {
+        return match lang {
+            Lang::Ja => "なし（全体で1層）".into(),
+            Lang::En => "none (one stratum)".into(),
+        };
+    }
+    words.join(LABEL_SEPARATOR)
+}
+
+impl UnknownStratumVariable {
+    /// The refusal in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        match lang {
+            Lang::Ja => format!(
+                "層の変数「{}」はありません。地区（district）、性別（sex）、年齢階級（age_band）から選んでください。",
+                self.0
+            ),
+            Lang::En => self.to_string(),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod lifecycle;
 pub mod mail;
 pub mod open;
 pub mod planner;
+pub mod register;
 pub mod report;
 pub mod resident;
 pub mod sampling;

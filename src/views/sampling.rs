@@ -10,9 +10,11 @@ use super::staff::Viewer;
 use crate::clock::local_time;
 use crate::csv_text::{self, UTF8_BOM};
 use crate::questionnaire::Lang;
+use crate::sampling::allocation::describe_allocation;
 use crate::sampling::disposition::Disposition;
 use crate::sampling::records::{FrameImport, SampleRecord, StratumRecord, UnitOutcome};
 use crate::sampling::response_rate::OutcomeCounts;
+use crate::sampling::strata::describe_variables;
 use crate::survey::{LetterSettings, Survey};
 
 /// Formats a rate as a percentage, or `–` when it is undefined.
@@ -205,9 +207,14 @@ impl RateTable {
     }
 }
 
-fn survey_links(lang: Lang, slug: &str) -> Markup {
+/// The links between a survey's sampling pages.
+pub fn survey_links(lang: Lang, slug: &str) -> Markup {
     html! {
         nav.subnav {
+            a href={ "/staff/surveys/" (slug) "/register" } { (t(lang, "名簿の取り込み", "Register import")) }
+            " · "
+            a href={ "/staff/surveys/" (slug) "/draw" } { (t(lang, "標本の抽出", "Draw")) }
+            " · "
             a href={ "/staff/surveys/" (slug) "/sample" } { (t(lang, "標本", "Sample")) }
             " · "
             a href={ "/staff/surveys/" (slug) "/dispositions" } { (t(lang, "発送後の状況・回収率", "Dispositions and response rates")) }
@@ -265,8 +272,16 @@ pub fn sample_page(
             }
             @match sample {
                 None => {
-                    p { (t(lang, "この調査の標本はまだ抽出されていません。コマンドラインで住民基本台帳を取り込み、抽出します。",
-                        "No sample has been drawn for this survey yet. Import the register and draw it on the command line:")) }
+                    p { (t(lang, "この調査の標本はまだ抽出されていません。住民基本台帳を取り込んでから、標本を抽出します。",
+                        "No sample has been drawn for this survey yet. Import the register, then draw the sample.")) }
+                    p {
+                        a.button href={ "/staff/surveys/" (slug) "/register" } { (t(lang, "名簿を取り込む", "Import the register")) }
+                        @if frame.is_some() {
+                            " "
+                            a.button href={ "/staff/surveys/" (slug) "/draw" } { (t(lang, "標本を抽出する", "Draw the sample")) }
+                        }
+                    }
+                    p.hint { (t(lang, "コマンドラインでも同じことができます:", "The command line does the same:")) }
                     pre { "tsunagari frame import --survey " (slug) " --file register.csv --id … --name … --address … --birth …\n"
                           "tsunagari sample draw --survey " (slug) " --reference-date 2026-12-01 --strata district,age_band --n 2000 --proportional --min-per-stratum 20" }
                 }
@@ -275,9 +290,9 @@ pub fn sample_page(
                         dt { (t(lang, "乱数の種（シード）", "Seed")) } dd.seed { (sample.seed) }
                         dt { (t(lang, "基準日・最低年齢", "Reference date, minimum age")) }
                         dd { (sample.reference_date) " · " (sample.min_age) (t(lang, "歳以上", "+")) }
-                        dt { (t(lang, "層", "Strata")) } dd { @if sample.strata.is_empty() { (t(lang, "なし（全体）", "none (whole frame)")) } @else { (sample.strata) } }
+                        dt { (t(lang, "層の変数", "Strata")) } dd { (describe_variables(&sample.strata, lang)) }
                         dt { (t(lang, "年齢区分", "Age bands")) } dd { (sample.age_bands) }
-                        dt { (t(lang, "配分", "Allocation")) } dd { (sample.allocation) }
+                        dt { (t(lang, "配分", "Allocation")) } dd { (describe_allocation(&sample.allocation, lang)) }
                         dt { (t(lang, "母集団 N・標本 n", "Frame N, sample n")) } dd { (sample.frame_size) " · " (sample.sample_size) }
                         dt { (t(lang, "依頼状の作成", "Letters produced")) }
                         dd { @match sample.letters_printed_at {
@@ -309,9 +324,9 @@ pub fn sample_page(
                     table.strata {
                         thead { tr {
                             th { (t(lang, "層", "Stratum")) }
-                            th.num { "N" sub { "h" } }
-                            th.num { "n" sub { "h" } }
-                            th.num { "π" sub { "h" } }
+                            th.num { (t(lang, "母集団 ", "Population ")) "N" sub { "h" } }
+                            th.num { (t(lang, "標本 ", "Sample ")) "n" sub { "h" } }
+                            th.num { (t(lang, "抽出率 ", "Sampling fraction ")) "π" sub { "h" } }
                             th.num { (t(lang, "基本ウェイト", "Base weight")) }
                         } }
                         tbody {

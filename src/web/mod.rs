@@ -12,6 +12,7 @@ pub mod extract;
 pub mod lifecycle;
 pub mod open;
 pub mod planner;
+pub mod register;
 pub mod resident;
 pub mod sampling;
 pub mod staff;
@@ -55,6 +56,9 @@ pub struct AppState {
     pub mailer: Mailer,
     /// Wakes the background sender after a page queued a message.
     pub mail_wakeup: Wakeup,
+    /// Register files uploaded on the staff pages, waiting for their columns or being
+    /// imported.
+    pub uploads: register::Uploads,
 }
 
 impl AppState {
@@ -78,6 +82,7 @@ impl AppState {
             fieldwork: SurveyCache::default(),
             mailer,
             mail_wakeup: Wakeup::default(),
+            uploads: register::Uploads::default(),
         }))
     }
 
@@ -222,6 +227,7 @@ pub fn build_app(
         .configure(weighting::routes)
         .configure(entry::routes)
         .configure(sampling::routes)
+        .configure(register::routes)
         .configure(open::routes)
         .configure(lifecycle::routes)
         .default_service(web::to(common::not_found))

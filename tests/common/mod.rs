@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod planner_data;
+pub mod register;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -38,7 +39,8 @@ impl TestDb {
         }
     }
 
-    fn sqlite() -> TestDb {
+    /// A SQLite database whatever the run tests (a second database to compare with).
+    pub fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = DatabaseUrl::Sqlite(dir.path().join("test.sqlite3"));
         let pool = db::connect(&url).expect("sqlite pool");
