@@ -25,6 +25,8 @@ use tsunagari::questionnaire::{Answer, Answers, Questionnaire, Response};
 use tsunagari::sampling::access_code::AccessCode;
 
 const SAMPLED: &str = "demo-2026";
+/// A survey with no register yet: the import and the draw in the browser.
+const UNDRAWN: &str = "register-2026";
 const OPEN: &str = "gatekeeper-2026";
 const PASSWORD: &str = "a long enough password";
 /// The rule sets of WCAG 2.1 levels A and AA as axe-core tags them.
@@ -86,6 +88,9 @@ struct Demo {
     unkeyed: AccessCode,
     phone: ResidentCodes,
     desktop: ResidentCodes,
+    /// A Shift_JIS register extract for the upload.
+    register_file: std::path::PathBuf,
+    _files: tempfile::TempDir,
 }
 
 /// The codes one viewport's resident walk uses up.
@@ -154,8 +159,23 @@ impl Demo {
                 (id == "direct").then_some(5)
             });
         }
+        let mut undrawn = tsunagari::survey::SurveySettings::load(&repo_path("surveys/demo.toml"))
+            .expect("the demo survey file");
+        undrawn.slug = UNDRAWN.into();
+        tsunagari::ops::surveys::create(&mut db.conn(), &db.config().questionnaires_dir, &undrawn)
+            .expect("a survey without a register");
+        grant_every_survey(&db);
+        let files = tempfile::tempdir().expect("temp dir");
+        let register_file = files.path().join("住民基本台帳.csv");
+        let text = common::register::register_csv(&[("中央地区", 40), ("北部地区", 30)]);
+        let (bytes, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&text);
+        assert!(!unmappable);
+        std::fs::write(&register_file, &bytes).expect("write the register");
+
         let state = db.state();
         let mut demo = Demo {
+            register_file,
+            _files: files,
             db,
             state,
             invitation: String::new(),
@@ -440,6 +460,46 @@ impl Audit<'_> {
             self.goto(&page).await;
             self.check(&page, found).await;
         }
+        self.register_and_draw(found).await;
+    }
+
+    /// The register's upload, its column mapping and preview, the import's outcome and the
+    /// draw form (once per viewport: the second import replaces the first, which no sample
+    /// has been drawn from).
+    async fn register_and_draw(&self, found: &mut Vec<PageViolations>) {
+        self.goto(&format!("/staff/surveys/{UNDRAWN}/register"))
+            .await;
+        self.check("the register upload", found).await;
+        let path = self.demo.register_file.display().to_string();
+        self.find("#file")
+            .await
+            .send_keys(&path)
+            .await
+            .expect("choose the file");
+        self.tap("form[enctype] button[type=submit]").await;
+        self.check("the register's columns", found).await;
+        self.tap("button[value=check]").await;
+        self.check("the register's columns with the parsed preview", found)
+            .await;
+        let _: serde_json::Value = self
+            .js(
+                "const replace = document.querySelector('input[name=replace]');
+                 if (replace) { replace.checked = true; }
+                 return null;",
+                vec![],
+            )
+            .await;
+        self.tap("button[value=import]").await;
+        self.browser
+            .wait()
+            .at_most(Duration::from_secs(60))
+            .for_element(Locator::Css("p.done"))
+            .await
+            .expect("the import finishes");
+        self.wait_until_loaded().await;
+        self.check("the register imported", found).await;
+        self.goto(&format!("/staff/surveys/{UNDRAWN}/draw")).await;
+        self.check("the draw", found).await;
     }
 
     /// Opens the QR link of `code` and presses its one button.
