@@ -314,6 +314,55 @@ async fn a_utf8_register_is_mapped_previewed_imported_and_drawn_as_the_command_d
             again.body
         );
         assert_eq!(sampled_by_stratum(&db, survey.id), on_the_page);
+
+        // Once a resident has started answering with one of its codes, not even "replace"
+        // takes the sample away: the refusal says why, in Japanese.
+        {
+            use diesel::prelude::*;
+            use tsunagari::db::schema::{access_codes, sampled_units};
+            let mut conn = db.conn();
+            let code_id: i64 = access_codes::table
+                .inner_join(
+                    sampled_units::table.on(sampled_units::access_code_id.eq(access_codes::id)),
+                )
+                .filter(access_codes::survey_id.eq(survey.id))
+                .select(access_codes::id)
+                .first(&mut *conn)
+                .unwrap();
+            tsunagari::db::responses::start_or_resume_online(&mut conn, survey.id, code_id)
+                .unwrap();
+        }
+        let replaced = web
+            .post(
+                &format!("/staff/surveys/{}/draw", survey.slug),
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("reference_date", "2026-12-01"),
+                    ("min_age", "16"),
+                    ("allocation", "equal"),
+                    ("n", "10"),
+                    ("seed", "1"),
+                    ("replace", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            replaced.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            replaced.body
+        );
+        assert!(
+            replaced.body.contains("すでに1人が回答しています"),
+            "{}",
+            replaced.body
+        );
+        assert!(
+            !replaced.body.contains("already been used"),
+            "{}",
+            replaced.body
+        );
+        assert_eq!(sampled_by_stratum(&db, survey.id), on_the_page);
     }
 }
 

@@ -265,8 +265,8 @@ pub fn run(cmd: SampleCommand) -> CliResult {
             let row = find_survey(&mut conn, &survey)?;
             let code = AccessCode::parse(&code)
                 .map_err(|e| CliError::Usage(format!("--code {code}: {e}")))?;
-            let disposition =
-                crate::sampling::disposition::parse_recordable(&set).map_err(CliError::Usage)?;
+            let disposition = crate::sampling::disposition::parse_recordable(&set)
+                .map_err(|e| CliError::Usage(e.to_string()))?;
             db::sample::record_disposition(&mut conn, row.id, &code, disposition, note.as_deref())?;
             println!(
                 "{}: {}",
@@ -340,6 +340,7 @@ impl From<DrawError> for CliError {
                 "this survey's sample was made final on {} UTC (for its letters and mailing list) and cannot be replaced",
                 at.format("%Y-%m-%d %H:%M")
             )),
+            used @ DrawError::CodesUsed { .. } => usage(used.to_string()),
             DrawError::Plan(problem) => usage(problem.to_string()),
             DrawError::Corrupt(message) => CliError::Failed(anyhow::anyhow!(message)),
             DrawError::Storage(e) => e.into(),

@@ -270,21 +270,27 @@ pub fn store(
     })
 }
 
+/// How many of the sample's access codes have been used to answer (a sample with any
+/// cannot be replaced).
+pub fn answered_codes(conn: &mut DbConnection, sample_id: i64) -> DbResult<i64> {
+    Ok(responses::table
+        .inner_join(
+            sampled_units::table.on(sampled_units::access_code_id
+                .nullable()
+                .eq(responses::access_code_id)),
+        )
+        .filter(sampled_units::sample_id.eq(sample_id))
+        .count()
+        .get_result(conn)?)
+}
+
 /// Removes a sample that no letter went out for, with its units, codes and margins.
 fn delete(conn: &mut DbConnection, sample: &SampleRecord) -> DbResult<()> {
     let code_ids: Vec<i64> = sampled_units::table
         .filter(sampled_units::sample_id.eq(sample.id))
         .select(sampled_units::access_code_id)
         .load(conn)?;
-    let used: i64 = responses::table
-        .inner_join(
-            sampled_units::table.on(sampled_units::access_code_id
-                .nullable()
-                .eq(responses::access_code_id)),
-        )
-        .filter(sampled_units::sample_id.eq(sample.id))
-        .count()
-        .get_result(conn)?;
+    let used = answered_codes(conn, sample.id)?;
     if used > 0 {
         return Err(DbError::Conflict(format!(
             "{used} of this sample's access codes have already been used to answer; the sample cannot be replaced"

@@ -209,6 +209,10 @@ pub enum DrawError {
     /// The sample was made final (letters or the mailing list): no draw replaces it.
     #[error("the sample was made final on {at} UTC (for its letters and mailing list) and cannot be replaced")]
     SampleFinal { at: chrono::NaiveDateTime },
+    /// Residents have already answered with the current sample's codes: replacing it would
+    /// take their answers out of the survey.
+    #[error("{used} of this sample's access codes have already been used to answer; the sample cannot be replaced")]
+    CodesUsed { used: i64 },
     /// The plan does not fit the frame (age bands, allocation, sizes larger than strata …).
     #[error(transparent)]
     Plan(PlanProblem),
@@ -260,6 +264,12 @@ impl DrawError {
                 "The sample was made final on {} (for its letters and mailing list) and cannot be replaced.",
                 crate::clock::local_time(lang, *at, zone)
             ),
+            (DrawError::CodesUsed { used }, Lang::Ja) => format!(
+                "今の標本のアクセスコードで、すでに{used}人が回答しています。回答を調査から外さないよう、標本は取り替えられません。"
+            ),
+            (DrawError::CodesUsed { used }, Lang::En) => format!(
+                "{used} residents have already answered with this sample's access codes; the sample cannot be replaced without taking their answers out of the survey."
+            ),
             (DrawError::NoFrame, Lang::Ja) => "この調査には名簿がまだありません。先に住民基本台帳を取り込んでください。".into(),
             (DrawError::NoFrame, Lang::En) => "The survey has no frame yet: import the register first.".into(),
             (DrawError::FramePurged, Lang::Ja) => "名簿の個人情報は消去済みです。抽出し直すには名簿を取り込み直してください。".into(),
@@ -289,6 +299,10 @@ pub fn draw(
                 seed: existing.seed,
                 size: existing.sample_size,
             });
+        }
+        let used = db::sample::answered_codes(conn, existing.id)?;
+        if used > 0 {
+            return Err(DrawError::CodesUsed { used });
         }
     }
     let rows = db::frame::candidates(conn, survey_id)?;

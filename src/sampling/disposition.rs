@@ -10,6 +10,8 @@ use std::str::FromStr;
 
 use thiserror::Error;
 
+use crate::questionnaire::Lang;
+
 /// AAPOR outcome category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum AaporCategory {
@@ -208,17 +210,47 @@ pub fn recordable(disposition: Disposition) -> bool {
     )
 }
 
+/// Why a typed disposition cannot be recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum RecordError {
+    #[error(transparent)]
+    Unknown(#[from] UnknownDisposition),
+    #[error("{} follows from the online answers and cannot be recorded by hand", .0.code())]
+    FollowsFromAnswers(Disposition),
+}
+
+impl RecordError {
+    /// The refusal in the reader's language (`Display` is the command line's English).
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (RecordError::Unknown(UnknownDisposition(typed)), Lang::Ja) => {
+                let known: Vec<&str> = Disposition::ALL
+                    .into_iter()
+                    .filter(|d| recordable(*d))
+                    .map(Disposition::label_ja)
+                    .collect();
+                format!(
+                    "「{typed}」という結果はありません。次のどれかを選んでください: {}",
+                    known.join("、")
+                )
+            }
+            (RecordError::FollowsFromAnswers(d), Lang::Ja) => format!(
+                "「{}」はオンラインの回答から自動で決まるため、手で記録することはできません",
+                d.label_ja()
+            ),
+            (error, Lang::En) => error.to_string(),
+        }
+    }
+}
+
 /// Reads a disposition staff may record; `no_response` means "clear".
-pub fn parse_recordable(text: &str) -> Result<Option<Disposition>, String> {
-    let disposition: Disposition = text.trim().parse().map_err(|e| format!("{e}"))?;
+pub fn parse_recordable(text: &str) -> Result<Option<Disposition>, RecordError> {
+    let disposition: Disposition = text.trim().parse()?;
     if disposition == Disposition::NoResponse {
         return Ok(None);
     }
     if !recordable(disposition) {
-        return Err(format!(
-            "{} follows from the online answers and cannot be recorded by hand",
-            disposition.code()
-        ));
+        return Err(RecordError::FollowsFromAnswers(disposition));
     }
     Ok(Some(disposition))
 }
@@ -226,6 +258,27 @@ pub fn parse_recordable(text: &str) -> Result<Option<Disposition>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_disposition_that_cannot_be_recorded_is_refused_in_each_language() {
+        let online = parse_recordable("completed_online").unwrap_err();
+        assert_eq!(
+            online.message(Lang::Ja),
+            "「WEBで回答」はオンラインの回答から自動で決まるため、手で記録することはできません"
+        );
+        assert!(online
+            .message(Lang::En)
+            .contains("cannot be recorded by hand"));
+        let unknown = parse_recordable("lost").unwrap_err();
+        let ja = unknown.message(Lang::Ja);
+        assert!(ja.starts_with("「lost」という結果はありません"), "{ja}");
+        assert!(ja.contains(Disposition::Refused.label_ja()), "{ja}");
+        assert!(
+            !ja.contains(Disposition::CompletedOnline.label_ja()),
+            "{ja}"
+        );
+        assert!(!ja.is_ascii() && !ja.contains("use one of"), "{ja}");
+    }
 
     #[test]
     fn every_disposition_round_trips_through_its_code_and_label() {

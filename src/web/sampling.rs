@@ -403,7 +403,7 @@ async fn record_from_form(
     let disposition = match crate::sampling::disposition::parse_recordable(form.text("disposition"))
     {
         Ok(d) => d,
-        Err(message) => return Ok(Err(message)),
+        Err(refused) => return Ok(Err(refused.message(lang))),
     };
     let note = form.text("note").trim().to_string();
     let slug = slug.to_string();
