@@ -352,6 +352,24 @@ pub fn purge(conn: &mut DbConnection, survey_id: i64) -> DbResult<(u64, u64)> {
     })
 }
 
+/// Makes what a purge deleted unreadable in the database's files, not only in its tables:
+/// SQLite rewrites the whole file without its free pages (where deleted rows' bytes stay
+/// otherwise, also those of an earlier replaced import) and empties its write-ahead log;
+/// PostgreSQL rewrites the register's table without its dead rows. Run outside a
+/// transaction, after [`purge`]; the site may keep serving (writers wait a moment).
+pub fn scrub_deleted(conn: &mut DbConnection) -> DbResult<()> {
+    use diesel::connection::SimpleConnection;
+    match conn {
+        DbConnection::Sqlite(c) => {
+            c.batch_execute("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")?;
+        }
+        DbConnection::Postgresql(c) => {
+            c.batch_execute("VACUUM FULL frame_persons")?;
+        }
+    }
+    Ok(())
+}
+
 /// How many frame rows of a survey still hold a name, an address or a birth date.
 pub fn personal_rows(conn: &mut DbConnection, survey_id: i64) -> DbResult<i64> {
     Ok(frame_persons::table

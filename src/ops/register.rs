@@ -250,7 +250,8 @@ pub enum PurgeError {
     Storage(#[from] DbError),
 }
 
-/// Deletes the personal data of a closed survey's frame; returns (deleted, stripped).
+/// Deletes the personal data of a closed survey's frame and scrubs it from the database's
+/// files ([`db::frame::scrub_deleted`]); returns (deleted, stripped).
 pub fn purge(
     conn: &mut DbConnection,
     survey: &db::surveys::SurveyRow,
@@ -263,5 +264,7 @@ pub fn purge(
     if db::frame::import_info(conn, survey.id)?.is_none() {
         return Err(PurgeError::NoFrame);
     }
-    Ok(db::frame::purge(conn, survey.id)?)
+    let purged = db::frame::purge(conn, survey.id)?;
+    db::frame::scrub_deleted(conn)?;
+    Ok(purged)
 }
