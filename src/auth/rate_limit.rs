@@ -1,61 +1,57 @@
-//! Slowing down guessing: at most N failures per client in a sliding window.
+//! Slowing down guessing: at most N failures per client in a sliding window. The failures
+//! are stored (`db::attempts`) so that the limit holds across every app server on one
+//! database; this is the rule that reads them.
 
-use std::collections::{HashMap, VecDeque};
-use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use chrono::{NaiveDateTime, TimeDelta};
 
-/// Counts failed attempts (wrong access codes, wrong passwords) per client address.
-#[derive(Debug)]
-pub struct FailureLimiter {
-    max_failures: usize,
-    window: Duration,
-    failures: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+/// What was attempted: each kind has its own count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// A resident typing an access code.
+    AccessCode,
+    /// Staff signing in.
+    Login,
 }
 
-impl FailureLimiter {
-    /// At most `max_failures` failures per `window` per client.
-    pub fn new(max_failures: usize, window: Duration) -> Self {
-        FailureLimiter {
-            max_failures,
-            window,
-            failures: Mutex::new(HashMap::new()),
+impl Attempt {
+    /// The name stored with each failure.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Attempt::AccessCode => "access_code",
+            Attempt::Login => "login",
         }
     }
+}
 
-    /// `Err(wait)` when the client has used up its failures: how long until one expires.
-    pub fn check(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let Some(times) = map.get_mut(&client) else {
-            return Ok(());
-        };
-        while times
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= self.window)
-        {
-            times.pop_front();
-        }
-        if times.len() >= self.max_failures {
-            let oldest = times.front().copied().unwrap_or(now);
-            let wait = self.window.saturating_sub(now.duration_since(oldest));
-            return Err(wait.max(Duration::from_secs(1)));
-        }
-        Ok(())
+/// At most `max_failures` failures per `window` per client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailureRule {
+    pub max_failures: usize,
+    pub window: TimeDelta,
+}
+
+impl FailureRule {
+    /// The site's rule for access codes and sign-ins: 10 failures a minute per address.
+    pub const TEN_PER_MINUTE: FailureRule = FailureRule {
+        max_failures: 10,
+        window: TimeDelta::seconds(60),
+    };
+
+    /// Failures at or before this time no longer count at `now`.
+    pub fn window_start(&self, now: NaiveDateTime) -> NaiveDateTime {
+        now - self.window
     }
 
-    /// Records one failure of `client`.
-    pub fn record_failure(&self, client: IpAddr, now: Instant) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        // Forget clients whose failures have all expired, so the map cannot grow without bound.
-        if map.len() > 10_000 {
-            let window = self.window;
-            map.retain(|_, times| {
-                times
-                    .back()
-                    .is_some_and(|t| now.duration_since(*t) < window)
-            });
+    /// `Some(wait)` when `recent` (the client's failures after [`Self::window_start`],
+    /// oldest first) has used up the allowance: how long until the oldest expires, at
+    /// least a second.
+    pub fn wait(&self, recent: &[NaiveDateTime], now: NaiveDateTime) -> Option<TimeDelta> {
+        if recent.len() < self.max_failures {
+            return None;
         }
-        map.entry(client).or_default().push_back(now);
+        let oldest = recent[recent.len() - self.max_failures];
+        let wait = (oldest + self.window) - now;
+        Some(wait.max(TimeDelta::seconds(1)))
     }
 }
 
@@ -65,17 +61,25 @@ mod tests {
 
     #[test]
     fn the_eleventh_failure_in_a_minute_is_refused_until_the_first_expires() {
-        let limiter = FailureLimiter::new(10, Duration::from_secs(60));
-        let ip: IpAddr = "192.0.2.1".parse().unwrap();
-        let other: IpAddr = "192.0.2.2".parse().unwrap();
-        let t0 = Instant::now();
+        let rule = FailureRule::TEN_PER_MINUTE;
+        let t0 = chrono::NaiveDate::from_ymd_opt(2026, 12, 1)
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap();
+        let at = |s: i64| t0 + TimeDelta::seconds(s);
+        let mut failures = Vec::new();
         for i in 0..10 {
-            assert!(limiter.check(ip, t0 + Duration::from_secs(i)).is_ok());
-            limiter.record_failure(ip, t0 + Duration::from_secs(i));
+            assert_eq!(rule.wait(&failures, at(i)), None, "failure {i} is allowed");
+            failures.push(at(i));
         }
-        let wait = limiter.check(ip, t0 + Duration::from_secs(10)).unwrap_err();
-        assert_eq!(wait, Duration::from_secs(50));
-        assert!(limiter.check(other, t0 + Duration::from_secs(10)).is_ok());
-        assert!(limiter.check(ip, t0 + Duration::from_secs(60)).is_ok());
+        assert_eq!(rule.wait(&failures, at(10)), Some(TimeDelta::seconds(50)));
+        // A minute after the first, the store no longer returns it.
+        let recent: Vec<_> = failures
+            .iter()
+            .copied()
+            .filter(|t| *t > rule.window_start(at(60)))
+            .collect();
+        assert_eq!(rule.wait(&recent, at(60)), None);
+        assert_eq!(rule.wait(&failures, at(59)), Some(TimeDelta::seconds(1)));
     }
 }

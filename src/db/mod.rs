@@ -6,6 +6,7 @@
 
 pub mod account_links;
 pub mod analysis;
+pub mod attempts;
 pub mod backup;
 pub mod codes;
 pub mod contact_requests;

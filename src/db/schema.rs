@@ -388,7 +388,17 @@ diesel::joinable!(sampled_units -> frame_persons (frame_person_id));
 diesel::joinable!(sampled_units -> access_codes (access_code_id));
 diesel::joinable!(frame_margins -> samples (sample_id));
 
+diesel::table! {
+    attempt_failures (id) {
+        id -> BigInt,
+        kind -> Text,
+        client -> Text,
+        failed_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    attempt_failures,
     users,
     contact_requests,
     survey_log,

@@ -19,7 +19,6 @@ pub mod staff;
 pub mod weighting;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -27,7 +26,7 @@ use actix_web::middleware::{DefaultHeaders, Logger};
 use actix_web::{web, App};
 
 use crate::analysis::cache::Analysis;
-use crate::auth::rate_limit::FailureLimiter;
+use crate::auth::rate_limit::{Attempt, FailureRule};
 use crate::config::Config;
 use crate::db::fieldwork::Progress;
 use crate::db::{DbConnection, DbError, DbResult, Pool};
@@ -43,10 +42,6 @@ pub struct AppState {
     pub config: Config,
     /// The questionnaires on offer, loaded and validated at start-up.
     pub catalogue: Catalogue,
-    /// Failed access-code entries per client (10 per minute, then 429).
-    pub code_failures: FailureLimiter,
-    /// Failed logins per client.
-    pub login_failures: FailureLimiter,
     /// Each survey's analysis dataset, rebuilt when its data version changes.
     pub analyses: SurveyCache<Analysis>,
     /// Each survey's fieldwork progress, read again when its fieldwork version changes.
@@ -76,8 +71,6 @@ impl AppState {
             pool,
             config,
             catalogue,
-            code_failures: FailureLimiter::new(10, Duration::from_secs(60)),
-            login_failures: FailureLimiter::new(10, Duration::from_secs(60)),
             analyses: SurveyCache::default(),
             fieldwork: SurveyCache::default(),
             mailer,
@@ -178,16 +171,52 @@ pub fn csv_download(file_name: &str, content_type: &str, body: Vec<u8>) -> actix
         .body(body)
 }
 
-/// Refuses the request with 429 while `client` has used up its failures on `limiter`.
-pub fn refuse_if_limited(
-    limiter: &FailureLimiter,
+/// Refuses the request with 429 while `client` has used up its failures at `attempt`
+/// (10 a minute, counted in the database: the same on every app server).
+pub async fn refuse_if_limited(
+    state: &AppState,
+    attempt: Attempt,
     client: std::net::IpAddr,
 ) -> Result<(), AppError> {
-    limiter
-        .check(client, std::time::Instant::now())
-        .map_err(|wait| AppError::TooManyAttempts {
-            retry_after_secs: wait.as_secs(),
+    let rule = FailureRule::TEN_PER_MINUTE;
+    let now = crate::db::now();
+    let recent = state
+        .db(move |conn| {
+            crate::db::attempts::failures_since(
+                conn,
+                attempt.as_str(),
+                &client.to_string(),
+                rule.window_start(now),
+            )
         })
+        .await?;
+    match rule.wait(&recent, now) {
+        None => Ok(()),
+        Some(wait) => Err(AppError::TooManyAttempts {
+            retry_after_secs: wait.num_seconds().max(1) as u64,
+        }),
+    }
+}
+
+/// Counts one failure of `client` at `attempt` (for every app server on the database).
+pub async fn record_failure(
+    state: &AppState,
+    attempt: Attempt,
+    client: std::net::IpAddr,
+) -> Result<(), AppError> {
+    let rule = FailureRule::TEN_PER_MINUTE;
+    let now = crate::db::now();
+    state
+        .db(move |conn| {
+            crate::db::attempts::record_failure(
+                conn,
+                attempt.as_str(),
+                &client.to_string(),
+                now,
+                rule.window_start(now),
+            )
+        })
+        .await
 }
 
 /// The whole site as an actix `App`, used by `serve` and by the tests alike.

@@ -7,8 +7,6 @@
 //! saves), unless another device changed the same questions since, which the resident then
 //! sees and decides (`questionnaire::merge`). Nothing is silently overwritten.
 
-use std::time::Instant;
-
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -18,8 +16,9 @@ use super::extract::{
     LANG_COOKIE, RESIDENT_COOKIE,
 };
 use super::staff::{check_form_csrf, form_csrf, html_with_form_csrf};
-use super::{html, refuse_if_limited, see_other, AppState};
+use super::{html, record_failure, refuse_if_limited, see_other, AppState};
 use crate::auth;
+use crate::auth::rate_limit::Attempt;
 use crate::clock;
 use crate::db::responses::ResponseRow;
 use crate::db::{self, DbError};
@@ -110,12 +109,12 @@ async fn start(
     check_form_csrf(&req, &form)?;
     let lang = lang_of(&req);
     let client = client_ip(&req, state.config.trust_proxy);
-    refuse_if_limited(&state.code_failures, client)?;
+    refuse_if_limited(&state, Attempt::AccessCode, client).await?;
     let typed = form.text("code").trim().to_string();
     let code = match AccessCode::parse(&typed) {
         Ok(code) => code,
         Err(e) => {
-            state.code_failures.record_failure(client, Instant::now());
+            record_failure(&state, Attempt::AccessCode, client).await?;
             let problem = CodeProblem::Malformed(e.message(lang));
             return Ok(code_entry(
                 &req,
@@ -154,7 +153,7 @@ async fn start(
         StartOutcome::Started(id) => id,
         StartOutcome::Refused(problem) => {
             if matches!(problem, CodeProblem::Unknown) {
-                state.code_failures.record_failure(client, Instant::now());
+                record_failure(&state, Attempt::AccessCode, client).await?;
             }
             let status = if matches!(problem, CodeProblem::Unknown) {
                 StatusCode::UNPROCESSABLE_ENTITY

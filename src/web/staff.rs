@@ -1,8 +1,6 @@
 //! Sign-in, sign-out, the fieldwork overview, and the check every staff page starts with
 //! (session, role, survey scope).
 
-use std::time::Instant;
-
 use actix_web::cookie::time::Duration as CookieDuration;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -12,7 +10,8 @@ use super::extract::{
     client_ip, cookie, lang_of, removal, safe_local_path, FormFields, FORM_CSRF_COOKIE,
     STAFF_COOKIE,
 };
-use super::{refuse_if_limited, AppState};
+use super::{record_failure, refuse_if_limited, AppState};
+use crate::auth::rate_limit::Attempt;
 use crate::auth::{self, Role};
 use crate::db;
 use crate::db::sessions::StaffSession;
@@ -160,7 +159,7 @@ async fn login(
     check_form_csrf(&req, &form)?;
     let lang = lang_of(&req);
     let client = client_ip(&req, state.config.trust_proxy);
-    refuse_if_limited(&state.login_failures, client)?;
+    refuse_if_limited(&state, Attempt::Login, client).await?;
     let username = form.text("username").trim().to_string();
     let password = form.text("password").to_string();
     let next = match form.text("next") {
@@ -180,7 +179,7 @@ async fn login(
         }
     };
     let Some(user) = user.filter(|u| verified && u.active) else {
-        state.login_failures.record_failure(client, Instant::now());
+        record_failure(&state, Attempt::Login, client).await?;
         let (token, _) = form_csrf(&req);
         let message = t(
             lang,

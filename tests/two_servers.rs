@@ -1,0 +1,197 @@
+//! Two app servers on one database, as a prefecture runs them behind a reverse proxy: each
+//! with its own connection pool, caches and memory (what two processes share is only the
+//! database). A resident moves between them page by page and submits once; a staff session
+//! works on both and signing out on one ends it on the other; the limits on wrong access
+//! codes and wrong passwords count the failures made on either. On SQLite and (when
+//! configured) PostgreSQL.
+
+mod common;
+
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+
+use common::*;
+use tsunagari::auth::Role;
+use tsunagari::mail::Mailer;
+use tsunagari::questionnaire::Answers;
+use tsunagari::sampling::access_code::AccessCode;
+use tsunagari::web::AppState;
+
+const PASSWORD: &str = "a long enough password";
+
+/// A second app server on the same database: its own pool and state.
+fn second_server(db: &TestDb) -> Arc<AppState> {
+    let pool = tsunagari::db::connect(&db.url).expect("a second pool");
+    AppState::with_mailer(pool, db.config(), Mailer::memory()).expect("a second app state")
+}
+
+fn stored_answers(db: &TestDb, code: &AccessCode) -> Answers {
+    serde_json::from_str(&stored_response(db, code).expect("stored").answers_json).unwrap()
+}
+
+#[actix_web::test]
+async fn a_resident_moving_between_two_servers_keeps_every_answer_and_submits_once() {
+    for db in databases() {
+        let (_, codes) = demo_survey(&db, 1);
+        let q = demo_questionnaire(&db);
+        let mut a = client(db.state()).await;
+        let mut b = client(second_server(&db)).await;
+        let csrf = a.get("/").await.hidden("csrf");
+        let started = a
+            .post("/start", &[("csrf", &csrf), ("code", codes[0].as_str())])
+            .await;
+        assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+
+        // Every page on the other server than the one before, with the browser's cookies.
+        let mut answers = Answers::new();
+        let mut index = 0;
+        let mut on_a = false;
+        loop {
+            let saved = if on_a {
+                a.cookies = b.cookies.clone();
+                answer_page(&mut a, &q, index, &mut answers, &|_| None).await
+            } else {
+                b.cookies = a.cookies.clone();
+                answer_page(&mut b, &q, index, &mut answers, &|_| None).await
+            };
+            on_a = !on_a;
+            match saved
+                .location
+                .as_deref()
+                .and_then(|l| l.strip_prefix("/answer/page/"))
+            {
+                Some(next) => index = next.parse().expect("a page number"),
+                None => break,
+            }
+        }
+        assert!(index > 5, "the walk crossed servers many times");
+        b.cookies = a.cookies.clone();
+        let review = b.get("/answer/review").await;
+        assert_eq!(review.status, StatusCode::OK, "{}", review.body);
+        a.cookies = b.cookies.clone();
+        let submitted = a
+            .post(
+                "/answer/submit",
+                &[
+                    ("csrf", &review.hidden("csrf")),
+                    ("version", &review.hidden("version")),
+                ],
+            )
+            .await;
+        assert_eq!(
+            submitted.location.as_deref(),
+            Some("/answer/done"),
+            "{}",
+            submitted.body
+        );
+        assert_eq!(stored_answers(&db, &codes[0]), answers, "{}", db.backend());
+        assert!(stored_response(&db, &codes[0]).unwrap().is_submitted());
+
+        // The other server knows it is submitted: a second start is refused.
+        let mut later = client(second_server(&db)).await;
+        let csrf = later.get("/").await.hidden("csrf");
+        let again = later
+            .post("/start", &[("csrf", &csrf), ("code", codes[0].as_str())])
+            .await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.body);
+    }
+}
+
+#[actix_web::test]
+async fn a_staff_session_works_on_both_servers_and_signing_out_on_one_ends_it_on_both() {
+    for db in databases() {
+        add_user(&db, "staff1", PASSWORD, Role::Staff);
+        let mut a = client(db.state()).await;
+        let mut b = client(second_server(&db)).await;
+        sign_in(&mut a, "staff1", PASSWORD).await;
+        b.cookies = a.cookies.clone();
+        let home = b.get("/staff").await;
+        assert_eq!(home.status, StatusCode::OK, "{}", home.body);
+        let out = b.post("/logout", &[("csrf", &home.hidden("csrf"))]).await;
+        assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.body);
+        let after = a.get("/staff").await;
+        assert_eq!(after.status, StatusCode::SEE_OTHER, "{}", after.body);
+        assert!(after.location.unwrap().starts_with("/login"));
+    }
+}
+
+#[actix_web::test]
+async fn wrong_codes_and_wrong_passwords_count_on_both_servers_together() {
+    for db in databases() {
+        let (_, codes) = demo_survey(&db, 1);
+        add_user(&db, "staff1", PASSWORD, Role::Staff);
+        let mut a = client(db.state()).await;
+        let mut b = client(second_server(&db)).await;
+
+        for i in 0..10 {
+            let server = if i % 2 == 0 { &mut a } else { &mut b };
+            let csrf = server.get("/").await.hidden("csrf");
+            let unknown = AccessCode::generate();
+            let page = server
+                .post("/start", &[("csrf", &csrf), ("code", unknown.as_str())])
+                .await;
+            assert_eq!(
+                page.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{}",
+                page.body
+            );
+        }
+        for server in [&mut a, &mut b] {
+            let csrf = server.get("/").await.hidden("csrf");
+            let page = server
+                .post("/start", &[("csrf", &csrf), ("code", codes[0].as_str())])
+                .await;
+            assert_eq!(
+                page.status,
+                StatusCode::TOO_MANY_REQUESTS,
+                "{}",
+                db.backend()
+            );
+            assert!(page.headers.contains_key("retry-after"));
+        }
+
+        for i in 0..10 {
+            let server = if i % 2 == 0 { &mut b } else { &mut a };
+            let csrf = server.get("/login").await.hidden("csrf");
+            let page = server
+                .post(
+                    "/login",
+                    &[
+                        ("csrf", &csrf),
+                        ("username", "staff1"),
+                        ("password", "wrong"),
+                    ],
+                )
+                .await;
+            assert_eq!(page.status, StatusCode::UNAUTHORIZED, "{}", page.body);
+        }
+        for server in [&mut a, &mut b] {
+            let csrf = server.get("/login").await.hidden("csrf");
+            let page = server
+                .post(
+                    "/login",
+                    &[
+                        ("csrf", &csrf),
+                        ("username", "staff1"),
+                        ("password", PASSWORD),
+                    ],
+                )
+                .await;
+            assert_eq!(
+                page.status,
+                StatusCode::TOO_MANY_REQUESTS,
+                "{}",
+                db.backend()
+            );
+        }
+        // Another address is not affected, on either server.
+        b.peer = "198.51.100.9:4000".parse().unwrap();
+        let csrf = b.get("/").await.hidden("csrf");
+        let page = b
+            .post("/start", &[("csrf", &csrf), ("code", codes[0].as_str())])
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    }
+}
