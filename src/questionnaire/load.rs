@@ -148,10 +148,29 @@ pub fn from_toml_str(source_name: &str, text: &str) -> Result<Questionnaire, Loa
                 .span()
                 .map(|span| line_and_column(text, span.start))
                 .unwrap_or_default(),
-            message: error.message().trim().to_string(),
+            message: toml_message(text, &error),
         }])
     })?;
     Validator::new(source_name).build(raw)
+}
+
+/// What the TOML reader says is wrong; it says nothing of a control character in a comment.
+fn toml_message(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().trim();
+    if !message.is_empty() {
+        return message.to_string();
+    }
+    let found = error
+        .span()
+        .and_then(|span| text.get(span.start..))
+        .and_then(|rest| rest.chars().next());
+    match found {
+        Some(c) if c.is_control() => format!(
+            "the control character U+{:04X} is not allowed, not even in a comment; remove it",
+            c as u32
+        ),
+        _ => "this is not valid TOML here; check the quotes and brackets".to_string(),
+    }
 }
 
 fn line_and_column(text: &str, offset: usize) -> String {
