@@ -4,6 +4,7 @@
 
 pub mod browser;
 pub mod planner_data;
+pub mod routes;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
