@@ -194,15 +194,24 @@ fn parse_form_body(body: &[u8]) -> Result<Vec<(String, String)>, AppError> {
     if has_replacement && !declared_replacement {
         return Err(malformed("a percent-escape is not UTF-8"));
     }
+    // PostgreSQL stores no NUL in text; no form of the site has a use for one.
+    if fields
+        .iter()
+        .any(|(k, v)| k.contains('\0') || v.contains('\0'))
+    {
+        return Err(malformed("a field contains the character NUL (%00)"));
+    }
     Ok(fields)
 }
 
 /// A local path to go back to after an action; anything else (other sites) becomes `/`.
 pub fn safe_local_path(raw: &str) -> String {
+    // Browsers drop tabs and line breaks from a URL, so `/\t/evil.example` is `//evil…`.
     let ok = raw.starts_with('/')
         && !raw.starts_with("//")
         && !raw.contains('\\')
-        && !raw.contains("://");
+        && !raw.contains("://")
+        && !raw.chars().any(char::is_control);
     if ok {
         raw.to_string()
     } else {
@@ -226,6 +235,7 @@ mod tests {
         );
         assert!(parse_form_body(&[b'a', b'=', 0xff]).is_err());
         assert!(parse_form_body(b"a=%FF%FE").is_err());
+        assert!(parse_form_body(b"note=a%00b").is_err());
         assert_eq!(parse_form_body(b"a=%EF%BF%BD").unwrap()[0].1, "\u{FFFD}");
     }
 
@@ -233,6 +243,8 @@ mod tests {
     fn only_local_paths_are_followed_after_an_action() {
         assert_eq!(safe_local_path("/answer/page/2"), "/answer/page/2");
         assert_eq!(safe_local_path("//evil.example/x"), "/");
+        assert_eq!(safe_local_path("/\t/evil.example"), "/");
+        assert_eq!(safe_local_path("/\r\nSet-Cookie: x=1"), "/");
         assert_eq!(safe_local_path("https://evil.example/"), "/");
         assert_eq!(safe_local_path("/\\evil.example"), "/");
         assert_eq!(safe_local_path(""), "/");

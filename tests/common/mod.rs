@@ -203,7 +203,8 @@ where
         req.peer_addr(self.peer)
     }
 
-    async fn send(&mut self, req: TestRequest) -> Page {
+    /// Sends any request (method, headers, body) with the cookie jar and the peer address.
+    pub async fn send(&mut self, req: TestRequest) -> Page {
         let response = test::call_service(&self.app, self.with_cookies(req).to_request()).await;
         for c in response.response().cookies() {
             if c.max_age().is_some_and(|a| a.is_zero()) || c.value().is_empty() {
