@@ -730,6 +730,13 @@ impl ColumnIndexes {
                 index + 1
             ));
         }
+        // PostgreSQL stores no NUL in text.
+        if let Some(index) = (0..row.len()).find(|&i| field(i).contains('\0')) {
+            errors.push(format!(
+                "field {} contains the character NUL (U+0000): the file is damaged; remove it",
+                index + 1
+            ));
+        }
         let resident_id = check(ResidentId::parse(field(self.resident_id)), &mut errors);
         let name = check(joined_text(row, &self.name, "name"), &mut errors);
         let address = check(joined_text(row, &self.address, "address"), &mut errors);
