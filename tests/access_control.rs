@@ -432,3 +432,80 @@ async fn every_route_lets_in_exactly_the_visitors_the_table_names_on_every_backe
         }
     }
 }
+
+/// Guessing access codes (RELIABILITY.md, "Guessing access codes"): ten failed codes a
+/// minute per client address, then 429 with the wait — also behind a proxy, where the
+/// address is the hop the proxy added and forged hops before it change nothing — while a
+/// real code from another address still starts.
+#[actix_web::test]
+async fn an_address_that_guesses_codes_is_held_to_ten_failures_a_minute_even_with_forged_hops() {
+    use actix_web::test::TestRequest;
+    use tsunagari::sampling::access_code::AccessCode;
+    for db in databases() {
+        let (_, codes) = common::demo_survey(&db, 2);
+        let mut config = db.config();
+        config.trust_proxy = true;
+        let state = tsunagari::web::AppState::with_mailer(
+            db.pool.clone(),
+            config,
+            tsunagari::mail::Mailer::memory(),
+        )
+        .unwrap();
+        let mut guesser = client(state.clone()).await;
+        let csrf = guesser.get("/").await.hidden("csrf");
+        let mut statuses = Vec::new();
+        for i in 0..12 {
+            // Well-formed codes (right length, check symbol) that were never issued.
+            let guess = AccessCode::generate();
+            let body =
+                serde_urlencoded::to_string([("csrf", csrf.as_str()), ("code", guess.as_str())])
+                    .unwrap();
+            let page = guesser
+                .send(
+                    TestRequest::post()
+                        .uri("/start")
+                        .insert_header(("x-forwarded-for", format!("10.0.0.{i}, 192.0.2.50")))
+                        .insert_header((
+                            actix_web::http::header::CONTENT_TYPE,
+                            "application/x-www-form-urlencoded",
+                        ))
+                        .set_payload(body),
+                )
+                .await;
+            if page.status == StatusCode::TOO_MANY_REQUESTS {
+                assert!(page.headers.contains_key("retry-after"));
+                assert!(
+                    page.body.contains("秒後にもう一度お試しください"),
+                    "{}",
+                    page.body
+                );
+            }
+            statuses.push(page.status.as_u16());
+        }
+        assert_eq!(
+            statuses,
+            [[422; 10].as_slice(), &[429, 429]].concat(),
+            "{}",
+            db.backend()
+        );
+
+        let mut resident = client(state.clone()).await;
+        let csrf = resident.get("/").await.hidden("csrf");
+        let body =
+            serde_urlencoded::to_string([("csrf", csrf.as_str()), ("code", codes[0].as_str())])
+                .unwrap();
+        let started = resident
+            .send(
+                TestRequest::post()
+                    .uri("/start")
+                    .insert_header(("x-forwarded-for", "192.0.2.51"))
+                    .insert_header((
+                        actix_web::http::header::CONTENT_TYPE,
+                        "application/x-www-form-urlencoded",
+                    ))
+                    .set_payload(body),
+            )
+            .await;
+        assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+    }
+}
