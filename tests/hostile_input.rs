@@ -615,16 +615,14 @@ proptest! {
         };
         // Each row read alone: bad, or the resident id it holds.
         let mut bad_lines = Vec::new();
-        let mut first_line_of_id = std::collections::HashMap::new();
+        let mut seen_ids = std::collections::HashSet::new();
         for (i, row) in rows.iter().enumerate() {
             let line = i as u64 + 2;
             match read_register_bytes(&extract(&[row]), &options) {
                 Ok(alone) => {
                     let id = alone.records[0].resident_id.clone();
-                    if first_line_of_id.contains_key(&id) {
+                    if !seen_ids.insert(id) {
                         bad_lines.push(line);
-                    } else {
-                        first_line_of_id.insert(id, line);
                     }
                 }
                 Err(RegisterError::BadRows(_)) => bad_lines.push(line),

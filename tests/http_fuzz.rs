@@ -399,7 +399,7 @@ fn cut(text: &str) -> String {
 /// One signed-in or answering visitor, or an anonymous one.
 struct Visitor {
     name: &'static str,
-    account: Option<&'static str>,
+    account: Option<(&'static str, Role)>,
     csrf: String,
 }
 
@@ -422,45 +422,27 @@ async fn fuzz(db: &TestDb, requests: u64, seed: u64) {
         codes: codes.clone(),
     };
 
-    let mut visitors = vec![
-        Visitor {
-            name: "anonymous",
-            account: None,
-            csrf: String::new(),
-        },
-        Visitor {
-            name: "resident",
-            account: None,
-            csrf: String::new(),
-        },
-        Visitor {
-            name: "staff",
-            account: Some("staff_f"),
-            csrf: String::new(),
-        },
-        Visitor {
-            name: "planner",
-            account: Some("planner_f"),
-            csrf: String::new(),
-        },
-        Visitor {
-            name: "consultation",
-            account: Some("consult_f"),
-            csrf: String::new(),
-        },
-        Visitor {
-            name: "admin",
-            account: Some("admin_f"),
-            csrf: String::new(),
-        },
-    ];
+    let mut visitors = [
+        ("anonymous", None),
+        ("resident", None),
+        ("staff", Some(("staff_f", Role::Staff))),
+        ("planner", Some(("planner_f", Role::Planner))),
+        ("consultation", Some(("consult_f", Role::Consultation))),
+        ("admin", Some(("admin_f", Role::Admin))),
+    ]
+    .map(|(name, account)| Visitor {
+        name,
+        account,
+        csrf: String::new(),
+    });
     let mut clients = Vec::new();
     for visitor in visitors.iter_mut() {
         let mut c = client(state.clone()).await;
         visitor.csrf = c.get("/login").await.hidden("csrf");
-        if let Some(account) = visitor.account {
+        if let Some((account, role)) = visitor.account {
             sign_in(&mut c, account, PASSWORD).await;
-            visitor.csrf = c.get("/login").await.hidden("csrf");
+            // The session's token, for the forms of signed-in pages.
+            visitor.csrf = c.get(role.home()).await.hidden("csrf");
         }
         if visitor.name == "resident" {
             let started = c
@@ -470,17 +452,6 @@ async fn fuzz(db: &TestDb, requests: u64, seed: u64) {
             visitor.csrf = c.get("/answer/page/0").await.hidden("csrf");
         }
         clients.push(c);
-    }
-    // Staff's session token, for the forms of signed-in pages.
-    for (visitor, c) in visitors.iter_mut().zip(clients.iter_mut()) {
-        if let Some(account) = visitor.account {
-            let home = match account {
-                "planner_f" => "/planner",
-                "consult_f" => "/consult",
-                _ => "/staff",
-            };
-            visitor.csrf = c.get(home).await.hidden("csrf");
-        }
     }
     let before = stored_counts(db, survey_id);
 
@@ -554,20 +525,20 @@ async fn fuzz(db: &TestDb, requests: u64, seed: u64) {
             );
         }
         // Sign a visitor whose session the fuzz ended in again, so later requests still
-        // come from a signed-in account.
+        // come from a signed-in account (unless the fuzz, as an admin, deactivated it).
         if path.starts_with("/logout") && page.status == StatusCode::SEE_OTHER {
-            if let Some(account) = visitors[who].account {
+            if let Some((account, role)) = visitors[who].account {
                 let c = &mut clients[who];
                 c.cookies.clear();
-                sign_in(c, account, PASSWORD).await;
-                let home = if account == "planner_f" {
-                    "/planner"
-                } else if account == "consult_f" {
-                    "/consult"
-                } else {
-                    "/staff"
-                };
-                visitors[who].csrf = c.get(home).await.hidden("csrf");
+                let csrf = c.get("/login").await.hidden("csrf");
+                let fields = [
+                    ("csrf", csrf.as_str()),
+                    ("username", account),
+                    ("password", PASSWORD),
+                ];
+                if c.post("/login", &fields).await.status == StatusCode::SEE_OTHER {
+                    visitors[who].csrf = c.get(role.home()).await.hidden("csrf");
+                }
             }
         }
     }
