@@ -6,49 +6,13 @@ mod common;
 
 use actix_web::http::StatusCode;
 use common::planner_data::{drawn_survey, drawn_survey_of};
+use common::routes::routes;
 use common::{add_user, add_user_with_surveys, client, databases, repo_path, sign_in};
 use tsunagari::auth::Role;
 
 const PASSWORD: &str = "a-long-enough-password";
 const SURVEY_A: &str = "demo-2026";
 const SURVEY_B: &str = "other-town-2026";
-
-/// The `.rs` files under `dir`, in every subfolder (`src/web/entry/` …).
-fn sources(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(sources(&path));
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            files.push(path);
-        }
-    }
-    files
-}
-
-/// Every (method, path pattern) registered in `src/web/` (every file, subfolders too).
-fn routes() -> Vec<(String, String)> {
-    let mut found = Vec::new();
-    for path in sources(&repo_path("src/web")) {
-        let source = std::fs::read_to_string(path).unwrap();
-        for piece in source.split(".route(").skip(1) {
-            let Some(path) = piece.split('"').nth(1) else {
-                continue;
-            };
-            let Some(method) = piece
-                .split("web::")
-                .nth(1)
-                .and_then(|rest| rest.split('(').next())
-            else {
-                continue;
-            };
-            found.push((method.to_string(), path.to_string()));
-        }
-    }
-    found.sort();
-    found
-}
 
 /// The signed-in pages and downloads of one survey: every staff or planner pattern with
 /// `{slug}` (the residents' `/o/{slug}` is public).

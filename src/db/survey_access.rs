@@ -15,6 +15,10 @@ pub fn may_open(conn: &mut DbConnection, user: &User, slug: &str) -> DbResult<bo
     if user.role == Role::Admin {
         return Ok(true);
     }
+    // Text that cannot be a slug names no survey; PostgreSQL would refuse a NUL in it.
+    if crate::survey::check_slug(slug).is_err() {
+        return Ok(false);
+    }
     let n: i64 = survey_members::table
         .inner_join(surveys::table)
         .filter(surveys::slug.eq(slug))

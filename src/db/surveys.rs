@@ -74,6 +74,10 @@ pub fn create(conn: &mut DbConnection, new: &NewSurvey<'_>) -> DbResult<SurveyRo
 
 /// The survey with this slug, if any.
 pub fn find_by_slug(conn: &mut DbConnection, slug: &str) -> DbResult<Option<SurveyRow>> {
+    // Text that cannot be a slug names no survey; PostgreSQL would refuse a NUL in it.
+    if crate::survey::check_slug(slug).is_err() {
+        return Ok(None);
+    }
     Ok(surveys::table
         .filter(surveys::slug.eq(slug))
         .select(SurveyRow::as_select())

@@ -221,7 +221,8 @@ pub fn parse_form(questionnaire: &Questionnaire, input: &RawInput) -> KeyedForm 
     let mut blank = Vec::new();
     for question in questionnaire.questions() {
         let raw = input.value(&question.id).unwrap_or_default();
-        if raw.trim().is_empty() {
+        // `-` means the same as a blank: on a skipped question, nothing at all.
+        if raw.trim().is_empty() || special(raw.trim()) == Some(MissingReason::NoAnswer) {
             blank.push(question.id.as_str());
         }
         match parse_keyed(question, raw) {

@@ -149,6 +149,16 @@ fn a_keyed_form_answers_every_shown_question_and_leaves_skipped_blanks_out() {
 }
 
 #[test]
+fn a_dash_on_a_skipped_question_is_left_out_like_a_blank_so_the_form_reads_back_the_same() {
+    let q = form();
+    let parsed = parse_form(&q, &keyed(&[("lives_alone", "1"), ("household", "－")]));
+    assert!(parsed.is_valid(), "{:?}", parsed.errors);
+    assert_eq!(parsed.answers.get("household"), None, "skipped by 問1 = 1");
+    let reopened = parse_form(&q, &keyed_values(&q, &parsed.answers));
+    assert_eq!(reopened.answers, parsed.answers);
+}
+
+#[test]
 fn an_answer_where_the_form_says_skip_is_kept_and_flagged() {
     let q = form();
     let parsed = parse_form(&q, &keyed(&[("lives_alone", "1"), ("household", "3")]));

@@ -109,8 +109,34 @@ fn syntax_error(source_name: &str, text: &str, error: &toml::de::Error) -> LoadE
         None => Location::File,
     };
     let detail = error.message().trim();
-    let (ja, en) = toml_problem(detail);
+    let (ja, en) = match control_character(text, error) {
+        // The reader says nothing of a control character in a comment.
+        Some(c) if detail.is_empty() => (
+            format!(
+                "制御文字 U+{:04X} は、コメントの中でも使えません。消してください",
+                c as u32
+            ),
+            format!(
+                "the control character U+{:04X} is not allowed, not even in a comment; remove it",
+                c as u32
+            ),
+        ),
+        _ if detail.is_empty() => (
+            "ここは TOML として読めません。引用符と括弧を確かめてください".to_string(),
+            "this is not valid TOML here; check the quotes and brackets".to_string(),
+        ),
+        _ => toml_problem(detail),
+    };
     LoadError::new(source_name, location, ja, en)
+}
+
+/// The control character where the TOML reader stopped, if it stopped at one.
+fn control_character(text: &str, error: &toml::de::Error) -> Option<char> {
+    error
+        .span()
+        .and_then(|span| text.get(span.start..))
+        .and_then(|rest| rest.chars().next())
+        .filter(|c| c.is_control())
 }
 
 /// The Japanese and English of one message of the toml crate (see [`syntax_error`]).

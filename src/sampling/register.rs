@@ -391,6 +391,8 @@ pub enum RowFault {
     FieldCount { found: usize, expected: usize },
     /// A field holds U+FFFD: the text was garbled before the file was written.
     Garbled { field: usize },
+    /// A field holds the character NUL (the file is damaged; PostgreSQL stores no NUL).
+    Nul { field: usize },
     /// The resident id is empty.
     IdEmpty,
     /// The resident id has spaces or control characters.
@@ -423,6 +425,12 @@ impl RowFault {
             (RowFault::FieldCount { found, expected }, Lang::En) => {
                 format!("has {found} fields but the header has {expected}")
             }
+            (RowFault::Nul { field }, Lang::Ja) => format!(
+                "{field}番目の項目に NUL 文字（U+0000）があります。ファイルが壊れています。その文字を消してください"
+            ),
+            (RowFault::Nul { field }, Lang::En) => format!(
+                "field {field} contains the character NUL (U+0000): the file is damaged; remove it"
+            ),
             (RowFault::Garbled { field }, Lang::Ja) => format!(
                 "{field}番目の項目に文字化けの記号（�, U+FFFD）があります。このファイルを書き出す前に文字が失われています"
             ),
@@ -988,6 +996,10 @@ impl ColumnIndexes {
         let mut errors: Vec<RowFault> = Vec::new();
         if let Some(index) = (0..row.len()).find(|&i| field(i).contains('\u{FFFD}')) {
             errors.push(RowFault::Garbled { field: index + 1 });
+        }
+        // PostgreSQL stores no NUL in text.
+        if let Some(index) = (0..row.len()).find(|&i| field(i).contains('\0')) {
+            errors.push(RowFault::Nul { field: index + 1 });
         }
         let resident_id = check(ResidentId::parse(field(self.resident_id)), &mut errors);
         let name = check(

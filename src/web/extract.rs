@@ -53,14 +53,15 @@ pub fn lang_of(req: &HttpRequest) -> Lang {
         .unwrap_or_default()
 }
 
-/// The client's address: the peer, or the first `X-Forwarded-For` hop behind a trusted proxy.
+/// The client's address: the peer, or behind a trusted proxy the last `X-Forwarded-For` hop
+/// (the address the proxy saw; hops before it are whatever the client chose to send).
 pub fn client_ip(req: &HttpRequest, trust_proxy: bool) -> IpAddr {
     if trust_proxy {
         let forwarded = req
             .headers()
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.rsplit(',').next())
             .and_then(|v| v.trim().parse().ok());
         if let Some(ip) = forwarded {
             return ip;
@@ -194,15 +195,24 @@ fn parse_form_body(body: &[u8]) -> Result<Vec<(String, String)>, AppError> {
     if has_replacement && !declared_replacement {
         return Err(malformed("a percent-escape is not UTF-8"));
     }
+    // PostgreSQL stores no NUL in text; no form of the site has a use for one.
+    if fields
+        .iter()
+        .any(|(k, v)| k.contains('\0') || v.contains('\0'))
+    {
+        return Err(malformed("a field contains the character NUL (%00)"));
+    }
     Ok(fields)
 }
 
 /// A local path to go back to after an action; anything else (other sites) becomes `/`.
 pub fn safe_local_path(raw: &str) -> String {
+    // Browsers drop tabs and line breaks from a URL, so `/\t/evil.example` is `//evil…`.
     let ok = raw.starts_with('/')
         && !raw.starts_with("//")
         && !raw.contains('\\')
-        && !raw.contains("://");
+        && !raw.contains("://")
+        && !raw.chars().any(char::is_control);
     if ok {
         raw.to_string()
     } else {
@@ -226,13 +236,32 @@ mod tests {
         );
         assert!(parse_form_body(&[b'a', b'=', 0xff]).is_err());
         assert!(parse_form_body(b"a=%FF%FE").is_err());
+        assert!(parse_form_body(b"note=a%00b").is_err());
         assert_eq!(parse_form_body(b"a=%EF%BF%BD").unwrap()[0].1, "\u{FFFD}");
+    }
+
+    #[test]
+    fn behind_a_proxy_the_client_is_the_hop_the_proxy_added_not_one_the_client_sent() {
+        let req = actix_web::test::TestRequest::default()
+            .insert_header(("x-forwarded-for", "10.9.8.7, 192.0.2.50"))
+            .peer_addr("127.0.0.1:40000".parse().unwrap())
+            .to_http_request();
+        assert_eq!(
+            client_ip(&req, true),
+            "192.0.2.50".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            client_ip(&req, false),
+            "127.0.0.1".parse::<IpAddr>().unwrap()
+        );
     }
 
     #[test]
     fn only_local_paths_are_followed_after_an_action() {
         assert_eq!(safe_local_path("/answer/page/2"), "/answer/page/2");
         assert_eq!(safe_local_path("//evil.example/x"), "/");
+        assert_eq!(safe_local_path("/\t/evil.example"), "/");
+        assert_eq!(safe_local_path("/\r\nSet-Cookie: x=1"), "/");
         assert_eq!(safe_local_path("https://evil.example/"), "/");
         assert_eq!(safe_local_path("/\\evil.example"), "/");
         assert_eq!(safe_local_path(""), "/");

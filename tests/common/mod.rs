@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod planner_data;
 pub mod register;
+pub mod routes;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -281,7 +282,8 @@ where
         req.peer_addr(self.peer)
     }
 
-    async fn send(&mut self, req: TestRequest) -> Page {
+    /// Sends any request (method, headers, body) with the cookie jar and the peer address.
+    pub async fn send(&mut self, req: TestRequest) -> Page {
         let response = test::call_service(&self.app, self.with_cookies(req).to_request()).await;
         for c in response.response().cookies() {
             if c.max_age().is_some_and(|a| a.is_zero()) || c.value().is_empty() {
