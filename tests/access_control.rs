@@ -90,8 +90,16 @@ const EXPECTED: &[(&str, &str, Access)] = &[
     ("post", "/staff/surveys/{slug}/register/upload", STAFF),
     ("get", "/staff/surveys/{slug}/register/{upload}", STAFF),
     ("post", "/staff/surveys/{slug}/register/{upload}", STAFF),
-    ("post", "/staff/surveys/{slug}/register/{upload}/discard", STAFF),
-    ("get", "/staff/surveys/{slug}/register/{upload}/progress", STAFF),
+    (
+        "post",
+        "/staff/surveys/{slug}/register/{upload}/discard",
+        STAFF,
+    ),
+    (
+        "get",
+        "/staff/surveys/{slug}/register/{upload}/progress",
+        STAFF,
+    ),
     ("get", "/staff/surveys/{slug}/draw", STAFF),
     ("post", "/staff/surveys/{slug}/draw", STAFF),
     ("get", "/staff/surveys/{slug}/response-rates.csv", STAFF),

@@ -8,13 +8,14 @@
 
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use actix_web::http::{header, StatusCode};
 use common::planner_data::{drawn_survey, submit};
+use common::secrets::secrets;
 use common::*;
 use tsunagari::analysis::cells::View;
 use tsunagari::analysis::weighting::{MarginKind, Method, WeightingSpec};
@@ -360,82 +361,6 @@ fn a_published_weighting_is_reproduced_as_the_dashboard_made_it() {
     assert!(shown > 300, "chosen: {shown} cells shown");
 }
 
-/// What must never be in an analysis file: every name, address and birth date of the
-/// fixture's register, every access code and the free text (as substrings), and every
-/// resident id (as a whole value).
-struct Secrets {
-    texts: aho_corasick::AhoCorasick,
-    ids: BTreeSet<String>,
-}
-
-/// The fixture's register (the one `drawn_survey` stores) and the survey's access codes.
-fn secrets(codes: &[String]) -> Secrets {
-    let csv = tsunagari::demo::synthetic_register(3000);
-    let register = tsunagari::sampling::register::read_register_bytes(
-        csv.as_bytes(),
-        &tsunagari::sampling::register::ImportOptions::new(
-            tsunagari::demo::synthetic_register_columns(),
-        ),
-    )
-    .unwrap();
-    let mut texts = BTreeSet::new();
-    let mut ids = BTreeSet::new();
-    for r in &register.records {
-        texts.insert(r.name.clone());
-        texts.insert(r.name.replace([' ', '　'], ""));
-        texts.insert(r.address.clone());
-        texts.insert(r.birth_date.to_string());
-        texts.insert(r.birth_date.format("%Y/%m/%d").to_string());
-        // Ids are 7 digits with leading zeros: compared with and without them.
-        ids.insert(
-            r.resident_id
-                .to_string()
-                .trim_start_matches('0')
-                .to_string(),
-        );
-    }
-    assert_eq!(ids.len(), 3000);
-    // The register's own spellings (和暦 birth dates, addresses as written) too.
-    for line in csv.lines().skip(1) {
-        let fields: Vec<&str> = line.split(',').collect();
-        texts.insert(fields[4].to_string());
-        texts.insert(fields[5].to_string());
-    }
-    texts.insert(FREE_TEXT.to_string());
-    // Access codes grouped as printed and as typed.
-    for code in codes {
-        texts.insert(code.clone());
-        texts.insert(code.replace('-', ""));
-    }
-    Secrets {
-        texts: aho_corasick::AhoCorasick::new(texts).unwrap(),
-        ids,
-    }
-}
-
-impl Secrets {
-    /// Fails if `bytes` hold a frame name, address, birth date or access code anywhere, or a
-    /// resident id as a value of a CSV file (a digit string inside a weight is no id).
-    fn assert_none_in(&self, where_: &str, name: &str, bytes: &[u8]) {
-        if let Some(found) = self.texts.find(bytes) {
-            panic!(
-                "{where_}: {name} holds {}",
-                String::from_utf8_lossy(&bytes[found.start()..found.end()])
-            );
-        }
-        if name.ends_with(".csv") {
-            for row in csv_rows(bytes) {
-                for value in row {
-                    assert!(
-                        value.len() < 6 || !self.ids.contains(value.trim_start_matches('0')),
-                        "{where_}: {name} holds the resident id {value}"
-                    );
-                }
-            }
-        }
-    }
-}
-
 #[actix_web::test]
 async fn the_zip_holds_the_four_files_with_the_version_and_no_personal_data() {
     for db in databases() {
@@ -482,7 +407,7 @@ async fn the_zip_holds_the_four_files_with_the_version_and_no_personal_data() {
             .map(|i| zip.by_index(i).unwrap().name().unwrap().to_string())
             .collect();
         assert_eq!(names, FILE_NAMES);
-        let secrets = secrets(&codes);
+        let secrets = secrets(&codes, &[FREE_TEXT]);
         let mut files = BTreeMap::new();
         for name in FILE_NAMES {
             let mut bytes = Vec::new();
@@ -616,7 +541,7 @@ async fn the_command_says_what_to_do_before_any_response_then_writes_exactly_fou
         let mut expected: Vec<String> = FILE_NAMES.iter().map(|s| s.to_string()).collect();
         expected.sort();
         assert_eq!(written, expected);
-        let secrets = secrets(&codes);
+        let secrets = secrets(&codes, &[FREE_TEXT]);
         for name in FILE_NAMES {
             let bytes = std::fs::read(dir.join(name)).unwrap();
             secrets.assert_none_in(db.backend(), name, &bytes);

@@ -6,6 +6,7 @@ pub mod browser;
 pub mod planner_data;
 pub mod register;
 pub mod routes;
+pub mod secrets;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
