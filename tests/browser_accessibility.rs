@@ -18,10 +18,11 @@ use fantoccini::{Client, Locator};
 use serde::{Deserialize, Serialize};
 
 use common::browser::{Chromedriver, Site};
+use common::paper::{keyed_fields, paper_answers};
 use common::*;
 use tsunagari::auth::Role;
 use tsunagari::config::DatabaseUrl;
-use tsunagari::questionnaire::{Answer, Answers, Questionnaire, Response};
+use tsunagari::questionnaire::{Answer, Answers, Questionnaire};
 use tsunagari::sampling::access_code::AccessCode;
 
 const SAMPLED: &str = "demo-2026";
@@ -229,8 +230,10 @@ impl Demo {
 
     /// Keys `differing` and `accepted` twice each through HTTP, by two keyers.
     async fn key_paper_forms(&self) {
-        let first_options = paper_answers(&self.questionnaire, None);
-        let other_direct = paper_answers(&self.questionnaire, Some(("direct", 2)));
+        let first_options = paper_answers(&self.questionnaire, &|_| None);
+        let other_direct = paper_answers(&self.questionnaire, &|question| {
+            (question.id == "direct").then_some(Answer::Choice(2))
+        });
         let mut first = client(self.db.state()).await;
         sign_in(&mut first, "keyer1", PASSWORD).await;
         let mut second = client(self.db.state()).await;
@@ -300,38 +303,6 @@ impl Demo {
         ]
         .to_vec()
     }
-}
-
-/// Answers for every question a paper form shows: the first option, the smallest number, a
-/// short text — or `pick`'s option for one question.
-fn paper_answers(q: &Questionnaire, pick: Option<(&str, u32)>) -> Answers {
-    let mut answers = Answers::new();
-    for question in q.questions() {
-        if !q.is_shown(&question.id, &answers) {
-            continue;
-        }
-        let answer = match (&question.response, pick) {
-            (_, Some((id, code))) if id == question.id => Answer::Choice(code),
-            (Response::Single { options }, _) => Answer::Choice(options[0].code),
-            (Response::Multiple { options, .. }, _) => Answer::Choices(vec![options[0].code]),
-            (Response::Number { min, .. }, _) => Answer::Number(*min),
-            (Response::Text { .. }, _) => Answer::Text("紙の記入".into()),
-        };
-        answers.insert(question.id.clone(), answer);
-    }
-    answers
-}
-
-/// The keyed fields for `answers`: one per question, blank where nothing is written.
-fn keyed_fields(q: &Questionnaire, answers: &Answers) -> Vec<(String, String)> {
-    let values = tsunagari::entry::keyed_values(q, answers);
-    q.questions()
-        .iter()
-        .map(|question| {
-            let value = values.value(&question.id).unwrap_or_default();
-            (question.id.clone(), value.to_string())
-        })
-        .collect()
 }
 
 /// The violations axe-core found on one page.

@@ -7,48 +7,15 @@ mod common;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
+use common::paper::{keyed_fields, paper_answers};
 use common::*;
 use tsunagari::auth::Role;
 use tsunagari::db::entry as store;
-use tsunagari::entry::keyed_values;
-use tsunagari::questionnaire::{Answer, Answers, MissingReason, Question, Questionnaire, Response};
+use tsunagari::questionnaire::{Answer, Answers, MissingReason, Questionnaire};
 use tsunagari::sampling::access_code::AccessCode;
 
 const SLUG: &str = "demo-2026";
 const PASSWORD: &str = "a long enough password";
-
-/// Answers for every question the form shows: `pick` decides, else the first option, the
-/// smallest number, a short text.
-fn paper_answers(q: &Questionnaire, pick: &dyn Fn(&Question) -> Option<Answer>) -> Answers {
-    let mut answers = Answers::new();
-    for question in q.questions() {
-        if !q.is_shown(&question.id, &answers) {
-            continue;
-        }
-        let answer = pick(question).unwrap_or_else(|| match &question.response {
-            Response::Single { options } => Answer::Choice(options[0].code),
-            Response::Multiple { options, .. } => Answer::Choices(vec![options[0].code]),
-            Response::Number { min, .. } => Answer::Number(*min),
-            Response::Text { .. } => Answer::Text("紙の記入".into()),
-        });
-        answers.insert(question.id.clone(), answer);
-    }
-    answers
-}
-
-/// The keyed fields for `answers`: one per question, blank where nothing is written.
-fn keyed_fields(q: &Questionnaire, answers: &Answers) -> Vec<(String, String)> {
-    let values = keyed_values(q, answers);
-    q.questions()
-        .iter()
-        .map(|question| {
-            (
-                question.id.clone(),
-                values.value(&question.id).unwrap_or_default().to_string(),
-            )
-        })
-        .collect()
-}
 
 fn refs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
     fields

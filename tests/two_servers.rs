@@ -2,8 +2,9 @@
 //! with its own connection pool, caches and memory (what two processes share is only the
 //! database). A resident moves between them page by page and submits once; a staff session
 //! works on both and signing out on one ends it on the other; the limits on wrong access
-//! codes and wrong passwords count the failures made on either. On SQLite and (when
-//! configured) PostgreSQL.
+//! codes and wrong passwords count the failures made on either; a paper form keyed on one
+//! while its resident answers online on the other counts once and loses neither. On SQLite
+//! and (when configured) PostgreSQL.
 
 mod common;
 
@@ -11,6 +12,7 @@ use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 
+use common::paper::{keyed_fields, paper_answers};
 use common::*;
 use tsunagari::auth::Role;
 use tsunagari::mail::Mailer;
@@ -193,5 +195,93 @@ async fn wrong_codes_and_wrong_passwords_count_on_both_servers_together() {
             .post("/start", &[("csrf", &csrf), ("code", codes[0].as_str())])
             .await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    }
+}
+
+#[actix_web::test]
+async fn paper_keyed_on_one_server_while_the_resident_submits_on_the_other_counts_once() {
+    for db in databases() {
+        let (survey, codes) = demo_survey(&db, 1);
+        let q = demo_questionnaire(&db);
+        add_user(&db, "keyer1", PASSWORD, Role::Staff);
+        add_user(&db, "keyer2", PASSWORD, Role::Staff);
+        let paper_server = second_server(&db);
+        let mut resident = client(db.state()).await;
+        let csrf = resident.get("/").await.hidden("csrf");
+        let started = resident
+            .post("/start", &[("csrf", &csrf), ("code", codes[0].as_str())])
+            .await;
+        assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
+        let mut online = Answers::new();
+        answer_page(&mut resident, &q, 0, &mut online, &|_| None).await;
+
+        // Meanwhile the mailed-back form is keyed twice, alike, on the other server.
+        let form = paper_answers(&q, &|_| None);
+        let path = format!("/staff/entry/{}/form/{}", survey.slug, codes[0].as_str());
+        for keyer in ["keyer1", "keyer2"] {
+            let mut staff = client(paper_server.clone()).await;
+            sign_in(&mut staff, keyer, PASSWORD).await;
+            let screen = staff.get(&path).await;
+            assert_eq!(screen.status, StatusCode::OK, "{}", screen.body);
+            let mut fields = keyed_fields(&q, &form);
+            fields.push(("csrf".into(), screen.hidden("csrf")));
+            fields.push(("version".into(), screen.hidden("version")));
+            fields.push(("action".into(), "complete".into()));
+            let pairs: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let done = staff.post(&path, &pairs).await;
+            assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        }
+
+        // The resident finishes online on the first server.
+        let mut index = 1;
+        loop {
+            let saved = answer_page(&mut resident, &q, index, &mut online, &|_| None).await;
+            match saved
+                .location
+                .as_deref()
+                .and_then(|l| l.strip_prefix("/answer/page/"))
+            {
+                Some(next) => index = next.parse().expect("a page number"),
+                None => break,
+            }
+        }
+        let review = resident.get("/answer/review").await;
+        let submitted = resident
+            .post(
+                "/answer/submit",
+                &[
+                    ("csrf", &review.hidden("csrf")),
+                    ("version", &review.hidden("version")),
+                ],
+            )
+            .await;
+        assert_eq!(
+            submitted.location.as_deref(),
+            Some("/answer/done"),
+            "{}",
+            submitted.body
+        );
+
+        let mut conn = db.conn();
+        let (code_id, _) = tsunagari::db::codes::find(&mut conn, &codes[0])
+            .unwrap()
+            .unwrap();
+        let kept = tsunagari::db::entry::code_responses(&mut conn, code_id).unwrap();
+        assert_eq!(
+            kept.len(),
+            2,
+            "the paper form and the online answers are both kept"
+        );
+        assert_eq!(
+            kept.iter().filter(|r| r.counted).count(),
+            1,
+            "{}: the code counts once",
+            db.backend()
+        );
+        let (_, counted) = tsunagari::db::responses::counts(&mut conn, survey.id).unwrap();
+        assert_eq!(counted, 1);
     }
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod paper;
 pub mod planner_data;
 pub mod register;
 pub mod routes;
