@@ -166,6 +166,7 @@ fn main() {
         mail: tsunagari::config::MailSettings::folder(
             std::env::temp_dir().join("tsunagari-bench-mail"),
         ),
+        sqlite_synchronous: Default::default(),
     };
     let settings = tsunagari::survey::SurveySettings::load(&root.join("surveys/demo.toml"))
         .expect("demo survey");

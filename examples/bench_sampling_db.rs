@@ -48,6 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         trust_proxy: false,
         time_zone: chrono_tz::Asia::Tokyo,
         mail: tsunagari::config::MailSettings::folder(folder.path().join("mail")),
+        sqlite_synchronous: Default::default(),
     };
     let survey = tsunagari::ops::surveys::create(&mut conn, &config.questionnaires_dir, &settings)
         .map_err(|e| format!("{e:?}"))?;

@@ -86,6 +86,41 @@ pub struct Config {
     /// How e-mail leaves the site and whom it comes from (`TSUNAGARI_SMTP_*`,
     /// `TSUNAGARI_MAIL_DIR`, `TSUNAGARI_MAIL_FROM`).
     pub mail: MailSettings,
+    /// When SQLite reports a write as done (`TSUNAGARI_SQLITE_SYNCHRONOUS`: `normal`, the
+    /// default, or `full`); see RELIABILITY.md.
+    pub sqlite_synchronous: SqliteSynchronous,
+}
+
+/// SQLite's `synchronous` setting in WAL mode. Either way an acknowledged save survives the
+/// server process being killed; they differ on a power cut or an operating-system crash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SqliteSynchronous {
+    /// The log is synced at checkpoints: after a power cut the last transactions before it
+    /// may be lost (never a corrupt file). Faster.
+    #[default]
+    Normal,
+    /// The log is synced at every commit: an acknowledged save survives a power cut too.
+    Full,
+}
+
+impl SqliteSynchronous {
+    /// The value for `PRAGMA synchronous`.
+    pub fn pragma(self) -> &'static str {
+        match self {
+            SqliteSynchronous::Normal => "NORMAL",
+            SqliteSynchronous::Full => "FULL",
+        }
+    }
+
+    fn parse(raw: &str) -> Result<Self, String> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "normal" => Ok(SqliteSynchronous::Normal),
+            "full" => Ok(SqliteSynchronous::Full),
+            other => Err(format!(
+                "TSUNAGARI_SQLITE_SYNCHRONOUS=`{other}` is not a setting: use normal (the default) or full (every acknowledged save also survives a power cut)"
+            )),
+        }
+    }
 }
 
 impl Config {
@@ -119,6 +154,10 @@ impl Config {
             None => chrono_tz::Asia::Tokyo,
         };
         let mail = MailSettings::from_lookup(&var)?;
+        let sqlite_synchronous = match var("TSUNAGARI_SQLITE_SYNCHRONOUS") {
+            Some(raw) => SqliteSynchronous::parse(&raw)?,
+            None => SqliteSynchronous::Normal,
+        };
         Ok(Config {
             database,
             bind,
@@ -128,6 +167,7 @@ impl Config {
             trust_proxy,
             time_zone,
             mail,
+            sqlite_synchronous,
         })
     }
 }
@@ -336,6 +376,28 @@ fn parse_bool(name: &str, value: &str) -> Result<bool, String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn sqlite_synchronous_is_normal_or_full_and_anything_else_says_what_to_write() {
+        assert_eq!(
+            SqliteSynchronous::parse(" FULL "),
+            Ok(SqliteSynchronous::Full)
+        );
+        assert_eq!(
+            SqliteSynchronous::parse("normal"),
+            Ok(SqliteSynchronous::Normal)
+        );
+        let refused = SqliteSynchronous::parse("off").unwrap_err();
+        assert!(
+            refused.contains("TSUNAGARI_SQLITE_SYNCHRONOUS=`off`"),
+            "{refused}"
+        );
+        assert!(
+            refused.contains("normal") && refused.contains("full"),
+            "{refused}"
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -181,6 +181,7 @@ async fn a_keyer_keys_a_whole_form_with_the_keyboard_only_and_it_is_stored_as_ty
         trust_proxy: false,
         time_zone: chrono_tz::Asia::Tokyo,
         mail: tsunagari::config::MailSettings::folder(dir.path().join("mail")),
+        sqlite_synchronous: Default::default(),
     };
     let settings = tsunagari::survey::SurveySettings::load(
         &std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("surveys/demo.toml"),

@@ -95,7 +95,7 @@ fn open_database(args: &DemoArgs) -> Result<(db::Pool, crate::config::Config), C
     };
     let mut config = crate::config::Config::from_env().map_err(CliError::Usage)?;
     config.database = crate::config::DatabaseUrl::parse(raw).map_err(CliError::Usage)?;
-    let pool = db::connect(&config.database)?;
+    let pool = db::connect_with(&config.database, config.sqlite_synchronous)?;
     db::migrate(&pool)?;
     Ok((pool, config))
 }

@@ -36,7 +36,7 @@ pub fn run(cmd: MailCommand) -> CliResult {
             Ok(())
         }
         MailCommand::Digest => {
-            let pool = crate::db::connect(&config.database)?;
+            let pool = crate::db::connect_with(&config.database, config.sqlite_synchronous)?;
             crate::db::migrate(&pool)?;
             let mut conn = super::connection(&pool)?;
             let links = crate::ops::accounts::LinkContext {

@@ -128,7 +128,7 @@ pub type CliResult = Result<(), CliError>;
 /// migrations ran.
 pub fn with_database() -> Result<(Pool, Config, usize), CliError> {
     let config = Config::from_env().map_err(CliError::Usage)?;
-    let pool = db::connect(&config.database)?;
+    let pool = db::connect_with(&config.database, config.sqlite_synchronous)?;
     let ran = db::migrate(&pool)?;
     Ok((pool, config, ran))
 }

@@ -29,7 +29,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{self, ConnectionManager, CustomizeConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
-use crate::config::DatabaseUrl;
+use crate::config::{DatabaseUrl, SqliteSynchronous};
 
 /// A connection to whichever backend the configuration names.
 #[derive(diesel::MultiConnection)]
@@ -90,7 +90,9 @@ impl From<crate::survey::SurveyError> for DbError {
 pub type DbResult<T> = Result<T, DbError>;
 
 #[derive(Debug)]
-struct SqlitePragmas;
+struct SqlitePragmas {
+    synchronous: SqliteSynchronous,
+}
 
 impl CustomizeConnection<DbConnection, r2d2::Error> for SqlitePragmas {
     fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
@@ -100,18 +102,25 @@ impl CustomizeConnection<DbConnection, r2d2::Error> for SqlitePragmas {
             // the file, set once by `prepare_sqlite_file` before the pool opens: several new
             // connections switching a fresh file to WAL at once would fight for its lock.
             sqlite
-                .batch_execute(
-                    "PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; \
+                .batch_execute(&format!(
+                    "PRAGMA busy_timeout = 5000; PRAGMA synchronous = {}; \
                      PRAGMA foreign_keys = ON;",
-                )
+                    self.synchronous.pragma()
+                ))
                 .map_err(r2d2::Error::QueryError)?;
         }
         Ok(())
     }
 }
 
-/// Opens a pool for `url`, creating the SQLite file (and its folder) when needed.
+/// Opens a pool for `url`, creating the SQLite file (and its folder) when needed; SQLite
+/// with `synchronous = NORMAL`.
 pub fn connect(url: &DatabaseUrl) -> anyhow::Result<Pool> {
+    connect_with(url, SqliteSynchronous::Normal)
+}
+
+/// Opens a pool for `url` with SQLite's `synchronous` as configured.
+pub fn connect_with(url: &DatabaseUrl, synchronous: SqliteSynchronous) -> anyhow::Result<Pool> {
     use anyhow::Context;
     let max_size = match url {
         DatabaseUrl::Sqlite(path) => {
@@ -127,7 +136,7 @@ pub fn connect(url: &DatabaseUrl) -> anyhow::Result<Pool> {
     let manager = ConnectionManager::<DbConnection>::new(url.connection_string());
     r2d2::Pool::builder()
         .max_size(max_size)
-        .connection_customizer(Box::new(SqlitePragmas))
+        .connection_customizer(Box::new(SqlitePragmas { synchronous }))
         .build(manager)
         .with_context(|| format!("connecting to {}", url.describe()))
 }
@@ -227,3 +236,28 @@ pub(crate) use on_backend;
 
 /// A connection borrowed from the pool.
 pub type PooledConnection = r2d2::PooledConnection<ConnectionManager<DbConnection>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pool_opened_with_full_syncs_every_commit() {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Setting {
+            #[diesel(sql_type = diesel::sql_types::Integer)]
+            synchronous: i32,
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::Sqlite(dir.path().join("full.sqlite3"));
+        for (setting, expected) in [(SqliteSynchronous::Full, 2), (SqliteSynchronous::Normal, 1)] {
+            let pool = connect_with(&url, setting).unwrap();
+            let mut conn = pool.get().unwrap();
+            let read: Setting = diesel::sql_query("PRAGMA synchronous")
+                .get_result(&mut *conn)
+                .unwrap();
+            assert_eq!(read.synchronous, expected, "{setting:?}");
+        }
+    }
+}

@@ -92,6 +92,7 @@ impl TestDb {
             mail: tsunagari::config::MailSettings::folder(
                 std::env::temp_dir().join("tsunagari-test-mail"),
             ),
+            sqlite_synchronous: Default::default(),
         }
     }
 
