@@ -18,7 +18,7 @@ use fantoccini::{Client, Locator};
 use serde::{Deserialize, Serialize};
 
 use common::browser::{Chromedriver, Site};
-use common::paper::{keyed_fields, paper_answers};
+use common::paper::{key, keyed_fields, paper_answers};
 use common::*;
 use tsunagari::auth::Role;
 use tsunagari::config::DatabaseUrl;
@@ -243,18 +243,8 @@ impl Demo {
             (&self.accepted, &first_options),
         ] {
             for (keyer, answers) in [(&mut first, &first_options), (&mut second, second_answers)] {
-                let path = format!("/staff/entry/{SAMPLED}/form/{}", code.as_str());
-                let screen = keyer.get(&path).await;
-                assert_eq!(screen.status, StatusCode::OK, "{}", screen.body);
-                let mut fields = keyed_fields(&self.questionnaire, answers);
-                fields.push(("csrf".into(), screen.hidden("csrf")));
-                fields.push(("version".into(), screen.hidden("version")));
-                fields.push(("action".into(), "complete".into()));
-                let pairs: Vec<(&str, &str)> = fields
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.as_str()))
-                    .collect();
-                let done = keyer.post(&path, &pairs).await;
+                let fields = keyed_fields(&self.questionnaire, answers);
+                let done = key(keyer, SAMPLED, code, &fields, "complete").await;
                 assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
             }
         }

@@ -7,7 +7,7 @@ mod common;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
-use common::paper::{keyed_fields, paper_answers};
+use common::paper::{key, keyed_fields, paper_answers};
 use common::*;
 use tsunagari::auth::Role;
 use tsunagari::db::entry as store;
@@ -26,26 +26,6 @@ fn refs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
 
 fn form_path(code: &AccessCode) -> String {
     format!("/staff/entry/{SLUG}/form/{}", code.as_str())
-}
-
-/// Opens the keying screen and posts `fields` with `action` (save or complete).
-async fn key<S, B>(
-    client: &mut Client<S>,
-    code: &AccessCode,
-    fields: &[(String, String)],
-    action: &str,
-) -> Page
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
-{
-    let screen = client.get(&form_path(code)).await;
-    assert_eq!(screen.status, StatusCode::OK, "{}", screen.body);
-    let mut all = fields.to_vec();
-    all.push(("csrf".into(), screen.hidden("csrf")));
-    all.push(("version".into(), screen.hidden("version")));
-    all.push(("action".into(), action.into()));
-    client.post(&form_path(code), &refs(&all)).await
 }
 
 fn code_id(db: &TestDb, code: &AccessCode) -> i64 {
@@ -87,7 +67,7 @@ async fn identical_first_and_second_entries_by_two_people_are_accepted_automatic
         let mut first = signed_in!(db, "keyer1");
         let mut second = signed_in!(db, "keyer2");
 
-        let done = key(&mut first, &codes[0], &fields, "complete").await;
+        let done = key(&mut first, SLUG, &codes[0], &fields, "complete").await;
         assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
         let overview = first.get(done.location.as_deref().unwrap()).await;
         assert!(
@@ -122,7 +102,7 @@ async fn identical_first_and_second_entries_by_two_people_are_accepted_automatic
         assert!(blank.body.contains("2回目入力"));
         assert!(!blank.body.contains("一回目だけが知る文"));
 
-        let done = key(&mut second, &codes[0], &fields, "complete").await;
+        let done = key(&mut second, SLUG, &codes[0], &fields, "complete").await;
         assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
         let response = paper_response(&db, &codes[0]).expect("accepted");
         assert_eq!(response.channel, "paper");
@@ -170,8 +150,22 @@ async fn differing_entries_are_reconciled_item_by_item_by_someone_who_keyed_neit
         let mut first = signed_in!(db, "keyer1");
         let mut second = signed_in!(db, "keyer2");
         let mut reviewer = signed_in!(db, "reviewer");
-        key(&mut first, code, &keyed_fields(&q, &answers_1), "complete").await;
-        let done = key(&mut second, code, &keyed_fields(&q, &answers_2), "complete").await;
+        key(
+            &mut first,
+            SLUG,
+            code,
+            &keyed_fields(&q, &answers_1),
+            "complete",
+        )
+        .await;
+        let done = key(
+            &mut second,
+            SLUG,
+            code,
+            &keyed_fields(&q, &answers_2),
+            "complete",
+        )
+        .await;
         assert_eq!(done.status, StatusCode::SEE_OTHER);
         assert!(
             paper_response(&db, code).is_none(),
@@ -325,7 +319,7 @@ async fn codes_of_other_surveys_unknown_codes_and_invalid_options_get_clear_mess
                 *value = "7".into();
             }
         }
-        let refused = key(&mut keyer, &codes[0], &fields, "complete").await;
+        let refused = key(&mut keyer, SLUG, &codes[0], &fields, "complete").await;
         assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(
             refused.body.contains("7 という選択肢はありません"),
@@ -354,7 +348,7 @@ async fn codes_of_other_surveys_unknown_codes_and_invalid_options_get_clear_mess
                 *value = "1 2".into();
             }
         }
-        let done = key(&mut keyer, &codes[0], &fields, "complete").await;
+        let done = key(&mut keyer, SLUG, &codes[0], &fields, "complete").await;
         assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
         let notice = keyer.get(done.location.as_deref().unwrap()).await;
         assert!(
@@ -382,7 +376,14 @@ async fn a_stale_keying_screen_is_refused_and_the_newer_version_shown_with_nothi
         let newer = paper_answers(&q, &|question| {
             (question.id == "comments").then(|| Answer::Text("新しい方".into()))
         });
-        let saved = key(&mut keyer, &codes[0], &keyed_fields(&q, &newer), "save").await;
+        let saved = key(
+            &mut keyer,
+            SLUG,
+            &codes[0],
+            &keyed_fields(&q, &newer),
+            "save",
+        )
+        .await;
         assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
 
         let older = paper_answers(&q, &|question| {
@@ -452,7 +453,14 @@ async fn an_admin_discards_an_entry_its_keyer_left_unfinished_so_someone_else_ca
         let q = demo_questionnaire(&db);
         let mut keyer = signed_in!(db, "keyer1");
         let draft = paper_answers(&q, &|_| None);
-        let saved = key(&mut keyer, &codes[0], &keyed_fields(&q, &draft), "save").await;
+        let saved = key(
+            &mut keyer,
+            SLUG,
+            &codes[0],
+            &keyed_fields(&q, &draft),
+            "save",
+        )
+        .await;
         assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
         let entry = store::passes(&mut db.conn(), code_id(&db, &codes[0])).unwrap()[0].clone();
         assert!(!entry.is_complete());
@@ -554,8 +562,8 @@ async fn a_paper_form_for_a_code_answered_online_is_kept_as_a_duplicate_and_staf
             screen.body
         );
         let fields = keyed_fields(&q, &paper_answers(&q, &|_| None));
-        key(&mut first, code, &fields, "complete").await;
-        let done = key(&mut second, code, &fields, "complete").await;
+        key(&mut first, SLUG, code, &fields, "complete").await;
+        let done = key(&mut second, SLUG, code, &fields, "complete").await;
         let notice = second.get(done.location.as_deref().unwrap()).await;
         assert!(notice.body.contains("重複"), "{}", notice.body);
 
@@ -661,8 +669,8 @@ async fn a_reviewer_corrects_an_accepted_form_with_a_reason_and_the_audit_log_ex
         let mut second = signed_in!(db, "keyer2");
         let mut reviewer = signed_in!(db, "reviewer");
         let mut other_reviewer = signed_in!(db, "admin");
-        key(&mut first, code, &fields, "complete").await;
-        key(&mut second, code, &fields, "complete").await;
+        key(&mut first, SLUG, code, &fields, "complete").await;
+        key(&mut second, SLUG, code, &fields, "complete").await;
         let response = paper_response(&db, code).expect("accepted");
 
         let page_path = format!("/staff/entry/{SLUG}/response/{}", code.as_str());
@@ -800,6 +808,7 @@ async fn with_double_entry_off_one_completed_entry_is_accepted_and_batches_are_c
         let answers = paper_answers(&q, &|_| None);
         key(
             &mut keyer,
+            SLUG,
             &codes[1],
             &keyed_fields(&q, &answers),
             "complete",
@@ -856,6 +865,7 @@ async fn with_double_entry_off_one_completed_entry_is_accepted_and_batches_are_c
         let answers = paper_answers(&q, &|_| None);
         let done = key(
             &mut keyer,
+            SLUG,
             &codes[0],
             &keyed_fields(&q, &answers),
             "complete",
@@ -1088,7 +1098,14 @@ async fn opening_a_form_to_look_at_it_stores_nothing_and_its_first_save_stores_t
                 .len(),
             1
         );
-        let done = key(&mut second, code, &keyed_fields(&q, &draft), "complete").await;
+        let done = key(
+            &mut second,
+            SLUG,
+            code,
+            &keyed_fields(&q, &draft),
+            "complete",
+        )
+        .await;
         assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
         let passes = store::passes(&mut db.conn(), code_id(&db, code)).unwrap();
         assert_eq!(passes.len(), 2);
@@ -1112,9 +1129,9 @@ async fn differing_entries<S, B>(
         "ucla_1" => Some(Answer::Missing(MissingReason::Unreadable)),
         _ => None,
     });
-    let done = key(first, code, &keyed_fields(q, &answers_1), "complete").await;
+    let done = key(first, SLUG, code, &keyed_fields(q, &answers_1), "complete").await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
-    let done = key(second, code, &keyed_fields(q, &answers_2), "complete").await;
+    let done = key(second, SLUG, code, &keyed_fields(q, &answers_2), "complete").await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
 }
 
@@ -1214,8 +1231,8 @@ async fn audit_reasons_are_shown_in_the_language_the_viewer_chose() {
         reconcile_as_reviewer(&mut reviewer, &codes[0]).await;
         // The other form: identical entries, accepted automatically.
         let same = keyed_fields(&q, &paper_answers(&q, &|_| None));
-        key(&mut first, &codes[1], &same, "complete").await;
-        key(&mut second, &codes[1], &same, "complete").await;
+        key(&mut first, SLUG, &codes[1], &same, "complete").await;
+        key(&mut second, SLUG, &codes[1], &same, "complete").await;
 
         let audit = reviewer.get(&format!("/staff/entry/{SLUG}/audit")).await;
         assert_eq!(audit.status, StatusCode::OK, "{}", audit.body);
@@ -1297,8 +1314,8 @@ async fn reasons_written_in_english_before_are_read_into_kinds_and_the_migration
         differing_entries(&q, &codes[0], &mut first, &mut second).await;
         reconcile_as_reviewer(&mut reviewer, &codes[0]).await;
         let same = keyed_fields(&q, &paper_answers(&q, &|_| None));
-        key(&mut first, &codes[1], &same, "complete").await;
-        key(&mut second, &codes[1], &same, "complete").await;
+        key(&mut first, SLUG, &codes[1], &same, "complete").await;
+        key(&mut second, SLUG, &codes[1], &same, "complete").await;
         let survey_id = audit_survey(&db);
         let before = store::audit_log(&mut db.conn(), survey_id, None).unwrap();
         assert_eq!(before.len(), 4, "{before:?}");

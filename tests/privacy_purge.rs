@@ -9,9 +9,8 @@ use std::path::PathBuf;
 
 use aho_corasick::AhoCorasick;
 
-use common::register::register_csv;
+use common::register::{import_args, register_csv};
 use common::*;
-use tsunagari::cli::frame::ImportArgs;
 use tsunagari::cli::sample::DrawArgs;
 use tsunagari::config::DatabaseUrl;
 
@@ -80,26 +79,12 @@ fn after_the_purge_no_personal_value_of_the_register_is_in_any_table_or_in_the_f
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("register.csv");
         std::fs::write(&file, register_csv(&DISTRICTS)).unwrap();
-        let import = ImportArgs {
-            survey: survey.slug.clone(),
-            file,
-            encoding: "auto".into(),
-            delimiter: ",".into(),
-            id: "住民番号".into(),
-            name: vec!["氏".into(), "名".into()],
-            address: vec!["住所".into(), "方書".into()],
-            postal: Some("郵便番号".into()),
-            birth: "生年月日".into(),
-            sex: Some("性別".into()),
-            district: Some("地区".into()),
-            exclude: Some("除外".into()),
-            replace: false,
-        };
+        let import = import_args(&survey.slug, file);
         // Imported twice: the first import's rows are deleted by the replacement, which
         // leaves their bytes in free pages too.
         tsunagari::cli::frame::import(&mut db.conn(), &import, &mut Vec::new())
             .unwrap_or_else(|e| panic!("{e:?}"));
-        let replace = ImportArgs {
+        let replace = tsunagari::cli::frame::ImportArgs {
             replace: true,
             ..import
         };

@@ -9,10 +9,11 @@ use std::path::PathBuf;
 
 use actix_web::http::StatusCode;
 
-use common::register::{frame_rows, multipart, register_csv, sampled_by_stratum, HEADER};
+use common::register::{
+    frame_rows, import_args, multipart, register_csv, sampled_by_stratum, HEADER,
+};
 use common::{add_user, client, databases, repo_path, sign_in, Client, Page, TestDb};
 use tsunagari::auth::Role;
-use tsunagari::cli::frame::ImportArgs;
 use tsunagari::cli::sample::DrawArgs;
 use tsunagari::db::surveys::SurveyRow;
 use tsunagari::survey::SurveySettings;
@@ -117,21 +118,7 @@ fn drawn_by_the_command(
     let dir = tempfile::tempdir().unwrap();
     let file: PathBuf = dir.path().join("register.csv");
     std::fs::write(&file, register).unwrap();
-    let args = ImportArgs {
-        survey: survey.slug.clone(),
-        file,
-        encoding: "auto".into(),
-        delimiter: ",".into(),
-        id: "住民番号".into(),
-        name: vec!["氏".into(), "名".into()],
-        address: vec!["住所".into(), "方書".into()],
-        postal: Some("郵便番号".into()),
-        birth: "生年月日".into(),
-        sex: Some("性別".into()),
-        district: Some("地区".into()),
-        exclude: Some("除外".into()),
-        replace: false,
-    };
+    let args = import_args(&survey.slug, file);
     tsunagari::cli::frame::import(&mut db.conn(), &args, &mut Vec::new())
         .unwrap_or_else(|e| panic!("{e:?}"));
     let draw = DrawArgs {

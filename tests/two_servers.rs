@@ -3,7 +3,7 @@
 //! database). A resident moves between them page by page and submits once; a staff session
 //! works on both and signing out on one ends it on the other; the limits on wrong access
 //! codes and wrong passwords count the failures made on either; a paper form keyed on one
-//! while its resident answers online on the other counts once and loses neither. On SQLite
+//! and its resident's online answers submitted on the other count once and lose neither. On SQLite
 //! and (when configured) PostgreSQL.
 
 mod common;
@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 
-use common::paper::{keyed_fields, paper_answers};
+use common::paper::{key, keyed_fields, paper_answers};
 use common::*;
 use tsunagari::auth::Role;
 use tsunagari::mail::Mailer;
@@ -206,64 +206,18 @@ async fn paper_keyed_on_one_server_while_the_resident_submits_on_the_other_count
         add_user(&db, "keyer1", PASSWORD, Role::Staff);
         add_user(&db, "keyer2", PASSWORD, Role::Staff);
         let paper_server = second_server(&db);
-        let mut resident = client(db.state()).await;
-        let csrf = resident.get("/").await.hidden("csrf");
-        let started = resident
-            .post("/start", &[("csrf", &csrf), ("code", codes[0].as_str())])
-            .await;
-        assert_eq!(started.status, StatusCode::SEE_OTHER, "{}", started.body);
-        let mut online = Answers::new();
-        answer_page(&mut resident, &q, 0, &mut online, &|_| None).await;
 
-        // Meanwhile the mailed-back form is keyed twice, alike, on the other server.
-        let form = paper_answers(&q, &|_| None);
-        let path = format!("/staff/entry/{}/form/{}", survey.slug, codes[0].as_str());
+        // The mailed-back form is keyed twice, alike, on the second server…
+        let form = keyed_fields(&q, &paper_answers(&q, &|_| None));
         for keyer in ["keyer1", "keyer2"] {
             let mut staff = client(paper_server.clone()).await;
             sign_in(&mut staff, keyer, PASSWORD).await;
-            let screen = staff.get(&path).await;
-            assert_eq!(screen.status, StatusCode::OK, "{}", screen.body);
-            let mut fields = keyed_fields(&q, &form);
-            fields.push(("csrf".into(), screen.hidden("csrf")));
-            fields.push(("version".into(), screen.hidden("version")));
-            fields.push(("action".into(), "complete".into()));
-            let pairs: Vec<(&str, &str)> = fields
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str()))
-                .collect();
-            let done = staff.post(&path, &pairs).await;
+            let done = key(&mut staff, &survey.slug, &codes[0], &form, "complete").await;
             assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
         }
-
-        // The resident finishes online on the first server.
-        let mut index = 1;
-        loop {
-            let saved = answer_page(&mut resident, &q, index, &mut online, &|_| None).await;
-            match saved
-                .location
-                .as_deref()
-                .and_then(|l| l.strip_prefix("/answer/page/"))
-            {
-                Some(next) => index = next.parse().expect("a page number"),
-                None => break,
-            }
-        }
-        let review = resident.get("/answer/review").await;
-        let submitted = resident
-            .post(
-                "/answer/submit",
-                &[
-                    ("csrf", &review.hidden("csrf")),
-                    ("version", &review.hidden("version")),
-                ],
-            )
-            .await;
-        assert_eq!(
-            submitted.location.as_deref(),
-            Some("/answer/done"),
-            "{}",
-            submitted.body
-        );
+        // …and the resident answers and submits online on the first.
+        let mut resident = client(db.state()).await;
+        answer_and_submit(&mut resident, &q, &codes[0], &|_| None).await;
 
         let mut conn = db.conn();
         let (code_id, _) = tsunagari::db::codes::find(&mut conn, &codes[0])

@@ -85,3 +85,23 @@ pub fn frame_rows(db: &TestDb, survey_id: i64) -> i64 {
         .get_result(&mut db.conn())
         .unwrap()
 }
+
+/// The command line's import of a [`register_csv`] extract at `file` into survey `survey`:
+/// every column of [`HEADER`] mapped, the encoding detected.
+pub fn import_args(survey: &str, file: std::path::PathBuf) -> tsunagari::cli::frame::ImportArgs {
+    tsunagari::cli::frame::ImportArgs {
+        survey: survey.into(),
+        file,
+        encoding: "auto".into(),
+        delimiter: ",".into(),
+        id: "住民番号".into(),
+        name: vec!["氏".into(), "名".into()],
+        address: vec!["住所".into(), "方書".into()],
+        postal: Some("郵便番号".into()),
+        birth: "生年月日".into(),
+        sex: Some("性別".into()),
+        district: Some("地区".into()),
+        exclude: Some("除外".into()),
+        replace: false,
+    }
+}
