@@ -48,26 +48,12 @@ fn new_survey(db: &TestDb) -> tsunagari::db::surveys::SurveyRow {
     row
 }
 
-/// The built binary on `db`.
-fn tsunagari(db: &TestDb, args: &[&str]) -> std::process::Output {
-    let url = match &db.url {
-        tsunagari::config::DatabaseUrl::Sqlite(path) => path.display().to_string(),
-        tsunagari::config::DatabaseUrl::Postgres(url) => url.clone(),
-    };
-    std::process::Command::new(env!("CARGO_BIN_EXE_tsunagari"))
-        .args(args)
-        .env("DATABASE_URL", url)
-        .env("TSUNAGARI_QUESTIONNAIRES", repo_path("questionnaires"))
-        .output()
-        .expect("run tsunagari")
-}
-
 /// What the command line draws from `file` on a fresh database.
 fn drawn_by_the_command(file: &std::path::Path) -> BTreeMap<String, Vec<String>> {
     let db = TestDb::sqlite();
     let survey = new_survey(&db);
     let file = file.display().to_string();
-    let imported = tsunagari(
+    let imported = tsunagari_on(
         &db,
         &[
             "frame",
@@ -105,7 +91,7 @@ fn drawn_by_the_command(file: &std::path::Path) -> BTreeMap<String, Vec<String>>
         String::from_utf8_lossy(&imported.stderr)
     );
     assert!(stdout.contains("cp932, detected"), "{stdout}");
-    let drew = tsunagari(
+    let drew = tsunagari_on(
         &db,
         &[
             "sample",

@@ -21,7 +21,6 @@ use tsunagari::analysis::cells::View;
 use tsunagari::analysis::weighting::{MarginKind, Method, WeightingSpec};
 use tsunagari::analysis::{Dataset, Published, RegisterCell, Respondent, Weighting};
 use tsunagari::auth::Role;
-use tsunagari::config::DatabaseUrl;
 use tsunagari::export::analysis_file::{AnalysisFile, ExportInfo, FILE_NAMES};
 use tsunagari::questionnaire::Answer;
 use tsunagari::questionnaire::Lang;
@@ -467,18 +466,11 @@ async fn the_zip_holds_the_four_files_with_the_version_and_no_personal_data() {
     }
 }
 
-fn database_url(db: &TestDb) -> String {
-    match &db.url {
-        DatabaseUrl::Sqlite(path) => path.display().to_string(),
-        DatabaseUrl::Postgres(url) => url.clone(),
-    }
-}
-
 fn run_export(db: &TestDb, out: &Path) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_tsunagari"))
         .args(["export", "--survey", "demo-2026", "--out"])
         .arg(out)
-        .env("DATABASE_URL", database_url(db))
+        .env("DATABASE_URL", db.url_arg())
         .env("TSUNAGARI_QUESTIONNAIRES", repo_path("questionnaires"))
         .env("RUST_LOG", "error")
         .output()
@@ -519,7 +511,7 @@ async fn the_command_says_what_to_do_before_any_response_then_writes_exactly_fou
         let unknown = Command::new(env!("CARGO_BIN_EXE_tsunagari"))
             .args(["export", "--survey", "no-such-survey", "--out"])
             .arg(&dir)
-            .env("DATABASE_URL", database_url(&db))
+            .env("DATABASE_URL", db.url_arg())
             .env("TSUNAGARI_QUESTIONNAIRES", repo_path("questionnaires"))
             .output()
             .unwrap();

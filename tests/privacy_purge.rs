@@ -116,12 +116,7 @@ fn after_the_purge_no_personal_value_of_the_register_is_in_any_table_or_in_the_f
         );
 
         tsunagari::db::surveys::set_status(&mut db.conn(), survey.id, "closed").unwrap();
-        let purge = std::process::Command::new(env!("CARGO_BIN_EXE_tsunagari"))
-            .args(["frame", "purge", "--survey", &survey.slug])
-            .env("DATABASE_URL", db.url_arg())
-            .env("TSUNAGARI_QUESTIONNAIRES", repo_path("questionnaires"))
-            .output()
-            .expect("run tsunagari frame purge");
+        let purge = tsunagari_on(&db, &["frame", "purge", "--survey", &survey.slug]);
         assert!(
             purge.status.success(),
             "{}",

@@ -18,7 +18,7 @@ type StoredPerson = (
 use actix_web::http::StatusCode;
 use diesel::prelude::*;
 
-use common::{add_user, client, databases, repo_path, sign_in, TestDb};
+use common::{add_user, client, databases, repo_path, sign_in, tsunagari_on, TestDb};
 use tsunagari::auth::Role;
 // The import goes through the command's own function: these tests check its flags, its
 // progress bar and how the terminal words every refusal (`CliError`).
@@ -1022,20 +1022,6 @@ fn the_purge_removes_names_addresses_and_birth_dates_and_keeps_the_design() {
     }
 }
 
-/// Runs the real binary with `DATABASE_URL` pointing at `db`.
-fn tsunagari(db: &TestDb, args: &[&str]) -> std::process::Output {
-    let url = match &db.url {
-        tsunagari::config::DatabaseUrl::Sqlite(path) => path.display().to_string(),
-        tsunagari::config::DatabaseUrl::Postgres(url) => url.clone(),
-    };
-    std::process::Command::new(env!("CARGO_BIN_EXE_tsunagari"))
-        .args(args)
-        .env("DATABASE_URL", url)
-        .env("TSUNAGARI_QUESTIONNAIRES", repo_path("questionnaires"))
-        .output()
-        .expect("run tsunagari")
-}
-
 #[test]
 fn the_command_line_imports_draws_shows_the_seed_and_refuses_a_second_draw() {
     for db in databases() {
@@ -1047,7 +1033,7 @@ fn the_command_line_imports_draws_shows_the_seed_and_refuses_a_second_draw() {
             register(&[("中央地区", 39), ("北部地区", 60)]).as_bytes(),
         );
         let file = file.display().to_string();
-        let imported = tsunagari(
+        let imported = tsunagari_on(
             &db,
             &[
                 "frame",
@@ -1102,7 +1088,7 @@ fn the_command_line_imports_draws_shows_the_seed_and_refuses_a_second_draw() {
             "--seed",
             "424242",
         ];
-        let drew = tsunagari(&db, &args);
+        let drew = tsunagari_on(&db, &args);
         let stdout = String::from_utf8_lossy(&drew.stdout);
         assert!(
             drew.status.success(),
@@ -1112,12 +1098,12 @@ fn the_command_line_imports_draws_shows_the_seed_and_refuses_a_second_draw() {
         assert!(stdout.contains("seed 424242"), "{stdout}");
         assert!(stdout.contains("中央地区"), "{stdout}");
 
-        let again = tsunagari(&db, &args);
+        let again = tsunagari_on(&db, &args);
         assert_eq!(again.status.code(), Some(2));
         assert!(String::from_utf8_lossy(&again.stderr).contains("--replace"));
 
         let out = dir.path().join("mailing.csv");
-        let listed = tsunagari(
+        let listed = tsunagari_on(
             &db,
             &[
                 "sample",
@@ -1141,7 +1127,7 @@ fn the_command_line_imports_draws_shows_the_seed_and_refuses_a_second_draw() {
         assert_eq!(text.lines().count(), 21);
         assert!(text.contains("山田\u{3000}花子"));
 
-        let summary = tsunagari(
+        let summary = tsunagari_on(
             &db,
             &["sample", "summary", "--survey", &survey.slug, "--csv"],
         );

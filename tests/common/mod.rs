@@ -57,18 +57,7 @@ impl TestDb {
     }
 
     fn postgres(admin_url: &str) -> TestDb {
-        let name = format!("tsunagari_test_{}", &tsunagari::auth::random_token()[..16]);
-        let mut admin = diesel::PgConnection::establish(admin_url).unwrap_or_else(|e| {
-            panic!("TSUNAGARI_TEST_POSTGRES_URL={admin_url} does not connect: {e}")
-        });
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .expect("create test database");
-        let base = admin_url
-            .rsplit_once('/')
-            .map(|(b, _)| b)
-            .unwrap_or(admin_url);
-        let url = DatabaseUrl::Postgres(format!("{base}/{name}"));
+        let (url, name) = create_postgres_database(admin_url);
         let pool = db::connect(&url).expect("postgres pool");
         db::migrate(&pool).expect("migrations");
         TestDb {
@@ -127,18 +116,9 @@ impl TestDb {
                 }
             }
             Some((admin_url, _)) => {
-                let name = format!("tsunagari_test_{}", &tsunagari::auth::random_token()[..16]);
-                let mut admin =
-                    diesel::PgConnection::establish(admin_url).expect("admin connection");
-                admin
-                    .batch_execute(&format!("CREATE DATABASE {name}"))
-                    .expect("create test database");
-                let base = admin_url
-                    .rsplit_once('/')
-                    .map(|(b, _)| b)
-                    .unwrap_or(admin_url);
+                let (url, name) = create_postgres_database(admin_url);
                 FreshDb {
-                    url: DatabaseUrl::Postgres(format!("{base}/{name}")),
+                    url,
                     dir: None,
                     postgres_admin: Some((admin_url.clone(), name)),
                 }
@@ -150,6 +130,41 @@ impl TestDb {
     pub fn url_arg(&self) -> String {
         url_arg(&self.url)
     }
+}
+
+/// Creates an empty PostgreSQL database on the server of `admin_url`; returns its URL and
+/// name.
+fn create_postgres_database(admin_url: &str) -> (DatabaseUrl, String) {
+    let name = format!("tsunagari_test_{}", &tsunagari::auth::random_token()[..16]);
+    let mut admin = diesel::PgConnection::establish(admin_url).unwrap_or_else(|e| {
+        panic!("TSUNAGARI_TEST_POSTGRES_URL={admin_url} does not connect: {e}")
+    });
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .expect("create test database");
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .unwrap_or(admin_url);
+    (DatabaseUrl::Postgres(format!("{base}/{name}")), name)
+}
+
+/// Drops a database [`create_postgres_database`] made (at the end of a test).
+fn drop_postgres_database(admin_url: &str, name: &str) {
+    if let Ok(mut admin) = diesel::PgConnection::establish(admin_url) {
+        let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    }
+}
+
+/// The built binary run with `args` on `db` (`DATABASE_URL`) and the repository's
+/// questionnaires.
+pub fn tsunagari_on(db: &TestDb, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tsunagari"))
+        .args(args)
+        .env("DATABASE_URL", db.url_arg())
+        .env("TSUNAGARI_QUESTIONNAIRES", repo_path("questionnaires"))
+        .output()
+        .expect("run tsunagari")
 }
 
 /// A database as the command line names it (`--database`, `DATABASE_URL`).
@@ -184,10 +199,7 @@ impl FreshDb {
 impl Drop for FreshDb {
     fn drop(&mut self) {
         if let Some((admin_url, name)) = self.postgres_admin.take() {
-            if let Ok(mut admin) = diesel::PgConnection::establish(&admin_url) {
-                let _ =
-                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
+            drop_postgres_database(&admin_url, &name);
         }
     }
 }
@@ -195,10 +207,7 @@ impl Drop for FreshDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some((admin_url, name)) = self.postgres_admin.take() {
-            if let Ok(mut admin) = diesel::PgConnection::establish(&admin_url) {
-                let _ =
-                    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
-            }
+            drop_postgres_database(&admin_url, &name);
         }
     }
 }
